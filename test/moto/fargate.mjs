@@ -1,0 +1,227 @@
+// The "Fargate player": moto is a control-plane emulator, so nothing starts the tasks
+// an ECS service asks for and nothing writes their logs. These functions play that
+// part against moto, the way Fargate and the awslogs driver would on AWS:
+//   - tasks are started with RunTask into the service's cluster, task definition and
+//     network, with group "service:<service name>" as ECS gives service tasks;
+//   - tasks stay where they are put (manual state transitions), and are stopped with
+//     a reason through StopTask;
+//   - log lines go to "<prefix>/<container>/<task id>" streams, as awslogs names them.
+import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeSubnetsCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { motoCredentials, motoRegion, motoTemplateTransform, repoRoot } from "./server.mjs";
+
+export const playerStartedBy = "fargate-player";
+
+/** @param {string} endpoint */
+export function motoClients(endpoint) {
+  const config = { endpoint, region: motoRegion, credentials: motoCredentials };
+  return {
+    cfn: new CloudFormationClient(config),
+    ecs: new ECSClient(config),
+    ec2: new EC2Client(config),
+    logs: new CloudWatchLogsClient(config),
+  };
+}
+
+/**
+ * Tasks keep the status RunTask gave them; without this every DescribeTasks moves a task
+ * one step towards STOPPED.
+ * @param {string} endpoint
+ */
+export async function holdTaskStates(endpoint) {
+  const response = await fetch(`${endpoint}/moto-api/state-manager/set-transition`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model_name: "ecs::task", transition: { progression: "manual", times: 1000000 } }),
+  });
+  if (!response.ok) throw new Error(`set-transition failed: ${response.status}`);
+}
+
+/**
+ * @param {ReturnType<typeof motoClients>} clients
+ * @param {string} stackName
+ * @param {number} [timeoutMs]
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function stackOutputs(clients, stackName, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Stacks } = await clients.cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks?.[0];
+    if (stack?.StackStatus === "CREATE_COMPLETE" || stack?.StackStatus === "UPDATE_COMPLETE") {
+      return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""]));
+    }
+    if (Date.now() > deadline) throw new Error(`${stackName} is ${stack?.StackStatus}, not complete`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Deploys cloudformation/event.yaml (made moto-ready) unless the stack exists.
+ * @param {string} endpoint
+ * @param {{ stackName: string, eventId: string }} options
+ */
+export async function deployEventStack(endpoint, { stackName, eventId }) {
+  const clients = motoClients(endpoint);
+  const body = readFileSync(path.join(repoRoot, "cloudformation/event.yaml"), "utf8");
+  try {
+    await clients.cfn.send(
+      new CreateStackCommand({
+        StackName: stackName,
+        TemplateBody: motoTemplateTransform(body),
+        Parameters: [{ ParameterKey: "EventId", ParameterValue: eventId }],
+        Tags: [
+          { Key: "workshop:event", Value: eventId },
+          { Key: "workshop:attendee", Value: "facilitator" },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof Error && error.name === "AlreadyExistsException")) throw error;
+  }
+  return stackOutputs(clients, stackName);
+}
+
+/**
+ * Where the services of an environment stack run, read from its outputs and services.
+ * @param {ReturnType<typeof motoClients>} clients
+ * @param {string} stackName
+ */
+async function environmentOf(clients, stackName) {
+  const outputs = await stackOutputs(clients, stackName);
+  const cluster = outputs.ClusterName;
+  const { services } = await clients.ecs.send(
+    new DescribeServicesCommand({ cluster, services: [outputs.SchedulerServiceName, outputs.WorkerServiceName] }),
+  );
+  const byName = new Map((services ?? []).map((s) => [s.serviceName, s]));
+  const scheduler = byName.get(outputs.SchedulerServiceName);
+  const worker = byName.get(outputs.WorkerServiceName);
+  if (!scheduler || !worker) throw new Error(`${stackName}: services not found`);
+  return { outputs, cluster, services: { scheduler, worker } };
+}
+
+/**
+ * RunTask's awsvpc path in moto needs the VPC's DNS hostnames attribute set through EC2.
+ * @param {ReturnType<typeof motoClients>} clients
+ * @param {string} subnetId
+ */
+async function enableDnsHostnames(clients, subnetId) {
+  const { Subnets } = await clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] }));
+  const vpcId = Subnets?.[0]?.VpcId;
+  if (vpcId) {
+    await clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
+  }
+}
+
+/**
+ * Starts one task of a service the way ECS would, and returns its id.
+ * @param {string} endpoint
+ * @param {{ stackName: string, role: "scheduler" | "worker" }} options
+ * @returns {Promise<string>}
+ */
+export async function runTask(endpoint, { stackName, role }) {
+  const clients = motoClients(endpoint);
+  const env = await environmentOf(clients, stackName);
+  const service = env.services[role];
+  const network = service.networkConfiguration;
+  const subnet = network?.awsvpcConfiguration?.subnets?.[0];
+  if (subnet) await enableDnsHostnames(clients, subnet);
+  const { tasks, failures } = await clients.ecs.send(
+    new RunTaskCommand({
+      cluster: env.cluster,
+      taskDefinition: service.taskDefinition,
+      launchType: "FARGATE",
+      networkConfiguration: network,
+      group: `service:${service.serviceName}`,
+      startedBy: playerStartedBy,
+      count: 1,
+    }),
+  );
+  const arn = tasks?.[0]?.taskArn;
+  if (!arn) throw new Error(`RunTask failed: ${JSON.stringify(failures)}`);
+  return arn.split("/").pop() ?? arn;
+}
+
+/**
+ * @param {string} endpoint
+ * @param {{ stackName: string, taskId: string, reason: string }} options
+ */
+export async function stopTask(endpoint, { stackName, taskId, reason }) {
+  const clients = motoClients(endpoint);
+  const { ClusterName } = await stackOutputs(clients, stackName);
+  await clients.ecs.send(new StopTaskCommand({ cluster: ClusterName, task: taskId, reason }));
+}
+
+/**
+ * Writes lines to the task's stream as the awslogs driver would.
+ * @param {string} endpoint
+ * @param {{ stackName: string, role: "scheduler" | "worker", taskId: string, lines: { at?: number, text: string }[] }} options
+ */
+export async function putLogLines(endpoint, { stackName, role, taskId, lines }) {
+  const clients = motoClients(endpoint);
+  const { LogGroup, LogStreamPrefix } = await stackOutputs(clients, stackName);
+  const logStreamName = `${LogStreamPrefix}/${role}/${taskId}`;
+  try {
+    await clients.logs.send(new CreateLogStreamCommand({ logGroupName: LogGroup, logStreamName }));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === "ResourceAlreadyExistsException")) throw error;
+  }
+  const now = Date.now();
+  await clients.logs.send(
+    new PutLogEventsCommand({
+      logGroupName: LogGroup,
+      logStreamName,
+      logEvents: lines.map((line, i) => ({ timestamp: line.at ?? now + i, message: line.text })),
+    }),
+  );
+}
+
+/**
+ * One round of Fargate for an environment stack: the scheduler service gets its one task,
+ * the worker service as many tasks as its desired count (extra ones are stopped, as a
+ * scale-in would), and each new task logs a start-up line like Dask's.
+ * @param {string} endpoint
+ * @param {string} stackName
+ * @returns {Promise<{ scheduler: string[], worker: string[] }>} running task ids per role
+ */
+export async function playFargate(endpoint, stackName) {
+  const clients = motoClients(endpoint);
+  const env = await environmentOf(clients, stackName);
+  /** @type {{ scheduler: string[], worker: string[] }} */
+  const running = { scheduler: [], worker: [] };
+  for (const role of /** @type {const} */ (["scheduler", "worker"])) {
+    const service = env.services[role];
+    const { taskArns } = await clients.ecs.send(
+      new ListTasksCommand({ cluster: env.cluster, startedBy: playerStartedBy, desiredStatus: "RUNNING" }),
+    );
+    const mine = [];
+    if (taskArns?.length) {
+      const { tasks } = await clients.ecs.send(new DescribeTasksCommand({ cluster: env.cluster, tasks: taskArns }));
+      for (const task of tasks ?? []) {
+        if (task.group === `service:${service.serviceName}` && task.lastStatus !== "STOPPED") {
+          mine.push(task.taskArn?.split("/").pop() ?? "");
+        }
+      }
+    }
+    const desired = service.desiredCount ?? 0;
+    while (mine.length > desired) {
+      const taskId = /** @type {string} */ (mine.pop());
+      await stopTask(endpoint, { stackName, taskId, reason: "Scaling activity initiated by (deployment ecs-svc)" });
+    }
+    while (mine.length < desired) {
+      const taskId = await runTask(endpoint, { stackName, role });
+      const text =
+        role === "scheduler"
+          ? "distributed.scheduler - INFO -   Scheduler at:   tcp://10.20.0.10:8786"
+          : `distributed.worker - INFO -       Start worker at:  tcp://10.20.32.${mine.length + 10}:9000`;
+      await putLogLines(endpoint, { stackName, role, taskId, lines: [{ text }] });
+      mine.push(taskId);
+    }
+    running[role] = mine;
+  }
+  return running;
+}
