@@ -63,7 +63,8 @@ class Grid:
     def global_grid(cls, resolution: float) -> Grid:
         n_lat = round(180.0 / resolution) + 1
         n_lon = round(360.0 / resolution)
-        if not np.isclose(n_lon * resolution, 360.0):
+        if not (np.isclose(n_lon * resolution, 360.0)
+                and np.isclose((n_lat - 1) * resolution, 180.0)):
             raise ValueError(f"resolution {resolution} does not divide 360 degrees")
         lat = np.linspace(90.0, -90.0, n_lat, dtype=np.float32)
         lon = (np.arange(n_lon, dtype=np.float64) * resolution).astype(np.float32)
