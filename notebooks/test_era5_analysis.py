@@ -22,7 +22,7 @@ import pytest
 import xarray as xr
 
 import generate_sample_data as gen
-from conftest import LocalCluster
+from local_cluster import LocalCluster
 
 NOTEBOOK = Path(__file__).with_name("era5-analysis.ipynb")
 FIGURES = ("mean_map", "std_map", "mean_daily_max_map", "australia_nz_map",
