@@ -99,9 +99,11 @@ export interface Provider {
   /** Stack events and log lines that arrived after `cursor`, oldest first, each once. */
   events(env: EnvironmentRef, cursor: string | null): Promise<EventBatch>;
   scale(env: EnvironmentRef, workers: number): Promise<void>;
-  /** Starts deletion; describe() then reports DELETE_IN_PROGRESS → DELETE_COMPLETE. */
-  destroy(env: EnvironmentRef): Promise<void>;
+  /** Starts deletion; describe() then reports DELETE_IN_PROGRESS → DELETE_COMPLETE. `by` names who asked. */
+  destroy(env: EnvironmentRef, by?: string): Promise<void>;
   links(env: EnvironmentRef): Promise<EnvironmentLinks>;
+  /** Whether the backend answers (credentials, endpoint); shown on /api/health and /environment. */
+  health?(): Promise<{ ok: boolean; message: string }>;
   /** Called once at start-up with every environment the store believes is alive. */
   adopt?(envs: EnvironmentRef[]): Promise<void>;
 }

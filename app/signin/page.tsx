@@ -1,0 +1,22 @@
+import { redirect } from "next/navigation";
+import { getViewer } from "@/lib/auth/session";
+import { SignInForms } from "@/components/signin-forms";
+
+export const metadata = { title: "Sign in" };
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
+  const viewer = await getViewer();
+  if (viewer) redirect(viewer.role === "facilitator" ? "/facilitator" : "/labs");
+  const { callbackUrl } = await searchParams;
+  // Only same-site paths: a crafted link must not bounce a fresh session elsewhere.
+  const safeCallback = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : undefined;
+  return (
+    <section className="mx-auto max-w-3xl">
+      <h1 className="text-3xl font-semibold tracking-tight">Dask on AWS ECS workshop</h1>
+      <p className="mt-2 text-muted">
+        Analyse ERA5 climate data on your own Dask cluster. Sign in with the join code your facilitator shows.
+      </p>
+      <SignInForms callbackUrl={safeCallback} />
+    </section>
+  );
+}

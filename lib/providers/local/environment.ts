@@ -1,0 +1,521 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { EnvironmentSnapshot, StackStatus, TaskState } from "../types";
+import {
+  describeExit,
+  type ChildEnv,
+  ENV_MARKER,
+  freePort,
+  isAlive,
+  markersOf,
+  OWNER_MARKER,
+  spawnInGroup,
+  stopGroup,
+} from "./processes";
+import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
+import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
+
+export interface LocalSettings {
+  /** Absolute path of the Python virtualenv made from docker/requirements.txt. */
+  pythonEnv: string;
+  /** Where each environment keeps its state, logs and notebook copy. */
+  rootDir: string;
+  /** Marks our processes, so two portals on one machine never adopt each other's. */
+  owner: string;
+  notebooksDir: string;
+  sampleDataUrl: string;
+  workerMemory: string;
+  workerMemoryMiB: number;
+  graceMs: number;
+  createTimeoutMs: number;
+}
+
+const TICK_MS = 500;
+const now = () => new Date().toISOString();
+
+/**
+ * One attendee's local Dask environment: a `dask scheduler`, N `dask worker`s and a
+ * JupyterLab, supervised the way an ECS service supervises its tasks.
+ */
+export class LocalEnvironment {
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
+  private readonly exits = new Map<string, { code: number | null; signal: NodeJS.Signals | null }>();
+  private createDeadline = 0;
+
+  private constructor(
+    readonly dir: string,
+    private state: LocalState,
+    private readonly settings: LocalSettings,
+  ) {}
+
+  static async create(settings: LocalSettings, envId: string, stackName: string, workers: number): Promise<LocalEnvironment> {
+    const dir = path.join(settings.rootDir, envId);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const state: LocalState = {
+      envId,
+      stackName,
+      status: "CREATE_IN_PROGRESS",
+      createdAt: now(),
+      desiredWorkers: workers,
+      nextWorker: 1,
+      ports: { scheduler: await freePort(), dashboard: await freePort(), notebook: await freePort() },
+      notebookToken: randomBytes(24).toString("hex"),
+      notebook: { pid: null, ready: false },
+      resourcesDone: [],
+      tasks: [],
+    };
+    const env = new LocalEnvironment(dir, state, settings);
+    env.stackEvent(stackName, "CREATE_IN_PROGRESS", "User Initiated");
+    env.save();
+    env.createDeadline = Date.now() + settings.createTimeoutMs;
+    env.begin();
+    return env;
+  }
+
+  /** Picks up an environment from a previous portal run: live processes are kept, dead ones reported. */
+  static adopt(settings: LocalSettings, envId: string): LocalEnvironment | null {
+    const dir = path.join(settings.rootDir, envId);
+    const state = loadState(dir);
+    if (!state) return null;
+    const env = new LocalEnvironment(dir, state, settings);
+    const ours = (pid: number | null) => pid !== null && isAlive(pid) && markersOf(pid).envId === envId;
+    for (const task of state.tasks) {
+      if (task.lastStatus === "STOPPED") continue;
+      if (!ours(task.pid)) env.markStopped(task, "Task stopped while the portal was not running");
+    }
+    if (state.notebook.pid !== null && !ours(state.notebook.pid)) state.notebook = { pid: null, ready: false };
+    if (state.status === "CREATE_IN_PROGRESS") env.createDeadline = Date.now() + settings.createTimeoutMs;
+    env.save();
+    if (state.status === "DELETE_IN_PROGRESS") void env.destroy("the portal, finishing a deletion after a restart");
+    else if (!isSettledGone(state.status)) env.startTicking();
+    return env;
+  }
+
+  get id(): string {
+    return this.state.envId;
+  }
+
+  /** Process ids this environment owns, for the orphan sweep. */
+  ownedPids(): Set<number> {
+    const pids = this.state.tasks.filter((t) => t.lastStatus !== "STOPPED" && t.pid).map((t) => t.pid!);
+    if (this.state.notebook.pid) pids.push(this.state.notebook.pid);
+    return new Set(pids);
+  }
+
+  snapshot(): EnvironmentSnapshot {
+    const s = this.state;
+    const ready = s.status === "CREATE_COMPLETE" || s.status === "UPDATE_COMPLETE";
+    return {
+      stackName: s.stackName,
+      status: s.status,
+      reason: s.reason,
+      progress: { done: s.resourcesDone.length, total: RESOURCES.length },
+      tasks: s.tasks.map((t) => this.toTaskState(t)),
+      desiredWorkers: s.desiredWorkers,
+      links: ready ? this.links() : {},
+    };
+  }
+
+  links() {
+    const { ports, notebookToken } = this.state;
+    return {
+      schedulerAddress: `tcp://127.0.0.1:${ports.scheduler}`,
+      dashboard: `http://127.0.0.1:${ports.dashboard}/status`,
+      notebook: this.state.notebook.ready
+        ? `http://127.0.0.1:${ports.notebook}/lab/tree/era5-analysis.ipynb?token=${notebookToken}`
+        : undefined,
+    };
+  }
+
+  logFile(taskId: string): string {
+    return path.join(this.dir, `${taskId}.log`);
+  }
+
+  get stackEventsFile(): string {
+    return path.join(this.dir, "stack-events.jsonl");
+  }
+
+  taskRoles(): Map<string, TaskRecord["role"]> {
+    return new Map(this.state.tasks.map((t) => [t.id, t.role]));
+  }
+
+  scale(workers: number): void {
+    if (isSettledGone(this.state.status) || this.state.status === "DELETE_IN_PROGRESS") {
+      throw new Error("The environment is being deleted; deploy a new one first.");
+    }
+    this.state.desiredWorkers = workers;
+    if (this.state.status === "CREATE_COMPLETE" || this.state.status === "UPDATE_COMPLETE") {
+      this.state.status = "UPDATE_IN_PROGRESS";
+      this.stackEvent(this.state.stackName, "UPDATE_IN_PROGRESS", `Worker service desired count set to ${workers}`);
+      this.stackEvent("WorkerService", "UPDATE_IN_PROGRESS");
+    }
+    this.save();
+    this.startTicking();
+  }
+
+  async destroy(by: string): Promise<void> {
+    if (this.state.status === "DELETE_COMPLETE") return;
+    this.stopTicking();
+    this.state.status = "DELETE_IN_PROGRESS";
+    this.state.reason = undefined;
+    this.state.desiredWorkers = 0;
+    this.stackEvent(this.state.stackName, "DELETE_IN_PROGRESS", `User Initiated by ${by}`);
+    this.save();
+    const reason = `Torn down: environment deleted by ${by}`;
+    const live = this.state.tasks.filter((t) => t.lastStatus !== "STOPPED");
+    for (const task of live) this.beginStopping(task);
+    this.save();
+    const workers = live.filter((t) => t.role === "worker");
+    const scheduler = live.filter((t) => t.role === "scheduler");
+    await Promise.all([...workers.map((t) => this.stopTask(t, reason)), this.stopNotebook()]);
+    this.stackEvent("WorkerService", "DELETE_COMPLETE");
+    this.stackEvent("NotebookInstance", "DELETE_COMPLETE");
+    await Promise.all(scheduler.map((t) => this.stopTask(t, reason)));
+    this.stackEvent("SchedulerService", "DELETE_COMPLETE");
+    this.state.resourcesDone = [];
+    this.state.status = "DELETE_COMPLETE";
+    this.stackEvent(this.state.stackName, "DELETE_COMPLETE");
+    this.save();
+  }
+
+  // ---- supervision
+
+  private begin(): void {
+    if (!fs.existsSync(path.join(this.settings.pythonEnv, "bin", "dask"))) {
+      this.fail(
+        "LogGroup",
+        `Python environment not found at ${this.settings.pythonEnv}. Run \`make pyenv\` (or \`make start\`) to create it from docker/requirements.txt, then deploy again.`,
+      );
+      return;
+    }
+    this.resourceDone("LogGroup");
+    this.stackEvent("SchedulerService", "CREATE_IN_PROGRESS");
+    this.stackEvent("WorkerService", "CREATE_IN_PROGRESS");
+    this.stackEvent("NotebookInstance", "CREATE_IN_PROGRESS");
+    this.startTicking();
+  }
+
+  private startTicking(): void {
+    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  private stopTicking(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.reconcile();
+    } catch (err) {
+      console.error(`local environment ${this.state.envId}: supervision step failed:`, (err as Error).message);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** One supervision step: notice exits, start what is missing, promote what is ready. */
+  private async reconcile(): Promise<void> {
+    const s = this.state;
+    if (s.status === "DELETE_IN_PROGRESS" || isSettledGone(s.status)) return;
+    let changed = this.noticeExits();
+    if (s.status === "CREATE_FAILED") return;
+
+    const active = (role: TaskRecord["role"]) =>
+      s.tasks.filter((t) => t.role === role && t.desiredStatus === "RUNNING" && t.lastStatus !== "STOPPED");
+
+    // The scheduler service keeps exactly one task, as ECS would.
+    if (active("scheduler").length === 0) {
+      this.addTask("scheduler");
+      changed = true;
+    }
+    const workers = active("worker");
+    for (let i = workers.length; i < s.desiredWorkers; i++) {
+      this.addTask("worker");
+      changed = true;
+    }
+    for (const extra of workers.slice(s.desiredWorkers).reverse()) {
+      this.beginStopping(extra);
+      void this.stopTask(extra, `Scaled in: worker service desired count set to ${s.desiredWorkers}`).then(() => this.save());
+      changed = true;
+    }
+
+    for (const task of s.tasks) {
+      if (task.lastStatus === "PROVISIONING") {
+        changed = this.launch(task) || changed;
+      }
+    }
+    changed = (await this.promoteReady()) || changed;
+    changed = (await this.superviseNotebook()) || changed;
+    changed = this.settleStack() || changed;
+    if (changed) this.save();
+  }
+
+  private noticeExits(): boolean {
+    let changed = false;
+    for (const task of this.state.tasks) {
+      if (task.lastStatus === "STOPPED" || task.pid === null || task.desiredStatus === "STOPPED") continue;
+      const exit = this.exits.get(task.id);
+      if (!exit && isAlive(task.pid)) continue;
+      const reason = exit ? describeExit(exit.code, exit.signal) : "Essential container in task exited";
+      this.markStopped(task, reason);
+      changed = true;
+      if (task.role === "scheduler" && this.state.status === "CREATE_IN_PROGRESS") {
+        this.fail("SchedulerService", `Scheduler task ${task.id} stopped before it was ready: ${reason}. See its log lines.`);
+      }
+    }
+    return changed;
+  }
+
+  private addTask(role: TaskRecord["role"]): void {
+    const id = role === "scheduler" ? `scheduler-${this.state.tasks.length + 1}` : `worker-${this.state.nextWorker++}`;
+    this.state.tasks.push({ id, role, pid: null, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", createdAt: now() });
+  }
+
+  private processEnv(): ChildEnv {
+    // Only what Dask needs: the portal's own secrets never reach the processes it starts.
+    return {
+      PATH: `${path.join(this.settings.pythonEnv, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      HOME: process.env.HOME,
+      LANG: process.env.LANG ?? "C.UTF-8",
+      PYTHONUNBUFFERED: "1",
+      DASK_DISTRIBUTED__WORKER__DAEMON: "False",
+      [ENV_MARKER]: this.state.envId,
+      [OWNER_MARKER]: this.settings.owner,
+    };
+  }
+
+  private launch(task: TaskRecord): boolean {
+    // A worker waits for its scheduler to be up, as ECS tasks wait on a service dependency.
+    if (task.role === "worker") {
+      const scheduler = this.state.tasks.find((t) => t.role === "scheduler" && t.lastStatus === "RUNNING");
+      if (!scheduler) return false;
+    }
+    const dask = path.join(this.settings.pythonEnv, "bin", "dask");
+    const { ports } = this.state;
+    const args =
+      task.role === "scheduler"
+        ? ["scheduler", "--host", "127.0.0.1", "--port", String(ports.scheduler), "--dashboard-address", `127.0.0.1:${ports.dashboard}`]
+        : [
+            "worker",
+            `tcp://127.0.0.1:${ports.scheduler}`,
+            "--name", task.id,
+            "--host", "127.0.0.1",
+            "--nthreads", "1",
+            "--memory-limit", this.settings.workerMemory,
+            "--death-timeout", "60",
+            "--no-nanny",
+            "--no-dashboard",
+            "--local-directory", path.join(this.dir, "scratch"),
+          ];
+    const spawned = spawnInGroup(dask, args, { env: this.processEnv(), logFile: this.logFile(task.id), cwd: this.dir });
+    task.pid = spawned.pid;
+    task.lastStatus = "PENDING";
+    void spawned.exited.then((exit) => this.exits.set(task.id, exit));
+    return true;
+  }
+
+  private async promoteReady(): Promise<boolean> {
+    const pending = this.state.tasks.filter((t) => t.lastStatus === "PENDING");
+    if (!pending.length) return false;
+    const dashboardUrl = `http://127.0.0.1:${this.state.ports.dashboard}`;
+    let changed = false;
+    const scheduler = pending.find((t) => t.role === "scheduler");
+    if (scheduler && (await schedulerAnswers(dashboardUrl))) {
+      this.markRunning(scheduler);
+      changed = true;
+    }
+    const workers = pending.filter((t) => t.role === "worker");
+    if (workers.length) {
+      const registered = await registeredWorkers(dashboardUrl);
+      for (const worker of workers) {
+        if (registered?.has(worker.id)) {
+          this.markRunning(worker);
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  private async superviseNotebook(): Promise<boolean> {
+    const nb = this.state.notebook;
+    const schedulerUp = this.state.tasks.some((t) => t.role === "scheduler" && t.lastStatus === "RUNNING");
+    if (nb.pid === null) {
+      if (!schedulerUp) return false;
+      nb.pid = this.launchNotebook();
+      return true;
+    }
+    if (!isAlive(nb.pid)) {
+      this.state.notebook = { pid: null, ready: false };
+      return true;
+    }
+    if (!nb.ready && (await jupyterAnswers(`http://127.0.0.1:${this.state.ports.notebook}`, this.state.notebookToken))) {
+      nb.ready = true;
+      return true;
+    }
+    return false;
+  }
+
+  private launchNotebook(): number {
+    const workDir = path.join(this.dir, "notebooks");
+    if (!fs.existsSync(workDir)) {
+      // The attendee edits a copy, never the workshop's own notebook.
+      fs.cpSync(this.settings.notebooksDir, workDir, {
+        recursive: true,
+        filter: (src) => !/(__pycache__|\.ipynb_checkpoints|tests?$)/.test(path.basename(src)),
+      });
+    }
+    const jupyter = path.join(this.settings.pythonEnv, "bin", "jupyter");
+    const spawned = spawnInGroup(
+      jupyter,
+      [
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        `--port=${this.state.ports.notebook}`,
+        `--ServerApp.root_dir=${workDir}`,
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+      ],
+      {
+        env: {
+          ...this.processEnv(),
+          JUPYTER_TOKEN: this.state.notebookToken,
+          JUPYTER_RUNTIME_DIR: path.join(this.dir, "jupyter-runtime"),
+          DASK_SCHEDULER_ADDRESS: `tcp://127.0.0.1:${this.state.ports.scheduler}`,
+          ERA5_DATA_URL: this.settings.sampleDataUrl,
+        },
+        logFile: path.join(this.dir, "notebook.log"),
+        cwd: workDir,
+      },
+    );
+    return spawned.pid;
+  }
+
+  private settleStack(): boolean {
+    const s = this.state;
+    const running = (role: TaskRecord["role"]) =>
+      s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING" && t.desiredStatus === "RUNNING").length;
+    const stopping = s.tasks.some((t) => t.desiredStatus === "STOPPED" && t.lastStatus !== "STOPPED");
+    const schedulerOk = running("scheduler") === 1;
+    const workersOk = running("worker") === s.desiredWorkers && !stopping;
+    let changed = false;
+    if (schedulerOk && !s.resourcesDone.includes("SchedulerService")) {
+      this.resourceDone("SchedulerService");
+      changed = true;
+    }
+    if (s.status === "CREATE_IN_PROGRESS") {
+      if (schedulerOk && workersOk && !s.resourcesDone.includes("WorkerService")) {
+        this.resourceDone("WorkerService");
+        changed = true;
+      }
+      if (s.notebook.ready && !s.resourcesDone.includes("NotebookInstance")) {
+        this.resourceDone("NotebookInstance");
+        changed = true;
+      }
+      if (s.resourcesDone.length === RESOURCES.length) {
+        s.status = "CREATE_COMPLETE";
+        this.stackEvent(s.stackName, "CREATE_COMPLETE");
+        changed = true;
+      } else if (Date.now() > this.createDeadline) {
+        const missing = RESOURCES.filter((r) => !s.resourcesDone.includes(r)).join(", ");
+        this.fail(missing.split(", ")[0], `Timed out waiting for ${missing} to become ready.`);
+        changed = true;
+      }
+    } else if (s.status === "UPDATE_IN_PROGRESS" && schedulerOk && workersOk) {
+      s.status = "UPDATE_COMPLETE";
+      this.stackEvent("WorkerService", "UPDATE_COMPLETE");
+      this.stackEvent(s.stackName, "UPDATE_COMPLETE");
+      changed = true;
+    }
+    return changed;
+  }
+
+  private fail(resource: string, reason: string): void {
+    this.state.status = "CREATE_FAILED";
+    this.state.reason = reason;
+    this.stackEvent(resource, "CREATE_FAILED", reason);
+    this.stackEvent(this.state.stackName, "CREATE_FAILED", reason);
+    this.save();
+    this.stopTicking();
+    // Like a rollback: nothing of a failed environment is left running.
+    const reasonForTasks = `Stack creation failed: ${reason}`;
+    for (const task of this.state.tasks.filter((t) => t.lastStatus !== "STOPPED")) this.beginStopping(task);
+    void Promise.all([
+      ...this.state.tasks.filter((t) => t.desiredStatus === "STOPPED" && t.lastStatus !== "STOPPED").map((t) => this.stopTask(t, reasonForTasks)),
+      this.stopNotebook(),
+    ]).then(() => this.save());
+  }
+
+  // ---- task state changes
+
+  private beginStopping(task: TaskRecord): void {
+    task.desiredStatus = "STOPPED";
+    if (task.lastStatus !== "STOPPED") task.lastStatus = task.pid === null ? "STOPPED" : "DEACTIVATING";
+  }
+
+  private async stopTask(task: TaskRecord, reason: string): Promise<void> {
+    if (task.pid !== null && isAlive(task.pid)) {
+      task.lastStatus = "STOPPING";
+      await stopGroup(task.pid, this.settings.graceMs);
+    }
+    this.markStopped(task, reason);
+  }
+
+  private async stopNotebook(): Promise<void> {
+    const pid = this.state.notebook.pid;
+    if (pid !== null && isAlive(pid)) await stopGroup(pid, this.settings.graceMs);
+    this.state.notebook = { pid: null, ready: false };
+  }
+
+  private markRunning(task: TaskRecord): void {
+    task.lastStatus = "RUNNING";
+    task.startedAt = now();
+  }
+
+  private markStopped(task: TaskRecord, reason: string): void {
+    if (task.lastStatus === "STOPPED") return;
+    task.lastStatus = "STOPPED";
+    task.desiredStatus = "STOPPED";
+    task.stoppedAt = now();
+    task.stoppedReason = reason;
+  }
+
+  private toTaskState(t: TaskRecord): TaskState {
+    const worker = t.role === "worker";
+    return {
+      id: t.id,
+      role: t.role,
+      lastStatus: t.lastStatus,
+      desiredStatus: t.desiredStatus,
+      startedAt: t.startedAt,
+      stoppedAt: t.stoppedAt,
+      stoppedReason: t.stoppedReason,
+      cpu: 1024,
+      memory: worker ? this.settings.workerMemoryMiB : 1024,
+    };
+  }
+
+  private resourceDone(resource: string): void {
+    this.state.resourcesDone.push(resource);
+    this.stackEvent(resource, "CREATE_COMPLETE");
+  }
+
+  private stackEvent(resource: string, status: string, reason?: string): void {
+    fs.appendFileSync(this.stackEventsFile, `${JSON.stringify({ at: now(), resource, status, reason })}\n`);
+  }
+
+  private save(): void {
+    saveState(this.dir, this.state);
+  }
+}
+
+function isSettledGone(status: StackStatus): boolean {
+  return status === "DELETE_COMPLETE";
+}

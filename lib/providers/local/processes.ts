@@ -1,0 +1,128 @@
+import "server-only";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+
+/** Marks every process the local provider starts, so a later portal run can find it again. */
+export const ENV_MARKER = "PORTAL_ENVIRONMENT_ID";
+export const OWNER_MARKER = "PORTAL_OWNER_DIR";
+
+export type ChildEnv = Record<string, string | undefined>;
+
+export interface Spawned {
+  pid: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts a command in its own process group, with stdout and stderr appended to a log
+ * file (not a pipe), so the process outlives a portal restart without losing output.
+ */
+export function spawnInGroup(command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
+  const out = fs.openSync(opts.logFile, "a");
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ["ignore", out, out],
+  });
+  fs.closeSync(out);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+    child.once("error", () => resolve({ code: 127, signal: null }));
+  });
+  // The portal must not wait for these on exit; they are adopted on the next start.
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  return { pid: child.pid, exited };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch {
+    return false;
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
+/** Signals a whole process group; a group that is already gone is fine. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** SIGTERM, then SIGKILL for whatever is still there after the grace period. */
+export async function stopGroup(pgid: number, graceMs: number): Promise<"exited" | "killed"> {
+  signalGroup(pgid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pgid)) return "exited";
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  signalGroup(pgid, "SIGKILL");
+  return "killed";
+}
+
+/** The marker values in a process's environment, if it is one of ours. */
+export function markersOf(pid: number): { envId?: string; owner?: string } {
+  try {
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    const get = (name: string) => environ.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+    return { envId: get(ENV_MARKER), owner: get(OWNER_MARKER) };
+  } catch {
+    return {};
+  }
+}
+
+function processGroupOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return null;
+  }
+}
+
+/** Every live process on this machine carrying our owner marker, with its group and environment id. */
+export function findOwnedProcesses(owner: string): { pid: number; pgid: number; envId: string }[] {
+  const found: { pid: number; pgid: number; envId: string }[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const markers = markersOf(pid);
+    const pgid = processGroupOf(pid);
+    if (markers.owner === owner && markers.envId && pgid && isAlive(pid)) found.push({ pid, pgid, envId: markers.envId });
+  }
+  return found;
+}
+
+/** A free TCP port on loopback. The OS picks it; we release it just before the child binds. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `Essential container in task exited (killed by ${signal})`;
+  return `Essential container in task exited (exit code ${code ?? "unknown"})`;
+}

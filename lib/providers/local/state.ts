@@ -1,0 +1,57 @@
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { stackStatuses, taskStatuses } from "../types";
+
+export const taskRecordSchema = z.object({
+  id: z.string(),
+  role: z.enum(["scheduler", "worker"]),
+  pid: z.number().int().nullable(),
+  lastStatus: z.enum(taskStatuses),
+  desiredStatus: z.enum(["RUNNING", "STOPPED"]),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  stoppedAt: z.string().optional(),
+  stoppedReason: z.string().optional(),
+});
+export type TaskRecord = z.infer<typeof taskRecordSchema>;
+
+/** Everything needed to find an environment's processes again after the portal restarts. */
+export const localStateSchema = z.object({
+  envId: z.string(),
+  stackName: z.string(),
+  status: z.enum(stackStatuses),
+  reason: z.string().optional(),
+  createdAt: z.string(),
+  desiredWorkers: z.number().int().min(0),
+  nextWorker: z.number().int().min(1),
+  ports: z.object({ scheduler: z.number(), dashboard: z.number(), notebook: z.number() }),
+  notebookToken: z.string(),
+  notebook: z.object({ pid: z.number().int().nullable(), ready: z.boolean() }),
+  resourcesDone: z.array(z.string()),
+  tasks: z.array(taskRecordSchema),
+});
+export type LocalState = z.infer<typeof localStateSchema>;
+
+/** The stack's resources, as CloudFormation would list them; progress counts these. */
+export const RESOURCES = ["LogGroup", "SchedulerService", "WorkerService", "NotebookInstance"] as const;
+
+export function stateFile(dir: string): string {
+  return path.join(dir, "state.json");
+}
+
+export function loadState(dir: string): LocalState | null {
+  try {
+    return localStateSchema.parse(JSON.parse(fs.readFileSync(stateFile(dir), "utf8")));
+  } catch {
+    return null;
+  }
+}
+
+/** Written to a temp file and renamed, so a crash never leaves half a state file. */
+export function saveState(dir: string, state: LocalState): void {
+  const tmp = `${stateFile(dir)}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
+  fs.renameSync(tmp, stateFile(dir));
+}

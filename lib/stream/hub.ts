@@ -1,0 +1,71 @@
+import "server-only";
+import { getAttendee, getEnvironment, listLiveEnvironments } from "@/lib/db/queries";
+import type { EnvironmentRow } from "@/lib/db/schema";
+import { getProvider } from "@/lib/providers";
+import type { EnvironmentRef, EnvironmentSnapshot, Provider } from "@/lib/providers/types";
+import { EnvironmentStream } from "./environment-stream";
+
+export function toRef(row: EnvironmentRow): EnvironmentRef {
+  return {
+    id: row.id,
+    stackName: row.stackName,
+    attendeeId: row.attendeeId,
+    attendeeEmail: getAttendee(row.attendeeId)?.email ?? "",
+  };
+}
+
+type SnapshotListener = (envId: string, snapshot: EnvironmentSnapshot) => void;
+
+/**
+ * Holds one EnvironmentStream per environment for the whole process (kept on globalThis
+ * so dev reloads do not start a second poller), and lets the facilitator view listen to
+ * every snapshot through one aggregated feed.
+ */
+export class StreamHub {
+  private streams = new Map<string, EnvironmentStream>();
+  private listeners = new Set<SnapshotListener>();
+  private started?: Promise<void>;
+
+  constructor(private readonly provider: Provider) {}
+
+  stream(row: EnvironmentRow): EnvironmentStream {
+    let stream = this.streams.get(row.id);
+    if (!stream) {
+      stream = new EnvironmentStream(toRef(row), row, this.provider, (id, snap) => this.notify(id, snap));
+      this.streams.set(row.id, stream);
+    }
+    return stream;
+  }
+
+  streamById(envId: string): EnvironmentStream | undefined {
+    const row = getEnvironment(envId);
+    return row ? this.stream(row) : undefined;
+  }
+
+  onSnapshot(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** At start-up: hand every live environment back to the provider, then bring the store up to date. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      const live = listLiveEnvironments();
+      await this.provider.adopt?.(live.map(toRef));
+      await Promise.all(live.map((row) => this.stream(row).pollNow().catch(() => null)));
+      for (const row of live) this.stream(row).wake();
+    })();
+    return this.started;
+  }
+
+  private notify(envId: string, snapshot: EnvironmentSnapshot): void {
+    for (const listener of this.listeners) listener(envId, snapshot);
+  }
+}
+
+const holder = globalThis as unknown as { __streamHub?: StreamHub };
+
+export function getHub(): StreamHub {
+  holder.__streamHub ??= new StreamHub(getProvider());
+  return holder.__streamHub;
+}
