@@ -19,6 +19,7 @@ test-python: $(VENV)/.stamp $(TOOLS)/.stamp $(VENV)/.test-stamp
 	$(TOOLS)/bin/hadolint docker/Dockerfile
 	$(VENV)/bin/python -m pytest -p no:cacheprovider notebooks
 
-# Writes bench/analysis/REPORT.md and bench/analysis/timings.png.
+# Medium sample (0.5°, two months, ~1.5 GiB in memory) under $(PORTAL_DATA_DIR)/bench;
+# writes bench/analysis/REPORT.md and bench/analysis/timings.png.
 bench-analysis: $(VENV)/.stamp
-	$(VENV)/bin/python bench/analysis/run_bench.py
+	$(VENV)/bin/python bench/analysis/run_bench.py --base $(PORTAL_DATA_DIR)/bench/era5

@@ -1,0 +1,306 @@
+"""Time the notebook's analysis steps on a real local Dask cluster and in plain NumPy.
+
+Both sides read the same ERA5-like files on this machine. The Dask side runs the
+notebook's own calls (open_mfdataset with the notebook's chunks, persist, mean/std,
+nearest-point selection) on `dask scheduler` + `dask worker` processes; the NumPy
+side reads every file with h5py into one in-memory array in this process.
+Writes REPORT.md and timings.png next to this file.
+
+    .venv/bin/python bench/analysis/run_bench.py                  # medium sample
+    .venv/bin/python bench/analysis/run_bench.py --resolution 2   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dask
+import distributed
+import h5py
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from distributed import Client, wait
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "notebooks"))
+
+import generate_sample_data as gen  # noqa: E402
+from local_cluster import local_cluster  # noqa: E402
+
+STEPS = ("load + persist", "K to °C", "mean and std", "city extraction")
+NOTEBOOK_CHUNKS = {"time0": 384, "lat": 200, "lon": 400}
+CITIES = {
+    "Santa Barbara": (-119.70, 34.42),
+    "Colorado Springs": (-104.82, 38.83),
+    "Honolulu": (-157.84, 21.29),
+    "Seattle": (-122.33, 47.61),
+    "Melbourne": (144.95, -37.84),
+}
+
+
+@dataclass
+class Timings:
+    """Wall-clock seconds of every run of every step."""
+
+    runs: dict[str, list[float]] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.runs.setdefault(name, []).append(time.perf_counter() - start)
+
+    def first(self, name: str) -> float:
+        return self.runs[name][0]
+
+    def best(self, name: str) -> float:
+        return min(self.runs[name])
+
+    def summary(self) -> str:
+        return ", ".join(f"{k}: {' / '.join(f'{v:.2f}' for v in vs)} s"
+                         for k, vs in self.runs.items())
+
+
+class WorkerMemoryWatch:
+    """Samples each worker's process memory through the scheduler; keeps the peak."""
+
+    def __init__(self, client: Client, every_s: float = 0.1) -> None:
+        self.client = client
+        self.every_s = every_s
+        self.peak: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+            for w in workers:
+                name = str(w["name"])
+                self.peak[name] = max(self.peak.get(name, 0), w["metrics"]["memory"])
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> WorkerMemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_numpy(paths: list[Path], repeats: int) -> tuple[Timings, dict[str, np.ndarray], int]:
+    """The same four steps on one in-memory array; returns timings, results, peak RSS."""
+    t = Timings()
+    with t.step("load + persist"):
+        parts = []
+        for path in paths:
+            with h5py.File(path, "r") as f:
+                parts.append(f[gen.VARIABLE][...])
+                lat, lon = f["lat"][...], f["lon"][...]
+        kelvin = np.concatenate(parts)
+        del parts
+    for _ in range(repeats):
+        with t.step("K to °C"):
+            celsius = kelvin - np.float32(273.15)
+    del kelvin
+    for _ in range(repeats):
+        with t.step("mean and std"):
+            mean, std = celsius.mean(axis=0), celsius.std(axis=0)
+    rows = [np.abs(lat - c_lat).argmin() for _lon, c_lat in CITIES.values()]
+    cols = [np.abs(lon - c_lon % 360).argmin() for c_lon, _lat in CITIES.values()]
+    for _ in range(repeats):
+        with t.step("city extraction"):
+            cities = pd.DataFrame(celsius[:, rows, cols], columns=list(CITIES))
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return t, {"mean": mean, "std": std, "cities": cities.to_numpy()}, peak_rss
+
+
+def run_dask(
+    address: str, paths: list[Path], repeats: int
+) -> tuple[Timings, dict[str, np.ndarray], dict]:
+    """The notebook's calls on the cluster; returns timings, results, peak worker memory."""
+    t = Timings()
+    with Client(address) as client, WorkerMemoryWatch(client) as watch:
+        with t.step("load + persist"):
+            ds = xr.open_mfdataset(
+                [str(p) for p in paths], engine="h5netcdf", chunks=NOTEBOOK_CHUNKS,
+                combine="nested", concat_dim="time0", parallel=True,
+                data_vars="minimal", coords="minimal", compat="override", join="override",
+            )
+            kelvin = ds[gen.VARIABLE].persist()
+            wait(kelvin)
+        for _ in range(repeats):
+            celsius = None  # release the previous run's result before the next one
+            with t.step("K to °C"):
+                celsius = (kelvin - 273.15).persist()
+                wait(celsius)
+        del kelvin  # released, not cancelled: cancelling would cancel celsius too
+        for _ in range(repeats):
+            with t.step("mean and std"):
+                stats = xr.Dataset({"mean": celsius.mean("time0"),
+                                    "std": celsius.std("time0")}).compute()
+        lons = xr.DataArray([lon % 360 for lon, _ in CITIES.values()], dims="city")
+        lats = xr.DataArray([lat for _, lat in CITIES.values()], dims="city")
+        for _ in range(repeats):
+            with t.step("city extraction"):
+                cities = celsius.sel(lon=lons, lat=lats, method="nearest").compute().to_pandas()
+        n_chunks = celsius.data.npartitions
+        client.cancel(celsius)
+    results = {"mean": stats["mean"].values, "std": stats["std"].values,
+               "cities": cities.to_numpy()}
+    return t, results, {"peak": watch.peak, "chunks": n_chunks}
+
+
+def check_agree(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    for key in a:
+        np.testing.assert_allclose(a[key], b[key], atol=1e-3, err_msg=key)
+
+
+def chart(numpy_t: Timings, dask_t: Timings, out: Path, label: str) -> None:
+    x = np.arange(len(STEPS))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(x - 0.27, [numpy_t.best(s) for s in STEPS], 0.26, label="NumPy, in memory")
+    ax.bar(x, [dask_t.first(s) for s in STEPS], 0.26, label=f"{label}, first run")
+    ax.bar(x + 0.27, [dask_t.best(s) for s in STEPS], 0.26, label=f"{label}, best run")
+    ax.set_xticks(x, STEPS)
+    ax.set_ylabel("seconds")
+    ax.set_title("ERA5-like sample: time per analysis step")
+    ax.legend()
+    fig.savefig(out, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def report(
+    args: argparse.Namespace, paths: list[Path], numpy_t: Timings, dask_t: Timings,
+    numpy_rss: int, dask_info: dict, cluster_label: str,
+) -> str:
+    grid = gen.Grid.global_grid(args.resolution)
+    hours = sum(gen.month_hours(y, m).size for y in args.years for m in args.months)
+    in_memory = hours * grid.lat.size * grid.lon.size * 4
+    on_disk = sum(p.stat().st_size for p in paths)
+    rows = "\n".join(
+        f"| {s} | {dask_t.first(s):.2f} | {dask_t.best(s):.2f} | {numpy_t.best(s):.3f} "
+        f"| {dask_t.best(s) / numpy_t.best(s):.1f}× |"
+        for s in STEPS
+    )
+    total_first = sum(dask_t.first(s) for s in STEPS)
+    total_d = sum(dask_t.best(s) for s in STEPS)
+    total_n = sum(numpy_t.best(s) for s in STEPS)
+    peaks = ", ".join(f"{name}: {b / 2**30:.2f} GiB" for name, b in sorted(dask_info["peak"].items()))
+    dominant = max(STEPS, key=lambda s: dask_t.first(s))
+    share = dask_t.first(dominant) / total_first
+    return f"""# Analysis benchmark: local Dask cluster vs. in-memory NumPy
+
+Written by `make bench-analysis` (`bench/analysis/run_bench.py`). One run, on
+{os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()},
+dask/distributed {dask.__version__}/{distributed.__version__}, numpy {np.__version__}.
+
+**Data:** ERA5-like `air_temperature_at_2_metres`, {len(paths)} monthly files,
+{args.resolution}° grid ({grid.lat.size} × {grid.lon.size}), {hours} hours:
+{in_memory / 2**30:.2f} GiB as float32 in memory, {on_disk / 2**30:.2f} GiB on disk
+(zlib 4, HDF5 chunks 24 × 100 × 100). The files were just written, so both sides
+read them from the page cache, not from disk.
+
+**Dask:** {cluster_label}, notebook chunks {NOTEBOOK_CHUNKS}
+({dask_info["chunks"]} chunks). **NumPy:** h5py reads into one array in a single process.
+Both sides produce the same maps and city series (checked to 1e-3 °C).
+
+Load runs once on each side; the other steps run {args.repeats} times on the same
+in-memory data. "First" is the first run, "best" the fastest; the ratio compares
+best with best.
+
+| step | Dask first (s) | Dask best (s) | NumPy best (s) | Dask / NumPy |
+|---|---:|---:|---:|---:|
+{rows}
+| **total** | **{total_first:.2f}** | **{total_d:.2f}** | **{total_n:.2f}** | **{total_d / total_n:.1f}×** |
+
+Peak worker process memory (sampled every 0.1 s through the scheduler): {peaks}.
+Peak memory of the NumPy process: {numpy_rss / 2**30:.2f} GiB.
+
+![time per step](timings.png)
+
+## What dominates, and what changes on Fargate
+
+On this machine **{dominant}** takes {share:.0%} of the Dask run. Loading is zlib
+decompression of every HDF5 chunk: CPU-bound work that both sides do, and that Dask
+splits over its {args.workers} single-thread workers while h5py does it on one thread.
+The cheap steps (the K→°C subtraction, the nearest-point selection) cost Dask more
+than NumPy because each one is a task graph sent to the scheduler, scheduled and run
+chunk by chunk, and results come back over TCP: a fixed overhead of tens of
+milliseconds that an in-memory array on a laptop never pays. With 2 cores there is
+little parallelism to win back that overhead, so expect ratios near or above 1× here.
+
+On a Fargate cluster reading `s3://era5-pds` the balance moves. Loading stops being
+bound by local CPU and becomes bound by S3 throughput and latency per request
+(each HDF5 chunk is a ranged GET through s3fs, roughly 25–100 MB/s per worker), so
+it grows from seconds to minutes per year of data, and it is the step that scales
+almost linearly with the number of workers because each worker streams from S3
+on its own network interface. A full year at 0.25° is about 36 GB in memory,
+more than one machine here could hold for NumPy at all, so the NumPy column stops
+existing: spreading the data over worker memory is what makes the later steps
+possible. Once the data is persisted, mean/std and the city series take seconds
+on a dozen workers, and the scheduler's per-task overhead matters less because
+each chunk carries far more work. Reading the files once and keeping them in
+cluster memory (`persist`) is what the notebook is built around for that reason.
+
+Re-run: `make bench-analysis` (options: `.venv/bin/python bench/analysis/run_bench.py --help`).
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, default=REPO / "data" / "bench" / "era5",
+                        help="where the sample files live or go (default: %(default)s)")
+    parser.add_argument("--resolution", type=float, default=0.5,
+                        help="grid step in degrees (default: %(default)s)")
+    parser.add_argument("--years", type=int, nargs="+", default=[2021])
+    parser.add_argument("--months", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker")
+    parser.add_argument("--memory-limit", default="6GiB", help="per worker")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each step after loading (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=HERE,
+                        help="folder for REPORT.md and timings.png (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> int:
+    args = parse_args(argv)
+    paths = gen.generate(args.base, args.years, args.months, args.resolution, seed=2021, log=log)
+
+    log("NumPy baseline…")
+    numpy_t, numpy_results, numpy_rss = run_numpy(paths, args.repeats)
+    log(f"  {numpy_t.summary()}")
+    cluster_label = (f"{args.workers} workers × {args.threads} thread, "
+                     f"memory limit {args.memory_limit} each, on loopback")
+    log(f"Dask: {cluster_label}…")
+    with local_cluster(args.base.parent / "dask-run", workers=args.workers,
+                       threads=args.threads, memory_limit=args.memory_limit) as cluster:
+        dask_t, dask_results, dask_info = run_dask(cluster.address, paths, args.repeats)
+    log(f"  {dask_t.summary()}")
+    check_agree(numpy_results, dask_results)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    chart(numpy_t, dask_t, args.out / "timings.png", f"Dask, {args.workers} workers")
+    text = report(args, paths, numpy_t, dask_t, numpy_rss, dask_info, cluster_label)
+    (args.out / "REPORT.md").write_text(text)
+    log(f"wrote {args.out / 'REPORT.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
