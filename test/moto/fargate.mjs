@@ -4,11 +4,19 @@
 //   - tasks are started with RunTask into the service's cluster, task definition and
 //     network, with group "service:<service name>" as ECS gives service tasks;
 //   - tasks stay where they are put (manual state transitions), and are stopped with
-//     a reason through StopTask;
+//     a reason through StopTask, which also releases their network interface;
 //   - log lines go to "<prefix>/<container>/<task id>" streams, as awslogs names them.
-import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { CloudFormationClient, CreateStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { DescribeSubnetsCommand, EC2Client, ModifyVpcAttributeCommand } from "@aws-sdk/client-ec2";
+import {
+  DeleteNetworkInterfaceCommand,
+  DeleteRouteTableCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DisassociateRouteTableCommand,
+  EC2Client,
+  ModifyVpcAttributeCommand,
+} from "@aws-sdk/client-ec2";
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -147,13 +155,42 @@ export async function runTask(endpoint, { stackName, role }) {
 }
 
 /**
+ * Stops a task with a reason and releases its network interface, as Fargate does (moto
+ * keeps the interface, and a VPC with interfaces left in it cannot be deleted).
  * @param {string} endpoint
  * @param {{ stackName: string, taskId: string, reason: string }} options
  */
 export async function stopTask(endpoint, { stackName, taskId, reason }) {
   const clients = motoClients(endpoint);
   const { ClusterName } = await stackOutputs(clients, stackName);
-  await clients.ecs.send(new StopTaskCommand({ cluster: ClusterName, task: taskId, reason }));
+  const { task } = await clients.ecs.send(new StopTaskCommand({ cluster: ClusterName, task: taskId, reason }));
+  for (const attachment of task?.attachments ?? []) {
+    const eni = attachment.details?.find((d) => d.name === "networkInterfaceId")?.value;
+    if (eni) await clients.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni }));
+  }
+}
+
+/**
+ * Stops every running task of an environment, as ECS does while CloudFormation deletes
+ * its services; call it before deleting a stack on moto.
+ * @param {string} endpoint
+ * @param {string} stackName
+ */
+export async function drainTasks(endpoint, stackName) {
+  const clients = motoClients(endpoint);
+  const env = await environmentOf(clients, stackName);
+  const { taskArns } = await clients.ecs.send(
+    new ListTasksCommand({ cluster: env.cluster, startedBy: playerStartedBy, desiredStatus: "RUNNING" }),
+  );
+  if (!taskArns?.length) return;
+  const { tasks } = await clients.ecs.send(new DescribeTasksCommand({ cluster: env.cluster, tasks: taskArns }));
+  const groups = [`service:${env.services.scheduler.serviceName}`, `service:${env.services.worker.serviceName}`];
+  for (const task of tasks ?? []) {
+    if (groups.includes(task.group ?? "") && task.lastStatus !== "STOPPED") {
+      const taskId = task.taskArn?.split("/").pop() ?? "";
+      await stopTask(endpoint, { stackName, taskId, reason: "Service deleted by CloudFormation" });
+    }
+  }
 }
 
 /**
@@ -175,7 +212,10 @@ export async function putLogLines(endpoint, { stackName, role, taskId, lines }) 
     new PutLogEventsCommand({
       logGroupName: LogGroup,
       logStreamName,
-      logEvents: lines.map((line, i) => ({ timestamp: line.at ?? now + i, message: line.text })),
+      // The awslogs driver sends each batch in time order; CloudWatch Logs insists on it.
+      logEvents: lines
+        .map((line, i) => ({ timestamp: line.at ?? now + i, message: line.text }))
+        .sort((a, b) => a.timestamp - b.timestamp),
     }),
   );
 }
@@ -224,4 +264,32 @@ export async function playFargate(endpoint, stackName) {
     running[role] = mine;
   }
   return running;
+}
+
+/**
+ * Gets a stack ready for DeleteStack on moto: drains its tasks (as ECS would) and, when
+ * the stack owns route tables (solo and event stacks), removes them first, because
+ * moto 5.2.5's CloudFormation never deletes an AWS::EC2::RouteTable and the VPC then
+ * refuses to go. On AWS none of this is needed.
+ * @param {string} endpoint
+ * @param {string} stackName
+ */
+export async function prepareStackDeletion(endpoint, stackName) {
+  const clients = motoClients(endpoint);
+  const outputs = await stackOutputs(clients, stackName);
+  if (outputs.SchedulerServiceName) await drainTasks(endpoint, stackName);
+  const { StackResources } = await clients.cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }));
+  const tableIds = (StackResources ?? [])
+    .filter((r) => r.ResourceType === "AWS::EC2::RouteTable" && r.PhysicalResourceId)
+    .map((r) => /** @type {string} */ (r.PhysicalResourceId));
+  if (tableIds.length === 0) return;
+  const { RouteTables } = await clients.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tableIds }));
+  for (const table of RouteTables ?? []) {
+    for (const association of table.Associations ?? []) {
+      if (!association.Main && association.RouteTableAssociationId) {
+        await clients.ec2.send(new DisassociateRouteTableCommand({ AssociationId: association.RouteTableAssociationId }));
+      }
+    }
+    await clients.ec2.send(new DeleteRouteTableCommand({ RouteTableId: table.RouteTableId }));
+  }
 }

@@ -1,0 +1,40 @@
+import "server-only";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import type { AwsProviderConfig } from "./config";
+
+export interface AwsClients {
+  cfn: CloudFormationClient;
+  ecs: ECSClient;
+  logs: CloudWatchLogsClient;
+  ec2: EC2Client;
+  sagemaker: SageMakerClient;
+}
+
+/**
+ * The only place SDK clients are made. Credentials come from the default chain
+ * (environment, shared config, SSO, container or instance role) and stay inside these
+ * clients; nothing here logs or returns them. AWS_ENDPOINT_URL (or the SDK's own
+ * AWS_ENDPOINT_URL_<SERVICE> variables) points the clients at moto in tests.
+ */
+export function createAwsClients(config: AwsProviderConfig): AwsClients {
+  const common = {
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    // The rate limiter retries throttled calls itself, with a bound on the total wait;
+    // SDK retries on top of that would multiply the wait and the load.
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 15_000 },
+  };
+  return {
+    cfn: new CloudFormationClient(common),
+    ecs: new ECSClient(common),
+    logs: new CloudWatchLogsClient(common),
+    ec2: new EC2Client(common),
+    sagemaker: new SageMakerClient(common),
+  };
+}

@@ -1,0 +1,83 @@
+import path from "node:path";
+import type { ECSClientConfig } from "@aws-sdk/client-ecs";
+import { z } from "zod";
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/([89]|[12]\d|3[0-2])$/, "an IPv4 CIDR from /8 to /32 (never 0.0.0.0/0)");
+
+/** Environment variables the AWS provider reads (documented in docs/aws.md). */
+const envSchema = z
+  .object({
+    AWS_REGION: z.string().min(1, "AWS_REGION is required for PORTAL_PROVIDER=aws"),
+    AWS_ENDPOINT_URL: z.url().optional(),
+    PORTAL_AWS_MODE: z.enum(["solo", "event"]).default("solo"),
+    PORTAL_EVENT_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/).optional(),
+    PORTAL_EVENT_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).default("dask-workshop"),
+    PORTAL_MAX_WORKERS: z.coerce.number().int().min(0).max(32).default(12),
+    PORTAL_DEFAULT_WORKERS: z.coerce.number().int().min(0).max(32).default(2),
+    PORTAL_DASHBOARD_CIDR: cidr.default("127.0.0.1/32"),
+    PORTAL_NOTEBOOK_REPO_URL: z.url().optional(),
+    PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
+    PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
+    DASK_IMAGE: z.string().min(1).optional(),
+  })
+  .refine((env) => env.PORTAL_AWS_MODE === "solo" || env.PORTAL_EVENT_STACK, {
+    message: "PORTAL_EVENT_STACK (the facilitator's event stack) is required when PORTAL_AWS_MODE=event",
+    path: ["PORTAL_EVENT_STACK"],
+  });
+
+export interface AwsProviderConfig {
+  region: string;
+  endpoint?: string;
+  mode: "solo" | "event";
+  eventStack?: string;
+  eventId: string;
+  maxWorkers: number;
+  defaultWorkers: number;
+  dashboardCidr: string;
+  notebookRepoUrl?: string;
+  cloudFormationRoleArn?: string;
+  workerCapacity?: "FARGATE_SPOT" | "FARGATE";
+  daskImage?: string;
+  /** Folder holding event.yaml, attendee.yaml and solo.yaml. */
+  templateDir: string;
+  /**
+   * Tests only: rewrites a template before it is sent (moto lacks some resource types).
+   * Production never sets it: the templates go to AWS exactly as they are in the repo.
+   */
+  templateTransform?: (templateBody: string) => string | Promise<string>;
+  /** Tests only: replaces the default credential chain. */
+  credentials?: ECSClientConfig["credentials"];
+  /** How long a shared ECS task listing of a cluster is reused, in ms. */
+  taskCacheMs: number;
+}
+
+export function loadAwsConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<AwsProviderConfig> = {},
+): AwsProviderConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`AWS provider configuration is invalid: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    region: e.AWS_REGION,
+    endpoint: e.AWS_ENDPOINT_URL,
+    mode: e.PORTAL_AWS_MODE,
+    eventStack: e.PORTAL_EVENT_STACK,
+    eventId: e.PORTAL_EVENT_ID,
+    maxWorkers: e.PORTAL_MAX_WORKERS,
+    defaultWorkers: Math.min(e.PORTAL_DEFAULT_WORKERS, e.PORTAL_MAX_WORKERS),
+    dashboardCidr: e.PORTAL_DASHBOARD_CIDR,
+    notebookRepoUrl: e.PORTAL_NOTEBOOK_REPO_URL,
+    cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,
+    workerCapacity: e.PORTAL_WORKER_CAPACITY,
+    daskImage: e.DASK_IMAGE,
+    templateDir: path.join(process.cwd(), "cloudformation"),
+    taskCacheMs: 2000,
+    ...overrides,
+  };
+}

@@ -1,0 +1,133 @@
+import { ProviderError } from "../types";
+import { isThrottling } from "./errors";
+
+/**
+ * Families of AWS calls that share an account-wide quota. Each gets one token bucket
+ * sized below that quota, so the portal's calls grow with environments, never past
+ * what the account allows (ECS cluster reads 20/s, FilterLogEvents 10/s at worst).
+ */
+export type ApiFamily =
+  | "cfn-read"
+  | "cfn-write"
+  | "ecs-read"
+  | "ecs-write"
+  | "logs-read"
+  | "ec2-read"
+  | "sagemaker";
+
+export interface BucketSize {
+  /** Tokens added per second (sustained calls per second). */
+  ratePerSecond: number;
+  /** Most calls allowed in a burst. */
+  burst: number;
+}
+
+export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
+  "cfn-read": { ratePerSecond: 4, burst: 8 },
+  "cfn-write": { ratePerSecond: 1, burst: 3 },
+  "ecs-read": { ratePerSecond: 15, burst: 20 },
+  "ecs-write": { ratePerSecond: 5, burst: 5 },
+  "logs-read": { ratePerSecond: 8, burst: 8 },
+  "ec2-read": { ratePerSecond: 10, burst: 10 },
+  sagemaker: { ratePerSecond: 2, burst: 4 },
+};
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
+};
+
+class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly size: BucketSize,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = size.burst;
+    this.updatedAt = clock.now();
+  }
+
+  /** Resolves when a token is taken; callers are served in arrival order. */
+  take(): Promise<void> {
+    const turn = this.queue.then(() => this.waitForToken());
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async waitForToken(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      this.tokens = Math.min(this.size.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.size.ratePerSecond);
+      this.updatedAt = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.size.ratePerSecond) * 1000));
+    }
+  }
+}
+
+export interface BackoffPolicy {
+  /** First retry waits up to this long; each retry doubles it. */
+  baseMs: number;
+  /** No single wait is longer than this. */
+  capMs: number;
+  /** All retries of one call together wait at most this long, then give up. */
+  maxTotalMs: number;
+}
+
+export const defaultBackoff: BackoffPolicy = { baseMs: 200, capMs: 5000, maxTotalMs: 20_000 };
+
+export interface RateLimiter {
+  /** Runs `call` once a token of `family` is free, retrying throttled calls with jittered backoff. */
+  run<T>(family: ApiFamily, call: () => Promise<T>): Promise<T>;
+}
+
+export function createRateLimiter(
+  options: { sizes?: Partial<Record<ApiFamily, BucketSize>>; backoff?: BackoffPolicy; clock?: Clock } = {},
+): RateLimiter {
+  const clock = options.clock ?? realClock;
+  const backoff = options.backoff ?? defaultBackoff;
+  const buckets = new Map<ApiFamily, TokenBucket>();
+  const bucket = (family: ApiFamily) => {
+    let b = buckets.get(family);
+    if (!b) {
+      b = new TokenBucket({ ...defaultBucketSizes[family], ...options.sizes?.[family] }, clock);
+      buckets.set(family, b);
+    }
+    return b;
+  };
+
+  return {
+    async run(family, call) {
+      let waited = 0;
+      for (let attempt = 0; ; attempt++) {
+        await bucket(family).take();
+        try {
+          return await call();
+        } catch (error) {
+          if (!isThrottling(error)) throw error;
+          // "Full jitter": a random wait up to the exponential ceiling spreads retries out.
+          const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** attempt);
+          const delay = Math.round(clock.random() * ceiling);
+          if (waited + delay > backoff.maxTotalMs) {
+            throw new ProviderError("throttled", "AWS kept throttling the portal's requests; it will try again shortly.");
+          }
+          waited += delay;
+          await clock.sleep(delay);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
+import { ProviderError, type EnvironmentRef, type StackStatus } from "../types";
+import type { AwsProviderConfig } from "./config";
+
+export const eventTagKey = "workshop:event";
+export const attendeeTagKey = "workshop:attendee";
+export const environmentTagKey = "workshop:environment";
+
+/** CloudFormation's own rule for stack names. */
+export function validateStackName(name: string): string {
+  if (!/^[A-Za-z][-A-Za-z0-9]*$/.test(name) || name.length > 128) {
+    throw new ProviderError(
+      "bad_request",
+      `"${name.slice(0, 140)}" is not a valid stack name: start with a letter, then letters, digits and hyphens, at most 128 characters.`,
+    );
+  }
+  return name;
+}
+
+/** Same environment and generation → same token, so a repeated click never makes a second stack. */
+export function createToken(env: EnvironmentRef, generation: number): string {
+  const digest = createHash("sha256").update(`${env.id}\n${env.stackName}\n${generation}`).digest("hex");
+  return `deploy-${digest.slice(0, 40)}`;
+}
+
+export interface StackTemplate {
+  body: string;
+  /** Resources the template declares: the denominator of progress. */
+  resourceCount: number;
+}
+
+/** Top-level keys of `Resources`, from YAML (two-space indent) or JSON text. */
+export function countResources(body: string): number {
+  const trimmed = body.trimStart();
+  if (trimmed.startsWith("{")) {
+    return Object.keys((JSON.parse(trimmed) as { Resources?: object }).Resources ?? {}).length;
+  }
+  let inResources = false;
+  let count = 0;
+  for (const line of body.split("\n")) {
+    if (/^\S/.test(line) && !line.startsWith("#")) inResources = /^Resources:\s*$/.test(line);
+    else if (inResources && /^ {2}[A-Za-z0-9]+:\s*$/.test(line)) count++;
+  }
+  return count;
+}
+
+export async function loadTemplate(config: AwsProviderConfig): Promise<StackTemplate> {
+  const file = config.mode === "solo" ? "solo.yaml" : "attendee.yaml";
+  const raw = await readFile(path.join(config.templateDir, file), "utf8");
+  const body = config.templateTransform ? await config.templateTransform(raw) : raw;
+  return { body, resourceCount: countResources(body) };
+}
+
+export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, workers: number): Parameter[] {
+  if (!config.notebookRepoUrl) {
+    throw new ProviderError("bad_request", "PORTAL_NOTEBOOK_REPO_URL is not set: the notebook needs this repository's git URL.");
+  }
+  const values: Record<string, string | undefined> = {
+    EventId: config.eventId,
+    AttendeeId: env.attendeeId,
+    WorkerCount: String(workers),
+    AllowedCidr: config.dashboardCidr,
+    NotebookRepoUrl: config.notebookRepoUrl,
+    DaskImage: config.daskImage,
+    WorkerCapacity: config.workerCapacity,
+    EventStackName: config.mode === "event" ? config.eventStack : undefined,
+  };
+  return Object.entries(values)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+}
+
+export function stackTags(config: AwsProviderConfig, env: EnvironmentRef): Tag[] {
+  return [
+    { Key: eventTagKey, Value: config.eventId },
+    { Key: attendeeTagKey, Value: env.attendeeId },
+    { Key: environmentTagKey, Value: env.id },
+  ];
+}
+
+export function tagValue(stack: Stack, key: string): string | undefined {
+  return stack.Tags?.find((t) => t.Key === key)?.Value;
+}
+
+/** Folds CloudFormation's full status list onto the portal's vocabulary. */
+export function toStackStatus(status: string | undefined): StackStatus {
+  switch (status) {
+    case "CREATE_IN_PROGRESS":
+    case "CREATE_COMPLETE":
+    case "CREATE_FAILED":
+    case "ROLLBACK_IN_PROGRESS":
+    case "ROLLBACK_COMPLETE":
+    case "ROLLBACK_FAILED":
+    case "UPDATE_IN_PROGRESS":
+    case "UPDATE_COMPLETE":
+    case "DELETE_IN_PROGRESS":
+    case "DELETE_COMPLETE":
+    case "DELETE_FAILED":
+      return status;
+    case "REVIEW_IN_PROGRESS":
+      return "CREATE_IN_PROGRESS";
+    case "UPDATE_ROLLBACK_COMPLETE":
+      return "UPDATE_COMPLETE";
+    case "UPDATE_ROLLBACK_FAILED":
+      return "ROLLBACK_FAILED";
+    default:
+      return status?.endsWith("_IN_PROGRESS") ? "UPDATE_IN_PROGRESS" : "UPDATE_COMPLETE";
+  }
+}
+
+export function isSettled(status: StackStatus): boolean {
+  return !status.endsWith("_IN_PROGRESS");
+}
+
+export function outputsOf(stack: Stack): Record<string, string> {
+  return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""]));
+}
+
+/**
+ * Events of the stack's current operation (create or delete), oldest first: `events`
+ * arrive newest first, and the operation starts at the stack's own IN_PROGRESS event.
+ */
+export function currentOperation(events: StackEvent[], stackName: string): StackEvent[] {
+  const operation: StackEvent[] = [];
+  for (const event of events) {
+    operation.push(event);
+    const isStackItself = event.LogicalResourceId === stackName && event.ResourceType === "AWS::CloudFormation::Stack";
+    if (isStackItself && (event.ResourceStatus === "CREATE_IN_PROGRESS" || event.ResourceStatus === "DELETE_IN_PROGRESS")) {
+      break;
+    }
+  }
+  return operation.reverse();
+}
+
+/** Resources whose latest event in the operation says they are done. */
+export function resourcesDone(operation: StackEvent[], stackName: string): number {
+  const latest = new Map<string, string>();
+  for (const event of operation) {
+    if (event.ResourceType === "AWS::CloudFormation::Stack" && event.LogicalResourceId === stackName) continue;
+    latest.set(event.LogicalResourceId ?? "", event.ResourceStatus ?? "");
+  }
+  return [...latest.values()].filter((s) => s === "CREATE_COMPLETE" || s === "DELETE_COMPLETE" || s === "DELETE_SKIPPED")
+    .length;
+}
+
+/** The first resource that failed, in AWS's words; later ones usually only say "cancelled". */
+export function failureReason(operation: StackEvent[], stack: Stack): string | undefined {
+  const failed = operation.find(
+    (e) =>
+      e.ResourceStatus?.endsWith("_FAILED") &&
+      !(e.ResourceType === "AWS::CloudFormation::Stack" && e.LogicalResourceId === stack.StackName) &&
+      !/cancelled/i.test(e.ResourceStatusReason ?? ""),
+  );
+  if (failed) return `${failed.LogicalResourceId} (${failed.ResourceType}): ${failed.ResourceStatusReason ?? failed.ResourceStatus}`;
+  return stack.StackStatusReason ?? undefined;
+}

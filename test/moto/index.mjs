@@ -1,0 +1,15 @@
+// The moto harness other suites reuse (vitest, Playwright, benchmarks).
+export { startMoto, motoTemplateTransform, motoCredentials, motoRegion, repoRoot } from "./server.mjs";
+export {
+  deployEventStack,
+  drainTasks,
+  holdTaskStates,
+  motoClients,
+  playFargate,
+  playerStartedBy,
+  prepareStackDeletion,
+  putLogLines,
+  runTask,
+  stackOutputs,
+  stopTask,
+} from "./fargate.mjs";
