@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
 import { z } from "zod";
+import { motoTemplateTransform } from "./moto-seam";
 
 const cidr = z
   .string()
@@ -21,6 +22,7 @@ const envSchema = z
     PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
     PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
     DASK_IMAGE: z.string().min(1).optional(),
+    PORTAL_AWS_TEMPLATE_TRANSFORM: z.enum(["moto"]).optional(),
   })
   .refine((env) => env.PORTAL_AWS_MODE === "solo" || env.PORTAL_EVENT_STACK, {
     message: "PORTAL_EVENT_STACK (the facilitator's event stack) is required when PORTAL_AWS_MODE=event",
@@ -78,6 +80,7 @@ export function loadAwsConfig(
     daskImage: e.DASK_IMAGE,
     templateDir: path.join(process.cwd(), "cloudformation"),
     taskCacheMs: 2000,
+    ...(e.PORTAL_AWS_TEMPLATE_TRANSFORM === "moto" ? { templateTransform: motoTemplateTransform(e.AWS_ENDPOINT_URL) } : {}),
     ...overrides,
   };
 }

@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { countResources, createToken, validateStackName } from "./stack";
+
+const env = { id: "e1", stackName: "dask-ada", attendeeId: "ada", attendeeEmail: "ada@example.org" };
+
+describe("stack names", () => {
+  it("accepts CloudFormation's names and refuses the rest", () => {
+    expect(validateStackName("dask-ada-01")).toBe("dask-ada-01");
+    for (const bad of ["", "1dask", "dask_ada", "dask ada", `d${"a".repeat(128)}`]) {
+      expect(() => validateStackName(bad)).toThrow(/not a valid stack name/);
+    }
+  });
+});
+
+describe("client request tokens", () => {
+  it("repeat for the same environment and change after a teardown", () => {
+    expect(createToken(env, 0)).toBe(createToken(env, 0));
+    expect(createToken(env, 1)).not.toBe(createToken(env, 0));
+    expect(createToken(env, 0)).toMatch(/^[a-zA-Z0-9][-a-zA-Z0-9]{0,127}$/);
+  });
+});
+
+describe("template resource count", () => {
+  it("counts the resources the portal deploys, in YAML and JSON", () => {
+    const solo = readFileSync(path.resolve(__dirname, "../../../cloudformation/solo.yaml"), "utf8");
+    const event = readFileSync(path.resolve(__dirname, "../../../cloudformation/event.yaml"), "utf8");
+    const attendee = readFileSync(path.resolve(__dirname, "../../../cloudformation/attendee.yaml"), "utf8");
+    expect(countResources(solo)).toBe(countResources(event) + countResources(attendee));
+    expect(countResources(attendee)).toBe(18);
+    expect(countResources(JSON.stringify({ Resources: { A: {}, B: {} } }))).toBe(2);
+  });
+
+  it("keeps the solo template under CloudFormation's 51,200-byte TemplateBody limit", () => {
+    const solo = readFileSync(path.resolve(__dirname, "../../../cloudformation/solo.yaml"));
+    expect(solo.length).toBeLessThan(51_200);
+  });
+});
