@@ -211,6 +211,22 @@ export function createAwsProvider(
     return names;
   }
 
+  async function describe(env: EnvironmentRef): Promise<EnvironmentSnapshot> {
+    validateStackName(env.stackName);
+    const k = entry(env);
+    try {
+      const snap = await snapshot(env);
+      k.last = snap;
+      return snap;
+    } catch (error) {
+      const problem = toProviderError(error, "reading the environment");
+      if ((problem.code === "unavailable" || problem.code === "throttled") && k.last) {
+        return { ...k.last, degraded: unreachableMessage(problem) };
+      }
+      throw problem;
+    }
+  }
+
   return {
     name: "aws",
     maxWorkers: config.maxWorkers,
@@ -252,21 +268,7 @@ export function createAwsProvider(
       }
     },
 
-    async describe(env) {
-      validateStackName(env.stackName);
-      const k = entry(env);
-      try {
-        const snap = await snapshot(env);
-        k.last = snap;
-        return snap;
-      } catch (error) {
-        const problem = toProviderError(error, "reading the environment");
-        if ((problem.code === "unavailable" || problem.code === "throttled") && k.last) {
-          return { ...k.last, degraded: unreachableMessage(problem) };
-        }
-        throw problem;
-      }
-    },
+    describe,
 
     async events(env, cursor) {
       validateStackName(env.stackName);
@@ -326,7 +328,7 @@ export function createAwsProvider(
 
     async links(env) {
       validateStackName(env.stackName);
-      const snap = await this.describe(env);
+      const snap = await describe(env);
       const links = { ...snap.links };
       const stack = await findStack(env).catch(() => undefined);
       const notebookName = stack ? outputsOf(stack).NotebookInstanceName : undefined;
