@@ -6,7 +6,40 @@ VENV := .venv
 TOOLS := .venv-tools
 export PORTAL_DATA_DIR ?= data
 
-.PHONY: start test install pyenv tools chromium typecheck lint unit integration e2e build
+.PHONY: start test install pyenv tools chromium typecheck lint unit integration e2e build stop-local
+
+# Serve the built portal on http://localhost:$${PORT:-3000} with the local provider.
+start: install sample-data build
+	node scripts/start.mjs
+
+# Every suite, in the order that fails fastest.
+test: install tools chromium
+	npm run typecheck
+	npm run lint
+	npm run test:unit
+	$(MAKE) integration
+	$(MAKE) test-cfn
+	$(MAKE) test-aws
+	$(MAKE) test-python
+	$(MAKE) build
+	$(MAKE) e2e
+
+typecheck: node_modules/.stamp
+	npm run typecheck
+lint: node_modules/.stamp
+	npm run lint
+unit: node_modules/.stamp
+	npm run test:unit
+integration: node_modules/.stamp $(VENV)/.stamp
+	npm run test:integration
+build: node_modules/.stamp
+	npm run build
+# The e2e suite starts its own portals (and real Dask processes); stop-local makes sure
+# none of those processes outlives the run, even when a test fails half-way.
+e2e: node_modules/.stamp $(VENV)/.stamp chromium
+	npm run test:e2e; status=$$?; $(MAKE) stop-local; exit $$status
+stop-local:
+	node scripts/stop-local.mjs test-results/e2e-data
 
 install: node_modules/.stamp $(VENV)/.stamp
 

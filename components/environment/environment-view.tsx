@@ -27,7 +27,7 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
   const pct = state.progress.total ? Math.round((state.progress.done / state.progress.total) * 100) : 0;
 
   return (
-    <div className="space-y-6">
+    <div className="space-y-6" data-testid="environment" data-env-id={envId}>
       <section aria-labelledby="stack-heading" className="rounded-lg border border-line bg-card p-5">
         <div className="flex flex-wrap items-center gap-3">
           <h2 id="stack-heading" className="text-lg font-semibold">
@@ -183,7 +183,7 @@ function ScaleControl({ envId, maxWorkers, desired }: { envId: string; maxWorker
       >
         {pending ? "Scaling…" : "Scale workers"}
       </button>
-      <span id="scale-message" role={message && !message.ok ? "alert" : "status"} className={message?.ok ? "text-muted" : "text-bad"}>
+      <span id="scale-message" data-testid="scale-message" role={message && !message.ok ? "alert" : "status"} className={message?.ok ? "text-muted" : "text-bad"}>
         {message?.text}
       </span>
     </form>

@@ -1,5 +1,6 @@
 import "server-only";
 import { dataDir, portalConfig } from "@/lib/config";
+import { createAwsProvider, loadAwsConfig } from "./aws";
 import { LocalProvider, localSettingsFromEnv } from "./local";
 import type { Provider } from "./types";
 
@@ -7,9 +8,7 @@ const holder = globalThis as unknown as { __portalProvider?: Provider };
 
 function createProvider(): Provider {
   const config = portalConfig();
-  if (config.PORTAL_PROVIDER === "aws") {
-    throw new Error("The aws provider is not available in this build.");
-  }
+  if (config.PORTAL_PROVIDER === "aws") return createAwsProvider(loadAwsConfig());
   return new LocalProvider(localSettingsFromEnv(dataDir()), config.PORTAL_MAX_WORKERS ?? 4);
 }
 

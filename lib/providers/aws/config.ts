@@ -78,7 +78,7 @@ export function loadAwsConfig(
     cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,
     workerCapacity: e.PORTAL_WORKER_CAPACITY,
     daskImage: e.DASK_IMAGE,
-    templateDir: path.join(process.cwd(), "cloudformation"),
+    templateDir: path.join(/* turbopackIgnore: true */ process.cwd(), "cloudformation"),
     taskCacheMs: 2000,
     ...(e.PORTAL_AWS_TEMPLATE_TRANSFORM === "moto" ? { templateTransform: motoTemplateTransform(e.AWS_ENDPOINT_URL) } : {}),
     ...overrides,

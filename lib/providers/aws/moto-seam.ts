@@ -14,7 +14,10 @@ export function motoTemplateTransform(endpoint: string | undefined): (body: stri
   }
   const root = process.cwd();
   return (body) => {
-    const result = spawnSync(path.join(root, ".venv-tools/bin/python"), [path.join(root, "test/moto/moto_template.py")], {
+    const result = spawnSync(
+      // turbopackIgnore keeps the bundler from tracing the Python venv into the build.
+      path.join(/* turbopackIgnore: true */ root, ".venv-tools/bin/python"),
+      [path.join(/* turbopackIgnore: true */ root, "test/moto/moto_template.py")], {
       input: body,
       encoding: "utf8",
       maxBuffer: 16 * 1024 * 1024,

@@ -30,7 +30,6 @@ import {
   currentOperation,
   environmentTagKey,
   failureReason,
-  isSettled,
   loadTemplate,
   outputsOf,
   resourcesDone,

@@ -382,6 +382,8 @@ export class LocalEnvironment {
         `--port=${this.state.ports.notebook}`,
         `--ServerApp.root_dir=${workDir}`,
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        // Containers and CI run as root; JupyterLab refuses that unless told it is intended.
+        ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
       ],
       {
         env: {

@@ -1,0 +1,74 @@
+import { execFileSync } from "node:child_process";
+import { expect, test, uniqueEmail } from "./support/fixtures";
+import { EnvironmentPage } from "./pages/environment-page";
+
+/** Dask processes this portal started for its data folder (they carry its path in their environment). */
+function daskProcessesOf(dataDir: string): number[] {
+  const out = execFileSync("bash", ["-c", "grep -lz PORTAL_OWNER_DIR= /proc/[0-9]*/environ 2>/dev/null || true"], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((file) => Number(file.split("/")[2]))
+    .filter((pid) => {
+      try {
+        const env = execFileSync("cat", [`/proc/${pid}/environ`], { encoding: "utf8" });
+        const cmd = execFileSync("cat", [`/proc/${pid}/cmdline`], { encoding: "utf8" });
+        return env.includes(`PORTAL_OWNER_DIR=${dataDir}\0`) && cmd.includes("dask");
+      } catch {
+        return false;
+      }
+    });
+}
+
+test("deploy a real local Dask cluster, watch it live, scale it and tear it down", async ({ page, signIn, environment, portal, browser }) => {
+  await signIn.asAttendee("Dask Learner", uniqueEmail("learner"));
+  await expect(page).toHaveURL(/\/labs\//);
+  await environment.goto();
+  await environment.deploy();
+
+  await expect(environment.status()).toHaveText(/CREATE_IN_PROGRESS|CREATE_COMPLETE/);
+  await environment.waitUntilReady();
+  await expect(environment.tasks("scheduler", "RUNNING")).toHaveCount(1);
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
+  // A real line written by the real `dask scheduler`.
+  await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
+  await expect(page.getByTestId("notebook-link")).toHaveAttribute("href", /token=[0-9a-f]{48}/);
+  await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:\d+\/status$/);
+
+  // A second tab on the same environment sees the same live events.
+  const context = page.context();
+  const second = new EnvironmentPage(await context.newPage());
+  await second.goto();
+  await expect(second.tasks("worker", "RUNNING")).toHaveCount(2);
+
+  // Bad input changes nothing.
+  await environment.scale("abc");
+  await expect(page.getByTestId("scale-message")).toContainText("whole number of workers from 0 to 4");
+  await environment.scale("1000000000");
+  await expect(page.getByTestId("scale-message")).toContainText("whole number of workers from 0 to 4");
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
+
+  await environment.scale("3");
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(3);
+  await expect(second.tasks("worker", "RUNNING")).toHaveCount(3);
+  await expect(second.logLines().filter({ hasText: "Register worker" })).toHaveCount(3);
+
+  // Another attendee cannot see or touch this environment.
+  const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
+  expect(envId).toMatch(/^[0-9a-f-]{36}$/);
+  const stranger = await browser.newContext({ baseURL: portal.url });
+  const strangerPage = await stranger.newPage();
+  const { SignInPage } = await import("./pages/signin-page");
+  await new SignInPage(strangerPage).asAttendee("Stranger", uniqueEmail("stranger"));
+  await expect(strangerPage).toHaveURL(/\/labs\//);
+  const peek = await strangerPage.request.get(`/api/environments/${envId}/events`);
+  expect(peek.status()).toBe(404);
+  await stranger.close();
+
+  await environment.teardown();
+  await expect(environment.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
+  await expect(environment.tasks("worker", "STOPPED")).toHaveCount(3);
+  await expect(environment.tasks("scheduler", "STOPPED")).toHaveCount(1);
+  await expect(environment.tasks("worker").first()).toContainText("Torn down");
+  expect(daskProcessesOf(portal.dataDir)).toEqual([]);
+});

@@ -1,0 +1,40 @@
+import { expect, type Page } from "@playwright/test";
+
+export class EnvironmentPage {
+  constructor(readonly page: Page) {}
+
+  async goto() {
+    await this.page.goto("/environment");
+  }
+
+  status() {
+    return this.page.getByTestId("env-status");
+  }
+
+  tasks(role: "scheduler" | "worker", status?: string) {
+    const selector = `[data-testid="task-row"][data-role="${role}"]${status ? `[data-status="${status}"]` : ""}`;
+    return this.page.locator(selector);
+  }
+
+  logLines() {
+    return this.page.getByTestId("log-line");
+  }
+
+  async deploy() {
+    await this.page.getByTestId("deploy-button").click();
+  }
+
+  async waitUntilReady() {
+    await expect(this.status()).toHaveText("CREATE_COMPLETE", { timeout: 120_000 });
+  }
+
+  async scale(workers: string) {
+    await this.page.getByTestId("scale-input").fill(workers);
+    await this.page.getByTestId("scale-submit").click();
+  }
+
+  async teardown() {
+    await this.page.getByTestId("teardown-button").click();
+    await this.page.getByTestId("teardown-confirm").click();
+  }
+}

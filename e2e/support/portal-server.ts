@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export const JOIN_CODE = "E2E-JOIN-CODE";
+export const FACILITATOR_PASSWORD = "e2e-facilitator-password";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`portal exited early:\n${output.join("")}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`portal did not answer /api/health within 60 s:\n${output.join("")}`);
+}
+
+/**
+ * The built portal, run the way `make start` runs it (scripts/start.mjs), with its own
+ * data folder and port; it can be restarted to prove what survives a restart.
+ */
+export class PortalServer {
+  private child?: ChildProcess;
+  readonly output: string[] = [];
+  url = "";
+
+  constructor(
+    readonly dataDir: string,
+    private readonly extraEnv: Record<string, string> = {},
+  ) {}
+
+  async start(): Promise<void> {
+    // A restart keeps the port, so open pages and the test's baseURL stay valid.
+    const port = this.url ? Number(new URL(this.url).port) : await freePort();
+    this.url = `http://localhost:${port}`;
+    fs.mkdirSync(this.dataDir, { recursive: true });
+    this.child = spawn(process.execPath, [path.join("scripts", "start.mjs")], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        PORTAL_DATA_DIR: this.dataDir,
+        EVENT_JOIN_CODE: JOIN_CODE,
+        FACILITATOR_PASSWORD,
+        NEXTAUTH_SECRET: "e2e-secret-not-for-production-use-000000",
+        NEXTAUTH_URL: this.url,
+        ...this.extraEnv,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stdout?.on("data", (d) => this.output.push(String(d)));
+    this.child.stderr?.on("data", (d) => this.output.push(String(d)));
+    await waitForHealth(this.url, this.child, this.output);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}
+
+export function freshDataDir(name: string): string {
+  const dir = path.resolve("test-results", "e2e-data", `${name}-${Date.now()}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return dir;
+}

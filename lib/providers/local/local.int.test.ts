@@ -1,0 +1,129 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
+import { LocalProvider, localSettingsFromEnv } from "./index";
+import { findOwnedProcesses } from "./processes";
+
+const python = path.resolve(".venv/bin/python");
+
+async function until(
+  provider: LocalProvider,
+  env: EnvironmentRef,
+  ok: (s: EnvironmentSnapshot) => boolean,
+  timeoutMs = 90_000,
+): Promise<EnvironmentSnapshot> {
+  const deadline = Date.now() + timeoutMs;
+  let last: EnvironmentSnapshot | undefined;
+  while (Date.now() < deadline) {
+    last = await provider.describe(env);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`condition not met; last snapshot: ${JSON.stringify(last, null, 2)}`);
+}
+
+const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") =>
+  s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING");
+
+/** Asks the real scheduler, from a real Dask client, how many workers it has and to compute a sum. */
+function clientSays(address: string): { workers: number; total: number } {
+  const code = [
+    "import json, sys",
+    "from distributed import Client",
+    "import dask.array as da",
+    "with Client(sys.argv[1], timeout=30) as c:",
+    "    total = int(da.arange(1000, chunks=100).sum().compute())",
+    "    print(json.dumps({'workers': len(c.scheduler_info()['workers']), 'total': total}))",
+  ].join("\n");
+  return JSON.parse(execFileSync(python, ["-c", code, address], { encoding: "utf8" }).trim().split("\n").pop()!);
+}
+
+describe("local provider with real Dask processes", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-local-"));
+  const settings = { ...localSettingsFromEnv(dataDir), graceMs: 3000 };
+  const provider = new LocalProvider(settings, 4);
+  const env: EnvironmentRef = { id: "11111111-1111-4111-8111-111111111111", stackName: "dask-test-aaaaaa", attendeeId: "a1", attendeeEmail: "a@example.com" };
+
+  beforeAll(() => {
+    if (!fs.existsSync(python)) throw new Error("Run `make pyenv` first: the Python env from docker/requirements.txt is missing.");
+  });
+
+  afterAll(async () => {
+    await provider.destroy(env);
+    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+  });
+
+  it("deploys a scheduler and two workers that a real Dask client can use", async () => {
+    await provider.deploy(env, { workers: 2 });
+    const first = await provider.describe(env);
+    expect(first.status).toBe("CREATE_IN_PROGRESS");
+    const ready = await until(provider, env, (s) => s.status === "CREATE_COMPLETE");
+    expect(running(ready, "scheduler")).toHaveLength(1);
+    expect(running(ready, "worker")).toHaveLength(2);
+    expect(ready.progress).toEqual({ done: 4, total: 4 });
+    expect(ready.links.schedulerAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(clientSays(ready.links.schedulerAddress!)).toEqual({ workers: 2, total: 499500 });
+  });
+
+  it("streams scheduler log lines and stack events once each", async () => {
+    const a = await provider.events(env, null);
+    const texts = a.events.filter((e) => e.kind === "log").map((e) => (e.kind === "log" ? e.text : ""));
+    expect(texts.some((t) => t.includes("Scheduler at:"))).toBe(true);
+    expect(a.events.some((e) => e.kind === "stack" && e.status === "CREATE_COMPLETE")).toBe(true);
+    const keys = a.events.filter((e) => e.kind === "log").map((e) => (e.kind === "log" ? e.key : ""));
+    expect(new Set(keys).size).toBe(keys.length);
+    const b = await provider.events(env, a.cursor);
+    const again = b.events.filter((e) => e.kind === "log" && keys.includes(e.key));
+    expect(again).toEqual([]);
+  });
+
+  it("scales to three workers, all registered with the scheduler", async () => {
+    await provider.scale(env, 3);
+    const scaled = await until(provider, env, (s) => s.status === "UPDATE_COMPLETE" && running(s, "worker").length === 3);
+    expect(clientSays(scaled.links.schedulerAddress!).workers).toBe(3);
+  });
+
+  it("refuses a worker count outside 0..max and changes nothing", async () => {
+    for (const bad of [-1, 1e9, 2.5, Number.NaN]) {
+      await expect(provider.scale(env, bad)).rejects.toThrow(/0 to 4/);
+    }
+    expect((await provider.describe(env)).desiredWorkers).toBe(3);
+  });
+
+  it("shows a killed worker as STOPPED with its reason and starts a replacement", async () => {
+    const before = await provider.describe(env);
+    const victim = running(before, "worker")[0];
+    const pid = findOwnedProcesses(dataDir).find((p) => {
+      const cmd = fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8");
+      return cmd.includes(`\0${victim.id}\0`);
+    })!.pid;
+    process.kill(pid, "SIGKILL");
+    const after = await until(
+      provider,
+      env,
+      (s) => s.tasks.find((t) => t.id === victim.id)?.lastStatus === "STOPPED" && running(s, "worker").length === 3,
+    );
+    expect(after.tasks.find((t) => t.id === victim.id)?.stoppedReason).toContain("SIGKILL");
+  });
+
+  it("tears down: every task STOPPED, the stack DELETE_COMPLETE, no process left", async () => {
+    await provider.destroy(env);
+    const gone = await until(provider, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
+    expect(gone.tasks.every((t) => t.lastStatus === "STOPPED")).toBe(true);
+    expect(gone.tasks.filter((t) => t.lastStatus === "STOPPED" && t.stoppedReason?.startsWith("Torn down")).length).toBeGreaterThanOrEqual(4);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(findOwnedProcesses(dataDir)).toEqual([]);
+  });
+
+  it("fails creation with a how-to-fix reason when the Python env is missing", async () => {
+    const broken = new LocalProvider({ ...settings, pythonEnv: path.join(dataDir, "no-such-venv") }, 4);
+    const ref = { ...env, id: "22222222-2222-4222-8222-222222222222", stackName: "dask-broken-bbbbbb" };
+    await broken.deploy(ref, { workers: 2 });
+    const failed = await broken.describe(ref);
+    expect(failed.status).toBe("CREATE_FAILED");
+    expect(failed.reason).toContain("make pyenv");
+  });
+});
