@@ -1,0 +1,52 @@
+// The attendee journey with PORTAL_PROVIDER=aws against moto server on loopback.
+// Moto is a control-plane emulator: CloudFormation completes at once, and the harness
+// (test/moto/cli.mjs --play-every) plays Fargate, starting each service's tasks and
+// writing their start-up log lines. Event mode, because moto deletes an attendee stack
+// cleanly while the event stack keeps the VPC.
+import { test as base, expect, uniqueEmail } from "./support/fixtures";
+import { MotoHarness, type MotoStarted } from "./support/moto";
+import { freshDataDir, PortalServer } from "./support/portal-server";
+
+const test = base.extend<object, { moto: MotoStarted }>({
+  moto: [
+    async ({}, use) => {
+      const harness = new MotoHarness(1000);
+      try {
+        await use(await harness.start());
+      } finally {
+        await harness.stop();
+      }
+    },
+    { scope: "worker" },
+  ],
+  portal: [
+    async ({ moto }, use, workerInfo) => {
+      const server = new PortalServer(freshDataDir(`aws-w${workerInfo.workerIndex}`), moto.env);
+      try {
+        await server.start();
+        await use(server);
+      } finally {
+        await server.stop();
+      }
+    },
+    { scope: "worker" },
+  ],
+});
+
+test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it down", async ({ page, signIn, environment }) => {
+  await signIn.asAttendee("Cloud Learner", uniqueEmail("cloud"));
+  await expect(page).toHaveURL(/\/labs\//);
+  await environment.goto();
+  await environment.deploy();
+
+  await environment.waitUntilReady();
+  // Tasks and log lines come from ECS and CloudWatch Logs as the player writes them.
+  await expect(environment.tasks("scheduler", "RUNNING")).toHaveCount(1);
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
+  await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
+  await expect(environment.logLines().filter({ hasText: "Start worker at:" })).toHaveCount(2);
+  await expect(page.getByText(/tcp:\/\/dask-cloud-learner-[0-9a-f]{6}-scheduler\.dask-event\.dask:8786/)).toBeVisible();
+
+  await environment.teardown();
+  await expect(environment.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
+});

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+export interface MotoStarted {
+  endpoint: string;
+  /** moto_server's own pid, so a harness that dies hard does not leave it behind. */
+  pid: number;
+  /** What the portal needs to deploy into this moto (PORTAL_PROVIDER=aws, event mode, …). */
+  env: Record<string, string>;
+}
+
+/**
+ * Moto with the event stack deployed and the Fargate player running
+ * (`node test/moto/cli.mjs start --play-every MS`): the harness starts a service's tasks
+ * and writes their start-up log lines, as Fargate and the awslogs driver would on AWS.
+ */
+export class MotoHarness {
+  private child?: ChildProcess;
+  private started?: MotoStarted;
+  readonly output: string[] = [];
+
+  constructor(private readonly playEveryMs = 1000) {}
+
+  async start(): Promise<MotoStarted> {
+    const child = spawn(process.execPath, [path.join("test", "moto", "cli.mjs"), "start", "--play-every", String(this.playEveryMs)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    child.stderr?.on("data", (d) => this.output.push(String(d)));
+    this.started = await new Promise<MotoStarted>((resolve, reject) => {
+      let buffered = "";
+      const timer = setTimeout(() => reject(new Error(`moto did not start within 60 s:\n${this.output.join("")}`)), 60_000);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`moto harness exited with ${code}:\n${this.output.join("")}`));
+      });
+      child.stdout?.on("data", (d) => {
+        buffered += String(d);
+        const newline = buffered.indexOf("\n");
+        if (newline < 0) return;
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(buffered.slice(0, newline)) as MotoStarted);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    return this.started;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // The harness did not stop moto itself; end both by pid.
+    child.kill("SIGKILL");
+    if (this.started?.pid) {
+      try {
+        process.kill(this.started.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
