@@ -1,0 +1,156 @@
+import "server-only";
+import type { Viewer } from "@/lib/auth/session";
+import { audit, inTransaction, liveEnvironmentOf } from "@/lib/db/queries";
+import {
+  ensureAttendee,
+  environmentByStackName,
+  environmentIdTaken,
+  insertFoundEnvironment,
+  liveEnvironmentsOfProvider,
+  retireEnvironment,
+  reviveEnvironment,
+} from "@/lib/db/reconcile-queries";
+import type { EnvironmentRow } from "@/lib/db/schema";
+import { PortalError } from "@/lib/errors";
+import { getProvider } from "@/lib/providers";
+import type { EventStack } from "@/lib/providers/aws";
+import { ProviderError, type Provider } from "@/lib/providers/types";
+import { getHub } from "@/lib/stream/hub";
+
+export const DELETED_OUTSIDE = "deleted outside the portal";
+
+/**
+ * A deploy writes its store row a moment before CreateStack; a row this young with no
+ * stack yet is a deploy under way, not a stack someone deleted.
+ */
+const DEPLOY_GRACE_MS = 2 * 60_000;
+
+export interface Reconciliation {
+  /** False when the provider cannot list its stacks (the local provider): nothing was compared. */
+  checked: boolean;
+  /** Stacks the store had no live record of, now live environments of their attendees. */
+  found: EnvironmentRow[];
+  /** Live environments whose stack is gone, now marked deleted. */
+  retired: EnvironmentRow[];
+  /** Attendee ids the store did not know, recorded as "unknown attendee <id>". */
+  placeholders: string[];
+  /** Stacks left out because their attendee already has another live environment. */
+  unresolved: { stackName: string; attendeeId: string; reason: string }[];
+}
+
+type StackLister = Provider & { listEventStacks(): Promise<EventStack[]> };
+
+function listsStacks(provider: Provider): provider is StackLister {
+  return typeof (provider as Partial<StackLister>).listEventStacks === "function";
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Keeps the id the portal tagged the stack with, so its pages and links stay the same. */
+function idFor(stack: EventStack): string | undefined {
+  const id = stack.environmentId;
+  return id && UUID.test(id) && !environmentIdTaken(id) ? id : undefined;
+}
+
+type Outcome =
+  | { kind: "taken"; live: EnvironmentRow; created: boolean }
+  | { kind: "recorded"; row: EnvironmentRow; created: boolean; email: string };
+
+type Actor = Pick<Viewer, "id"> & { role: "facilitator" | "system" };
+const portalItself: Actor = { id: "portal", role: "system" };
+
+/**
+ * Brings the store in line with the stacks the provider reports for this event: a stack
+ * the store does not know reappears under its attendee (a placeholder attendee if the
+ * store lacks them too, so nothing that costs money is forgotten), and a live
+ * environment whose stack is gone is marked deleted. Safe to run again at any time.
+ */
+export async function reconcileEnvironments(
+  provider: Provider,
+  options: { actor?: Actor; now?: Date } = {},
+): Promise<Reconciliation> {
+  const result: Reconciliation = { checked: false, found: [], retired: [], placeholders: [], unresolved: [] };
+  if (!listsStacks(provider)) return result;
+  const stacks = await provider.listEventStacks();
+  result.checked = true;
+  const actor = options.actor ?? portalItself;
+  const now = (options.now ?? new Date()).getTime();
+  const note = (target: string, detail: string, ok = true) =>
+    audit({ actorId: actor.id, actorRole: actor.role, action: "reconcile", target, result: ok ? "ok" : "error", detail });
+
+  // Retire first: an attendee whose old stack vanished may own one of the stacks found below.
+  const existing = new Set(stacks.map((s) => s.stackName));
+  for (const row of liveEnvironmentsOfProvider(provider.name)) {
+    if (existing.has(row.stackName)) continue;
+    const young = now - Date.parse(row.createdAt) < DEPLOY_GRACE_MS;
+    if (young && row.status === "CREATE_IN_PROGRESS") continue;
+    // A teardown the portal started keeps its own words; anything else went away behind its back.
+    const reason = row.status.startsWith("DELETE") ? row.statusReason : DELETED_OUTSIDE;
+    const retired = retireEnvironment(row.id, reason);
+    if (!retired) continue;
+    result.retired.push(retired);
+    note(row.id, `stack ${row.stackName} no longer exists; marked deleted`);
+  }
+
+  for (const stack of stacks) {
+    const known = environmentByStackName(stack.stackName);
+    if (known && !known.deletedAt) continue;
+    const outcome = inTransaction((): Outcome => {
+      const { attendee, created } = ensureAttendee(stack.attendeeId);
+      const live = liveEnvironmentOf(attendee.id);
+      if (live) return { kind: "taken", live, created };
+      const row = known
+        ? reviveEnvironment(known.id, stack.status)
+        : insertFoundEnvironment({
+            id: idFor(stack),
+            attendeeId: attendee.id,
+            provider: provider.name,
+            stackName: stack.stackName,
+            status: stack.status,
+          });
+      return { kind: "recorded", row, created, email: attendee.email };
+    });
+    if (outcome.created) {
+      result.placeholders.push(stack.attendeeId);
+      note(stack.attendeeId, `attendee unknown to the store; recorded as a placeholder for stack ${stack.stackName}`);
+    }
+    if (outcome.kind === "taken") {
+      const reason = `attendee already has live environment ${outcome.live.stackName}`;
+      result.unresolved.push({ stackName: stack.stackName, attendeeId: stack.attendeeId, reason });
+      note(stack.stackName, `stack ${stack.stackName} (${stack.status}) not recorded: ${reason}`, false);
+      continue;
+    }
+    const { row, email } = outcome;
+    await provider.adopt?.([{ id: row.id, stackName: row.stackName, attendeeId: row.attendeeId, attendeeEmail: email }]);
+    result.found.push(row);
+    note(row.id, `stack ${stack.stackName} (${stack.status}) found in ${provider.name}; recorded for attendee ${stack.attendeeId}`);
+  }
+  return result;
+}
+
+/** The facilitator's "reconcile now": compares, records, and starts following what was found. */
+export async function reconcileNow(viewer: Viewer): Promise<Reconciliation> {
+  if (viewer.role !== "facilitator") throw new PortalError("forbidden", "Only the facilitator can do that.");
+  try {
+    const result = await reconcileEnvironments(getProvider(), { actor: { id: viewer.id, role: "facilitator" } });
+    for (const row of result.found) getHub().stream(row).wake();
+    return result;
+  } catch (err) {
+    if (err instanceof PortalError) throw err;
+    const message = err instanceof ProviderError ? err.message : "The environment backend did not respond. Try again in a moment.";
+    audit({ actorId: viewer.id, actorRole: "facilitator", action: "reconcile", result: "error", detail: message });
+    throw new PortalError("unavailable", message);
+  }
+}
+
+/** One line for the facilitator, e.g. "2 stacks found, 1 environment marked deleted". */
+export function summarizeReconciliation(r: Reconciliation): string {
+  if (!r.checked) return "This provider keeps no list of stacks to compare with; nothing to reconcile.";
+  const parts = [
+    r.found.length && `${r.found.length} stack(s) found and recorded`,
+    r.placeholders.length && `${r.placeholders.length} unknown attendee(s) added`,
+    r.retired.length && `${r.retired.length} environment(s) marked deleted`,
+    r.unresolved.length && `${r.unresolved.length} stack(s) need attention: ${r.unresolved.map((u) => u.stackName).join(", ")}`,
+  ].filter(Boolean);
+  return parts.length ? `${parts.join("; ")}.` : "The store and the cloud agree.";
+}
