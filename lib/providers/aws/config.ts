@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
 import { z } from "zod";
+import { apiFamilies, defaultBucketSizes, type ApiFamily, type BucketSize } from "./limiter";
 import { motoTemplateTransform } from "./moto-seam";
 
 const cidr = z
@@ -23,6 +24,14 @@ const envSchema = z
     PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
     DASK_IMAGE: z.string().min(1).optional(),
     PORTAL_AWS_TEMPLATE_TRANSFORM: z.enum(["moto"]).optional(),
+    PORTAL_AWS_CALL_BUDGET: z
+      .string()
+      .regex(/^\s*([a-z0-9-]+=\d+(\.\d+)?\s*(,\s*|$))*$/, "comma-separated family=calls-per-second, e.g. ecs-read=5,logs-read=2")
+      .optional(),
+    PORTAL_AWS_POLL_MS: z
+      .string()
+      .regex(/^\s*((changing|settled|logs|overlap)=\d+\s*(,\s*|$))*$/, "comma-separated changing=, settled=, logs=, overlap= in ms")
+      .optional(),
   })
   .refine((env) => env.PORTAL_AWS_MODE === "solo" || env.PORTAL_EVENT_STACK, {
     message: "PORTAL_EVENT_STACK (the facilitator's event stack) is required when PORTAL_AWS_MODE=event",
@@ -51,8 +60,50 @@ export interface AwsProviderConfig {
   templateTransform?: (templateBody: string) => string | Promise<string>;
   /** Tests only: replaces the default credential chain. */
   credentials?: ECSClientConfig["credentials"];
-  /** How long a shared ECS task listing of a cluster is reused, in ms. */
-  taskCacheMs: number;
+  /** Calls per second each family of AWS APIs may use, all pollers and actions together. */
+  callBudget: Record<ApiFamily, BucketSize>;
+  /** How stale what the portal shows may get (see docs/aws.md, "How the provider behaves"). */
+  cadence: Cadence;
+  /** Tests: how stale stacks, tasks, services and logs may get, overriding cadence (0: always ask AWS). */
+  taskCacheMs?: number;
+}
+
+export interface Cadence {
+  /** Stacks, tasks and services of an environment that is changing (or was just acted on). */
+  changingMs: number;
+  /** The same for an environment where nothing is expected to change by itself. */
+  settledMs: number;
+  /** Log reads (the room's one cursor in event mode; each environment's in solo mode). */
+  logsMs: number;
+  /** How far back each log read reaches for lines that became visible late. */
+  overlapMs: number;
+}
+
+export const defaultCadence: Cadence = { changingMs: 2_000, settledMs: 30_000, logsMs: 1_000, overlapMs: 10_000 };
+
+/** Reads "ecs-read=5,logs-read=2": unknown families are an error, burst stays small so calls spread out. */
+export function parseCallBudget(text: string | undefined): Record<ApiFamily, BucketSize> {
+  const budget = { ...defaultBucketSizes };
+  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [family, value] = part.split("=");
+    if (!(apiFamilies as readonly string[]).includes(family)) {
+      throw new Error(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET names an unknown family "${family}" (known: ${apiFamilies.join(", ")})`);
+    }
+    const ratePerSecond = Number(value);
+    if (!(ratePerSecond > 0)) throw new Error(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET ${family} must be above 0`);
+    budget[family as ApiFamily] = { ratePerSecond, burst: Math.max(1, Math.min(2, ratePerSecond)) };
+  }
+  return budget;
+}
+
+function parseCadence(text: string | undefined): Cadence {
+  const cadence = { ...defaultCadence };
+  const names = { changing: "changingMs", settled: "settledMs", logs: "logsMs", overlap: "overlapMs" } as const;
+  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = part.split("=") as [keyof typeof names, string];
+    cadence[names[name]] = Number(value);
+  }
+  return cadence;
 }
 
 export function loadAwsConfig(
@@ -79,7 +130,8 @@ export function loadAwsConfig(
     workerCapacity: e.PORTAL_WORKER_CAPACITY,
     daskImage: e.DASK_IMAGE,
     templateDir: path.join(/* turbopackIgnore: true */ process.cwd(), "cloudformation"),
-    taskCacheMs: 2000,
+    callBudget: parseCallBudget(e.PORTAL_AWS_CALL_BUDGET),
+    cadence: parseCadence(e.PORTAL_AWS_POLL_MS),
     ...(e.PORTAL_AWS_TEMPLATE_TRANSFORM === "moto" ? { templateTransform: motoTemplateTransform(e.AWS_ENDPOINT_URL) } : {}),
     ...overrides,
   };

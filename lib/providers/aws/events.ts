@@ -1,27 +1,40 @@
-import { DescribeStackEventsCommand, type CloudFormationClient, type StackEvent } from "@aws-sdk/client-cloudformation";
-import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
+import { createHash } from "node:crypto";
+import type { StackEvent } from "@aws-sdk/client-cloudformation";
+import { FilterLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { z } from "zod";
 import type { ProviderEvent, TaskRole } from "../types";
 import type { RateLimiter } from "./limiter";
 
 /**
- * Where an event stream stopped. Stack events: the ids already handed out from the
- * newest page (CloudFormation lists newest first). Logs: the newest timestamp handed
- * out and the keys seen at exactly that time, since FilterLogEvents' startTime is
- * inclusive and several lines can share one millisecond.
+ * Where an environment's event stream stopped.
+ *
+ * Stack events: the ids already handed out from the newest page (CloudFormation lists
+ * newest first), and `stackMark`, the settled stack state whose events were all handed
+ * out, so a settled stack costs no DescribeStackEvents call at all.
+ *
+ * Logs: the newest timestamp handed out and a digest of every line handed out within
+ * `overlapMs` before it. Lines are re-read over that overlap on every fetch, because
+ * CloudWatch Logs (and a room of tasks writing at once) can make a line visible after
+ * later ones; the digests keep each line to exactly once.
  */
 const cursorSchema = z.object({
   stackEventIds: z.array(z.string()).default([]),
   stackEventsAt: z.number().default(0),
+  stackMark: z.string().default(""),
   logsAt: z.number().default(0),
+  /** Cursors written before logSeen existed: raw keys of the lines at exactly logsAt. */
   logKeysAt: z.array(z.string()).default([]),
+  /** "<time base36>.<digest>" of lines handed out at or after logsAt - overlap. */
+  logSeen: z.array(z.string()).default([]),
 });
 export type EventCursor = z.infer<typeof cursorSchema>;
 
 export function decodeCursor(cursor: string | null): EventCursor {
   if (!cursor) return cursorSchema.parse({});
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    const legacy = parsed.logKeysAt.map((key) => seenEntry(parsed.logsAt, key));
+    return { ...parsed, logKeysAt: [], logSeen: [...parsed.logSeen, ...legacy] };
   } catch {
     return cursorSchema.parse({});
   }
@@ -31,30 +44,22 @@ export function encodeCursor(cursor: EventCursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
 }
 
-const maxStackEventPages = 5;
-const maxLogPages = 5;
+/** DescribeStackEvents pages read when a stack's events are first fetched. */
+export const maxStackEventPages = 5;
+/** Digests kept per cursor: more lines than this within one overlap could repeat. */
+const maxSeen = 2_000;
 
-/** Stack events after the cursor, oldest first. */
-export async function newStackEvents(
-  cfn: CloudFormationClient,
-  limiter: RateLimiter,
-  stackId: string,
+/** Stack events after the cursor, oldest first, from a newest-first list of the stack's events. */
+export function newStackEvents(
+  newestFirst: StackEvent[],
   cursor: EventCursor,
-): Promise<{ events: ProviderEvent[]; cursor: Pick<EventCursor, "stackEventIds" | "stackEventsAt"> }> {
+): { events: ProviderEvent[]; cursor: Pick<EventCursor, "stackEventIds" | "stackEventsAt"> } {
   const seen = new Set(cursor.stackEventIds);
   const fresh: StackEvent[] = [];
-  let nextToken: string | undefined;
-  pages: for (let page = 0; page < maxStackEventPages; page++) {
-    const response = await limiter.run("cfn-read", () =>
-      cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken })),
-    );
-    for (const event of response.StackEvents ?? []) {
-      const at = event.Timestamp ? new Date(event.Timestamp).getTime() : 0;
-      if (seen.has(event.EventId ?? "") || at < cursor.stackEventsAt) break pages;
-      fresh.push(event);
-    }
-    nextToken = response.NextToken;
-    if (!nextToken) break;
+  for (const event of newestFirst) {
+    const at = event.Timestamp ? new Date(event.Timestamp).getTime() : 0;
+    if (seen.has(event.EventId ?? "") || at < cursor.stackEventsAt) break;
+    fresh.push(event);
   }
   const unique = [...new Map(fresh.map((e) => [e.EventId ?? "", e])).values()].reverse();
   const events: ProviderEvent[] = unique.map((e) => ({
@@ -71,58 +76,101 @@ export async function newStackEvents(
   return { events, cursor: { stackEventIds: keep.slice(-200), stackEventsAt: newestAt } };
 }
 
+/** One line of a task's log as CloudWatch Logs returned it. */
+export interface LogLine {
+  /** "<stream>:<event id>": unique and stable across calls. */
+  key: string;
+  at: number;
+  stream: string;
+  text: string;
+}
+
 /** Stream names are "<prefix>/<container>/<task id>", as the awslogs driver writes them. */
-function parseStream(stream: string, prefix: string): { role: TaskRole; task: string } | undefined {
+export function parseStream(stream: string, prefix: string): { role: TaskRole; task: string } | undefined {
   if (!stream.startsWith(`${prefix}/`)) return undefined;
   const [role, task] = stream.slice(prefix.length + 1).split("/");
   if ((role === "scheduler" || role === "worker") && task) return { role, task };
   return undefined;
 }
 
-/** Key of a log line: unique and stable across calls (event ids are unique per stream). */
-function logKey(event: FilteredLogEvent): string {
-  return `${event.logStreamName}:${event.eventId}`;
+function digest(key: string): string {
+  return createHash("sha1").update(key).digest("base64url").slice(0, 12);
 }
 
-/** Log lines of the environment after the cursor, oldest first, each once. */
-export async function newLogLines(
+function seenEntry(at: number, key: string): string {
+  return `${at.toString(36)}.${digest(key)}`;
+}
+
+/**
+ * The environment's lines the cursor has not handed out, oldest first, and the cursor
+ * after them. `lines` may hold anything fetched since `logsAt - overlapMs`, in any
+ * order and with repeats; lines of other environments are skipped.
+ */
+export function selectNewLines(
+  lines: Iterable<LogLine>,
+  streamPrefix: string,
+  cursor: EventCursor,
+  overlapMs: number,
+): { events: ProviderEvent[]; cursor: Pick<EventCursor, "logsAt" | "logKeysAt" | "logSeen"> } {
+  const floor = cursor.logsAt > 0 ? cursor.logsAt - overlapMs : 0;
+  const seen = new Set(cursor.logSeen.map((entry) => entry.slice(entry.indexOf(".") + 1)));
+  const fresh = new Map<string, LogLine & { source: { role: TaskRole; task: string } }>();
+  for (const line of lines) {
+    if (line.at < floor || fresh.has(line.key)) continue;
+    const source = parseStream(line.stream, streamPrefix);
+    if (!source || seen.has(digest(line.key))) continue;
+    fresh.set(line.key, { ...line, source });
+  }
+  const ordered = [...fresh.values()].sort((a, b) => a.at - b.at);
+  if (ordered.length === 0) return { events: [], cursor: { logsAt: cursor.logsAt, logKeysAt: [], logSeen: cursor.logSeen } };
+  const logsAt = Math.max(cursor.logsAt, ordered[ordered.length - 1].at);
+  const keepFrom = logsAt - overlapMs;
+  const kept = cursor.logSeen.filter((entry) => parseInt(entry.slice(0, entry.indexOf(".")), 36) >= keepFrom);
+  for (const line of ordered) if (line.at >= keepFrom) kept.push(seenEntry(line.at, line.key));
+  const events: ProviderEvent[] = ordered.map((line) => ({
+    kind: "log",
+    at: new Date(line.at).toISOString(),
+    task: line.source.task,
+    role: line.source.role,
+    text: line.text,
+    key: line.key,
+  }));
+  return { events, cursor: { logsAt, logKeysAt: [], logSeen: kept.slice(-maxSeen) } };
+}
+
+/**
+ * FilterLogEvents pages from `startTime` (interleaved, so in time order). `complete` is
+ * false when the page limit stopped it; `reachedAt` is then the newest time it covered.
+ */
+export async function fetchLogLines(
   logs: CloudWatchLogsClient,
   limiter: RateLimiter,
-  where: { logGroup: string; streamPrefix: string },
-  cursor: EventCursor,
-): Promise<{ events: ProviderEvent[]; cursor: Pick<EventCursor, "logsAt" | "logKeysAt"> }> {
-  const seenAtStart = new Set(cursor.logKeysAt);
-  const byKey = new Map<string, ProviderEvent & { kind: "log" }>();
-  const times = new Map<string, number>();
+  where: { logGroup: string; streamPrefix?: string; startTime: number; maxPages: number },
+): Promise<{ lines: LogLine[]; complete: boolean; reachedAt: number }> {
+  const lines: LogLine[] = [];
   let nextToken: string | undefined;
-  for (let page = 0; page < maxLogPages; page++) {
+  let reachedAt = where.startTime;
+  for (let page = 0; page < where.maxPages; page++) {
     const response = await limiter.run("logs-read", () =>
       logs.send(
         new FilterLogEventsCommand({
           logGroupName: where.logGroup,
-          logStreamNamePrefix: `${where.streamPrefix}/`,
-          startTime: cursor.logsAt || undefined,
+          ...(where.streamPrefix ? { logStreamNamePrefix: `${where.streamPrefix}/` } : {}),
+          startTime: where.startTime > 0 ? where.startTime : undefined,
           interleaved: true,
           nextToken,
         }),
       ),
     );
     for (const event of response.events ?? []) {
-      // Moto ignores logStreamNamePrefix, and a shared event log group holds every attendee.
-      const source = parseStream(event.logStreamName ?? "", where.streamPrefix);
-      const key = logKey(event);
       const at = event.timestamp ?? 0;
-      if (!source || byKey.has(key) || (at === cursor.logsAt && seenAtStart.has(key)) || at < cursor.logsAt) continue;
-      byKey.set(key, { kind: "log", at: new Date(at).toISOString(), task: source.task, role: source.role, text: event.message ?? "", key });
-      times.set(key, at);
+      const stream = event.logStreamName ?? "";
+      // Moto ignores logStreamNamePrefix; selectNewLines skips other environments' lines.
+      lines.push({ key: `${stream}:${event.eventId}`, at, stream, text: event.message ?? "" });
+      reachedAt = Math.max(reachedAt, at);
     }
     nextToken = response.nextToken;
-    if (!nextToken) break;
+    if (!nextToken) return { lines, complete: true, reachedAt };
   }
-  const events = [...byKey.values()].sort((a, b) => (times.get(a.key) ?? 0) - (times.get(b.key) ?? 0));
-  if (events.length === 0) return { events, cursor: { logsAt: cursor.logsAt, logKeysAt: cursor.logKeysAt } };
-  const newestAt = times.get(events[events.length - 1].key) ?? 0;
-  const keysAtNewest = events.filter((e) => times.get(e.key) === newestAt).map((e) => e.key);
-  const keep = newestAt === cursor.logsAt ? [...cursor.logKeysAt, ...keysAtNewest] : keysAtNewest;
-  return { events, cursor: { logsAt: newestAt, logKeysAt: keep.slice(-500) } };
+  return { lines, complete: false, reachedAt };
 }

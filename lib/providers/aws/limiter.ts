@@ -6,14 +6,8 @@ import { isThrottling } from "./errors";
  * sized below that quota, so the portal's calls grow with environments, never past
  * what the account allows (ECS cluster reads 20/s, FilterLogEvents 10/s at worst).
  */
-export type ApiFamily =
-  | "cfn-read"
-  | "cfn-write"
-  | "ecs-read"
-  | "ecs-write"
-  | "logs-read"
-  | "ec2-read"
-  | "sagemaker";
+export const apiFamilies = ["cfn-read", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "sagemaker"] as const;
+export type ApiFamily = (typeof apiFamilies)[number];
 
 export interface BucketSize {
   /** Tokens added per second (sustained calls per second). */
@@ -22,13 +16,19 @@ export interface BucketSize {
   burst: number;
 }
 
+/**
+ * The portal's default budget: reads well under the account's quotas (ECS 20/s,
+ * FilterLogEvents 10/s, CloudFormation reads are shared with the console and CI), and
+ * bursts of at most two, so the calls spread out instead of arriving together.
+ * PORTAL_AWS_CALL_BUDGET overrides the rates (config.ts).
+ */
 export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
-  "cfn-read": { ratePerSecond: 4, burst: 8 },
+  "cfn-read": { ratePerSecond: 2, burst: 2 },
   "cfn-write": { ratePerSecond: 1, burst: 3 },
-  "ecs-read": { ratePerSecond: 15, burst: 20 },
+  "ecs-read": { ratePerSecond: 5, burst: 2 },
   "ecs-write": { ratePerSecond: 5, burst: 5 },
-  "logs-read": { ratePerSecond: 8, burst: 8 },
-  "ec2-read": { ratePerSecond: 10, burst: 10 },
+  "logs-read": { ratePerSecond: 2, burst: 2 },
+  "ec2-read": { ratePerSecond: 5, burst: 2 },
   sagemaker: { ratePerSecond: 2, burst: 4 },
 };
 

@@ -38,7 +38,7 @@ function configFor(mode: "solo" | "event", extra: Record<string, string> = {}, o
       PORTAL_DASHBOARD_CIDR: "203.0.113.7/32",
       ...extra,
     },
-    { templateTransform: motoTemplateTransform, taskCacheMs: 0, ...overrides },
+    { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 }, ...overrides },
   );
 }
 

@@ -1,14 +1,7 @@
 import "server-only";
-import {
-  CreateStackCommand,
-  DeleteStackCommand,
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
-  type Stack,
-  type StackEvent,
-} from "@aws-sdk/client-cloudformation";
+import { CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, type Stack } from "@aws-sdk/client-cloudformation";
 import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
-import { DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { CreatePresignedNotebookInstanceUrlCommand } from "@aws-sdk/client-sagemaker";
 import {
   ProviderError,
@@ -18,18 +11,25 @@ import {
   type EnvironmentSnapshot,
   type EventBatch,
   type Provider,
+  type ProviderEvent,
 } from "../types";
 import { createAwsClients, type AwsClients } from "./clients";
 import type { AwsProviderConfig } from "./config";
 import { errorName, toProviderError } from "./errors";
-import { decodeCursor, encodeCursor, newLogLines, newStackEvents } from "./events";
+import { decodeCursor, encodeCursor, fetchLogLines, newStackEvents, selectNewLines, type EventCursor, type LogLine } from "./events";
 import { createRateLimiter, type RateLimiter } from "./limiter";
 import { listEventStacks, type EventStack } from "./reconcile";
+import { Refreshing } from "./refreshing";
+import { RoomLog } from "./room-log";
+import { RoomStacks } from "./room-stacks";
+import { ServiceCounts } from "./services";
+import { StackEventLog } from "./stack-events";
 import {
   createToken,
   currentOperation,
   environmentTagKey,
   failureReason,
+  isSettled,
   loadTemplate,
   outputsOf,
   resourcesDone,
@@ -45,6 +45,11 @@ export interface AwsProvider extends Provider {
   readonly name: "aws";
   /** The event's stacks as AWS sees them, to re-adopt or retire what the store lacks. */
   listEventStacks(): Promise<EventStack[]>;
+  /**
+   * Calls `listener` when new log lines of the environment have been read (event mode:
+   * the room's one log cursor), so its stream can poll at once instead of on its timer.
+   */
+  onActivity(env: EnvironmentRef, listener: () => void): () => void;
 }
 
 interface Known {
@@ -57,7 +62,18 @@ interface Known {
   dashboard?: { taskId: string; url?: string };
   /** The store believed this environment alive at start-up (adopt). */
   adopted?: boolean;
+  /** When the portal last deployed, scaled or destroyed it: it is "changing" for a while after. */
+  actedAt: number;
+  /** DescribeStacks by name or id: solo mode, and stacks the room's listing does not hold. */
+  direct?: Refreshing<Stack | undefined>;
+  /** The environment's task ids and statuses at the last describe, to notice a change. */
+  taskSignature?: string;
+  /** Solo mode: when this environment's log group was last read. */
+  logsReadAt: number;
 }
+
+/** After a deploy, scale or destroy the environment is watched closely for this long. */
+const actionWindowMs = 60_000;
 
 function unreachableMessage(error: ProviderError): string {
   return error.code === "throttled"
@@ -70,8 +86,20 @@ export function createAwsProvider(
   deps: { clients?: AwsClients; limiter?: RateLimiter } = {},
 ): AwsProvider {
   const clients = deps.clients ?? createAwsClients(config);
-  const limiter = deps.limiter ?? createRateLimiter();
-  const clusterTasks = new ClusterTasks(clients.ecs, limiter, config.taskCacheMs);
+  const limiter = deps.limiter ?? createRateLimiter({ sizes: config.callBudget });
+  const cadence =
+    config.taskCacheMs === undefined
+      ? config.cadence
+      : { ...config.cadence, changingMs: config.taskCacheMs, settledMs: config.taskCacheMs, logsMs: config.taskCacheMs };
+  const retryMs = Math.min(cadence.changingMs, 5_000);
+  const clusterTasks = new ClusterTasks(clients.ecs, limiter, retryMs);
+  const serviceCounts = new ServiceCounts(clients.ecs, limiter);
+  const stackEvents = new StackEventLog(clients.cfn, limiter, retryMs);
+  const roomStacks = new RoomStacks(clients.cfn, limiter, retryMs);
+  const roomLogs = new Map<string, RoomLog>();
+  const activity = new Map<string, Set<() => void>>();
+  /** When each settled stack state (see statusMark) was first seen. */
+  const settledSince = new Map<string, number>();
   const known = new Map<string, Known>();
   let template: Promise<StackTemplate> | undefined;
 
@@ -85,7 +113,7 @@ export function createAwsProvider(
   const entry = (env: EnvironmentRef): Known => {
     let k = known.get(env.id);
     if (!k) {
-      k = { generation: 0 };
+      k = { generation: 0, actedAt: 0, logsReadAt: 0 };
       known.set(env.id, k);
     }
     return k;
@@ -106,25 +134,95 @@ export function createAwsProvider(
     }
   }
 
+  /** Whether the environment may change by itself soon: then it is read every changingMs, else every settledMs. */
+  function isChanging(k: Known, now: number): boolean {
+    const s = k.last;
+    if (!s || now - k.actedAt < actionWindowMs || s.status.endsWith("_IN_PROGRESS")) return true;
+    const running = s.tasks.filter((t) => t.desiredStatus === "RUNNING");
+    if (running.some((t) => t.lastStatus !== "RUNNING")) return true;
+    return running.filter((t) => t.role === "worker").length !== s.desiredWorkers;
+  }
+
+  function freshAfter(k: Known): number {
+    const now = Date.now();
+    return now - (isChanging(k, now) ? cadence.changingMs : cadence.settledMs);
+  }
+
+  /**
+   * The environment's stack. Event mode reads it from the room's DescribeStacks pages;
+   * only a stack missing there (just created, or deleted: AWS lists deleted stacks by id
+   * only) is asked for by itself. Solo mode asks for each stack.
+   */
+  async function stackOf(env: EnvironmentRef, fresh: number): Promise<Stack | undefined> {
+    const k = entry(env);
+    if (config.mode === "event") {
+      let stack = (await roomStacks.get(fresh)).get(env.stackName);
+      if (!stack && k.actedAt > fresh) stack = (await roomStacks.get(k.actedAt)).get(env.stackName);
+      if (stack && (!k.stackId || stack.StackId === k.stackId)) {
+        if (stack.StackId) k.stackId = stack.StackId;
+        return stack;
+      }
+    }
+    k.direct ??= new Refreshing(() => findStack(env), retryMs);
+    return k.direct.get(Math.max(fresh, k.actedAt));
+  }
+
+  /** A settled stack state; when it was first seen, its events are read once more, then never. */
+  function statusMark(stack: Stack): string {
+    const mark = `${stack.StackId}|${stack.StackStatus}|${new Date(stack.LastUpdatedTime ?? stack.CreationTime ?? 0).getTime()}`;
+    if (!settledSince.has(mark)) settledSince.set(mark, Date.now());
+    return mark;
+  }
+
+  /** Stack events fresh enough: every changingMs while in progress, once after it settles. */
+  function eventsOf(stack: Stack): ReturnType<StackEventLog["events"]> {
+    const status = toStackStatus(stack.StackStatus);
+    const fresh = isSettled(status) ? (settledSince.get(statusMark(stack)) ?? Date.now()) : Date.now() - cadence.changingMs;
+    return stackEvents.events(stack.StackId ?? "", fresh);
+  }
+
   function serviceNames(stack: Stack): ServiceNames | undefined {
     const o = outputsOf(stack);
     if (!o.ClusterName || !o.SchedulerServiceName || !o.WorkerServiceName) return undefined;
     return { cluster: o.ClusterName, scheduler: o.SchedulerServiceName, worker: o.WorkerServiceName, stackName: stack.StackName ?? "" };
   }
 
-  async function operationEvents(stack: Stack): Promise<StackEvent[]> {
-    const events: StackEvent[] = [];
-    let nextToken: string | undefined;
-    for (let page = 0; page < 3; page++) {
-      const response = await limiter.run("cfn-read", () =>
-        clients.cfn.send(new DescribeStackEventsCommand({ StackName: stack.StackId, NextToken: nextToken })),
+  function roomLogFor(logGroup: string): RoomLog {
+    let room = roomLogs.get(logGroup);
+    if (!room) {
+      room = new RoomLog(
+        clients.logs,
+        limiter,
+        logGroup,
+        { intervalMs: cadence.logsMs, overlapMs: cadence.overlapMs, retentionMs: 10 * 60_000, idleMs: 15_000 },
+        (stackNames) => {
+          for (const name of stackNames) for (const listener of activity.get(name) ?? []) listener();
+        },
       );
-      events.push(...(response.StackEvents ?? []));
-      nextToken = response.NextToken;
-      const op = currentOperation(events, stack.StackName ?? "");
-      if (!nextToken || op.length < events.length) break;
+      roomLogs.set(logGroup, room);
     }
-    return currentOperation([...new Map(events.map((e) => [e.EventId, e])).values()], stack.StackName ?? "");
+    return room;
+  }
+
+  /** The environment's log lines after the cursor: from the room's buffer (event mode) or its own reads (solo). */
+  async function logLines(env: EnvironmentRef, k: Known, stack: Stack, position: EventCursor) {
+    const outputs = outputsOf(stack);
+    const unchanged = { events: [], cursor: { logsAt: position.logsAt, logKeysAt: [], logSeen: position.logSeen } };
+    if (!outputs.LogGroup || !outputs.LogStreamPrefix) return unchanged;
+    const prefix = outputs.LogStreamPrefix;
+    // A new cursor starts a little before the stack itself, for task clocks that run behind.
+    const since = position.logsAt > 0 ? position.logsAt - cadence.overlapMs : new Date(stack.CreationTime ?? 0).getTime() - 120_000;
+    let lines: LogLine[] = [];
+    const room = config.mode === "event" ? roomLogFor(outputs.LogGroup) : undefined;
+    if (room) lines = await room.lines(prefix, since);
+    if (!room || !room.covers(since)) {
+      // Solo mode, or lines from before the room's buffer (e.g. after a portal restart).
+      if (!room && Date.now() - k.logsReadAt < cadence.logsMs) return unchanged;
+      k.logsReadAt = Date.now();
+      const own = await fetchLogLines(clients.logs, limiter, { logGroup: outputs.LogGroup, streamPrefix: prefix, startTime: since, maxPages: 5 });
+      lines = own.complete ? [...own.lines, ...lines] : own.lines.filter((line) => line.at <= own.reachedAt);
+    }
+    return selectNewLines(lines, prefix, position, cadence.overlapMs);
   }
 
   async function dashboardUrl(k: Known, schedulerTask: { id: string; eni?: string } | undefined) {
@@ -142,8 +240,9 @@ export function createAwsProvider(
 
   async function snapshot(env: EnvironmentRef): Promise<EnvironmentSnapshot> {
     const k = entry(env);
+    const fresh = freshAfter(k);
     // CreateStack was refused, so AWS holds no stack to ask about.
-    const stack = k.refused && !k.stackId ? undefined : await findStack(env);
+    const stack = k.refused && !k.stackId ? undefined : await stackOf(env, fresh);
     if (!stack) {
       if (k.refused) {
         return { stackName: env.stackName, status: "CREATE_FAILED", reason: k.refused, progress: { done: 0, total: 0 }, tasks: [], desiredWorkers: 0, links: {} };
@@ -160,7 +259,7 @@ export function createAwsProvider(
     let done = resourceCount;
     let reason: string | undefined;
     if (status !== "CREATE_COMPLETE" && status !== "UPDATE_COMPLETE") {
-      const operation = await operationEvents(stack);
+      const operation = currentOperation(await eventsOf(stack), stack.StackName ?? "");
       done = status === "DELETE_COMPLETE" ? resourceCount : Math.min(resourcesDone(operation, stack.StackName ?? ""), resourceCount);
       if (status.endsWith("FAILED") || status.startsWith("ROLLBACK") || status.startsWith("DELETE")) {
         reason = failureReason(operation, stack);
@@ -176,15 +275,13 @@ export function createAwsProvider(
     let tasks: EnvironmentSnapshot["tasks"] = [];
     let desiredWorkers = 0;
     if (names && !status.startsWith("DELETE")) {
-      const [all, services] = await Promise.all([
-        clusterTasks.tasks(names.cluster),
-        limiter.run("ecs-read", () =>
-          clients.ecs.send(new DescribeServicesCommand({ cluster: names.cluster, services: [names.worker] })),
-        ),
-      ]);
-      desiredWorkers = services.services?.[0]?.desiredCount ?? 0;
-      const mine = environmentTasks(all, names);
+      const mine = environmentTasks(await clusterTasks.tasks(names.cluster, fresh), names);
       tasks = mine.map((m) => m.state);
+      // Tasks came or went: the service's desired count may have moved too (the notebook can scale).
+      const signature = tasks.map((t) => `${t.id}:${t.lastStatus}`).join(",");
+      if (signature !== k.taskSignature) serviceCounts.invalidate(names.cluster, names.worker);
+      k.taskSignature = signature;
+      desiredWorkers = await serviceCounts.desired(names.cluster, names.worker, fresh);
       const scheduler = mine.find((m) => m.state.role === "scheduler" && m.state.lastStatus === "RUNNING");
       links.dashboard = await dashboardUrl(
         k,
@@ -238,6 +335,7 @@ export function createAwsProvider(
       }
       const k = entry(env);
       k.refused = undefined;
+      k.actedAt = Date.now();
       try {
         const { body } = await templateOnce();
         const response = await limiter.run("cfn-write", () =>
@@ -271,18 +369,21 @@ export function createAwsProvider(
 
     async events(env, cursor) {
       validateStackName(env.stackName);
+      const k = entry(env);
       try {
-        const stack = await findStack(env);
+        const stack = await stackOf(env, freshAfter(k));
         if (!stack?.StackId) return { events: [], cursor };
         const position = decodeCursor(cursor);
-        const stackPart = await newStackEvents(clients.cfn, limiter, stack.StackId, position);
-        const outputs = outputsOf(stack);
-        const logPart =
-          outputs.LogGroup && outputs.LogStreamPrefix
-            ? await newLogLines(clients.logs, limiter, { logGroup: outputs.LogGroup, streamPrefix: outputs.LogStreamPrefix }, position)
-            : { events: [], cursor: { logsAt: position.logsAt, logKeysAt: position.logKeysAt } };
+        const settled = isSettled(toStackStatus(stack.StackStatus));
+        const mark = statusMark(stack);
+        let stackPart: { events: ProviderEvent[]; cursor: Partial<EventCursor> } = { events: [], cursor: {} };
+        if (!settled || position.stackMark !== mark) {
+          const part = newStackEvents(await eventsOf(stack), position);
+          stackPart = { events: part.events, cursor: { ...part.cursor, stackMark: settled ? mark : "" } };
+        }
+        const logPart = await logLines(env, k, stack, position);
         const events = [...stackPart.events, ...logPart.events].sort((a, b) => a.at.localeCompare(b.at));
-        return { events, cursor: encodeCursor({ ...stackPart.cursor, ...logPart.cursor }) } satisfies EventBatch;
+        return { events, cursor: encodeCursor({ ...position, ...stackPart.cursor, ...logPart.cursor }) } satisfies EventBatch;
       } catch (error) {
         throw toProviderError(error, "reading stack events and logs");
       }
@@ -298,6 +399,8 @@ export function createAwsProvider(
         await limiter.run("ecs-write", () =>
           clients.ecs.send(new UpdateServiceCommand({ cluster: names.cluster, service: names.worker, desiredCount: workers })),
         );
+        entry(env).actedAt = Date.now();
+        serviceCounts.invalidate(names.cluster, names.worker);
         clusterTasks.invalidate(names.cluster);
       } catch (error) {
         throw toProviderError(error, "scaling the workers");
@@ -320,6 +423,7 @@ export function createAwsProvider(
           ),
         );
         k.generation += 1;
+        k.actedAt = Date.now();
       } catch (error) {
         throw toProviderError(error, "deleting the stack");
       }
@@ -362,6 +466,19 @@ export function createAwsProvider(
       } catch (error) {
         return { ok: false, message: toProviderError(error, "checking AWS").message };
       }
+    },
+
+    onActivity(env, listener) {
+      let listeners = activity.get(env.stackName);
+      if (!listeners) {
+        listeners = new Set();
+        activity.set(env.stackName, listeners);
+      }
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) activity.delete(env.stackName);
+      };
     },
 
     listEventStacks() {

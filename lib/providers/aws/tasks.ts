@@ -1,6 +1,7 @@
 import { DescribeTasksCommand, ListTasksCommand, type DesiredStatus, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import { taskStatuses, type TaskLastStatus, type TaskRole, type TaskState } from "../types";
 import type { RateLimiter } from "./limiter";
+import { Refreshing } from "./refreshing";
 
 /** What a stack's outputs say about where its tasks run. */
 export interface ServiceNames {
@@ -10,54 +11,84 @@ export interface ServiceNames {
   stackName: string;
 }
 
+/** A full listing (RUNNING and STOPPED, every task described) at least this often. */
+const fullListingMs = 5 * 60_000;
+
+interface ClusterState {
+  tasks: Map<string, Task>;
+  fullAt: number;
+}
+
 /**
- * One listing of a cluster's tasks, shared by every environment in it for `ttlMs`:
- * in event mode the whole room is a few ListTasks pages and DescribeTasks batches of
- * 100, however many environments and viewers ask.
+ * One view of a cluster's tasks, shared by every environment in it: in event mode the
+ * whole room is a few ListTasks pages and DescribeTasks batches of 100, however many
+ * environments and viewers ask. Between full listings only tasks that can have changed
+ * are described again: new ones, ones not yet RUNNING, and ones that left the RUNNING
+ * listing (they are stopping), so a settled room costs its ListTasks pages and no more.
  */
 export class ClusterTasks {
-  private cache = new Map<string, { at: number; tasks: Promise<Task[]> }>();
+  private clusters = new Map<string, Refreshing<ClusterState>>();
 
   constructor(
     private readonly ecs: ECSClient,
     private readonly limiter: RateLimiter,
-    private readonly ttlMs: number,
+    private readonly retryMs: number,
   ) {}
 
-  tasks(cluster: string): Promise<Task[]> {
-    const hit = this.cache.get(cluster);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.tasks;
-    const tasks = this.load(cluster);
-    this.cache.set(cluster, { at: Date.now(), tasks });
-    tasks.catch(() => this.cache.delete(cluster));
-    return tasks;
+  /** The cluster's tasks as of `freshAfter` (epoch ms) or later. */
+  async tasks(cluster: string, freshAfter: number): Promise<Task[]> {
+    let entry = this.clusters.get(cluster);
+    if (!entry) {
+      entry = new Refreshing((previous) => this.load(cluster, previous), this.retryMs);
+      this.clusters.set(cluster, entry);
+    }
+    return [...(await entry.get(freshAfter)).tasks.values()];
   }
 
-  /** Forget the listing, e.g. after a scale, so the next describe shows the change. */
+  /** The next read of the cluster asks ECS, e.g. after a scale, so the change shows at once. */
   invalidate(cluster: string): void {
-    this.cache.delete(cluster);
+    this.clusters.get(cluster)?.invalidate();
   }
 
-  private async load(cluster: string): Promise<Task[]> {
+  private async list(cluster: string, desiredStatus: DesiredStatus): Promise<string[]> {
     const arns: string[] = [];
-    for (const desiredStatus of ["RUNNING", "STOPPED"] as DesiredStatus[]) {
-      let nextToken: string | undefined;
-      do {
-        const page = await this.limiter.run("ecs-read", () =>
-          this.ecs.send(new ListTasksCommand({ cluster, desiredStatus, nextToken, maxResults: 100 })),
-        );
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
+    let nextToken: string | undefined;
+    do {
+      const page = await this.limiter.run("ecs-read", () =>
+        this.ecs.send(new ListTasksCommand({ cluster, desiredStatus, nextToken, maxResults: 100 })),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
+  }
+
+  private async load(cluster: string, previous: ClusterState | undefined): Promise<ClusterState> {
+    const now = Date.now();
+    const full = !previous || now - previous.fullAt > fullListingMs;
+    const running = await this.list(cluster, "RUNNING");
+    const stopped = full ? await this.list(cluster, "STOPPED") : [];
+    const known = previous?.tasks ?? new Map<string, Task>();
+    const listed = new Set(running);
+    let wanted: string[];
+    if (full) {
+      wanted = [...new Set([...running, ...stopped])];
+    } else {
+      const changing = [...known.values()]
+        .filter((t) => t.lastStatus !== "STOPPED" && (t.lastStatus !== "RUNNING" || !listed.has(t.taskArn ?? "")))
+        .map((t) => t.taskArn ?? "");
+      wanted = [...new Set([...running.filter((arn) => !known.has(arn)), ...changing])];
     }
-    const unique = [...new Set(arns)];
-    const tasks: Task[] = [];
-    for (let i = 0; i < unique.length; i += 100) {
-      const batch = unique.slice(i, i + 100);
+    const described = new Map<string, Task>();
+    for (let i = 0; i < wanted.length; i += 100) {
+      const batch = wanted.slice(i, i + 100);
       const page = await this.limiter.run("ecs-read", () => this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })));
-      tasks.push(...(page.tasks ?? []));
+      for (const task of page.tasks ?? []) described.set(task.taskArn ?? "", task);
     }
-    return tasks;
+    if (full) return { tasks: described, fullAt: now };
+    const tasks = new Map(known);
+    for (const [arn, task] of described) tasks.set(arn, task);
+    return { tasks, fullAt: previous?.fullAt ?? now };
   }
 }
 
