@@ -39,7 +39,11 @@ describe("rate limiter", () => {
 
   it("retries throttled calls with growing, jittered waits and then succeeds", async () => {
     const clock = fakeClock(0.5);
-    const limiter = createRateLimiter({ clock, backoff: { baseMs: 100, capMs: 10_000, maxTotalMs: 60_000 } });
+    const limiter = createRateLimiter({
+      clock,
+      backoff: { baseMs: 100, capMs: 10_000, maxTotalMs: 60_000 },
+      sizes: { "cfn-read": { ratePerSecond: 100, burst: 10 } },
+    });
     let calls = 0;
     const result = await limiter.run("cfn-read", async () => {
       calls += 1;
