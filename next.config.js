@@ -3,6 +3,8 @@ const nextConfig = {
   // better-sqlite3 is a native addon: load it from node_modules at run time.
   serverExternalPackages: ["better-sqlite3"],
   poweredByHeader: false,
+  // `make test` type-checks the whole repo as its own step (npm run typecheck) before building.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [
       {

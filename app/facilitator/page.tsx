@@ -1,44 +1,42 @@
+import Link from "next/link";
+import { RoomDashboard } from "@/components/facilitator/room-dashboard";
+import { FinalReport } from "@/components/facilitator/final-report";
 import { requireFacilitator } from "@/lib/auth/session";
-import { listAttendees, listEnvironments } from "@/lib/db/queries";
+import { portalConfig } from "@/lib/config";
+import { costSamples, getEventSettings, listHelpQueue } from "@/lib/db/room-queries";
+import { listLabs } from "@/lib/labs";
+import { getProvider } from "@/lib/providers";
+import { buildRoster } from "@/lib/room/roster";
+import { getHub } from "@/lib/stream/hub";
 
 export const metadata = { title: "Facilitator" };
 export const dynamic = "force-dynamic";
 
 export default async function FacilitatorPage() {
   await requireFacilitator();
-  const attendees = listAttendees();
-  const envs = listEnvironments();
-  const latest = new Map<string, (typeof envs)[number]>();
-  for (const env of envs) if (!latest.has(env.attendeeId)) latest.set(env.attendeeId, env);
+  const hub = getHub();
+  const event = getEventSettings(portalConfig().EVENT_NAME);
+  const rows = buildRoster((id) => hub.peek(id)?.lastSnapshot ?? null);
+  const labTitles = Object.fromEntries(listLabs().map((l) => [l.slug, `${l.order}. ${l.title}`]));
+  const local = getProvider().name === "local";
   return (
-    <div>
-      <h1 className="text-3xl font-semibold tracking-tight">Facilitator · the room</h1>
-      <p className="mt-1 text-muted">
-        {attendees.length} attendee(s), {envs.filter((e) => !e.deletedAt).length} environment(s) alive.
-      </p>
-      <table className="mt-6 w-full text-left text-sm">
-        <thead>
-          <tr className="border-b border-line">
-            <th scope="col" className="py-2">Name</th>
-            <th scope="col" className="py-2">Email</th>
-            <th scope="col" className="py-2">Environment</th>
-            <th scope="col" className="py-2">Workers</th>
-          </tr>
-        </thead>
-        <tbody>
-          {attendees.map((a) => {
-            const env = latest.get(a.id);
-            return (
-              <tr key={a.id} data-testid="roster-row" className="border-b border-line">
-                <td className="py-2">{a.name}</td>
-                <td className="py-2">{a.email}</td>
-                <td className="py-2 font-mono">{env ? env.status : "none"}</td>
-                <td className="py-2">{env && !env.deletedAt ? env.runningWorkers : 0}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+    <div className="space-y-6">
+      <header className="flex flex-wrap items-end gap-4">
+        <div className="mr-auto">
+          <h1 className="text-3xl font-semibold tracking-tight">Facilitator · {event.name}</h1>
+          <p className="mt-1 text-muted">
+            {event.endsAt ? `Ends ${new Date(event.endsAt).toUTCString()}` : "No end time set — set one so nothing runs overnight."}
+          </p>
+        </div>
+        <Link href="/facilitator/audit" className="text-accent underline">Audit log</Link>
+      </header>
+      {event.endedAt && <FinalReport local={local} />}
+      <RoomDashboard
+        initial={{ rows, help: listHelpQueue(), cost: costSamples() }}
+        local={local}
+        labTitles={labTitles}
+        event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }}
+      />
     </div>
   );
 }

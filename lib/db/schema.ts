@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const attendees = sqliteTable("attendees", {
   id: text("id").primaryKey(),
@@ -7,6 +7,7 @@ export const attendees = sqliteTable("attendees", {
   name: text("name").notNull(),
   createdAt: text("created_at").notNull(),
   lastSeenAt: text("last_seen_at").notNull(),
+  currentLab: text("current_lab"),
 });
 
 export const environments = sqliteTable(
@@ -79,3 +80,59 @@ export const streamEvents = sqliteTable(
 export type Attendee = typeof attendees.$inferSelect;
 export type EnvironmentRow = typeof environments.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
+
+export const stepChecks = sqliteTable(
+  "step_checks",
+  {
+    attendeeId: text("attendee_id")
+      .notNull()
+      .references(() => attendees.id),
+    labSlug: text("lab_slug").notNull(),
+    passedAt: text("passed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attendeeId, t.labSlug] })],
+);
+
+export const eventSettings = sqliteTable("event_settings", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  startsAt: text("starts_at"),
+  endsAt: text("ends_at"),
+  endedAt: text("ended_at"),
+});
+
+export const helpRequests = sqliteTable("help_requests", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  attendeeId: text("attendee_id")
+    .notNull()
+    .references(() => attendees.id),
+  message: text("message").notNull(),
+  bundle: text("bundle").notNull(),
+  status: text("status", { enum: ["open", "coming", "resolved"] }).notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const announcements = sqliteTable("announcements", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  message: text("message").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+/** What an environment has cost so far, updated as the poller sees it run. */
+export const environmentUsage = sqliteTable("environment_usage", {
+  envId: text("env_id")
+    .primaryKey()
+    .references(() => environments.id),
+  costUsd: real("cost_usd").notNull().default(0),
+  cpuSeconds: real("cpu_seconds").notNull().default(0),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const roomCostSamples = sqliteTable("room_cost_samples", {
+  at: text("at").primaryKey(),
+  total: real("total").notNull(),
+});
+
+export type HelpRequest = typeof helpRequests.$inferSelect;
+export type EventSettings = typeof eventSettings.$inferSelect;

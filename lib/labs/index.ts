@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import matter from "gray-matter";
 import { z } from "zod";
+import { checkKindSchema } from "./check-kinds";
 
 const labsDir = path.join(process.cwd(), "content", "labs");
 
@@ -11,6 +12,8 @@ const frontMatterSchema = z.object({
   order: z.number().int().min(1),
   minutes: z.number().int().min(1),
   summary: z.string().default(""),
+  /** The server-side check behind the lab's "Check my progress" button, if it has one. */
+  check: checkKindSchema.optional(),
 });
 
 export interface Lab extends z.infer<typeof frontMatterSchema> {

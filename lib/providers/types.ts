@@ -64,6 +64,8 @@ export interface EnvironmentSnapshot {
   links: EnvironmentLinks;
   /** Set while the provider cannot reach its backend; the snapshot is the last known one. */
   degraded?: string;
+  /** Measured use where the backend can measure it (the local provider: CPU seconds of its processes). */
+  usage?: { cpuSeconds: number };
 }
 
 export type ProviderEvent =

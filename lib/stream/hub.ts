@@ -37,6 +37,11 @@ export class StreamHub {
     return stream;
   }
 
+  /** The stream if one is open already; never starts one. */
+  peek(envId: string): EnvironmentStream | undefined {
+    return this.streams.get(envId);
+  }
+
   streamById(envId: string): EnvironmentStream | undefined {
     const row = getEnvironment(envId);
     return row ? this.stream(row) : undefined;

@@ -2,9 +2,12 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { LabMarkdown } from "@/components/labs/lab-markdown";
 import { LabSidebar } from "@/components/labs/lab-sidebar";
+import { CheckProgress } from "@/components/labs/check-progress";
 import { MarkDone } from "@/components/labs/mark-done";
 import { requireViewer } from "@/lib/auth/session";
 import { labsDone } from "@/lib/db/queries";
+import { checksPassed, setCurrentLab } from "@/lib/db/room-queries";
+import { roomChanged } from "@/lib/stream/room-signal";
 import { findLab, listLabs, neighbours } from "@/lib/labs";
 
 export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }) {
@@ -17,7 +20,13 @@ export default async function LabPage({ params }: { params: Promise<{ slug: stri
   const lab = findLab(slug);
   if (!lab) notFound();
   const viewer = await requireViewer();
-  const done = viewer.role === "attendee" ? labsDone(viewer.id) : new Set<string>();
+  const attendee = viewer.role === "attendee";
+  const done = attendee ? labsDone(viewer.id) : new Set<string>();
+  const passed = attendee ? checksPassed(viewer.id) : new Map<string, string>();
+  if (attendee) {
+    setCurrentLab(viewer.id, slug);
+    roomChanged(viewer.id);
+  }
   const { previous, next } = neighbours(slug);
 
   return (
@@ -33,7 +42,12 @@ export default async function LabPage({ params }: { params: Promise<{ slug: stri
         {lab.summary && <p className="mt-2 max-w-[72ch] text-lg text-muted">{lab.summary}</p>}
         <LabMarkdown source={lab.body} />
         <div className="mt-10 max-w-[72ch] border-t border-line pt-6">
-          {viewer.role === "attendee" && <MarkDone key={slug} slug={slug} initiallyDone={done.has(slug)} />}
+          {attendee && lab.check && <CheckProgress key={`check-${slug}`} slug={slug} passedAt={passed.get(slug)} />}
+          {attendee && (
+            <div className="mt-4">
+              <MarkDone key={slug} slug={slug} initiallyDone={done.has(slug)} />
+            </div>
+          )}
           <nav aria-label="Lab pages" className="mt-6 flex justify-between gap-4">
             {previous ? (
               <Link href={`/labs/${previous.slug}`} rel="prev" className="text-accent underline">

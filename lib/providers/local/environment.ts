@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { EnvironmentSnapshot, StackStatus, TaskState } from "../types";
 import {
+  cpuSecondsOf,
   describeExit,
   type ChildEnv,
   ENV_MARKER,
@@ -43,6 +44,8 @@ export class LocalEnvironment {
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private readonly exits = new Map<string, { code: number | null; signal: NodeJS.Signals | null }>();
+  /** Tasks this portal process started: their exit status arrives as an event, so wait for it. */
+  private readonly spawnedHere = new Set<string>();
   private createDeadline = 0;
 
   private constructor(
@@ -116,6 +119,7 @@ export class LocalEnvironment {
       tasks: s.tasks.map((t) => this.toTaskState(t)),
       desiredWorkers: s.desiredWorkers,
       links: ready ? this.links() : {},
+      usage: { cpuSeconds: Math.round(s.tasks.reduce((sum, t) => sum + t.cpuSeconds, 0) * 100) / 100 },
     };
   }
 
@@ -224,6 +228,7 @@ export class LocalEnvironment {
   private async reconcile(): Promise<void> {
     const s = this.state;
     if (s.status === "DELETE_IN_PROGRESS" || isSettledGone(s.status)) return;
+    this.sampleCpu();
     let changed = this.noticeExits();
     if (s.status === "CREATE_FAILED") return;
 
@@ -257,12 +262,21 @@ export class LocalEnvironment {
     if (changed) this.save();
   }
 
+  /** Keeps each task's CPU time current while it runs; the last sample stays once it stops. */
+  private sampleCpu(): void {
+    for (const task of this.state.tasks) {
+      if (task.pid === null || task.lastStatus === "STOPPED") continue;
+      const seconds = cpuSecondsOf(task.pid);
+      if (seconds !== null && seconds > task.cpuSeconds) task.cpuSeconds = seconds;
+    }
+  }
+
   private noticeExits(): boolean {
     let changed = false;
     for (const task of this.state.tasks) {
       if (task.lastStatus === "STOPPED" || task.pid === null || task.desiredStatus === "STOPPED") continue;
       const exit = this.exits.get(task.id);
-      if (!exit && isAlive(task.pid)) continue;
+      if (!exit && (isAlive(task.pid) || this.spawnedHere.has(task.id))) continue;
       const reason = exit ? describeExit(exit.code, exit.signal) : "Essential container in task exited";
       this.markStopped(task, reason);
       changed = true;
@@ -275,7 +289,7 @@ export class LocalEnvironment {
 
   private addTask(role: TaskRecord["role"]): void {
     const id = role === "scheduler" ? `scheduler-${this.state.tasks.length + 1}` : `worker-${this.state.nextWorker++}`;
-    this.state.tasks.push({ id, role, pid: null, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", createdAt: now() });
+    this.state.tasks.push({ id, role, pid: null, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", createdAt: now(), cpuSeconds: 0 });
   }
 
   private processEnv(): ChildEnv {
@@ -317,6 +331,7 @@ export class LocalEnvironment {
     const spawned = spawnInGroup(dask, args, { env: this.processEnv(), logFile: this.logFile(task.id), cwd: this.dir });
     task.pid = spawned.pid;
     task.lastStatus = "PENDING";
+    this.spawnedHere.add(task.id);
     void spawned.exited.then((exit) => this.exits.set(task.id, exit));
     return true;
   }
@@ -464,6 +479,7 @@ export class LocalEnvironment {
 
   private async stopTask(task: TaskRecord, reason: string): Promise<void> {
     if (task.pid !== null && isAlive(task.pid)) {
+      task.cpuSeconds = Math.max(task.cpuSeconds, cpuSecondsOf(task.pid) ?? 0);
       task.lastStatus = "STOPPING";
       await stopGroup(task.pid, this.settings.graceMs);
     }

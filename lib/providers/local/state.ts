@@ -14,6 +14,7 @@ export const taskRecordSchema = z.object({
   startedAt: z.string().optional(),
   stoppedAt: z.string().optional(),
   stoppedReason: z.string().optional(),
+  cpuSeconds: z.number().default(0),
 });
 export type TaskRecord = z.infer<typeof taskRecordSchema>;
 

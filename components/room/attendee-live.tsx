@@ -1,0 +1,165 @@
+"use client";
+
+import { useEffect, useState, useTransition } from "react";
+import { requestHelpAction } from "@/app/help-actions";
+
+interface Announcement {
+  id: number;
+  message: string;
+  createdAt: string;
+}
+interface EventInfo {
+  name: string;
+  startsAt: string | null;
+  endsAt: string | null;
+  endedAt: string | null;
+}
+type HelpState = { id: number; status: "open" | "coming" | "resolved" } | null;
+
+const DISMISSED_KEY = "dismissed-announcements";
+
+function dismissedIds(): Set<number> {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(DISMISSED_KEY) ?? "[]") as number[]);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Announcements, the event's countdown and the help button: live on every attendee page. */
+export function AttendeeLive({ hasEnvironment }: { hasEnvironment: boolean }) {
+  const [announcements, setAnnouncements] = useState<Announcement[]>([]);
+  const [event, setEvent] = useState<EventInfo | null>(null);
+  const [help, setHelp] = useState<HelpState>(null);
+  const [now, setNow] = useState(() => Date.now());
+
+  useEffect(() => {
+    const source = new EventSource("/api/attendee/events");
+    const hidden = dismissedIds();
+    const keep = (list: Announcement[]) => list.filter((a) => !hidden.has(a.id));
+    source.addEventListener("hello", (e) => {
+      const d = JSON.parse((e as MessageEvent<string>).data) as { event: EventInfo; help: HelpState; announcements: Announcement[] };
+      setEvent(d.event);
+      setHelp(d.help);
+      setAnnouncements(keep(d.announcements));
+    });
+    source.addEventListener("announcement", (e) => {
+      const a = JSON.parse((e as MessageEvent<string>).data) as Announcement;
+      setAnnouncements((list) => (list.some((x) => x.id === a.id) ? list : [...list, a]));
+    });
+    source.addEventListener("event", (e) => setEvent(JSON.parse((e as MessageEvent<string>).data) as EventInfo));
+    source.addEventListener("help", (e) => setHelp(JSON.parse((e as MessageEvent<string>).data) as HelpState));
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      source.close();
+      clearInterval(tick);
+    };
+  }, []);
+
+  function dismiss(id: number) {
+    const ids = dismissedIds();
+    ids.add(id);
+    localStorage.setItem(DISMISSED_KEY, JSON.stringify([...ids]));
+    setAnnouncements((list) => list.filter((a) => a.id !== id));
+  }
+
+  return (
+    <div className="space-y-2">
+      {announcements.map((a) => (
+        <div
+          key={a.id}
+          data-testid="announcement"
+          role="status"
+          className="flex items-start gap-3 rounded-md border border-accent bg-card px-4 py-2"
+        >
+          <span aria-hidden>📣</span>
+          <p className="flex-1 whitespace-pre-wrap">{a.message}</p>
+          <button type="button" onClick={() => dismiss(a.id)} className="text-sm underline" aria-label="Dismiss announcement">
+            Dismiss
+          </button>
+        </div>
+      ))}
+      <Countdown event={event} now={now} hasEnvironment={hasEnvironment} />
+      <HelpButton help={help} onSent={setHelp} />
+    </div>
+  );
+}
+
+function Countdown({ event, now, hasEnvironment }: { event: EventInfo | null; now: number; hasEnvironment: boolean }) {
+  if (!event?.endsAt || !hasEnvironment) return null;
+  const left = Date.parse(event.endsAt) - now;
+  if (left > 30 * 60_000) return null;
+  if (left <= 0) {
+    return (
+      <p role="alert" data-testid="event-ended" className="rounded-md border border-bad px-4 py-2 text-bad">
+        The event has ended: the portal is deleting every environment that is still running.
+      </p>
+    );
+  }
+  const minutes = Math.floor(left / 60_000);
+  const seconds = Math.floor((left % 60_000) / 1000);
+  const urgent = left <= 10 * 60_000;
+  return (
+    <p role={urgent ? "alert" : "status"} data-testid="event-countdown" className={`rounded-md border px-4 py-2 ${urgent ? "border-bad text-bad" : "border-warn text-warn"}`}>
+      The event ends in {minutes}:{String(seconds).padStart(2, "0")}. Your environment will be deleted then — save any
+      notebook results you want to keep{urgent ? " now" : ""}.
+    </p>
+  );
+}
+
+function HelpButton({ help, onSent }: { help: HelpState; onSent: (h: HelpState) => void }) {
+  const [open, setOpen] = useState(false);
+  const [message, setMessage] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  if (help && help.status !== "resolved") {
+    return (
+      <p role="status" data-testid="help-status" className="text-sm">
+        {help.status === "coming"
+          ? "🙋 A facilitator is on the way to you."
+          : "🙋 Help requested — a facilitator can see your environment's diagnostics and will come over."}
+      </p>
+    );
+  }
+  if (!open) {
+    return (
+      <button type="button" data-testid="help-button" onClick={() => setOpen(true)} className="text-sm underline">
+        I need help
+      </button>
+    );
+  }
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2 rounded-md border border-line bg-card p-3"
+      onSubmit={(e) => {
+        e.preventDefault();
+        startTransition(async () => {
+          const result = await requestHelpAction(message);
+          if (result.ok) {
+            onSent({ id: result.data.id, status: result.data.status as "open" });
+            setOpen(false);
+          } else setError(result.error);
+        });
+      }}
+    >
+      <label className="block flex-1">
+        <span className="block text-sm font-medium">What is going wrong? (optional)</span>
+        <input
+          data-testid="help-message"
+          value={message}
+          maxLength={500}
+          onChange={(e) => setMessage(e.target.value)}
+          className="mt-1 w-full rounded-md border border-line bg-bg px-3 py-2"
+        />
+      </label>
+      <button type="submit" data-testid="help-submit" disabled={pending} className="rounded-md bg-accent px-4 py-2 font-medium text-accent-fg">
+        {pending ? "Sending…" : "Ask for help"}
+      </button>
+      <button type="button" onClick={() => setOpen(false)} className="rounded-md border border-line px-3 py-2">
+        Cancel
+      </button>
+      {error && <p role="alert" className="w-full text-bad">{error}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+import type { TaskState } from "@/lib/providers/types";
+import { CURRENT_PRICES, type PriceTable } from "./prices";
+
+export interface CostAssumptions {
+  workerCapacity: "FARGATE" | "FARGATE_SPOT";
+  notebookInstanceType: string;
+  /** Solo mode: each environment pays for its own NAT gateway. */
+  natGateway: boolean;
+}
+
+export interface CostEstimate {
+  hourlyUsd: number;
+  accruedUsd: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+function taskRate(task: TaskState, prices: PriceTable, a: CostAssumptions): number {
+  const rates = task.role === "worker" && a.workerCapacity === "FARGATE_SPOT" ? prices.fargateSpot : prices.fargate;
+  return (task.cpu / 1024) * rates.vcpuHour + (task.memory / 1024) * rates.gbHour;
+}
+
+/**
+ * What an environment costs per hour now, and has cost since it was created: every
+ * task from its start to its stop (or now), plus the notebook and, in solo mode, the NAT
+ * gateway for the environment's whole life.
+ */
+export function estimateCost(
+  input: { tasks: TaskState[]; createdAt: string; deletedAt?: string | null; now?: Date },
+  assumptions: CostAssumptions,
+  prices: PriceTable = CURRENT_PRICES,
+): CostEstimate {
+  const now = (input.now ?? new Date()).getTime();
+  const end = input.deletedAt ? Date.parse(input.deletedAt) : now;
+  const fixedRate =
+    (prices.notebookHour[assumptions.notebookInstanceType] ?? prices.notebookHour["ml.t3.medium"]) +
+    (assumptions.natGateway ? prices.natGatewayHour : 0);
+  let accrued = (Math.max(0, end - Date.parse(input.createdAt)) / HOUR_MS) * fixedRate;
+  let hourly = input.deletedAt ? 0 : fixedRate;
+  for (const task of input.tasks) {
+    if (!task.startedAt) continue;
+    const rate = taskRate(task, prices, assumptions);
+    const stop = task.stoppedAt ? Date.parse(task.stoppedAt) : end;
+    accrued += (Math.max(0, stop - Date.parse(task.startedAt)) / HOUR_MS) * rate;
+    if (task.lastStatus === "RUNNING" && !input.deletedAt) hourly += rate;
+  }
+  return { hourlyUsd: round(hourly), accruedUsd: round(accrued) };
+}
+
+const round = (n: number) => Math.round(n * 10_000) / 10_000;
+
+export function assumptionsFromEnv(env: Record<string, string | undefined> = process.env): CostAssumptions {
+  return {
+    workerCapacity: env.PORTAL_WORKER_CAPACITY === "FARGATE" ? "FARGATE" : "FARGATE_SPOT",
+    notebookInstanceType: env.PORTAL_NOTEBOOK_INSTANCE_TYPE ?? "ml.t3.medium",
+    natGateway: (env.PORTAL_AWS_MODE ?? "solo") === "solo",
+  };
+}
+
+export function formatUsd(n: number): string {
+  return n < 1 ? `$${n.toFixed(3)}` : `$${n.toFixed(2)}`;
+}

@@ -1,0 +1,85 @@
+import "server-only";
+import { audit, latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/queries";
+import { checksPassed, recordCheckPassed } from "@/lib/db/room-queries";
+import { getProvider } from "@/lib/providers";
+import type { EnvironmentSnapshot } from "@/lib/providers/types";
+import { getHub } from "@/lib/stream/hub";
+import { roomChanged } from "@/lib/stream/room-signal";
+import type { CheckKind } from "./check-kinds";
+import { tasksComputed } from "./metrics";
+
+export type { CheckKind } from "./check-kinds";
+
+export type CheckResult =
+  | { passed: true; passedAt: string; detail: string }
+  | { passed: false; message: string; hint: string };
+
+const fail = (message: string, hint: string): CheckResult => ({ passed: false, message, hint });
+
+async function liveSnapshot(attendeeId: string): Promise<EnvironmentSnapshot | null> {
+  const row = liveEnvironmentOf(attendeeId);
+  if (!row) return null;
+  return getHub().stream(row).pollNow();
+}
+
+const READY = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_IN_PROGRESS"]);
+
+/** Each check asks the provider or the scheduler itself; nothing is taken on the attendee's word. */
+async function evaluate(kind: CheckKind, attendeeId: string): Promise<CheckResult | { passed: true; detail: string }> {
+  switch (kind) {
+    case "tools-ready": {
+      const health = (await getProvider().health?.()) ?? { ok: true, message: "ready" };
+      return health.ok
+        ? { passed: true, detail: health.message }
+        : fail(health.message, "Fix the setup problem above, then check again.");
+    }
+    case "environment-running": {
+      const snap = await liveSnapshot(attendeeId);
+      if (!snap) return fail("You have no environment yet.", "Open My environment and press Deploy.");
+      if (!READY.has(snap.status)) {
+        return fail(`Your stack is ${snap.status}.`, snap.status.includes("FAILED") ? "Delete it and deploy again; the reason is on My environment." : "Wait for CREATE_COMPLETE, then check again.");
+      }
+      const running = (role: string) => snap.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING").length;
+      if (running("scheduler") !== 1) return fail("The scheduler task is not RUNNING.", "Look at its stopped reason on My environment.");
+      if (running("worker") < 1) return fail("No worker is RUNNING.", "Scale the workers to 1 or more.");
+      return { passed: true, detail: `scheduler and ${running("worker")} worker(s) RUNNING` };
+    }
+    case "computation-ran": {
+      const snap = await liveSnapshot(attendeeId);
+      const dashboard = snap?.links.dashboard;
+      if (!snap || !dashboard) return fail("Your cluster is not running, so there is nothing to ask.", "Deploy your environment and run the notebook.");
+      const base = dashboard.replace(/\/status\/?$/, "");
+      let text: string;
+      try {
+        const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000), cache: "no-store" });
+        if (!res.ok) throw new Error(String(res.status));
+        text = await res.text();
+      } catch {
+        return fail("The portal could not reach your scheduler to ask it.", "Make sure the scheduler task is RUNNING, then check again.");
+      }
+      const n = tasksComputed(text);
+      return n > 0
+        ? { passed: true, detail: `the scheduler has computed ${n} task(s)` }
+        : fail("Your scheduler has not computed anything yet.", "Run the notebook's cells through the persist step, then check again.");
+    }
+    case "environment-deleted": {
+      const latest = latestEnvironmentOf(attendeeId);
+      if (!latest) return fail("You never deployed an environment.", "Nothing to clean up — or deploy one first in Lab 3.");
+      if (!latest.deletedAt) return fail(`Your stack is still ${latest.status}.`, "Tear it down on My environment and wait for DELETE_COMPLETE.");
+      return { passed: true, detail: "your stack is DELETE_COMPLETE" };
+    }
+  }
+}
+
+export async function runCheck(attendeeId: string, labSlug: string, kind: CheckKind): Promise<CheckResult> {
+  const result = await evaluate(kind, attendeeId);
+  audit({ actorId: attendeeId, actorRole: "attendee", action: "check", target: labSlug, result: result.passed ? "ok" : "error", detail: result.passed ? result.detail : result.message });
+  if (!result.passed) return result;
+  const passedAt = recordCheckPassed(attendeeId, labSlug);
+  roomChanged(attendeeId);
+  return { passed: true, passedAt, detail: result.detail };
+}
+
+export function passedChecks(attendeeId: string) {
+  return checksPassed(attendeeId);
+}

@@ -1,0 +1,68 @@
+import "server-only";
+import { rosterRaw } from "@/lib/db/room-queries";
+import type { EnvironmentSnapshot } from "@/lib/providers/types";
+
+export interface RosterRow {
+  attendeeId: string;
+  name: string;
+  email: string;
+  currentLab: string | null;
+  checksPassed: number;
+  envId: string | null;
+  envStatus: string;
+  envDeletedAt: string | null;
+  workersRunning: number;
+  lastError: string | null;
+  costUsd: number;
+  cpuSeconds: number;
+  lastActivity: string;
+  help: "open" | "coming" | null;
+}
+
+const EXPECTED_STOP = /^(Scaled in|Torn down|Stack creation failed)/;
+
+/** The most useful "what went wrong", in the platform's words: a failed stack, else the last unexpected task stop. */
+export function lastErrorOf(status: string, reason: string | null, snapshot: EnvironmentSnapshot | null): string | null {
+  if (status.includes("FAILED") || status === "ROLLBACK_COMPLETE") return reason ?? status;
+  const stops = (snapshot?.tasks ?? [])
+    .filter((t) => t.lastStatus === "STOPPED" && t.stoppedReason && !EXPECTED_STOP.test(t.stoppedReason))
+    .sort((a, b) => (a.stoppedAt ?? "").localeCompare(b.stoppedAt ?? ""));
+  const last = stops.at(-1);
+  return last ? `${last.id}: ${last.stoppedReason}` : null;
+}
+
+/** Every attendee's row, from a few whole-room queries plus the hub's last snapshots. */
+export function buildRoster(snapshotOf: (envId: string) => EnvironmentSnapshot | null, only?: Set<string>): RosterRow[] {
+  const { people, envs, checks, help, usage } = rosterRaw();
+  const latestEnv = new Map<string, (typeof envs)[number]>();
+  for (const env of envs) {
+    const seen = latestEnv.get(env.attendeeId);
+    // Prefer the live environment; else the newest deleted one.
+    if (!seen || (seen.deletedAt && !env.deletedAt)) latestEnv.set(env.attendeeId, env);
+  }
+  const checkCount = new Map(checks.map((c) => [c.attendeeId, Number(c.n)]));
+  const helpOf = new Map(help.map((h) => [h.attendeeId, h.status as "open" | "coming"]));
+  return people
+    .filter((p) => !only || only.has(p.id))
+    .map((p) => {
+      const env = latestEnv.get(p.id);
+      const snapshot = env ? snapshotOf(env.id) : null;
+      const use = env ? usage.get(env.id) : undefined;
+      return {
+        attendeeId: p.id,
+        name: p.name,
+        email: p.email,
+        currentLab: p.currentLab,
+        checksPassed: checkCount.get(p.id) ?? 0,
+        envId: env?.id ?? null,
+        envStatus: env?.status ?? "none",
+        envDeletedAt: env?.deletedAt ?? null,
+        workersRunning: env && !env.deletedAt ? env.runningWorkers : 0,
+        lastError: env ? lastErrorOf(env.status, env.statusReason, snapshot) : null,
+        costUsd: use?.costUsd ?? 0,
+        cpuSeconds: use?.cpuSeconds ?? 0,
+        lastActivity: p.lastSeenAt,
+        help: helpOf.get(p.id) ?? null,
+      };
+    });
+}
