@@ -3,6 +3,7 @@
 // (test/moto/cli.mjs --play-every) plays Fargate, starting each service's tasks and
 // writing their start-up log lines. Event mode, because moto deletes an attendee stack
 // cleanly while the event stack keeps the VPC.
+import { execFileSync } from "node:child_process";
 import { test as base, expect, uniqueEmail } from "./support/fixtures";
 import { MotoHarness, type MotoStarted } from "./support/moto";
 import { freshDataDir, PortalServer } from "./support/portal-server";
@@ -33,7 +34,13 @@ const test = base.extend<object, { moto: MotoStarted }>({
   ],
 });
 
-test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it down", async ({ page, signIn, environment }) => {
+/** One harness command (test/moto/cli.mjs) against this run's moto. */
+function harness(moto: MotoStarted, command: string, args: Record<string, string>) {
+  const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
+  execFileSync(process.execPath, ["test/moto/cli.mjs", command, "--endpoint", moto.endpoint, ...flags], { stdio: "pipe" });
+}
+
+test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it down", async ({ page, signIn, environment, moto }) => {
   await signIn.asAttendee("Cloud Learner", uniqueEmail("cloud"));
   await expect(page).toHaveURL(/\/labs\//);
   await environment.goto();
@@ -46,6 +53,18 @@ test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it do
   await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
   await expect(environment.logLines().filter({ hasText: "Start worker at:" })).toHaveCount(2);
   await expect(page.getByText(/tcp:\/\/dask-cloud-learner-[0-9a-f]{6}-scheduler\.dask-event\.dask:8786/)).toBeVisible();
+
+  // While the page is open: a line the scheduler writes, and a worker Fargate stops.
+  const stackName = (await page.getByRole("heading", { name: /^Stack/ }).locator("code").textContent()) ?? "";
+  const schedulerTask = (await environment.tasks("scheduler", "RUNNING").locator("td").first().textContent()) ?? "";
+  const workerTask = (await environment.tasks("worker", "RUNNING").first().locator("td").first().textContent()) ?? "";
+  harness(moto, "log", { stack: stackName, role: "scheduler", task: schedulerTask, text: "distributed.scheduler - INFO - Receive client connection: Client-e2e" });
+  await expect(environment.logLines().filter({ hasText: "Receive client connection: Client-e2e" })).toHaveCount(1);
+  harness(moto, "stop-task", { stack: stackName, task: workerTask, reason: "Spot interruption: Your Spot Task was interrupted." });
+  await expect(environment.tasks("worker", "STOPPED")).toHaveCount(1);
+  await expect(environment.tasks("worker", "STOPPED")).toContainText("Spot interruption");
+  // The service replaces it, as ECS would.
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
 
   await environment.teardown();
   await expect(environment.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
