@@ -20,6 +20,7 @@ test: install tools chromium
 	$(MAKE) integration
 	$(MAKE) test-cfn
 	$(MAKE) test-aws
+	$(MAKE) test-reconcile
 	$(MAKE) test-python
 	$(MAKE) build
 	$(MAKE) e2e

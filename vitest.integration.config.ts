@@ -10,6 +10,6 @@ const config = mergeConfig(
 config.test = {
   ...config.test,
   include: ["lib/**/*.int.test.ts"],
-  exclude: ["lib/providers/aws/**", "node_modules/**"],
+  exclude: ["lib/providers/aws/**", "lib/**/*.aws.int.test.ts", "node_modules/**"],
 };
 export default config;

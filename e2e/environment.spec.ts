@@ -72,3 +72,26 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(environment.tasks("worker").first()).toContainText("Torn down");
   expect(daskProcessesOf(portal.dataDir)).toEqual([]);
 });
+
+test("a portal restart keeps the environment, its tasks and its log without repeating a line", async ({ page, signIn, environment, portal }) => {
+  await signIn.asAttendee("Restart Survivor", uniqueEmail("restart"));
+  await expect(page).toHaveURL(/\/labs\//);
+  await environment.goto();
+  await environment.deploy();
+  await environment.waitUntilReady();
+  await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
+
+  await portal.restart();
+  // The open page reconnects by itself and resumes from its last event id.
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
+  await page.reload();
+  await expect(environment.status()).toHaveText("CREATE_COMPLETE");
+  await expect(environment.tasks("scheduler", "RUNNING")).toHaveCount(1);
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
+  await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
+  await expect(environment.logLines().filter({ hasText: "Register worker" })).toHaveCount(2);
+
+  await environment.teardown();
+  await expect(environment.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
+  expect(daskProcessesOf(portal.dataDir)).toEqual([]);
+});

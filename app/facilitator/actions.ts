@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { runAction } from "@/lib/actions";
 import { scaleEnvironment, teardownEnvironment } from "@/lib/environments";
+import { reconcileNow, summarizeReconciliation } from "@/lib/environments/reconcile-now";
 import { PortalError } from "@/lib/errors";
 import { announce, requireFacilitatorRole, saveEvent, teardownAll } from "@/lib/room/facilitator";
 import { helpBundle, updateHelp } from "@/lib/room/help";
@@ -65,4 +66,8 @@ export async function helpBundleAction(id: number) {
     if (!parsed.success) throw new PortalError("bad_request", "Unknown help request.");
     return helpBundle(parsed.data);
   });
+}
+
+export async function reconcileAction() {
+  return runAction(async (viewer) => summarizeReconciliation(await reconcileNow(viewer)));
 }

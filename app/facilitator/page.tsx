@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { FinalReport } from "@/components/facilitator/final-report";
+import { ReconcileButton } from "@/components/facilitator/reconcile-button";
 import { requireFacilitator } from "@/lib/auth/session";
 import { portalConfig } from "@/lib/config";
 import { costSamples, getEventSettings, listHelpQueue } from "@/lib/db/room-queries";
@@ -28,6 +29,7 @@ export default async function FacilitatorPage() {
             {event.endsAt ? `Ends ${new Date(event.endsAt).toUTCString()}` : "No end time set — set one so nothing runs overnight."}
           </p>
         </div>
+        {!local && <ReconcileButton />}
         <Link href="/facilitator/audit" className="text-accent underline">Audit log</Link>
       </header>
       {event.endedAt && <FinalReport local={local} />}

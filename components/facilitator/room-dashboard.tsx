@@ -44,19 +44,17 @@ export function RoomDashboard({ initial, local, labTitles, event }: RoomDashboar
       </section>
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <CostChart samples={room.cost} unit={local ? "CPU s" : "USD"} />
-        <TeardownAll rows={rows} />
-      </div>
-
-      <div className="grid gap-6 lg:grid-cols-2">
         <HelpQueue queue={room.help} />
-        <div className="space-y-6">
-          <AnnouncementForm />
-          <EventForm event={event} />
-        </div>
+        <AnnouncementForm />
       </div>
 
       <RosterTable rows={rows} local={local} labTitles={labTitles} />
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <CostChart samples={room.cost} unit={local ? "CPU s" : "USD"} />
+        <TeardownAll rows={rows} />
+        <EventForm event={event} />
+      </div>
     </div>
   );
 }
@@ -271,7 +269,7 @@ function EventForm({ event }: { event: RoomDashboardProps["event"] }) {
     >
       <h2 className="text-lg font-semibold">The event</h2>
       <p className="text-sm text-muted">At the end time the portal deletes every environment still running, and retries until each is gone.</p>
-      <div className="mt-2 grid gap-3 sm:grid-cols-3">
+      <div className="mt-2 grid gap-3">
         <label className="block text-sm">
           <span>Name</span>
           <input name="name" defaultValue={event.name} maxLength={120} className="mt-1 w-full rounded border border-line bg-bg px-2 py-1" />

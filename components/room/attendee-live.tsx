@@ -80,7 +80,9 @@ export function AttendeeLive({ hasEnvironment }: { hasEnvironment: boolean }) {
         </div>
       ))}
       <Countdown event={event} now={now} hasEnvironment={hasEnvironment} />
-      <HelpButton help={help} onSent={setHelp} />
+      <div className="fixed bottom-4 right-4 z-10 max-w-md rounded-lg border border-line bg-card px-4 py-2 shadow-lg">
+        <HelpButton help={help} onSent={setHelp} />
+      </div>
     </div>
   );
 }
@@ -124,14 +126,14 @@ function HelpButton({ help, onSent }: { help: HelpState; onSent: (h: HelpState) 
   }
   if (!open) {
     return (
-      <button type="button" data-testid="help-button" onClick={() => setOpen(true)} className="text-sm underline">
-        I need help
+      <button type="button" data-testid="help-button" onClick={() => setOpen(true)} className="font-medium">
+        🙋 I need help
       </button>
     );
   }
   return (
     <form
-      className="flex flex-wrap items-end gap-2 rounded-md border border-line bg-card p-3"
+      className="flex flex-wrap items-end gap-2"
       onSubmit={(e) => {
         e.preventDefault();
         startTransition(async () => {

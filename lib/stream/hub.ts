@@ -1,5 +1,6 @@
 import "server-only";
 import { getAttendee, getEnvironment, listLiveEnvironments } from "@/lib/db/queries";
+import { reconcileEnvironments } from "@/lib/environments/reconcile";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { getProvider } from "@/lib/providers";
 import type { EnvironmentRef, EnvironmentSnapshot, Provider } from "@/lib/providers/types";
@@ -55,6 +56,10 @@ export class StreamHub {
   /** At start-up: hand every live environment back to the provider, then bring the store up to date. */
   start(): Promise<void> {
     this.started ??= (async () => {
+      // Stacks the store lost track of come back first, so they are adopted and followed like the rest.
+      await reconcileEnvironments(this.provider).catch((err: unknown) =>
+        console.error("could not reconcile environments at start-up:", err instanceof Error ? err.message : err),
+      );
       const live = listLiveEnvironments();
       await this.provider.adopt?.(live.map(toRef));
       await Promise.all(live.map((row) => this.stream(row).pollNow().catch(() => null)));

@@ -185,6 +185,11 @@ export class LocalEnvironment {
     this.save();
   }
 
+  /** Stops supervising without touching the processes: a later portal run adopts them. */
+  release(): void {
+    this.stopTicking();
+  }
+
   // ---- supervision
 
   private begin(): void {

@@ -141,6 +141,12 @@ export class LocalProvider implements Provider {
     this.sweepOrphans();
   }
 
+  /** Lets go of every environment (processes keep running) — what a portal shutting down does. */
+  release(): void {
+    for (const env of this.envs.values()) env.release();
+    this.envs.clear();
+  }
+
   private sweepOrphans(): void {
     // Every task runs as the leader of its own process group, so its group id names it.
     for (const { pid, pgid, envId } of findOwnedProcesses(this.settings.owner)) {

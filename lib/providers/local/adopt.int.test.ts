@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
+import { LocalProvider, localSettingsFromEnv } from "./index";
+import { ENV_MARKER, findOwnedProcesses, isAlive, OWNER_MARKER } from "./processes";
+
+async function until(provider: LocalProvider, env: EnvironmentRef, ok: (s: EnvironmentSnapshot) => boolean, ms = 90_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = await provider.describe(env);
+    if (ok(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe("a portal restart with local environments running", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-adopt-"));
+  const settings = { ...localSettingsFromEnv(dataDir), graceMs: 3000 };
+  const env: EnvironmentRef = { id: "33333333-3333-4333-8333-333333333333", stackName: "dask-adopt-cccccc", attendeeId: "a3", attendeeEmail: "c@example.com" };
+
+  afterAll(() => {
+    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+  });
+
+  it("adopts the running processes, stops strays it does not know, and can still tear down", async () => {
+    const before = new LocalProvider(settings, 4);
+    await before.deploy(env, { workers: 2 });
+    const ready = await until(before, env, (s) => s.status === "CREATE_COMPLETE");
+    const pids = findOwnedProcesses(dataDir).map((p) => p.pid);
+    expect(pids.length).toBeGreaterThanOrEqual(4);
+
+    // A process of ours that no environment claims, as if left over from a lost database.
+    const stray = spawn(path.join(settings.pythonEnv, "bin", "python"), ["-c", "import time; time.sleep(120)"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, [ENV_MARKER]: "44444444-4444-4444-8444-444444444444", [OWNER_MARKER]: dataDir },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(isAlive(stray.pid!)).toBe(true);
+
+    // The "restarted portal": the old one lets go, a fresh provider knows only what the store lists.
+    before.release();
+    const after = new LocalProvider(settings, 4);
+    await after.adopt([env]);
+    const adopted = await after.describe(env);
+    expect(adopted.status).toBe("CREATE_COMPLETE");
+    expect(adopted.tasks.filter((t) => t.lastStatus === "RUNNING").map((t) => t.id).sort()).toEqual(
+      ready.tasks.filter((t) => t.lastStatus === "RUNNING").map((t) => t.id).sort(),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(isAlive(stray.pid!)).toBe(false);
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+
+    // An adopted worker that dies is still noticed and replaced.
+    const worker = adopted.tasks.find((t) => t.role === "worker" && t.lastStatus === "RUNNING")!;
+    const workerPid = findOwnedProcesses(dataDir).find((p) => fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes(`\0${worker.id}\0`))!.pid;
+    process.kill(workerPid, "SIGKILL");
+    await until(after, env, (s) => s.tasks.find((t) => t.id === worker.id)?.lastStatus === "STOPPED" && s.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length === 2);
+
+    await after.destroy(env);
+    await until(after, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(findOwnedProcesses(dataDir)).toEqual([]);
+  });
+});
