@@ -101,3 +101,43 @@ test("facilitator streams and actions refuse anonymous users and attendees", asy
   expect(page?.status()).toBe(403);
   await a.context.close();
 });
+
+test("at the event's end the portal deletes what is still running and reports it", async ({ browser }) => {
+  const portal = new PortalServer(freshDataDir("end"));
+  await portal.start();
+  try {
+    const ada = await attendee(browser, portal.url, "Late Leaver");
+    await ada.env.goto();
+    await ada.env.deploy();
+    await ada.env.waitUntilReady();
+
+    const facContext = await browser.newContext({ baseURL: portal.url });
+    const fac = await facContext.newPage();
+    await new SignInPage(fac).asFacilitator();
+    await expect(fac).toHaveURL(/\/facilitator/);
+    // End the event 25 seconds from now, in the facilitator's local time as the form expects.
+    const end = new Date(Date.now() + 25_000);
+    const local = await fac.evaluate((iso) => {
+      const d = new Date(iso);
+      const pad = (n: number) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    }, end.toISOString());
+    await fac.getByLabel("Ends").fill(local);
+    await fac.getByRole("button", { name: "Save" }).click();
+    await expect(fac.getByText("Saved.")).toBeVisible();
+
+    // The attendee with a running environment is warned, live.
+    await expect(ada.page.getByTestId("event-countdown").or(ada.page.getByTestId("event-ended"))).toBeVisible();
+    // Minutes resolution: the saved end is at most a minute away; the portal then deletes everything.
+    await expect(ada.env.status()).toHaveText("DELETE_COMPLETE", { timeout: 120_000 });
+    await fac.reload();
+    await expect(fac.getByTestId("final-report")).toContainText("Every environment is deleted");
+    await expect(fac.getByTestId("final-report")).toContainText("Late Leaver");
+    await fac.goto("/facilitator/audit");
+    await expect(fac.getByTestId("audit-row").filter({ hasText: "event-end-teardown" })).toHaveCount(1);
+    await ada.context.close();
+    await facContext.close();
+  } finally {
+    await portal.stop();
+  }
+});
