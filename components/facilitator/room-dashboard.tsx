@@ -9,6 +9,7 @@ import {
   teardownAllAction,
 } from "@/app/facilitator/actions";
 import type { RosterRow } from "@/lib/room/roster";
+import { ActionStatus, useActionStatus } from "@/components/ui/action-status";
 import { CostChart } from "./cost-chart";
 import { RosterTable } from "./roster-table";
 import { useRoomStream, type CostSample, type HelpItem } from "./use-room-stream";
@@ -207,18 +208,13 @@ function HelpQueue({ queue }: { queue: HelpItem[] }) {
 
 function AnnouncementForm() {
   const [message, setMessage] = useState("");
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
-  const [pending, startTransition] = useTransition();
+  const { status, pending, run } = useActionStatus();
   return (
     <form
       className="rounded-lg border border-line bg-card p-4"
       onSubmit={(e) => {
         e.preventDefault();
-        startTransition(async () => {
-          const r = await announceAction(message);
-          setStatus(r.ok ? { ok: true, text: "Sent to every attendee." } : { ok: false, text: r.error });
-          if (r.ok) setMessage("");
-        });
+        run(() => announceAction(message), () => "Sent to every attendee.", () => setMessage(""));
       }}
     >
       <label className="block">
@@ -237,7 +233,7 @@ function AnnouncementForm() {
           Broadcast
         </button>
         <span className="text-sm text-muted">{message.length}/280</span>
-        {status && <span role={status.ok ? "status" : "alert"} className={status.ok ? "text-ok" : "text-bad"}>{status.text}</span>}
+        <ActionStatus status={status} />
       </div>
     </form>
   );
@@ -251,8 +247,7 @@ function toLocalInput(iso: string | null): string {
 }
 
 function EventForm({ event }: { event: RoomDashboardProps["event"] }) {
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
-  const [pending, startTransition] = useTransition();
+  const { status, pending, run } = useActionStatus();
   return (
     <form
       className="rounded-lg border border-line bg-card p-4"
@@ -261,10 +256,10 @@ function EventForm({ event }: { event: RoomDashboardProps["event"] }) {
         const f = new FormData(e.currentTarget);
         // datetime-local has no zone: read it in the facilitator's own time zone.
         const iso = (v: FormDataEntryValue | null) => (v ? new Date(String(v)).toISOString() : "");
-        startTransition(async () => {
-          const r = await saveEventAction({ name: String(f.get("name") ?? ""), startsAt: iso(f.get("startsAt")), endsAt: iso(f.get("endsAt")) });
-          setStatus(r.ok ? { ok: true, text: "Saved." } : { ok: false, text: r.error });
-        });
+        run(
+          () => saveEventAction({ name: String(f.get("name") ?? ""), startsAt: iso(f.get("startsAt")), endsAt: iso(f.get("endsAt")) }),
+          () => "Saved.",
+        );
       }}
     >
       <h2 className="text-lg font-semibold">The event</h2>
@@ -285,7 +280,7 @@ function EventForm({ event }: { event: RoomDashboardProps["event"] }) {
       </div>
       <div className="mt-2 flex items-center gap-3">
         <button type="submit" disabled={pending} className="rounded-md border border-line px-4 py-2 font-medium">Save</button>
-        {status && <span role={status.ok ? "status" : "alert"} className={status.ok ? "text-ok" : "text-bad"}>{status.text}</span>}
+        <ActionStatus status={status} />
       </div>
     </form>
   );
