@@ -34,6 +34,14 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
   await expect(page.getByTestId("notebook-link")).toHaveAttribute("href", /token=[0-9a-f]{48}/);
   await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:\d+\/status$/);
+  // Both links lead somewhere real: JupyterLab accepts the token, the scheduler serves its dashboard.
+  for (const id of ["notebook-link", "dashboard-link"]) {
+    const href = (await page.getByTestId(id).getAttribute("href"))!;
+    expect((await page.request.get(href)).status(), id).toBe(200);
+  }
+  const notebook = new URL((await page.getByTestId("notebook-link").getAttribute("href"))!);
+  // A client without the token (and without the browser's cookies) is turned away.
+  expect((await fetch(`${notebook.origin}/api/contents?token=wrong`)).status).toBe(403);
 
   // A second tab on the same environment sees the same live events.
   const context = page.context();
