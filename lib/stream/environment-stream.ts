@@ -14,6 +14,7 @@ import {
   type EventBatch,
   type Provider,
 } from "@/lib/providers/types";
+import { activityFeedOf, pollDelay } from "./budget";
 import { diffSnapshots, isSettled, linksChanged } from "./diff";
 import type { StreamEvent } from "./sse";
 
@@ -21,8 +22,6 @@ import type { StreamEvent } from "./sse";
 export const MEMORY_EVENTS = 5_000;
 /** Events replayed to a browser that connects without a resume point. */
 const FRESH_REPLAY = 1_000;
-const FAST_MS = 1_000;
-const SLOW_MS = 3_000;
 
 export interface Subscriber {
   /** Returns false when the subscriber cannot keep up; it is then dropped. */
@@ -47,6 +46,8 @@ export class EnvironmentStream {
   private polling = false;
   private active = false;
   private finished = false;
+  /** News arrived while a poll was running: poll again right after it. */
+  private again = false;
 
   constructor(
     private readonly env: EnvironmentRef,
@@ -57,6 +58,7 @@ export class EnvironmentStream {
     this.seq = lastStreamSeq(env.id);
     this.cursor = row.streamCursor;
     this.finished = row.deletedAt !== null;
+    activityFeedOf(provider)?.onActivity(env, () => this.nudge());
   }
 
   get lastSnapshot(): EnvironmentSnapshot | null {
@@ -92,6 +94,17 @@ export class EnvironmentStream {
     if (this.finished && this.snapshot) return;
     this.active = true;
     if (!this.timer && !this.polling) this.schedule(0);
+  }
+
+  /** The provider has news for this environment: poll now if anyone is watching. */
+  private nudge(): void {
+    if (this.finished || (!this.active && this.subscribers.size === 0)) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.schedule(0);
   }
 
   /** One poll now, awaited: used at start-up and by tests. */
@@ -130,7 +143,9 @@ export class EnvironmentStream {
       this.active = false;
       return;
     }
-    if (this.active || this.subscribers.size) this.schedule(settled ? SLOW_MS : FAST_MS);
+    const again = this.again;
+    this.again = false;
+    if (this.active || this.subscribers.size) this.schedule(again ? 0 : pollDelay(settled));
   }
 
   private async poll(): Promise<void> {

@@ -62,7 +62,9 @@ export class RoomLog {
   async lines(stackName: string, since: number): Promise<LogLine[]> {
     this.askedAt = Date.now();
     if (!this.timer && this.timing.intervalMs > 0) this.schedule();
-    if (Date.now() - this.readAt > this.timing.intervalMs) await this.read().catch(() => undefined);
+    // The timer keeps the buffer fresh; a caller reads by itself only when it fell behind.
+    const behind = Date.now() - this.readAt > (this.timer ? 2 : 1) * this.timing.intervalMs;
+    if (behind) await this.read().catch(() => undefined);
     if (this.failure) throw this.failure;
     return (this.byStack.get(stackName) ?? []).filter((line) => line.at >= since);
   }
