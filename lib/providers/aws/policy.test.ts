@@ -22,6 +22,7 @@ const servicePrefix: Record<string, string> = {
   "client-cloudwatch-logs": "logs",
   "client-ec2": "ec2",
   "client-sagemaker": "sagemaker",
+  "client-service-quotas": "servicequotas",
 };
 
 function sourceFiles(dir: string): string[] {

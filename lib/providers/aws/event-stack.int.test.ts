@@ -1,0 +1,124 @@
+// The facilitator's event stack against moto server: deploy (through the same template
+// transform seam the portal uses with PORTAL_AWS_TEMPLATE_TRANSFORM=moto), status,
+// refusal to delete while an attendee stack imports it, deletion. Moto is a
+// control-plane emulator: stacks complete at once, and test/moto's player plays Fargate.
+import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { describe, expect, inject, it } from "vitest";
+import { playFargate, prepareStackDeletion } from "../../../test/moto/index.mjs";
+import type { EnvironmentRef } from "../types";
+import { createAwsClients } from "./clients";
+import { loadAwsConfig } from "./config";
+import { deleteEventStack, deployEventStack, eventStackStatus } from "./event-stack";
+import { createServiceQuotasClient } from "./extra-clients";
+import { createRateLimiter } from "./limiter";
+import { runPreflight } from "./preflight";
+import { createAwsProvider } from "./provider";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    motoEndpoint: string;
+  }
+}
+
+const endpoint = inject("motoEndpoint");
+process.env.AWS_ACCESS_KEY_ID = "testing";
+process.env.AWS_SECRET_ACCESS_KEY = "testing";
+
+const config = loadAwsConfig(
+  {
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL: endpoint,
+    PORTAL_AWS_MODE: "event",
+    PORTAL_EVENT_STACK: "fac-event",
+    PORTAL_EVENT_ID: "fac-it",
+    PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+    PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
+  },
+  { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+);
+const clients = createAwsClients(config);
+const limiter = createRateLimiter({ sizes: config.callBudget });
+const deps = { config, cfn: clients.cfn, limiter };
+const provider = createAwsProvider(config);
+const env: EnvironmentRef = { id: "env-fac-ada", stackName: "dask-fac-ada", attendeeId: "ada", attendeeEmail: "ada@example.org" };
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe("the facilitator's event stack", () => {
+  it("is not deployed at first", async () => {
+    expect(await eventStackStatus(deps)).toEqual({ mode: "event", stackName: "fac-event", status: "NOT_DEPLOYED", outputs: {} });
+  });
+
+  it("deploys once, however often it is asked, with the template made moto-ready by the seam", async () => {
+    await deployEventStack(deps, "request-1");
+    await deployEventStack(deps, "request-1");
+    await deployEventStack(deps, "request-2");
+    const view = await until(() => eventStackStatus(deps), (v) => v.status === "CREATE_COMPLETE");
+    expect(view.status).toBe("CREATE_COMPLETE");
+    expect(view.outputs).toMatchObject({ ClusterName: expect.any(String), LogGroup: "/dask-workshop/fac-event", NamespaceName: "fac-event.dask" });
+    const { Stacks } = await clients.cfn.send(new DescribeStacksCommand({}));
+    const mine = (Stacks ?? []).filter((s) => s.StackName === "fac-event");
+    expect(mine).toHaveLength(1);
+    expect(mine[0].Tags).toEqual(
+      expect.arrayContaining([
+        { Key: "workshop:event", Value: "fac-it" },
+        { Key: "workshop:attendee", Value: "facilitator" },
+      ]),
+    );
+  });
+
+  it("counts the room's running vCPU in the event cluster, and says the Fargate quota could not be read on moto", async () => {
+    await provider.deploy(env, { workers: 2 });
+    await playFargate(endpoint, env.stackName);
+    const quotas = createServiceQuotasClient(config);
+    const result = await runPreflight({ config, cfn: clients.cfn, ecs: clients.ecs, ec2: clients.ec2, quotas, limiter }, { attendees: 10 });
+    expect(result.environmentVcpu.total).toBe(3);
+    expect(result.lines.map((l) => l.key)).toEqual(["fargate-vcpu"]);
+    const [fargate] = result.lines;
+    // Scheduler (1 vCPU) and two workers (1 vCPU each), as the template's defaults say.
+    expect(fargate).toMatchObject({ inUse: 3, needed: 30, projected: 30, quota: null, quotaSource: "unknown", status: "warn" });
+    expect(fargate.sentence).toContain("The room needs 30 vCPU (10 attendees × 3 vCPU");
+    // Moto's tasks do not report their size (Fargate's always do): counted at the worker size, and said.
+    expect(fargate.sentence).toContain("3 vCPU run in the event cluster (3 tasks without a reported size counted at 1 vCPU each)");
+    expect(fargate.sentence).toContain("the quota could not be read");
+  });
+
+  it("refuses to delete while an attendee stack still imports it", async () => {
+    await expect(deleteEventStack(deps, () => provider.listEventStacks())).rejects.toThrow(
+      /^1 attendee stack still uses the event stack \(dask-fac-ada\)\. Tear them down first/,
+    );
+    expect((await eventStackStatus(deps)).status).toBe("CREATE_COMPLETE");
+  });
+
+  it("deletes once the attendee stacks are gone", async () => {
+    await prepareStackDeletion(endpoint, env.stackName);
+    await provider.destroy(env);
+    await until(() => provider.listEventStacks(), (stacks) => stacks.length === 0);
+    // Moto never deletes a route table itself; the harness does what AWS would (see test/moto/fargate.mjs).
+    await prepareStackDeletion(endpoint, "fac-event");
+    await deleteEventStack(deps, () => provider.listEventStacks());
+    const view = await until(() => eventStackStatus(deps), (v) => v.status === "NOT_DEPLOYED");
+    expect(view.status).toBe("NOT_DEPLOYED");
+  });
+
+  it("deploys again after a deletion (a new request), and deletes again", async () => {
+    await deployEventStack(deps, "request-3");
+    expect((await until(() => eventStackStatus(deps), (v) => v.status === "CREATE_COMPLETE")).status).toBe("CREATE_COMPLETE");
+    await prepareStackDeletion(endpoint, "fac-event");
+    await deleteEventStack(deps, async () => []);
+    expect((await until(() => eventStackStatus(deps), (v) => v.status === "NOT_DEPLOYED")).status).toBe("NOT_DEPLOYED");
+  });
+
+  it("says solo mode has no event stack", async () => {
+    const solo = { ...deps, config: { ...config, mode: "solo" as const, eventStack: undefined } };
+    expect((await eventStackStatus(solo)).mode).toBe("solo");
+    await expect(deployEventStack(solo, "request-5")).rejects.toThrow(/solo mode/);
+  });
+});

@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type CloudFormationClient,
+  type Stack,
+} from "@aws-sdk/client-cloudformation";
+import { ProviderError, type StackStatus } from "../types";
+import type { AwsProviderConfig } from "./config";
+import { errorName, toProviderError } from "./errors";
+import type { RateLimiter } from "./limiter";
+import type { EventStack } from "./reconcile";
+import { attendeeTagKey, currentOperation, eventTagKey, failureReason, outputsOf, toStackStatus } from "./stack";
+
+// The facilitator's event stack (cloudformation/event.yaml): what the room shares in
+// event mode. Deployed once before the session, deleted once every attendee stack is gone
+// (their imports would block the deletion half-way otherwise).
+
+export interface EventStackView {
+  mode: "solo" | "event";
+  /** The configured event stack (PORTAL_EVENT_STACK); null in solo mode, which has none. */
+  stackName: string | null;
+  status: StackStatus | "NOT_DEPLOYED";
+  /** Why it failed or is being deleted, from the latest stack events, in AWS's words. */
+  reason?: string;
+  /** The outputs attendee stacks import (VpcId, ClusterName, LogGroup, …), once created. */
+  outputs: Record<string, string>;
+  updatedAt?: string;
+}
+
+export interface EventStackDeps {
+  config: AwsProviderConfig;
+  cfn: CloudFormationClient;
+  limiter: RateLimiter;
+}
+
+const needsReason = (status: StackStatus) => status.endsWith("FAILED") || status.startsWith("ROLLBACK") || status.startsWith("DELETE");
+
+function requireEventStack(config: AwsProviderConfig): string {
+  if (config.mode !== "event" || !config.eventStack) {
+    throw new ProviderError("bad_request", "The portal runs in solo mode: each attendee stack has its own network, so there is no event stack.");
+  }
+  return config.eventStack;
+}
+
+async function findStack(deps: EventStackDeps, stackName: string): Promise<Stack | undefined> {
+  try {
+    const { Stacks } = await deps.limiter.run("cfn-read", () => deps.cfn.send(new DescribeStacksCommand({ StackName: stackName })));
+    return Stacks?.[0];
+  } catch (error) {
+    if (errorName(error) === "ValidationError" && /does not exist/i.test(String((error as Error).message))) return undefined;
+    throw error;
+  }
+}
+
+/** The event stack's status, with the failing resource's reason when it failed or is being deleted. */
+export async function eventStackStatus(deps: EventStackDeps): Promise<EventStackView> {
+  const { config } = deps;
+  if (config.mode !== "event" || !config.eventStack) return { mode: "solo", stackName: null, status: "NOT_DEPLOYED", outputs: {} };
+  try {
+    const stack = await findStack(deps, config.eventStack);
+    if (!stack) return { mode: "event", stackName: config.eventStack, status: "NOT_DEPLOYED", outputs: {} };
+    const status = toStackStatus(stack.StackStatus);
+    let reason: string | undefined;
+    if (needsReason(status)) {
+      // The first page holds the newest events: enough for the operation that is failing now.
+      const { StackEvents } = await deps.limiter.run("cfn-read", () =>
+        deps.cfn.send(new DescribeStackEventsCommand({ StackName: stack.StackId ?? config.eventStack })),
+      );
+      reason = failureReason(currentOperation(StackEvents ?? [], stack.StackName ?? ""), stack);
+    }
+    const updated = stack.LastUpdatedTime ?? stack.CreationTime;
+    return {
+      mode: "event",
+      stackName: config.eventStack,
+      status,
+      ...(reason ? { reason } : {}),
+      outputs: outputsOf(stack),
+      ...(updated ? { updatedAt: new Date(updated).toISOString() } : {}),
+    };
+  } catch (error) {
+    throw toProviderError(error, "reading the event stack");
+  }
+}
+
+/** One token per facilitator request: a repeated click (same request) never makes a second stack. */
+export function eventStackToken(config: AwsProviderConfig, requestId: string): string {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(requestId)) throw new ProviderError("bad_request", "The deploy request has no valid id.");
+  const digest = createHash("sha256").update(`${config.eventStack}\n${config.eventId}\n${requestId}`).digest("hex");
+  return `event-${digest.slice(0, 40)}`;
+}
+
+/** Starts creating the event stack unless it exists; returns its status either way. */
+export async function deployEventStack(deps: EventStackDeps, requestId: string): Promise<EventStackView> {
+  const { config } = deps;
+  const stackName = requireEventStack(config);
+  const token = eventStackToken(config, requestId);
+  const current = await eventStackStatus(deps);
+  if (current.status === "CREATE_FAILED" || current.status === "ROLLBACK_COMPLETE" || current.status === "DELETE_FAILED") {
+    throw new ProviderError("bad_request", `The event stack is ${current.status}; delete it first, then deploy again.`);
+  }
+  if (current.status !== "NOT_DEPLOYED" && current.status !== "DELETE_COMPLETE") return current;
+  try {
+    const raw = await readFile(path.join(config.templateDir, "event.yaml"), "utf8");
+    const body = config.templateTransform ? await config.templateTransform(raw) : raw;
+    await deps.limiter.run("cfn-write", () =>
+      deps.cfn.send(
+        new CreateStackCommand({
+          StackName: stackName,
+          TemplateBody: body,
+          Parameters: [{ ParameterKey: "EventId", ParameterValue: config.eventId }],
+          Tags: [
+            { Key: eventTagKey, Value: config.eventId },
+            { Key: attendeeTagKey, Value: "facilitator" },
+          ],
+          ClientRequestToken: token,
+          ...(config.cloudFormationRoleArn ? { RoleARN: config.cloudFormationRoleArn } : {}),
+        }),
+      ),
+    );
+  } catch (error) {
+    // Another request (a second tab) created it meanwhile: that is the stack we wanted.
+    if (errorName(error) !== "AlreadyExistsException") throw toProviderError(error, "creating the event stack");
+  }
+  return eventStackStatus(deps);
+}
+
+/** What blocks deleting the event stack: attendee stacks still importing its exports. */
+export function deletionBlocker(attendeeStacks: EventStack[]): string | undefined {
+  if (attendeeStacks.length === 0) return undefined;
+  const names = attendeeStacks.slice(0, 5).map((s) => s.stackName).join(", ");
+  const more = attendeeStacks.length > 5 ? ` and ${attendeeStacks.length - 5} more` : "";
+  const count = attendeeStacks.length === 1 ? "1 attendee stack still uses" : `${attendeeStacks.length} attendee stacks still use`;
+  return `${count} the event stack (${names}${more}). Tear them down first and wait until they are gone, then delete the event stack.`;
+}
+
+/** Starts deleting the event stack, unless attendee stacks still exist. */
+export async function deleteEventStack(
+  deps: EventStackDeps,
+  listEventStacks: () => Promise<EventStack[]>,
+): Promise<EventStackView> {
+  const stackName = requireEventStack(deps.config);
+  const blocker = deletionBlocker(await listEventStacks());
+  if (blocker) throw new ProviderError("bad_request", blocker);
+  try {
+    const stack = await findStack(deps, stackName);
+    if (!stack) return eventStackStatus(deps);
+    await deps.limiter.run("cfn-write", () =>
+      deps.cfn.send(
+        new DeleteStackCommand({
+          StackName: stack.StackId ?? stackName,
+          ...(deps.config.cloudFormationRoleArn ? { RoleARN: deps.config.cloudFormationRoleArn } : {}),
+        }),
+      ),
+    );
+  } catch (error) {
+    throw toProviderError(error, "deleting the event stack");
+  }
+  return eventStackStatus(deps);
+}
