@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { AwsPanel } from "@/components/facilitator/aws-panel";
 import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { FinalReport } from "@/components/facilitator/final-report";
 import { ReconcileButton } from "@/components/facilitator/reconcile-button";
@@ -33,6 +34,7 @@ export default async function FacilitatorPage() {
         <Link href="/facilitator/audit" className="text-accent underline">Audit log</Link>
       </header>
       {event.endedAt && <FinalReport local={local} />}
+      {!local && <AwsPanel attendees={rows.length} />}
       <RoomDashboard
         initial={{ rows, help: listHelpQueue(), cost: costSamples() }}
         local={local}

@@ -1,0 +1,83 @@
+// The facilitator page with PORTAL_PROVIDER=aws against moto server on loopback, in event
+// mode: the preflight table (moto answers no Fargate quota, so the line says it could not
+// read it), the event stack the harness deployed, and the refusal to delete it while an
+// attendee's stack still imports it. Moto is a control-plane emulator; the harness
+// (test/moto/cli.mjs --play-every) plays Fargate.
+import { EnvironmentPage } from "./pages/environment-page";
+import { SignInPage } from "./pages/signin-page";
+import { test as base, expect, uniqueEmail } from "./support/fixtures";
+import { MotoHarness, type MotoStarted } from "./support/moto";
+import { freshDataDir, PortalServer } from "./support/portal-server";
+
+const test = base.extend<object, { moto: MotoStarted }>({
+  moto: [
+    async ({}, use) => {
+      const harness = new MotoHarness(1000);
+      try {
+        await use(await harness.start());
+      } finally {
+        await harness.stop();
+      }
+    },
+    { scope: "worker" },
+  ],
+  portal: [
+    async ({ moto }, use, workerInfo) => {
+      const server = new PortalServer(freshDataDir(`aws-fac-w${workerInfo.workerIndex}`), moto.env);
+      try {
+        await server.start();
+        await use(server);
+      } finally {
+        await server.stop();
+      }
+    },
+    { scope: "worker" },
+  ],
+});
+
+test("the facilitator sees the account's headroom and the event stack, and cannot delete it under a live room", async ({ page, browser, portal, moto }) => {
+  await new SignInPage(page).asFacilitator();
+  await expect(page).toHaveURL(/\/facilitator/);
+
+  // Preflight: event mode has one line, Fargate vCPU; moto has no Fargate quota to read.
+  const fargate = page.locator('[data-testid="preflight-row"][data-key="fargate-vcpu"]');
+  await expect(fargate).toBeVisible();
+  await expect(page.getByTestId("preflight-row")).toHaveCount(1);
+  await expect(fargate).toContainText("could not read");
+  await expect(fargate).toHaveAttribute("data-status", "warn");
+
+  // The event stack the harness deployed before the portal started.
+  await expect(page.getByTestId("event-stack-status")).toHaveText("CREATE_COMPLETE");
+  await expect(page.getByTestId("event-stack")).toContainText(moto.env.PORTAL_EVENT_STACK);
+  await expect(page.getByTestId("event-stack")).toContainText(`/dask-workshop/${moto.env.PORTAL_EVENT_STACK}`);
+
+  // An attendee deploys; the player starts the scheduler and two workers.
+  const context = await browser.newContext({ baseURL: portal.url });
+  const attendee = await context.newPage();
+  await new SignInPage(attendee).asAttendee("Quota Learner", uniqueEmail("quota"));
+  const environment = new EnvironmentPage(attendee);
+  await environment.goto();
+  await environment.deploy();
+  await environment.waitUntilReady();
+  await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
+
+  // Re-run preflight for a room of 10: 3 vCPU each, and what runs now is counted.
+  await page.getByTestId("preflight-attendees").fill("10");
+  await page.getByTestId("preflight-run").click();
+  await expect(fargate).toContainText("The room needs 30 vCPU (10 attendees × 3 vCPU");
+  await expect(fargate).toContainText("3 vCPU run in the event cluster");
+
+  // Deleting the event stack under a live attendee stack is refused, with the reason.
+  await page.getByTestId("event-stack-delete").click();
+  await page.getByTestId("event-stack-delete-confirm").click();
+  await expect(page.getByTestId("event-stack-error")).toContainText("1 attendee stack still uses the event stack");
+  await page.getByTestId("event-stack-refresh").click();
+  await expect(page.getByTestId("event-stack-status")).toHaveText("CREATE_COMPLETE");
+
+  // Every one of those actions is in the audit log.
+  await page.goto("/facilitator/audit");
+  for (const action of ["aws-preflight", "event-stack-status", "event-stack-delete"]) {
+    await expect(page.getByText(action).first()).toBeVisible();
+  }
+  await context.close();
+});
