@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { decodeCursor, encodeCursor, selectNewLines, type LogLine } from "./events";
+
+const line = (at: number, n: number, stack = "dask-ada"): LogLine => ({
+  key: `${stack}/worker/t1:${n}`,
+  at,
+  stream: `${stack}/worker/t1`,
+  text: `line ${n}`,
+});
+const texts = (r: ReturnType<typeof selectNewLines>) => r.events.map((e) => (e.kind === "log" ? e.text : ""));
+
+describe("log cursor", () => {
+  it("hands out each line once, even when reads overlap and lines of other stacks are mixed in", () => {
+    const first = selectNewLines([line(1000, 1), line(1000, 2), line(900, 9, "dask-bob")], "dask-ada", decodeCursor(null), 5000);
+    expect(texts(first)).toEqual(["line 1", "line 2"]);
+    const cursor = decodeCursor(encodeCursor({ ...decodeCursor(null), ...first.cursor }));
+    const again = selectNewLines([line(1000, 1), line(1000, 2), line(1500, 3)], "dask-ada", cursor, 5000);
+    expect(texts(again)).toEqual(["line 3"]);
+  });
+
+  it("still hands out a line that became visible after later ones, within the overlap", () => {
+    const first = selectNewLines([line(2000, 2)], "dask-ada", decodeCursor(null), 5000);
+    const cursor = { ...decodeCursor(null), ...first.cursor };
+    const late = selectNewLines([line(1990, 1), line(2000, 2)], "dask-ada", cursor, 5000);
+    expect(texts(late)).toEqual(["line 1"]);
+  });
+
+  it("reads cursors written before the overlap existed without repeating their last lines", () => {
+    const legacy = encodeCursor({ ...decodeCursor(null), logsAt: 1000, logKeysAt: ["dask-ada/worker/t1:1"] });
+    const next = selectNewLines([line(1000, 1), line(1000, 2)], "dask-ada", decodeCursor(legacy), 5000);
+    expect(texts(next)).toEqual(["line 2"]);
+  });
+});
