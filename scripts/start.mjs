@@ -31,7 +31,8 @@ function loadStored() {
 }
 
 function ensureSecrets() {
-  fs.mkdirSync(dataDir, { recursive: true });
+  // The folder holds the database (attendee emails), secrets and notebook tokens: owner only.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const stored = loadStored();
   const generated = [];
   for (const [name, make] of Object.entries(generators)) {
