@@ -187,3 +187,21 @@ describe("a stream through throttling, an outage, a reconnect and a restart", ()
     expect((proxy.counts() as { throttled: object }).throttled).not.toEqual({});
   });
 });
+
+describe("a browser that cannot keep up", () => {
+  it("is dropped with a reason and resumes where it stopped", async () => {
+    const row = await runningEnvironment("slow-eve");
+    const hub = new StreamHub(provider());
+    const reader = new Tab().open(hub, row, null);
+    await until("the first events", () => reader.events.length > 0, 30_000);
+    reader.leave();
+    const slow = new Tab();
+    slow.send = () => false;
+    slow.open(hub, row, 0);
+    expect(slow.closed).toMatch(/could not keep up/);
+    const resumed = new Tab().open(hub, row, 0);
+    const seen = reader.events.filter((e) => e.event !== "snapshot").map((e) => e.id);
+    expect(resumed.events.filter((e) => e.event !== "snapshot").map((e) => e.id).slice(0, seen.length)).toEqual(seen);
+    resumed.leave();
+  });
+});

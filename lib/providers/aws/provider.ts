@@ -74,6 +74,9 @@ interface Known {
 
 /** After a deploy, scale or destroy the environment is watched closely for this long. */
 const actionWindowMs = 60_000;
+/** How long events() waits for stack events before answering with the log lines alone. */
+const stackEventsWaitMs = 300;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function unreachableMessage(error: ProviderError): string {
   return error.code === "throttled"
@@ -377,13 +380,21 @@ export function createAwsProvider(
         const settled = isSettled(toStackStatus(stack.StackStatus));
         const mark = statusMark(stack);
         let stackPart: { events: ProviderEvent[]; cursor: Partial<EventCursor> } = { events: [], cursor: {} };
+        const logPart = logLines(env, k, stack, position);
         if (!settled || position.stackMark !== mark) {
-          const part = newStackEvents(await eventsOf(stack), position);
-          stackPart = { events: part.events, cursor: { ...part.cursor, stackMark: settled ? mark : "" } };
+          // Log lines never wait long behind the CloudFormation budget: stack events that are
+          // not at hand yet come with a later poll (the read goes on and fills the cache).
+          const reading = eventsOf(stack);
+          reading.catch(() => undefined);
+          const list = cadence.logsMs > 0 ? await Promise.race([reading, sleep(stackEventsWaitMs).then(() => undefined)]) : await reading;
+          if (list) {
+            const part = newStackEvents(list, position);
+            stackPart = { events: part.events, cursor: { ...part.cursor, stackMark: settled ? mark : "" } };
+          }
         }
-        const logPart = await logLines(env, k, stack, position);
-        const events = [...stackPart.events, ...logPart.events].sort((a, b) => a.at.localeCompare(b.at));
-        return { events, cursor: encodeCursor({ ...position, ...stackPart.cursor, ...logPart.cursor }) } satisfies EventBatch;
+        const logs = await logPart;
+        const events = [...stackPart.events, ...logs.events].sort((a, b) => a.at.localeCompare(b.at));
+        return { events, cursor: encodeCursor({ ...position, ...stackPart.cursor, ...logs.cursor }) } satisfies EventBatch;
       } catch (error) {
         throw toProviderError(error, "reading stack events and logs");
       }

@@ -1,0 +1,427 @@
+#!/usr/bin/env node
+// Benchmark of the live streams (`make bench-stream`): moto plays AWS behind the fault
+// proxy (which counts every call the portal makes), the portal's stream logic runs in
+// its own process (bench/stream/portal.ts), N environments each get a scheduler and two
+// workers and a steady flow of log lines (PutLogEvents straight to moto, as the awslogs
+// driver would), and K SSE subscribers per environment read them. Measures AWS calls/s
+// per API, PutLogEvents→subscriber latency, lost and repeated lines, portal RSS and CPU.
+// Writes bench/stream/results.json, REPORT.md and calls-latency.png.
+//
+//   node bench/stream/run.mjs [--quick]     (--quick: N = 1, 5 only, for trying it out)
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { startFaultProxy } from "../../test/fault-proxy/index.mjs";
+import { deployEventStack, holdTaskStates, motoClients, motoCredentials, motoRegion, repoRoot, runTask, stackOutputs, startMoto } from "../../test/moto/index.mjs";
+
+const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const here = path.join(repoRoot, "bench/stream");
+const eventStack = "bench-event";
+const lineEveryMs = 2_000;
+const writeMs = 40_000;
+const warmupMs = 8_000;
+const drainMs = 15_000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function pool(items, width, fn) {
+  const results = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The portal's stream logic in a child process. */
+class Portal {
+  constructor(env) {
+    this.env = env;
+    this.url = "";
+  }
+  async start() {
+    this.child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(here, "portal.ts")], {
+      cwd: repoRoot,
+      env: { ...process.env, ...this.env, ...(this.url ? { PORT: new URL(this.url).port } : {}) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stderr.on("data", (d) => {
+      const text = String(d);
+      if (!/NodeVersionSupportWarning|node >=22|upgrade to node|a\.co\/|trace-warnings|^\s*$|versions published|will require|To continue|security updates|More information/.test(text)) process.stderr.write(`[portal] ${text}`);
+    });
+    const line = await new Promise((resolve, reject) => {
+      let buffer = "";
+      this.child.stdout.on("data", (d) => {
+        buffer += d;
+        if (buffer.includes("\n")) resolve(buffer.split("\n")[0]);
+      });
+      this.child.once("exit", (code) => reject(new Error(`portal exited with ${code}`)));
+    });
+    this.url = JSON.parse(line).url;
+  }
+  async stop() {
+    if (!this.child || this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.kill("SIGTERM");
+    await Promise.race([exited, sleep(5000)]);
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+  async call(method, route) {
+    const response = await fetch(`${this.url}${route}`, { method });
+    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+}
+
+/** One browser tab on an environment's stream; reconnects with Last-Event-ID like EventSource. */
+class Subscriber {
+  constructor(portal, envId, onLine) {
+    Object.assign(this, { portal, envId, onLine, lastId: null, closed: false, reconnects: 0 });
+    this.connect();
+  }
+  connect() {
+    if (this.closed) return;
+    const headers = this.lastId === null ? {} : { "last-event-id": String(this.lastId) };
+    this.request = http.get(`${this.portal.url}/environments/${this.envId}/events`, { headers }, (res) => {
+      let buffer = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(frame.split("\n").filter((l) => !l.startsWith(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
+          if (fields.id !== undefined) this.lastId = Number(fields.id);
+          if (fields.event === "log") this.onLine(JSON.parse(fields.data).text);
+        }
+      });
+      res.on("end", () => this.retry());
+      res.on("error", () => this.retry());
+    });
+    this.request.on("error", () => this.retry());
+  }
+  retry() {
+    if (this.closed || this.retrying) return;
+    this.retrying = true;
+    this.reconnects += 1;
+    setTimeout(() => {
+      this.retrying = false;
+      this.connect();
+    }, 1000);
+  }
+  close() {
+    this.closed = true;
+    this.request?.destroy();
+  }
+}
+
+/** Sets up moto, the proxy, the portal and N running environments. */
+async function room(options) {
+  const parts = {};
+  try {
+    return await prepare(options, parts);
+  } catch (error) {
+    await parts.portal?.stop();
+    await parts.proxy?.close();
+    await parts.moto?.stop();
+    throw error;
+  }
+}
+
+async function prepare({ mode, provider = "aws", n }, parts) {
+  const moto = provider === "aws" ? await startMoto() : undefined;
+  parts.moto = moto;
+  const proxy = moto ? await startFaultProxy({ target: moto.endpoint }) : undefined;
+  parts.proxy = proxy;
+  if (moto) {
+    await holdTaskStates(moto.endpoint);
+    if (mode === "event") await deployEventStack(moto.endpoint, { stackName: eventStack, eventId: eventStack });
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stream-"));
+  const portal = new Portal({
+    PORTAL_PROVIDER: provider,
+    PORTAL_DATA_DIR: dataDir,
+    ...(moto
+      ? {
+          AWS_REGION: motoRegion,
+          AWS_ENDPOINT_URL: proxy.endpoint,
+          AWS_ACCESS_KEY_ID: motoCredentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: motoCredentials.secretAccessKey,
+          PORTAL_AWS_MODE: mode,
+          ...(mode === "event" ? { PORTAL_EVENT_STACK: eventStack, PORTAL_EVENT_ID: eventStack } : {}),
+          PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+          PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
+          // Seeding deploys N stacks at once; the read budget stays the default.
+          PORTAL_AWS_CALL_BUDGET: "cfn-write=20",
+        }
+      : { PORTAL_LOCAL_WORKER_MEMORY: "512MiB" }),
+  });
+  parts.portal = portal;
+  await portal.start();
+  const started = Date.now();
+  const names = Array.from({ length: n }, (_, i) => `b${mode[0]}${String(i).padStart(3, "0")}`);
+  // Moto answers slowly while it creates many stacks at once; a refused deploy is retried.
+  const deploy = async (name) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await portal.call("POST", `/environments?name=${name}`);
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await sleep(2000 * attempt);
+      }
+    }
+  };
+  const rows = await pool(names, moto ? 4 : 1, deploy);
+  const envs = [];
+  if (moto) {
+    const aws = motoClients(moto.endpoint);
+    await pool(rows, 6, async (row) => {
+      const scheduler = await runTask(moto.endpoint, { stackName: row.stackName, role: "scheduler" });
+      for (let i = 0; i < 2; i++) await runTask(moto.endpoint, { stackName: row.stackName, role: "worker" });
+      const outputs = await stackOutputs(aws, row.stackName);
+      const logStreamName = `${outputs.LogStreamPrefix}/scheduler/${scheduler}`;
+      await aws.logs.send(new CreateLogStreamCommand({ logGroupName: outputs.LogGroup, logStreamName }));
+      envs.push({ id: row.id, stackName: row.stackName, write: (text) => aws.logs.send(new PutLogEventsCommand({ logGroupName: outputs.LogGroup, logStreamName, logEvents: [{ timestamp: Date.now(), message: text }] })) });
+    });
+  } else {
+    for (const row of rows) {
+      const deadline = Date.now() + 180_000;
+      let snap;
+      while (Date.now() < deadline) {
+        snap = await portal.call("GET", `/environments/${row.id}/snapshot`);
+        if (snap?.tasks?.some((t) => t.role === "scheduler" && t.lastStatus === "RUNNING")) break;
+        await sleep(1000);
+      }
+      const scheduler = snap.tasks.find((t) => t.role === "scheduler");
+      const file = findFile(path.join(dataDir, "local"), `${scheduler.id}.log`);
+      envs.push({ id: row.id, stackName: row.stackName, write: async (text) => fs.appendFileSync(file, `${text}\n`) });
+    }
+  }
+  console.log(`  ${mode}/${provider} N=${n}: ${n} environments ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  // The provider watches an environment closely for a minute after a deploy; measure after that.
+  if (moto) await sleep(Math.max(0, 62_000 - (Date.now() - started)));
+  return { moto, proxy, portal, envs, dataDir };
+}
+
+function findFile(dir, name) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(full, name);
+      if (found) return found;
+    } else if (entry.name === name) return full;
+  }
+  return undefined;
+}
+
+async function teardown({ moto, proxy, portal, envs, dataDir }, provider) {
+  if (provider === "local") {
+    for (const env of envs) await portal.call("DELETE", `/environments/${env.id}`).catch(() => undefined);
+    await sleep(3000);
+  }
+  await portal.stop();
+  if (provider === "local") spawnSync(process.execPath, [path.join(repoRoot, "scripts/stop-local.mjs"), dataDir], { stdio: "ignore" });
+  await proxy?.close();
+  await moto?.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * One measurement: K subscribers per environment, lines written for `writeMs`, then
+ * drained. `during` may inject faults (outage, restart) while lines flow.
+ */
+async function measure(setup, { phase, k, during }) {
+  const { proxy, portal, envs } = setup;
+  const written = new Map(envs.map((e) => [e.id, []]));
+  const latencies = [];
+  const subscribers = [];
+  const received = [];
+  for (const env of envs) {
+    for (let j = 0; j < k; j++) {
+      const got = [];
+      received.push({ env: env.id, got });
+      subscribers.push(
+        new Subscriber(portal, env.id, (text) => {
+          const [tag, tagPhase, , seq, sentAt] = text.split(" ");
+          if (tag !== "bench" || tagPhase !== phase) return;
+          got.push(Number(seq));
+          latencies.push(Date.now() - Number(sentAt));
+        }),
+      );
+    }
+  }
+  await sleep(warmupMs);
+  const reconnectsBefore = subscribers.reduce((a, s) => a + s.reconnects, 0);
+  proxy?.counts(true);
+  await portal.call("GET", "/stats?reset");
+  const rss = [];
+  const sampler = setInterval(() => portal.call("GET", "/stats").then((s) => rss.push(s.rssBytes)).catch(() => undefined), 2000);
+  let writing = true;
+  const writers = envs.map(async (env, i) => {
+    await sleep((i / envs.length) * lineEveryMs);
+    for (let seq = 0; writing; seq++) {
+      const sentAt = Date.now();
+      await env.write(`bench ${phase} ${env.stackName} ${seq} ${sentAt}`).then(
+        () => written.get(env.id).push(seq),
+        () => undefined,
+      );
+      await sleep(Math.max(0, lineEveryMs - (Date.now() - sentAt)));
+    }
+  });
+  const startedAt = Date.now();
+  const faults = during ? during(setup) : Promise.resolve();
+  await sleep(writeMs);
+  writing = false;
+  await Promise.all(writers);
+  await faults;
+  const windowS = (Date.now() - startedAt) / 1000;
+  const counts = proxy?.counts(true);
+  const stats = await portal.call("GET", "/stats");
+  clearInterval(sampler);
+  const expected = (envId) => written.get(envId).length;
+  const deadline = Date.now() + drainMs + (during ? 30_000 : 0);
+  while (Date.now() < deadline && received.some((r) => new Set(r.got).size < expected(r.env))) await sleep(500);
+  for (const s of subscribers) s.close();
+  let lost = 0;
+  let repeated = 0;
+  let misordered = 0;
+  for (const r of received) {
+    lost += expected(r.env) - new Set(r.got).size;
+    repeated += r.got.length - new Set(r.got).size;
+    misordered += r.got.filter((seq, i) => i > 0 && seq < r.got[i - 1]).length;
+  }
+  const sorted = latencies.sort((a, b) => a - b);
+  const reads = counts ? Object.entries(counts.calls).filter(([api]) => !/\.(CreateStack|DeleteStack|UpdateService)$/.test(api)) : [];
+  return {
+    linesWritten: [...written.values()].reduce((a, w) => a + w.length, 0),
+    deliveries: latencies.length,
+    lost,
+    repeated,
+    misordered,
+    reconnects: subscribers.reduce((a, s) => a + s.reconnects, 0) - reconnectsBefore,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    readsPerS: counts ? reads.reduce((a, [, c]) => a + c, 0) / windowS : null,
+    perApi: counts ? Object.fromEntries(reads.map(([api, c]) => [api, Number((c / windowS).toFixed(3))])) : {},
+    rssMiB: Math.max(stats.rssBytes, ...rss) / 2 ** 20,
+    cpuShare: stats.cpuShare,
+  };
+}
+
+/** A 30 s outage of AWS, then a portal restart, while lines flow. */
+async function outageAndRestart(setup) {
+  await sleep(5_000);
+  setup.proxy.configure({ downForMs: 30_000 });
+  await sleep(32_000);
+  await setup.portal.stop();
+  await setup.portal.start();
+}
+
+async function main() {
+  const results = [];
+  const sweep = args.quick
+    ? [
+        { mode: "event", n: 1 },
+        { mode: "event", n: 5 },
+      ]
+    : [
+        { mode: "event", n: 1 },
+        { mode: "event", n: 50 },
+        { mode: "event", n: 200 },
+        { mode: "solo", n: 1 },
+        { mode: "solo", n: 50 },
+      ];
+  for (const { mode, n } of sweep.filter((s) => !args.only || args.only.split(",").includes(`${s.mode}${s.n}`))) {
+    const setup = await room({ mode, n });
+    try {
+      for (const k of [1, 3]) {
+        const result = await measure(setup, { phase: `k${k}`, k });
+        results.push({ provider: "aws", mode, n, k, ...result });
+        console.log(`  ${mode} N=${n} K=${k}: ${JSON.stringify(result)}`);
+      }
+      if (mode === "event" && n === (args.quick ? 5 : 50)) {
+        const result = await measure(setup, { phase: "fault", k: 1, during: outageAndRestart });
+        results.push({ provider: "aws", mode, n, k: 1, fault: "30 s outage + portal restart", ...result });
+        console.log(`  ${mode} N=${n} outage+restart: ${JSON.stringify(result)}`);
+      }
+    } finally {
+      await teardown(setup, "aws");
+    }
+  }
+  if (!args.only || args.only.includes("local")) {
+    const setup = await room({ mode: "local", provider: "local", n: 1 });
+    try {
+      for (const k of [1, 3]) {
+        const result = await measure(setup, { phase: `k${k}`, k });
+        results.push({ provider: "local", mode: "local", n: 1, k, ...result });
+        console.log(`  local N=1 K=${k}: ${JSON.stringify(result)}`);
+      }
+    } finally {
+      await teardown(setup, "local");
+    }
+  }
+  fs.writeFileSync(path.join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(here, "REPORT.md"), report(results));
+  const chart = spawnSync(path.join(repoRoot, ".venv/bin/python"), [path.join(here, "chart.py")], { stdio: "inherit" });
+  if (chart.status !== 0) console.error("chart.py failed");
+}
+
+function report(results) {
+  const f = (v, d = 0) => (v === null || v === undefined ? "–" : Number(v).toFixed(d));
+  const rows = results.map(
+    (r) =>
+      `| ${r.provider === "local" ? "local" : r.mode} | ${r.n} | ${r.k} | ${r.fault ?? ""} | ${f(r.readsPerS, 2)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${r.linesWritten} | ${r.lost} | ${r.repeated} | ${f(r.rssMiB)} | ${f(r.cpuShare * 100)} |`,
+  );
+  const apis = results
+    .filter((r) => r.provider === "aws" && !r.fault)
+    .map((r) => `| ${r.mode} | ${r.n} | ${r.k} | ${Object.entries(r.perApi).map(([api, v]) => `${api} ${v}`).join(", ")} |`);
+  return `# Live streams under load: AWS calls, latency, loss
+
+Generated by \`make bench-stream\` (bench/stream/run.mjs) on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores.
+Moto 5.2 plays AWS behind the fault proxy (test/fault-proxy), which counts every call the portal makes;
+the portal's stream logic (provider, stream hub, SSE encoder) runs in its own process (bench/stream/portal.ts).
+Each environment runs a scheduler and two workers (RunTask) and its scheduler writes one log line every
+${lineEveryMs / 1000} s (PutLogEvents straight to moto, as the awslogs driver would); K SSE subscribers per
+environment read them for ${writeMs / 1000} s after an ${warmupMs / 1000} s warm-up. Latency is PutLogEvents call → line
+parsed by the subscriber. Reads/s are all AWS read calls the portal made during the window (writes excluded),
+with the default budget (ECS reads ≤ 5/s, FilterLogEvents ≤ 2/s, CloudFormation reads ≤ 2/s) and cadence.
+The local row writes to the scheduler's log file of a real \`dask scheduler\` instead.
+
+| mode | N | K | fault | AWS reads/s | p50 ms | p95 ms | p99 ms | lines written | lost | repeated | RSS MiB | CPU % |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${rows.join("\n")}
+
+"lost" counts lines a subscriber never got, "repeated" lines it got twice (each subscriber counted, so K=3
+triples the deliveries). The fault row: a 30 s outage of every AWS call (the proxy drops connections)
+5 s into the window, then the portal process is restarted; subscribers reconnect with Last-Event-ID.
+
+## Calls per second by API
+
+| mode | N | K | calls/s |
+|---|---|---|---|
+${apis.join("\n")}
+
+![AWS reads/s and p95 latency against N and K](calls-latency.png)
+`;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
