@@ -21,6 +21,7 @@ test: install tools chromium
 	$(MAKE) test-cfn
 	$(MAKE) test-aws
 	$(MAKE) test-reconcile
+	$(MAKE) test-stream
 	$(MAKE) test-python
 	$(MAKE) build
 	$(MAKE) e2e
