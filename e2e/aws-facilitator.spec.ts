@@ -1,13 +1,16 @@
 // The facilitator page with PORTAL_PROVIDER=aws against moto server on loopback, in event
 // mode: the preflight table (moto answers no Fargate quota, so the line says it could not
-// read it), the event stack the harness deployed, and the refusal to delete it while an
-// attendee's stack still imports it. Moto is a control-plane emulator; the harness
+// read it), deploying the event stack from the page (the portal is given a stack name the
+// harness did not deploy), and the refusal to delete it while an attendee's stack still
+// imports it. Moto is a control-plane emulator; the harness
 // (test/moto/cli.mjs --play-every) plays Fargate.
 import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
 import { test as base, expect, uniqueEmail } from "./support/fixtures";
 import { MotoHarness, type MotoStarted } from "./support/moto";
 import { freshDataDir, PortalServer } from "./support/portal-server";
+
+const EVENT_STACK = "room-e2e";
 
 const test = base.extend<object, { moto: MotoStarted }>({
   moto: [
@@ -23,7 +26,7 @@ const test = base.extend<object, { moto: MotoStarted }>({
   ],
   portal: [
     async ({ moto }, use, workerInfo) => {
-      const server = new PortalServer(freshDataDir(`aws-fac-w${workerInfo.workerIndex}`), moto.env);
+      const server = new PortalServer(freshDataDir(`aws-fac-w${workerInfo.workerIndex}`), { ...moto.env, PORTAL_EVENT_STACK: EVENT_STACK });
       try {
         await server.start();
         await use(server);
@@ -35,7 +38,7 @@ const test = base.extend<object, { moto: MotoStarted }>({
   ],
 });
 
-test("the facilitator sees the account's headroom and the event stack, and cannot delete it under a live room", async ({ page, browser, portal, moto }) => {
+test("the facilitator sees the account's headroom, deploys the event stack, and cannot delete it under a live room", async ({ page, browser, portal }) => {
   await new SignInPage(page).asFacilitator();
   await expect(page).toHaveURL(/\/facilitator/);
 
@@ -46,15 +49,21 @@ test("the facilitator sees the account's headroom and the event stack, and canno
   await expect(fargate).toContainText("could not read");
   await expect(fargate).toHaveAttribute("data-status", "warn");
 
-  // The event stack the harness deployed before the portal started.
+  // The event stack: not there yet; the facilitator deploys it from the page.
+  const card = page.getByTestId("event-stack");
+  await expect(page.getByTestId("event-stack-status")).toHaveText("not deployed");
+  await page.getByTestId("event-stack-deploy").click();
+  await page.getByTestId("event-stack-deploy-confirm").click();
   await expect(page.getByTestId("event-stack-status")).toHaveText("CREATE_COMPLETE");
-  await expect(page.getByTestId("event-stack")).toContainText(moto.env.PORTAL_EVENT_STACK);
-  await expect(page.getByTestId("event-stack")).toContainText(`/dask-workshop/${moto.env.PORTAL_EVENT_STACK}`);
+  await expect(card).toContainText(EVENT_STACK);
+  await expect(card).toContainText(`/dask-workshop/${EVENT_STACK}`);
+  await expect(page.getByTestId("event-stack-deploy")).toHaveCount(0);
 
   // An attendee deploys; the player starts the scheduler and two workers.
   const context = await browser.newContext({ baseURL: portal.url });
   const attendee = await context.newPage();
   await new SignInPage(attendee).asAttendee("Quota Learner", uniqueEmail("quota"));
+  await expect(attendee).toHaveURL(/\/labs\//);
   const environment = new EnvironmentPage(attendee);
   await environment.goto();
   await environment.deploy();
@@ -76,7 +85,7 @@ test("the facilitator sees the account's headroom and the event stack, and canno
 
   // Every one of those actions is in the audit log.
   await page.goto("/facilitator/audit");
-  for (const action of ["aws-preflight", "event-stack-status", "event-stack-delete"]) {
+  for (const action of ["aws-preflight", "event-stack-status", "event-stack-deploy", "event-stack-delete"]) {
     await expect(page.getByText(action).first()).toBeVisible();
   }
   await context.close();
