@@ -3,44 +3,52 @@
 // refusal to delete while an attendee stack imports it, deletion. Moto is a
 // control-plane emulator: stacks complete at once, and test/moto's player plays Fargate.
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { describe, expect, inject, it } from "vitest";
-import { playFargate, prepareStackDeletion } from "../../../test/moto/index.mjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdTaskStates, playFargate, prepareStackDeletion, startMoto } from "../../../test/moto/index.mjs";
 import type { EnvironmentRef } from "../types";
 import { createAwsClients } from "./clients";
-import { loadAwsConfig } from "./config";
-import { deleteEventStack, deployEventStack, eventStackStatus } from "./event-stack";
+import { loadAwsConfig, type AwsProviderConfig } from "./config";
+import { deleteEventStack, deployEventStack, eventStackStatus, type EventStackDeps } from "./event-stack";
 import { createServiceQuotasClient } from "./extra-clients";
 import { createRateLimiter } from "./limiter";
 import { runPreflight } from "./preflight";
-import { createAwsProvider } from "./provider";
+import { createAwsProvider, type AwsProvider } from "./provider";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    motoEndpoint: string;
-  }
-}
-
-const endpoint = inject("motoEndpoint");
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 
-const config = loadAwsConfig(
-  {
-    AWS_REGION: "us-east-1",
-    AWS_ENDPOINT_URL: endpoint,
-    PORTAL_AWS_MODE: "event",
-    PORTAL_EVENT_STACK: "fac-event",
-    PORTAL_EVENT_ID: "fac-it",
-    PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-    PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
-  },
-  { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
-);
-const clients = createAwsClients(config);
-const limiter = createRateLimiter({ sizes: config.callBudget });
-const deps = { config, cfn: clients.cfn, limiter };
-const provider = createAwsProvider(config);
+// A moto of its own: the shared one may hold a stack whose CreateStack was refused, after
+// which moto 5.2.5 answers 500 to every DescribeStacks without a stack name.
+let moto: Awaited<ReturnType<typeof startMoto>>;
+let endpoint: string;
+let config: AwsProviderConfig;
+let clients: ReturnType<typeof createAwsClients>;
+let deps: EventStackDeps;
+let provider: AwsProvider;
 const env: EnvironmentRef = { id: "env-fac-ada", stackName: "dask-fac-ada", attendeeId: "ada", attendeeEmail: "ada@example.org" };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  endpoint = moto.endpoint;
+  await holdTaskStates(endpoint);
+  config = loadAwsConfig(
+    {
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: endpoint,
+      PORTAL_AWS_MODE: "event",
+      PORTAL_EVENT_STACK: "fac-event",
+      PORTAL_EVENT_ID: "fac-it",
+      PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+      PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
+    },
+    { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+  );
+  clients = createAwsClients(config);
+  deps = { config, cfn: clients.cfn, limiter: createRateLimiter({ sizes: config.callBudget }) };
+  provider = createAwsProvider(config);
+});
+
+afterAll(() => moto?.stop());
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -78,7 +86,7 @@ describe("the facilitator's event stack", () => {
     await provider.deploy(env, { workers: 2 });
     await playFargate(endpoint, env.stackName);
     const quotas = createServiceQuotasClient(config);
-    const result = await runPreflight({ config, cfn: clients.cfn, ecs: clients.ecs, ec2: clients.ec2, quotas, limiter }, { attendees: 10 });
+    const result = await runPreflight({ ...deps, ecs: clients.ecs, ec2: clients.ec2, quotas }, { attendees: 10 });
     expect(result.environmentVcpu.total).toBe(3);
     expect(result.lines.map((l) => l.key)).toEqual(["fargate-vcpu"]);
     const [fargate] = result.lines;

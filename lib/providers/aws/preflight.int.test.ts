@@ -1,19 +1,23 @@
 // Preflight against moto server, which implements Service Quotas only for "vpc" and no
 // default quotas at all: every line must still come back, saying what it could not read.
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMoto } from "../../../test/moto/index.mjs";
 import { createAwsClients } from "./clients";
 import { loadAwsConfig } from "./config";
 import { createServiceQuotasClient } from "./extra-clients";
 import { createRateLimiter } from "./limiter";
 import { runPreflight, type PreflightDeps } from "./preflight";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    motoEndpoint: string;
-  }
-}
+// A moto of its own: the shared one may hold a stack whose CreateStack was refused, after
+// which moto 5.2.5 answers 500 to every DescribeStacks without a stack name.
+let moto: Awaited<ReturnType<typeof startMoto>>;
+let endpoint: string;
+beforeAll(async () => {
+  moto = await startMoto();
+  endpoint = moto.endpoint;
+});
+afterAll(() => moto?.stop());
 
-const endpoint = inject("motoEndpoint");
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 
