@@ -191,6 +191,8 @@ async function prepare({ mode, provider = "aws", n }, parts) {
   if (moto) {
     const aws = motoClients(moto.endpoint);
     await pool(rows, 6, async (row) => {
+      // Moto takes its time with many stacks at once; tasks need the stack complete.
+      await stackOutputs(aws, row.stackName, 300_000);
       const scheduler = await runTask(moto.endpoint, { stackName: row.stackName, role: "scheduler" });
       for (let i = 0; i < 2; i++) await runTask(moto.endpoint, { stackName: row.stackName, role: "worker" });
       const outputs = await stackOutputs(aws, row.stackName);
@@ -333,8 +335,16 @@ async function outageAndRestart(setup) {
   await setup.portal.start();
 }
 
+/** Results so far, written after every configuration; --only reruns replace their own rows. */
+function saveResults(results) {
+  fs.writeFileSync(path.join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main() {
-  const results = [];
+  const file = path.join(here, "results.json");
+  const key = (r) => (r.provider === "local" ? "local" : `${r.mode}${r.n}`);
+  const previous = args.only && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : [];
+  const results = previous.filter((r) => !args.only.split(",").includes(key(r)));
   const sweep = args.quick
     ? [
         { mode: "event", n: 1 },
@@ -363,6 +373,7 @@ async function main() {
     } finally {
       await teardown(setup, "aws");
     }
+    saveResults(results);
   }
   if (!args.only || args.only.includes("local")) {
     const setup = await room({ mode: "local", provider: "local", n: 1 });
@@ -376,13 +387,19 @@ async function main() {
       await teardown(setup, "local");
     }
   }
-  fs.writeFileSync(path.join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  saveResults(results);
   fs.writeFileSync(path.join(here, "REPORT.md"), report(results));
   const chart = spawnSync(path.join(repoRoot, ".venv/bin/python"), [path.join(here, "chart.py")], { stdio: "inherit" });
   if (chart.status !== 0) console.error("chart.py failed");
 }
 
-function report(results) {
+function report(unordered) {
+  const rank = (r) => [r.provider === "local" ? 2 : r.mode === "solo" ? 1 : 0, r.n, r.fault ? 1 : 0, r.k];
+  const results = [...unordered].sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    const i = x.findIndex((v, j) => v !== y[j]);
+    return i < 0 ? 0 : x[i] - y[i];
+  });
   const f = (v, d = 0) => (v === null || v === undefined ? "–" : Number(v).toFixed(d));
   const rows = results.map(
     (r) =>

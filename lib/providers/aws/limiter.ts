@@ -6,7 +6,7 @@ import { isThrottling } from "./errors";
  * sized below that quota, so the portal's calls grow with environments, never past
  * what the account allows (ECS cluster reads 20/s, FilterLogEvents 10/s at worst).
  */
-export const apiFamilies = ["cfn-read", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "sagemaker"] as const;
+export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "sagemaker"] as const;
 export type ApiFamily = (typeof apiFamilies)[number];
 
 export interface BucketSize {
@@ -23,7 +23,10 @@ export interface BucketSize {
  * PORTAL_AWS_CALL_BUDGET overrides the rates (config.ts).
  */
 export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
-  "cfn-read": { ratePerSecond: 2, burst: 2 },
+  // CloudFormation reads, 2/s in all: stack events have their own share, so reading the
+  // events of many changing stacks never holds up the room's stack status.
+  "cfn-read": { ratePerSecond: 1, burst: 2 },
+  "cfn-events": { ratePerSecond: 1, burst: 2 },
   "cfn-write": { ratePerSecond: 1, burst: 3 },
   "ecs-read": { ratePerSecond: 5, burst: 2 },
   "ecs-write": { ratePerSecond: 5, burst: 5 },

@@ -74,7 +74,7 @@ interface Known {
 
 /** After a deploy, scale or destroy the environment is watched closely for this long. */
 const actionWindowMs = 60_000;
-/** How long events() waits for stack events before answering with the log lines alone. */
+/** How long describe() and events() wait for stack events before answering without them. */
 const stackEventsWaitMs = 300;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -184,6 +184,16 @@ export function createAwsProvider(
     return stackEvents.events(stack.StackId ?? "", fresh);
   }
 
+  /**
+   * The read's result if it comes within `ms`, else undefined while it goes on in the
+   * background and fills the cache (with no cadence, as in tests, it always waits).
+   */
+  async function atMost<T>(reading: Promise<T>, ms: number): Promise<T | undefined> {
+    reading.catch(() => undefined);
+    if (cadence.logsMs === 0) return reading;
+    return Promise.race([reading, sleep(ms).then(() => undefined)]);
+  }
+
   function serviceNames(stack: Stack): ServiceNames | undefined {
     const o = outputsOf(stack);
     if (!o.ClusterName || !o.SchedulerServiceName || !o.WorkerServiceName) return undefined;
@@ -262,7 +272,9 @@ export function createAwsProvider(
     let done = resourceCount;
     let reason: string | undefined;
     if (status !== "CREATE_COMPLETE" && status !== "UPDATE_COMPLETE") {
-      const operation = currentOperation(await eventsOf(stack), stack.StackName ?? "");
+      // Progress may lag while many stacks change at once; the status never waits for it.
+      const latest = await atMost(eventsOf(stack), stackEventsWaitMs);
+      const operation = currentOperation(latest ?? stackEvents.cached(stack.StackId ?? "") ?? [], stack.StackName ?? "");
       done = status === "DELETE_COMPLETE" ? resourceCount : Math.min(resourcesDone(operation, stack.StackName ?? ""), resourceCount);
       if (status.endsWith("FAILED") || status.startsWith("ROLLBACK") || status.startsWith("DELETE")) {
         reason = failureReason(operation, stack);
@@ -384,9 +396,7 @@ export function createAwsProvider(
         if (!settled || position.stackMark !== mark) {
           // Log lines never wait long behind the CloudFormation budget: stack events that are
           // not at hand yet come with a later poll (the read goes on and fills the cache).
-          const reading = eventsOf(stack);
-          reading.catch(() => undefined);
-          const list = cadence.logsMs > 0 ? await Promise.race([reading, sleep(stackEventsWaitMs).then(() => undefined)]) : await reading;
+          const list = await atMost(eventsOf(stack), stackEventsWaitMs);
           if (list) {
             const part = newStackEvents(list, position);
             stackPart = { events: part.events, cursor: { ...part.cursor, stackMark: settled ? mark : "" } };

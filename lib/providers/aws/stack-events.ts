@@ -30,6 +30,11 @@ export class StackEventLog {
     return entry.get(freshAfter);
   }
 
+  /** The stack's events as last read, however old, without asking AWS. */
+  cached(stackId: string): StackEvent[] | undefined {
+    return this.stacks.get(stackId)?.last;
+  }
+
   /** Stops keeping a stack's events (it is gone and its stream has them all). */
   forget(stackId: string): void {
     this.stacks.delete(stackId);
@@ -40,7 +45,7 @@ export class StackEventLog {
     const fresh: StackEvent[] = [];
     let nextToken: string | undefined;
     pages: for (let page = 0; page < maxStackEventPages; page++) {
-      const response = await this.limiter.run("cfn-read", () =>
+      const response = await this.limiter.run("cfn-events", () =>
         this.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken })),
       );
       for (const event of response.StackEvents ?? []) {
