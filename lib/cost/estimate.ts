@@ -56,7 +56,3 @@ export function assumptionsFromEnv(env: Record<string, string | undefined> = pro
     natGateway: (env.PORTAL_AWS_MODE ?? "solo") === "solo",
   };
 }
-
-export function formatUsd(n: number): string {
-  return n < 1 ? `$${n.toFixed(3)}` : `$${n.toFixed(2)}`;
-}

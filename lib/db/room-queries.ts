@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import { getDb } from "./index";
 import {
   announcements,
@@ -163,10 +163,6 @@ export function rosterRaw() {
     .where(inArray(helpRequests.status, ["open", "coming"]))
     .all();
   return { people, envs, checks, help, usage: usageByEnvironment() };
-}
-
-export function liveEnvironmentIds(): string[] {
-  return getDb().select({ id: environments.id }).from(environments).where(isNull(environments.deletedAt)).all().map((r) => r.id);
 }
 
 // ---- diagnostic bundle material

@@ -1,6 +1,6 @@
 import "server-only";
 import { audit, latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/queries";
-import { checksPassed, recordCheckPassed } from "@/lib/db/room-queries";
+import { recordCheckPassed } from "@/lib/db/room-queries";
 import { getProvider } from "@/lib/providers";
 import type { EnvironmentSnapshot } from "@/lib/providers/types";
 import { getHub } from "@/lib/stream/hub";
@@ -78,8 +78,4 @@ export async function runCheck(attendeeId: string, labSlug: string, kind: CheckK
   const passedAt = recordCheckPassed(attendeeId, labSlug);
   roomChanged(attendeeId);
   return { passed: true, passedAt, detail: result.detail };
-}
-
-export function passedChecks(attendeeId: string) {
-  return checksPassed(attendeeId);
 }
