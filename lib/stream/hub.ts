@@ -1,5 +1,5 @@
 import "server-only";
-import { getAttendee, listLiveEnvironments } from "@/lib/db/queries";
+import { getAttendee, getEnvironment, listLiveEnvironments } from "@/lib/db/queries";
 import { reconcileEnvironments } from "@/lib/environments/reconcile";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { getProvider } from "@/lib/providers";
@@ -41,6 +41,11 @@ export class StreamHub {
   /** The stream if one is open already; never starts one. */
   peek(envId: string): EnvironmentStream | undefined {
     return this.streams.get(envId);
+  }
+
+  streamById(envId: string): EnvironmentStream | undefined {
+    const row = getEnvironment(envId);
+    return row ? this.stream(row) : undefined;
   }
 
   onSnapshot(listener: SnapshotListener): () => void {
