@@ -6,37 +6,12 @@
 // (test/moto/cli.mjs --play-every) plays Fargate.
 import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
-import { test as base, expect, uniqueEmail } from "./support/fixtures";
-import { MotoHarness, type MotoStarted } from "./support/moto";
-import { freshDataDir, PortalServer } from "./support/portal-server";
+import { expect, uniqueEmail } from "./support/fixtures";
+import { testOnMoto } from "./support/moto";
 
 const EVENT_STACK = "room-e2e";
 
-const test = base.extend<object, { moto: MotoStarted }>({
-  moto: [
-    async ({}, use) => {
-      const harness = new MotoHarness(1000);
-      try {
-        await use(await harness.start());
-      } finally {
-        await harness.stop();
-      }
-    },
-    { scope: "worker" },
-  ],
-  portal: [
-    async ({ moto }, use, workerInfo) => {
-      const server = new PortalServer(freshDataDir(`aws-fac-w${workerInfo.workerIndex}`), { ...moto.env, PORTAL_EVENT_STACK: EVENT_STACK });
-      try {
-        await server.start();
-        await use(server);
-      } finally {
-        await server.stop();
-      }
-    },
-    { scope: "worker" },
-  ],
-});
+const test = testOnMoto("aws-fac", { PORTAL_EVENT_STACK: EVENT_STACK });
 
 test("the facilitator sees the account's headroom, deploys the event stack, and cannot delete it under a live room", async ({ page, browser, portal }) => {
   await new SignInPage(page).asFacilitator();

@@ -4,35 +4,10 @@
 // writing their start-up log lines. Event mode, because moto deletes an attendee stack
 // cleanly while the event stack keeps the VPC.
 import { execFileSync } from "node:child_process";
-import { test as base, expect, uniqueEmail } from "./support/fixtures";
-import { MotoHarness, type MotoStarted } from "./support/moto";
-import { freshDataDir, PortalServer } from "./support/portal-server";
+import { expect, uniqueEmail } from "./support/fixtures";
+import { testOnMoto, type MotoStarted } from "./support/moto";
 
-const test = base.extend<object, { moto: MotoStarted }>({
-  moto: [
-    async ({}, use) => {
-      const harness = new MotoHarness(1000);
-      try {
-        await use(await harness.start());
-      } finally {
-        await harness.stop();
-      }
-    },
-    { scope: "worker" },
-  ],
-  portal: [
-    async ({ moto }, use, workerInfo) => {
-      const server = new PortalServer(freshDataDir(`aws-w${workerInfo.workerIndex}`), moto.env);
-      try {
-        await server.start();
-        await use(server);
-      } finally {
-        await server.stop();
-      }
-    },
-    { scope: "worker" },
-  ],
-});
+const test = testOnMoto("aws");
 
 /** One harness command (test/moto/cli.mjs) against this run's moto. */
 function harness(moto: MotoStarted, command: string, args: Record<string, string>) {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { test as base } from "./fixtures";
+import { freshDataDir, PortalServer } from "./portal-server";
 
 export interface MotoStarted {
   endpoint: string;
@@ -66,4 +68,36 @@ export class MotoHarness {
       }
     }
   }
+}
+
+/**
+ * The e2e `test` with a moto server (harness playing Fargate) per worker and the portal
+ * pointed at it with PORTAL_PROVIDER=aws; `extraEnv` adds to the harness's settings.
+ */
+export function testOnMoto(name: string, extraEnv: Record<string, string> = {}) {
+  return base.extend<object, { moto: MotoStarted }>({
+    moto: [
+      async ({}, use) => {
+        const harness = new MotoHarness(1000);
+        try {
+          await use(await harness.start());
+        } finally {
+          await harness.stop();
+        }
+      },
+      { scope: "worker" },
+    ],
+    portal: [
+      async ({ moto }, use, workerInfo) => {
+        const server = new PortalServer(freshDataDir(`${name}-w${workerInfo.workerIndex}`), { ...moto.env, ...extraEnv });
+        try {
+          await server.start();
+          await use(server);
+        } finally {
+          await server.stop();
+        }
+      },
+      { scope: "worker" },
+    ],
+  });
 }
