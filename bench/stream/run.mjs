@@ -8,6 +8,8 @@
 // Writes bench/stream/results.json, REPORT.md and calls-latency.png.
 //
 //   node bench/stream/run.mjs [--quick]     (--quick: N = 1, 5 only, for trying it out)
+//   node bench/stream/run.mjs --only event200,solo50,local   (rerun some, keep the other rows)
+//   node bench/stream/run.mjs --report-only  (REPORT.md and the chart from results.json)
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -18,7 +20,9 @@ import { CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-clo
 import { startFaultProxy } from "../../test/fault-proxy/index.mjs";
 import { deployEventStack, holdTaskStates, motoClients, motoCredentials, motoRegion, repoRoot, runTask, stackOutputs, startMoto } from "../../test/moto/index.mjs";
 
-const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, "report-only": { type: "boolean", default: false } },
+});
 const here = path.join(repoRoot, "bench/stream");
 const eventStack = "bench-event";
 const lineEveryMs = 2_000;
@@ -186,7 +190,9 @@ async function prepare({ mode, provider = "aws", n }, parts) {
       }
     }
   };
-  const rows = await pool(names, moto ? 4 : 1, deploy);
+  // One CreateStack at a time: moto 5.2 leaves some stacks in CREATE_IN_PROGRESS for good
+  // when it creates many concurrently.
+  const rows = await pool(names, 1, deploy);
   const envs = [];
   if (moto) {
     const aws = motoClients(moto.endpoint);
@@ -340,8 +346,15 @@ function saveResults(results) {
   fs.writeFileSync(path.join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
 }
 
+function writeReport(results) {
+  fs.writeFileSync(path.join(here, "REPORT.md"), report(results));
+  const chart = spawnSync(path.join(repoRoot, ".venv/bin/python"), [path.join(here, "chart.py")], { stdio: "inherit" });
+  if (chart.status !== 0) console.error("chart.py failed");
+}
+
 async function main() {
   const file = path.join(here, "results.json");
+  if (args["report-only"]) return writeReport(JSON.parse(fs.readFileSync(file, "utf8")));
   const key = (r) => (r.provider === "local" ? "local" : `${r.mode}${r.n}`);
   const previous = args.only && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : [];
   const results = previous.filter((r) => !args.only.split(",").includes(key(r)));
@@ -388,9 +401,12 @@ async function main() {
     }
   }
   saveResults(results);
-  fs.writeFileSync(path.join(here, "REPORT.md"), report(results));
-  const chart = spawnSync(path.join(repoRoot, ".venv/bin/python"), [path.join(here, "chart.py")], { stdio: "inherit" });
-  if (chart.status !== 0) console.error("chart.py failed");
+  writeReport(results);
+}
+
+function fmtRow(results, mode, n, k) {
+  const r = results.find((x) => x.provider === "aws" && x.mode === mode && x.n === n && x.k === k && !x.fault);
+  return r ? `${r.readsPerS.toFixed(2)} reads/s, p95 ${(r.p95 / 1000).toFixed(1)} s, ${r.lost} undelivered, RSS ${r.rssMiB.toFixed(0)} MiB` : "not measured";
 }
 
 function report(unordered) {
@@ -420,13 +436,37 @@ parsed by the subscriber. Reads/s are all AWS read calls the portal made during 
 with the default budget (ECS reads ≤ 5/s, FilterLogEvents ≤ 2/s, CloudFormation reads ≤ 2/s) and cadence.
 The local row writes to the scheduler's log file of a real \`dask scheduler\` instead.
 
-| mode | N | K | fault | AWS reads/s | p50 ms | p95 ms | p99 ms | lines written | lost | repeated | RSS MiB | CPU % |
+| mode | N | K | fault | AWS reads/s | p50 ms | p95 ms | p99 ms | lines written | undelivered | repeated | RSS MiB | CPU % |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join("\n")}
 
-"lost" counts lines a subscriber never got, "repeated" lines it got twice (each subscriber counted, so K=3
+"undelivered" counts lines a subscriber had not received when the window and a ${drainMs / 1000} s drain were over
+(late or lost: the bench cannot tell them apart; every undelivered line below is in solo mode, where the
+per-environment log reads fall far behind), "repeated" lines it got twice (each subscriber counts, so K=3
 triples the deliveries). The fault row: a 30 s outage of every AWS call (the proxy drops connections)
 5 s into the window, then the portal process is restarted; subscribers reconnect with Last-Event-ID.
+
+## What this shows against the targets
+
+- **Calls do not grow with viewers.** In every row K=3 makes no more AWS reads than K=1 (fewer, where the
+  K=1 window still held one-off reads: each stack's events are read once after it settles, at the
+  \`cfn-events\` budget of 1/s, so 200 fresh streams keep that budget busy for ~200 s).
+  \`make test-stream\` asserts the same with pass/fail (K = 1, 2, 4 within one polling cycle's noise).
+- **Event mode, N=200, K=3: ${fmtRow(unordered, "event", 200, 3)}.** The target was ≤ 2 reads/s and p95 ≤ 3 s:
+  **not met in this window.** The reads above 2/s are the one-off settle reads of stack events (~1/s) and
+  DescribeServices (0.5–1/s: 200 services in batches of 10, refreshed when an environment's tasks first
+  show and while its deploy is under a minute old); in steady state only the one FilterLogEvents cursor
+  (~1/s) and pages every 30 s should remain, but this run did not measure a window that long.
+  Where the latency goes was not measured separately; the likely part is moto's FilterLogEvents over a
+  group of 600 streams (moto scans every event of the group on each call), plus the 1 s read interval.
+- **Event mode, N ≤ 50:** reads ≤ 2.2/s, p95 ≤ 1.4 s, nothing undelivered or repeated.
+- **Outage + restart (event, N=50):** 30 s with AWS unreachable, then a portal restart: 0 undelivered,
+  0 repeated; lines written during the outage arrive after it (hence p95 ≈ 30 s).
+- **Solo mode** asks per environment within the same per-family budgets, so at N=50 each environment's logs
+  are read every ~50–100 s: solo is for one person in their own account, as the docs say.
+- **RSS** of the portal's stream process stays under 240 MiB (target < 400 MB).
+- **Local provider**, real \`dask scheduler\`: p95 ≈ 3 s (the local provider's 1–3 s stream cadence; it has
+  no activity signal to poll sooner).
 
 ## Calls per second by API
 
