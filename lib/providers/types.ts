@@ -106,6 +106,11 @@ export interface Provider {
   links(env: EnvironmentRef): Promise<EnvironmentLinks>;
   /** Whether the backend answers (credentials, endpoint); shown on /api/health and /environment. */
   health?(): Promise<{ ok: boolean; message: string }>;
+  /**
+   * Tells the stream when an environment has news before its next poll is due (the AWS
+   * provider in event mode reads the whole room's logs at once and knows whose lines came).
+   */
+  onActivity?(env: EnvironmentRef, listener: () => void): () => void;
   /** Called once at start-up with every environment the store believes is alive. */
   adopt?(envs: EnvironmentRef[]): Promise<void>;
 }

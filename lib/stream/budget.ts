@@ -1,5 +1,3 @@
-import type { EnvironmentRef, Provider } from "@/lib/providers/types";
-
 /**
  * How often one environment's stream asks its provider, and how it hears that it should
  * ask sooner. The provider keeps its own budget of backend calls (the AWS provider's
@@ -17,17 +15,4 @@ export const streamCadence = {
 export function pollDelay(settled: boolean, random: () => number = Math.random): number {
   const base = settled ? streamCadence.settledMs : streamCadence.changingMs;
   return Math.round(base * (0.8 + 0.4 * random()));
-}
-
-/**
- * A provider that can tell when an environment has news (the AWS provider in event mode
- * reads the whole room's logs through one cursor and knows whose lines arrived).
- */
-export interface ActivityFeed {
-  onActivity(env: EnvironmentRef, listener: () => void): () => void;
-}
-
-export function activityFeedOf(provider: Provider): ActivityFeed | undefined {
-  const candidate = provider as Provider & Partial<ActivityFeed>;
-  return typeof candidate.onActivity === "function" ? (candidate as Provider & ActivityFeed) : undefined;
 }

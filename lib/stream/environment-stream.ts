@@ -14,7 +14,7 @@ import {
   type EventBatch,
   type Provider,
 } from "@/lib/providers/types";
-import { activityFeedOf, pollDelay } from "./budget";
+import { pollDelay } from "./budget";
 import { diffSnapshots, isSettled, linksChanged } from "./diff";
 import type { StreamEvent } from "./sse";
 
@@ -58,7 +58,7 @@ export class EnvironmentStream {
     this.seq = lastStreamSeq(env.id);
     this.cursor = row.streamCursor;
     this.finished = row.deletedAt !== null;
-    activityFeedOf(provider)?.onActivity(env, () => this.nudge());
+    provider.onActivity?.(env, () => this.nudge());
   }
 
   get lastSnapshot(): EnvironmentSnapshot | null {
