@@ -7,10 +7,10 @@
 // results.json. It measures and reports; it never passes or fails on timing.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, it } from "vitest";
+import { freePort } from "../../e2e/support/portal-server";
 import {
   deployEventStack,
   holdTaskStates,
@@ -47,17 +47,6 @@ function stats(values: number[]) {
 
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>) {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The built portal, started the way `make start` starts it. */

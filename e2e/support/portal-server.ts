@@ -6,7 +6,8 @@ import path from "node:path";
 export const JOIN_CODE = "E2E-JOIN-CODE";
 export const FACILITATOR_PASSWORD = "e2e-facilitator-password";
 
-async function freePort(): Promise<number> {
+/** A free TCP port on loopback, for a portal or a helper server a test starts. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
