@@ -187,7 +187,9 @@ export class EnvironmentStream {
     const fresh: StreamEvent[] = [];
     const gone = snapshot.status === "DELETE_COMPLETE";
     const runningWorkers = snapshot.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length;
-    inTransaction(() => {
+    // A settled environment polled again changes nothing: skip the write rather than touch the row each poll.
+    const unchanged = before !== null && changes.length === 0 && providerEvents.length === 0 && cursor === this.cursor;
+    if (!unchanged) inTransaction(() => {
       for (const change of [...changes, ...providerEvents]) {
         const event = { id: ++this.seq, event: change.event, data: change.data };
         appendStreamEvent(this.env.id, event.id, event.event, JSON.stringify(event.data));
