@@ -45,6 +45,9 @@ export class LocalProvider implements Provider {
   readonly name = "local" as const;
   readonly defaultWorkers = 2;
   private readonly envs = new Map<string, LocalEnvironment>();
+  /** Streams waiting to hear that an environment wrote something (onActivity). */
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly watchers = new Map<string, { watcher: fs.FSWatcher; timer?: NodeJS.Timeout }>();
 
   constructor(
     private readonly settings: LocalSettings,
@@ -63,6 +66,7 @@ export class LocalProvider implements Provider {
   async deploy(env: EnvironmentRef, options: { workers: number }): Promise<void> {
     if (this.envs.has(env.id)) return;
     this.envs.set(env.id, await LocalEnvironment.create(this.settings, env.id, env.stackName, options.workers));
+    this.watch(env.id);
   }
 
   async describe(env: EnvironmentRef): Promise<EnvironmentSnapshot> {
@@ -78,7 +82,9 @@ export class LocalProvider implements Provider {
         links: {},
       };
     }
-    return local.snapshot();
+    const snapshot = local.snapshot();
+    if (snapshot.status === "DELETE_COMPLETE") this.unwatch(env.id);
+    return snapshot;
   }
 
   async events(env: EnvironmentRef, cursor: string | null): Promise<EventBatch> {
@@ -137,14 +143,69 @@ export class LocalProvider implements Provider {
       if (this.envs.has(ref.id)) continue;
       const local = LocalEnvironment.adopt(this.settings, ref.id);
       if (local) this.envs.set(ref.id, local);
+      this.watch(ref.id);
     }
     this.sweepOrphans();
   }
 
   /** Lets go of every environment (processes keep running) — what a portal shutting down does. */
   release(): void {
+    for (const id of [...this.watchers.keys()]) this.unwatch(id);
     for (const env of this.envs.values()) env.release();
     this.envs.clear();
+  }
+
+  /**
+   * Calls `listener` soon after a task of the environment writes a log line or the stack
+   * writes an event (a file watch on its folder), so its stream reads them at once instead
+   * of on its next timer.
+   */
+  onActivity(env: EnvironmentRef, listener: () => void): () => void {
+    let set = this.listeners.get(env.id);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(env.id, set);
+    }
+    set.add(listener);
+    this.watch(env.id);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) {
+        this.listeners.delete(env.id);
+        this.unwatch(env.id);
+      }
+    };
+  }
+
+  private watch(envId: string): void {
+    const local = this.envs.get(envId);
+    if (!local || this.watchers.has(envId) || !this.listeners.has(envId)) return;
+    try {
+      const watcher = fs.watch(local.dir, (_kind, file) => {
+        const name = String(file ?? "");
+        if (name !== "stack-events.jsonl" && (!name.endsWith(".log") || name === "notebook.log")) return;
+        const watched = this.watchers.get(envId);
+        if (!watched || watched.timer) return;
+        // A burst of writes is one nudge: the stream reads everything new in one poll.
+        watched.timer = setTimeout(() => {
+          watched.timer = undefined;
+          for (const listener of this.listeners.get(envId) ?? []) listener();
+        }, 50);
+      });
+      watcher.on("error", () => this.unwatch(envId));
+      watcher.unref();
+      this.watchers.set(envId, { watcher });
+    } catch {
+      // No watch (e.g. out of inotify watches): the stream's own timer still reads the files.
+    }
+  }
+
+  private unwatch(envId: string): void {
+    const watched = this.watchers.get(envId);
+    if (!watched) return;
+    clearTimeout(watched.timer);
+    watched.watcher.close();
+    this.watchers.delete(envId);
   }
 
   private sweepOrphans(): void {

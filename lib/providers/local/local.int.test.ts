@@ -80,6 +80,25 @@ describe("local provider with real Dask processes", () => {
     expect(again).toEqual([]);
   });
 
+  it("tells the stream as soon as a task writes, so new log lines need not wait for a timer", async () => {
+    const before = await provider.events(env, null);
+    let heard = 0;
+    const stop = provider.onActivity(env, () => {
+      heard += 1;
+    });
+    try {
+      // A real client connecting makes the scheduler log it.
+      clientSays((await provider.describe(env)).links.schedulerAddress!);
+      const deadline = Date.now() + 15_000;
+      while (heard === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(heard).toBeGreaterThan(0);
+      const after = await provider.events(env, before.cursor);
+      expect(after.events.some((e) => e.kind === "log" && e.role === "scheduler")).toBe(true);
+    } finally {
+      stop();
+    }
+  });
+
   it("scales to three workers, all registered with the scheduler", async () => {
     await provider.scale(env, 3);
     const scaled = await until(provider, env, (s) => s.status === "UPDATE_COMPLETE" && running(s, "worker").length === 3);
