@@ -76,6 +76,18 @@ interface Known {
 const actionWindowMs = 60_000;
 /** How long describe() and events() wait for stack events before answering without them. */
 const stackEventsWaitMs = 300;
+/**
+ * Outside an action's window, how long a poll waits for a room refresh (stack listing,
+ * task pages, service counts) before it answers with what it has: under the call budget a
+ * refresh of 200 environments takes seconds, and log lines must not wait behind it.
+ */
+const refreshWaitMs = 300;
+/**
+ * Worker services' desired counts are read again this often at most, unless the portal
+ * scaled the service or its tasks changed (both invalidate the count): a notebook that
+ * scales starts or stops tasks, so the task pages notice before this matters.
+ */
+const serviceCountMs = 5 * 60_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function unreachableMessage(error: ProviderError): string {
@@ -151,6 +163,11 @@ export function createAwsProvider(
     return now - (isChanging(k, now) ? cadence.changingMs : cadence.settledMs);
   }
 
+  /** How long to wait for a refresh of shared reads: after an action, until it is fresh. */
+  function refreshWait(k: Known): number {
+    return cadence.logsMs === 0 || Date.now() - k.actedAt < actionWindowMs ? 0 : refreshWaitMs;
+  }
+
   /**
    * The environment's stack. Event mode reads it from the room's DescribeStacks pages;
    * only a stack missing there (just created, or deleted: AWS lists deleted stacks by id
@@ -159,7 +176,7 @@ export function createAwsProvider(
   async function stackOf(env: EnvironmentRef, fresh: number): Promise<Stack | undefined> {
     const k = entry(env);
     if (config.mode === "event") {
-      let stack = (await roomStacks.get(fresh)).get(env.stackName);
+      let stack = (await roomStacks.get(fresh, refreshWait(k))).get(env.stackName);
       if (!stack && k.actedAt > fresh) stack = (await roomStacks.get(k.actedAt)).get(env.stackName);
       if (stack && (!k.stackId || stack.StackId === k.stackId)) {
         if (stack.StackId) k.stackId = stack.StackId;
@@ -167,7 +184,7 @@ export function createAwsProvider(
       }
     }
     k.direct ??= new Refreshing(() => findStack(env), retryMs);
-    return k.direct.get(Math.max(fresh, k.actedAt));
+    return k.direct.getSoon(Math.max(fresh, k.actedAt), refreshWait(k));
   }
 
   /** A settled stack state; when it was first seen, its events are read once more, then never. */
@@ -290,13 +307,15 @@ export function createAwsProvider(
     let tasks: EnvironmentSnapshot["tasks"] = [];
     let desiredWorkers = 0;
     if (names && !status.startsWith("DELETE")) {
-      const mine = environmentTasks(await clusterTasks.tasks(names.cluster, fresh), names);
+      const wait = refreshWait(k);
+      const mine = environmentTasks(await clusterTasks.tasks(names.cluster, fresh, wait), names);
       tasks = mine.map((m) => m.state);
       // Tasks came or went: the service's desired count may have moved too (the notebook can scale).
       const signature = tasks.map((t) => `${t.id}:${t.lastStatus}`).join(",");
       if (signature !== k.taskSignature) serviceCounts.invalidate(names.cluster, names.worker);
       k.taskSignature = signature;
-      desiredWorkers = await serviceCounts.desired(names.cluster, names.worker, fresh);
+      const countFresh = wait === 0 ? fresh : Math.min(fresh, Date.now() - serviceCountMs);
+      desiredWorkers = await serviceCounts.desired(names.cluster, names.worker, countFresh, wait);
       const scheduler = mine.find((m) => m.state.role === "scheduler" && m.state.lastStatus === "RUNNING");
       links.dashboard = await dashboardUrl(
         k,

@@ -24,6 +24,28 @@ export class Refreshing<T> {
     return this.reload();
   }
 
+  /**
+   * Like get(), but when a value is at hand and the reload it starts takes longer than
+   * `waitMs`, answers with the value at hand; the reload goes on and the next caller gets
+   * it. So one slow refresh (a room's worth of pages under the call budget) never holds
+   * up what else a poll delivers. A reload that failed still throws, as get() does.
+   */
+  async getSoon(freshAfter: number, waitMs: number): Promise<T> {
+    const atHand = this.value;
+    if (atHand === undefined || waitMs <= 0) return this.get(freshAfter);
+    const reading = this.get(freshAfter);
+    reading.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<T>((resolve) => {
+      timer = setTimeout(() => resolve(atHand), waitMs);
+    });
+    try {
+      return await Promise.race([reading, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** What was loaded last, however old, or undefined. */
   get last(): T | undefined {
     return this.value;

@@ -23,8 +23,8 @@ export class RoomStacks {
     }, retryMs);
   }
 
-  /** The listing as of `freshAfter` (epoch ms) or later. */
-  get(freshAfter: number): Promise<Map<string, Stack>> {
-    return this.listing.get(freshAfter);
+  /** The listing as of `freshAfter` (epoch ms) or later; with `waitMs`, see Refreshing.getSoon. */
+  get(freshAfter: number, waitMs = 0): Promise<Map<string, Stack>> {
+    return this.listing.getSoon(freshAfter, waitMs);
   }
 }

@@ -1,16 +1,20 @@
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { RateLimiter } from "./limiter";
 
+/** Services per DescribeServices call (the API's limit). */
+const batchSize = 10;
+
 interface Count {
   desired: number;
   at: number;
 }
 
 /**
- * Worker services' desired counts. When one is needed fresher than it is, every service
- * of the same cluster that is half as stale comes along in the same DescribeServices
- * calls (10 services each), so a room of environments refreshes together, not one call
- * per environment.
+ * Worker services' desired counts. A refresh reads the services that are needed fresher
+ * than they are, in DescribeServices calls of 10, and fills the last call's free places
+ * with the cluster's stalest other services: a room of environments refreshes a batch at
+ * a time, never one call per environment, and one environment that needs its count now
+ * (it was just scaled) costs one call, not a read of the whole room.
  */
 export class ServiceCounts {
   private counts = new Map<string, Map<string, Count>>();
@@ -21,9 +25,31 @@ export class ServiceCounts {
     private readonly limiter: RateLimiter,
   ) {}
 
-  async desired(cluster: string, service: string, freshAfter: number): Promise<number> {
+  /**
+   * The service's desired count as of `freshAfter` (epoch ms) or later. With `waitMs`, a
+   * count read before answers when the refresh takes longer than that; the refresh goes
+   * on for the next caller. A count never read (or invalidated) is always waited for.
+   */
+  async desired(cluster: string, service: string, freshAfter: number, waitMs = 0): Promise<number> {
     const services = this.cluster(cluster);
-    if (!services.has(service)) services.set(service, { desired: 0, at: 0 });
+    const atHand = services.get(service);
+    if (!atHand) services.set(service, { desired: 0, at: 0 });
+    if (!atHand || atHand.at === 0 || waitMs <= 0 || atHand.at >= freshAfter) return this.fresh(cluster, service, freshAfter);
+    const reading = this.fresh(cluster, service, freshAfter);
+    reading.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<number>((resolve) => {
+      timer = setTimeout(() => resolve(atHand.desired), waitMs);
+    });
+    try {
+      return await Promise.race([reading, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async fresh(cluster: string, service: string, freshAfter: number): Promise<number> {
+    const services = this.cluster(cluster);
     for (let round = 0; round < 2; round++) {
       const count = services.get(service);
       if (count && count.at >= freshAfter) return count.desired;
@@ -52,11 +78,14 @@ export class ServiceCounts {
   private refresh(cluster: string, freshAfter: number): Promise<void> {
     const run = (async () => {
       const startedAt = Date.now();
-      const halfStale = startedAt - (startedAt - freshAfter) / 2;
       const services = this.cluster(cluster);
-      const due = [...services.entries()].filter(([, c]) => c.at < halfStale).map(([name]) => name);
-      for (let i = 0; i < due.length; i += 10) {
-        const batch = due.slice(i, i + 10);
+      const byAge = [...services.entries()].sort(([, a], [, b]) => a.at - b.at);
+      const needed = byAge.filter(([, c]) => c.at < freshAfter).map(([name]) => name);
+      const spare = (batchSize - (needed.length % batchSize)) % batchSize;
+      const fillers = byAge.filter(([, c]) => c.at >= freshAfter).slice(0, spare).map(([name]) => name);
+      const due = [...needed, ...fillers];
+      for (let i = 0; i < due.length; i += batchSize) {
+        const batch = due.slice(i, i + batchSize);
         const page = await this.limiter.run("ecs-read", () =>
           this.ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
         );

@@ -35,14 +35,17 @@ export class ClusterTasks {
     private readonly retryMs: number,
   ) {}
 
-  /** The cluster's tasks as of `freshAfter` (epoch ms) or later. */
-  async tasks(cluster: string, freshAfter: number): Promise<Task[]> {
+  /**
+   * The cluster's tasks as of `freshAfter` (epoch ms) or later; with `waitMs`, the tasks
+   * at hand when the refresh takes longer than that (see Refreshing.getSoon).
+   */
+  async tasks(cluster: string, freshAfter: number, waitMs = 0): Promise<Task[]> {
     let entry = this.clusters.get(cluster);
     if (!entry) {
       entry = new Refreshing((previous) => this.load(cluster, previous), this.retryMs);
       this.clusters.set(cluster, entry);
     }
-    return [...(await entry.get(freshAfter)).tasks.values()];
+    return [...(await entry.getSoon(freshAfter, waitMs)).tasks.values()];
   }
 
   /** The next read of the cluster asks ECS, e.g. after a scale, so the change shows at once. */
