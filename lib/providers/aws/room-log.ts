@@ -31,6 +31,8 @@ export class RoomLog {
   private from: number;
   private coveredFrom: number;
   private readAt = 0;
+  /** When the last read (successful or not) started: reads start an interval apart. */
+  private startedAt = 0;
   private failure?: unknown;
   private inflight?: Promise<void>;
   private askedAt = 0;
@@ -74,8 +76,11 @@ export class RoomLog {
       this.timer = undefined;
       return;
     }
-    // ±20% jitter, so the room's reads never line up with other pollers into bursts.
-    const delay = this.timing.intervalMs * (0.8 + 0.4 * this.random());
+    // Reads start an interval (±20% jitter, so they never line up with other pollers) after
+    // the previous one started, not after it ended: a slow answer does not stretch the gap
+    // a line waits through, and the rate stays at one read per interval.
+    const gap = this.timing.intervalMs * (0.8 + 0.4 * this.random());
+    const delay = Math.max(0, this.startedAt + gap - Date.now());
     this.timer = setTimeout(() => {
       void this.read()
         .catch(() => undefined)
@@ -93,6 +98,7 @@ export class RoomLog {
 
   private async readOnce(): Promise<void> {
     const startedAt = Date.now();
+    this.startedAt = startedAt;
     try {
       const { lines, reachedAt } = await fetchLogLines(this.logs, this.limiter, {
         logGroup: this.logGroup,
