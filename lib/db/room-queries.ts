@@ -133,8 +133,13 @@ export function recordUsage(envId: string, costUsd: number, cpuSeconds: number) 
     .run();
 }
 
-export function usageByEnvironment(): Map<string, { costUsd: number; cpuSeconds: number }> {
-  const rows = getDb().select().from(environmentUsage).all();
+/** Usage per environment: the whole room's, or only the given environments'. */
+export function usageByEnvironment(envIds?: string[]): Map<string, { costUsd: number; cpuSeconds: number }> {
+  const rows = getDb()
+    .select()
+    .from(environmentUsage)
+    .where(envIds ? inArray(environmentUsage.envId, envIds) : undefined)
+    .all();
   return new Map(rows.map((r) => [r.envId, { costUsd: r.costUsd, cpuSeconds: r.cpuSeconds }]));
 }
 
@@ -148,21 +153,28 @@ export function costSamples(limit = 240) {
 
 // ---- the roster's raw material, in a handful of queries for the whole room
 
-export function rosterRaw() {
+export function rosterRaw(only?: ReadonlySet<string>) {
   const db = getDb();
-  const people = db.select().from(attendees).all();
-  const envs = db.select().from(environments).orderBy(desc(environments.createdAt)).all();
+  const ids = only ? [...only] : undefined;
+  const people = db.select().from(attendees).where(ids ? inArray(attendees.id, ids) : undefined).all();
+  const envs = db
+    .select()
+    .from(environments)
+    .where(ids ? inArray(environments.attendeeId, ids) : undefined)
+    .orderBy(desc(environments.createdAt))
+    .all();
   const checks = db
     .select({ attendeeId: stepChecks.attendeeId, n: sql<number>`count(*)` })
     .from(stepChecks)
+    .where(ids ? inArray(stepChecks.attendeeId, ids) : undefined)
     .groupBy(stepChecks.attendeeId)
     .all();
   const help = db
     .select({ attendeeId: helpRequests.attendeeId, status: helpRequests.status })
     .from(helpRequests)
-    .where(inArray(helpRequests.status, ["open", "coming"]))
+    .where(and(inArray(helpRequests.status, ["open", "coming"]), ids ? inArray(helpRequests.attendeeId, ids) : undefined))
     .all();
-  return { people, envs, checks, help, usage: usageByEnvironment() };
+  return { people, envs, checks, help, usage: usageByEnvironment(ids ? envs.map((e) => e.id) : undefined) };
 }
 
 // ---- diagnostic bundle material

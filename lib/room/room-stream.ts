@@ -29,6 +29,8 @@ export class RoomStream {
   private flushTimer?: NodeJS.Timeout;
   private attendeeOfEnv = new Map<string, string>();
   private watched = new Map<string, () => void>();
+  /** Each attendee's roster row as last sent, so an unchanged row is not sent again. */
+  private sentRows = new Map<string, string>();
 
   constructor(private readonly hub: StreamHub) {
     hub.onSnapshot((envId) => this.environmentChanged(envId));
@@ -54,6 +56,7 @@ export class RoomStream {
 
   private fullState() {
     return {
+      // sentRows is left alone: it is what the sinks already connected were sent.
       rows: buildRoster((id) => this.snapshotOf(id)),
       help: listHelpQueue(),
       cost: costSamples(),
@@ -117,9 +120,15 @@ export class RoomStream {
       this.dirty.clear();
       return;
     }
-    const rows = buildRoster((id) => this.snapshotOf(id), this.dirty);
+    // Most snapshots in a busy room carry log lines only: the row they would send is the same.
+    const rows = buildRoster((id) => this.snapshotOf(id), this.dirty).filter((row) => {
+      const text = JSON.stringify(row);
+      if (this.sentRows.get(row.attendeeId) === text) return false;
+      this.sentRows.set(row.attendeeId, text);
+      return true;
+    });
     this.dirty.clear();
-    this.emit("roster", { rows });
+    if (rows.length) this.emit("roster", { rows });
   }
 
   /** Room-wide figures that change on their own clock (cost samples). */

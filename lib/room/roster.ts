@@ -31,9 +31,12 @@ export function lastErrorOf(status: string, reason: string | null, snapshot: Env
   return last ? `${last.id}: ${last.stoppedReason}` : null;
 }
 
-/** Every attendee's row, from a few whole-room queries plus the hub's last snapshots. */
-export function buildRoster(snapshotOf: (envId: string) => EnvironmentSnapshot | null, only?: Set<string>): RosterRow[] {
-  const { people, envs, checks, help, usage } = rosterRaw();
+/**
+ * Every attendee's row (or only those in `only`: the queries then read just their rows),
+ * from a handful of queries plus the hub's last snapshots.
+ */
+export function buildRoster(snapshotOf: (envId: string) => EnvironmentSnapshot | null, only?: ReadonlySet<string>): RosterRow[] {
+  const { people, envs, checks, help, usage } = rosterRaw(only);
   const latestEnv = new Map<string, (typeof envs)[number]>();
   for (const env of envs) {
     const seen = latestEnv.get(env.attendeeId);
@@ -43,7 +46,6 @@ export function buildRoster(snapshotOf: (envId: string) => EnvironmentSnapshot |
   const checkCount = new Map(checks.map((c) => [c.attendeeId, Number(c.n)]));
   const helpOf = new Map(help.map((h) => [h.attendeeId, h.status as "open" | "coming"]));
   return people
-    .filter((p) => !only || only.has(p.id))
     .map((p) => {
       const env = latestEnv.get(p.id);
       const snapshot = env ? snapshotOf(env.id) : null;

@@ -18,6 +18,7 @@ import type { Cadence } from "@/lib/providers/aws/config";
 import type { EnvironmentSnapshot } from "@/lib/providers/types";
 import type { Subscriber } from "@/lib/stream/environment-stream";
 import { StreamHub } from "@/lib/stream/hub";
+import { RoomStream } from "@/lib/room/room-stream";
 import type { StreamEvent } from "@/lib/stream/sse";
 import { deployEventStack, motoTemplateTransform, putLogLines, runTask } from "../moto/index.mjs";
 import { startFaultProxy } from "./index.mjs";
@@ -128,6 +129,36 @@ describe("AWS calls and viewers", () => {
     // One log cursor for the whole room: about one read per second, not one per environment.
     expect(one.calls["logs.FilterLogEvents"] ?? 0).toBeLessThanOrEqual(window / 1_000 + 3);
     expect(tabs.every((tab) => tab.events.some((e) => e.event === "snapshot"))).toBe(true);
+  });
+});
+
+describe("the facilitator's room stream", () => {
+  it("sends an attendee's roster row when it changes, not with every log line of their environment", async () => {
+    const rows = [];
+    for (const name of ["room-fay", "room-gus"]) rows.push(await runningEnvironment(name));
+    const hub = new StreamHub(provider({ logsMs: 500, changingMs: 2_000, settledMs: 30_000 }));
+    const room = new RoomStream(hub);
+    const frames: StreamEvent[] = [];
+    const stop = room.subscribe({ send: (e) => frames.push(e) > 0, close: () => {} }, null);
+    const tab = new Tab().open(hub, rows[0], null);
+    await sleep(5_000);
+
+    frames.length = 0;
+    const tasks = rows.map((row) => (row as EnvironmentRow & { schedulerTask: string }).schedulerTask);
+    for (let n = 0; n < 20; n++) {
+      await Promise.all(rows.map((row, i) => putLogLines(moto, { stackName: row.stackName, role: "scheduler", taskId: tasks[i], lines: [{ text: `room ${n}` }] })));
+      await sleep(300);
+    }
+    await until("the lines on the attendee's page", () => tab.logTexts().includes("room 19"), 20_000);
+    await sleep(2_000);
+    stop();
+    tab.leave();
+
+    // Each log line made a snapshot; a roster row went out only where the row itself changed.
+    const sent = frames.filter((e) => e.event === "roster").flatMap((e) => (e.data as { rows: { attendeeId: string }[] }).rows);
+    const texts = sent.map((row) => JSON.stringify(row));
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(sent.length).toBeLessThan(20);
   });
 });
 
