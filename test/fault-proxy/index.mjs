@@ -12,7 +12,9 @@
 //                         merges into the current faults; returns them.
 //   POST /__proxy/reset   clears faults and counts.
 //   GET  /__proxy/counts  {"calls":{"ecs.ListTasks":12,...},"throttled":{...},"dropped":{...},
-//                          "refused":{...},"total":N,"since":ISO}; ?reset=1 zeroes them after reading.
+//                          "refused":{...},"upstreamMs":{"ecs.ListTasks":340,...},"total":N,"since":ISO};
+//                         ?reset=1 zeroes them after reading. upstreamMs sums the time moto took to
+//                         answer each API (request sent → answer ended), to tell moto's share of a delay.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { parseArgs } from "node:util";
@@ -91,7 +93,7 @@ export async function startFaultProxy({ target, port = 0, random = Math.random }
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   let faults = quiet();
-  const fresh = () => ({ calls: {}, throttled: {}, dropped: {}, refused: {}, delayed: {}, since: new Date().toISOString() });
+  const fresh = () => ({ calls: {}, throttled: {}, dropped: {}, refused: {}, delayed: {}, upstreamMs: {}, since: new Date().toISOString() });
   let tally = fresh();
   /** @param {Record<string, number>} bag @param {string} api */
   const bump = (bag, api) => {
@@ -172,6 +174,8 @@ export async function startFaultProxy({ target, port = 0, random = Math.random }
       response.end(answer.body);
       return;
     }
+    const sentAt = performance.now();
+    const bag = tally;
     const outgoing = http.request(
       {
         host: upstream.hostname,
@@ -183,6 +187,9 @@ export async function startFaultProxy({ target, port = 0, random = Math.random }
       },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.on("end", () => {
+          if (!harness) bag.upstreamMs[api] = (bag.upstreamMs[api] ?? 0) + Math.round(performance.now() - sentAt);
+        });
         answer.pipe(response);
       },
     );

@@ -29,13 +29,15 @@ describe("fault proxy", () => {
     await aws.cfn.send(new DescribeStacksCommand({}));
     await aws.ecs.send(new ListClustersCommand({}));
     await aws.logs.send(new DescribeLogGroupsCommand({}));
-    const counts = (await control("counts")) as { calls: Record<string, number>; total: number };
+    const counts = (await control("counts")) as { calls: Record<string, number>; upstreamMs: Record<string, number>; total: number };
     expect(counts.calls).toEqual({
       "cloudformation.DescribeStacks": 1,
       "ecs.ListClusters": 1,
       "logs.DescribeLogGroups": 1,
     });
     expect(counts.total).toBe(3);
+    // Moto's own answer time is kept per API, so a benchmark can tell it from the portal's.
+    expect(Object.keys(counts.upstreamMs).sort()).toEqual(Object.keys(counts.calls).sort());
   });
 
   it("throttles in each protocol's own shape", async () => {
