@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { scaleAction, teardownAction } from "@/app/environment/actions";
+import { useActionStatus } from "@/components/ui/action-status";
 import { LogPanel } from "./log-panel";
 import { StatusBadge } from "./status-badge";
 import { TaskTable } from "./task-table";
@@ -150,18 +151,14 @@ function Links({ links }: { links: { dashboard?: string; notebook?: string; sche
 
 function ScaleControl({ envId, maxWorkers, desired }: { envId: string; maxWorkers: number; desired: number }) {
   const [value, setValue] = useState(String(desired));
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [pending, startTransition] = useTransition();
+  const { status: message, pending, run } = useActionStatus();
 
   return (
     <form
       className="flex flex-wrap items-end gap-2"
       onSubmit={(e) => {
         e.preventDefault();
-        startTransition(async () => {
-          const result = await scaleAction(envId, value);
-          setMessage(result.ok ? { ok: true, text: `Scaling to ${result.data.workers} worker(s)…` } : { ok: false, text: result.error });
-        });
+        run(() => scaleAction(envId, value), (data) => `Scaling to ${data.workers} worker(s)…`);
       }}
     >
       <label className="block">
