@@ -19,7 +19,7 @@ import { errorName, toProviderError } from "./errors";
 import { decodeCursor, encodeCursor, fetchLogLines, newStackEvents, selectNewLines, type EventCursor, type LogLine } from "./events";
 import { createRateLimiter, type RateLimiter } from "./limiter";
 import { listEventStacks, type EventStack } from "./reconcile";
-import { Refreshing } from "./refreshing";
+import { orAfter, Refreshing } from "./refreshing";
 import { RoomLog } from "./room-log";
 import { RoomStacks } from "./room-stacks";
 import { ServiceCounts } from "./services";
@@ -88,7 +88,6 @@ const refreshWaitMs = 300;
  * scales starts or stops tasks, so the task pages notice before this matters.
  */
 const serviceCountMs = 5 * 60_000;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function unreachableMessage(error: ProviderError): string {
   return error.code === "throttled"
@@ -206,9 +205,8 @@ export function createAwsProvider(
    * background and fills the cache (with no cadence, as in tests, it always waits).
    */
   async function atMost<T>(reading: Promise<T>, ms: number): Promise<T | undefined> {
-    reading.catch(() => undefined);
     if (cadence.logsMs === 0) return reading;
-    return Promise.race([reading, sleep(ms).then(() => undefined)]);
+    return orAfter(reading, ms, undefined);
   }
 
   function serviceNames(stack: Stack): ServiceNames | undefined {

@@ -1,4 +1,21 @@
 /**
+ * What `reading` gives if it settles within `ms`, else `fallback`; the reading goes on
+ * (its failure, if any, is left for whoever awaits it next).
+ */
+export async function orAfter<T, F>(reading: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  reading.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([reading, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A value read from AWS and shared by every environment and viewer that asks for it:
  * reloaded only when a caller needs it fresher than it is, one load at a time, and not
  * retried sooner than `retryMs` after a failure (callers get that failure instead), so
@@ -33,17 +50,7 @@ export class Refreshing<T> {
   async getSoon(freshAfter: number, waitMs: number): Promise<T> {
     const atHand = this.value;
     if (atHand === undefined || waitMs <= 0) return this.get(freshAfter);
-    const reading = this.get(freshAfter);
-    reading.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<T>((resolve) => {
-      timer = setTimeout(() => resolve(atHand), waitMs);
-    });
-    try {
-      return await Promise.race([reading, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return orAfter(this.get(freshAfter), waitMs, atHand);
   }
 
   /** What was loaded last, however old, or undefined. */

@@ -1,5 +1,6 @@
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { RateLimiter } from "./limiter";
+import { orAfter } from "./refreshing";
 
 /** Services per DescribeServices call (the API's limit). */
 const batchSize = 10;
@@ -35,17 +36,7 @@ export class ServiceCounts {
     const atHand = services.get(service);
     if (!atHand) services.set(service, { desired: 0, at: 0 });
     if (!atHand || atHand.at === 0 || waitMs <= 0 || atHand.at >= freshAfter) return this.fresh(cluster, service, freshAfter);
-    const reading = this.fresh(cluster, service, freshAfter);
-    reading.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<number>((resolve) => {
-      timer = setTimeout(() => resolve(atHand.desired), waitMs);
-    });
-    try {
-      return await Promise.race([reading, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return orAfter(this.fresh(cluster, service, freshAfter), waitMs, atHand.desired);
   }
 
   private async fresh(cluster: string, service: string, freshAfter: number): Promise<number> {
