@@ -22,6 +22,17 @@ function gatedLoader() {
   };
 }
 
+/** A Refreshing that has loaded 1 a moment ago, and its loader. */
+async function loadedOnce(retryMs: number) {
+  const loader = gatedLoader();
+  const value = new Refreshing(loader.load, retryMs);
+  const first = value.get(0);
+  loader.answer(1);
+  await first;
+  await sleep(5);
+  return { loader, value };
+}
+
 describe("Refreshing.getSoon", () => {
   it("waits for the first load: there is nothing older to show", async () => {
     const loader = gatedLoader();
@@ -33,12 +44,7 @@ describe("Refreshing.getSoon", () => {
   });
 
   it("answers with the value at hand when the reload is slow, and the next caller gets the new one", async () => {
-    const loader = gatedLoader();
-    const value = new Refreshing(loader.load, 1_000);
-    const first = value.get(0);
-    loader.answer(1);
-    await first;
-    await sleep(5);
+    const { loader, value } = await loadedOnce(1_000);
     expect(await value.getSoon(Date.now(), 20)).toBe(1);
     // The reload it started is still running: a second caller shares it rather than starting another.
     expect(await value.getSoon(Date.now(), 20)).toBe(1);
@@ -49,24 +55,14 @@ describe("Refreshing.getSoon", () => {
   });
 
   it("returns the reload's value when it comes within the wait", async () => {
-    const loader = gatedLoader();
-    const value = new Refreshing(loader.load, 1_000);
-    const first = value.get(0);
-    loader.answer(1);
-    await first;
-    await sleep(5);
+    const { loader, value } = await loadedOnce(1_000);
     const soon = value.getSoon(Date.now(), 500);
     loader.answer(2);
     expect(await soon).toBe(2);
   });
 
   it("still reports a failed reload, so the stream can show it is degraded", async () => {
-    const loader = gatedLoader();
-    const value = new Refreshing(loader.load, 60_000);
-    const first = value.get(0);
-    loader.answer(1);
-    await first;
-    await sleep(5);
+    const { loader, value } = await loadedOnce(60_000);
     const stale = value.getSoon(Date.now(), 10);
     expect(await stale).toBe(1);
     loader.fail(new Error("AWS is down"));
