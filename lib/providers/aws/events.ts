@@ -161,6 +161,8 @@ export async function fetchLogLines(
           nextToken,
         }),
       ),
+      // Log reads are always a poller's: an action never waits behind them.
+      { background: true },
     );
     for (const event of response.events ?? []) {
       const at = event.timestamp ?? 0;

@@ -29,6 +29,17 @@ describe("rate limiter", () => {
     expect(clock.t).toBeLessThan(2200);
   });
 
+  it("serves someone's action before the background refreshes already waiting, still at the family's rate", async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ clock, sizes: { "cfn-read": { ratePerSecond: 1, burst: 1 } } });
+    const order: string[] = [];
+    const calls = [0, 1, 2, 3, 4].map((i) => limiter.run("cfn-read", async () => order.push(`poll ${i}`), { background: true }));
+    calls.push(limiter.run("cfn-read", async () => order.push("click")));
+    await Promise.all(calls);
+    expect(order).toEqual(["poll 0", "click", "poll 1", "poll 2", "poll 3", "poll 4"]);
+    expect(clock.t).toBeGreaterThanOrEqual(5000);
+  });
+
   it("does not slow one family down for another", async () => {
     const clock = fakeClock();
     const limiter = createRateLimiter({ clock, sizes: { "logs-read": { ratePerSecond: 1, burst: 1 } } });

@@ -47,10 +47,17 @@ export const realClock: Clock = {
   random: () => Math.random(),
 };
 
+/**
+ * One family's tokens. Waiters are served in arrival order within two lanes: calls made
+ * for someone's action (deploy, scale, a facilitator's button) go before the background
+ * polling of a room, so a click never queues behind minutes of refreshes when many
+ * environments share a small budget.
+ */
 class TokenBucket {
   private tokens: number;
   private updatedAt: number;
-  private queue: Promise<void> = Promise.resolve();
+  private lanes: { now: (() => void)[]; background: (() => void)[] } = { now: [], background: [] };
+  private pumping = false;
 
   constructor(
     private readonly size: BucketSize,
@@ -60,23 +67,31 @@ class TokenBucket {
     this.updatedAt = clock.now();
   }
 
-  /** Resolves when a token is taken; callers are served in arrival order. */
-  take(): Promise<void> {
-    const turn = this.queue.then(() => this.waitForToken());
-    this.queue = turn.catch(() => undefined);
-    return turn;
+  /** Resolves when a token is taken. */
+  take(background: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      this.lanes[background ? "background" : "now"].push(resolve);
+      void this.pump();
+    });
   }
 
-  private async waitForToken(): Promise<void> {
-    for (;;) {
-      const now = this.clock.now();
-      this.tokens = Math.min(this.size.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.size.ratePerSecond);
-      this.updatedAt = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.lanes.now.length + this.lanes.background.length > 0) {
+        const now = this.clock.now();
+        this.tokens = Math.min(this.size.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.size.ratePerSecond);
+        this.updatedAt = now;
+        if (this.tokens >= 1) {
+          this.tokens -= 1;
+          (this.lanes.now.shift() ?? this.lanes.background.shift())?.();
+          continue;
+        }
+        await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.size.ratePerSecond) * 1000));
       }
-      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.size.ratePerSecond) * 1000));
+    } finally {
+      this.pumping = false;
     }
   }
 }
@@ -92,9 +107,14 @@ export interface BackoffPolicy {
 
 export const defaultBackoff: BackoffPolicy = { baseMs: 200, capMs: 5000, maxTotalMs: 20_000 };
 
+export interface CallOptions {
+  /** A poller's refresh, not someone's action: it waits until no action is waiting. */
+  background?: boolean;
+}
+
 export interface RateLimiter {
   /** Runs `call` once a token of `family` is free, retrying throttled calls with jittered backoff. */
-  run<T>(family: ApiFamily, call: () => Promise<T>): Promise<T>;
+  run<T>(family: ApiFamily, call: () => Promise<T>, options?: CallOptions): Promise<T>;
 }
 
 export function createRateLimiter(
@@ -113,10 +133,10 @@ export function createRateLimiter(
   };
 
   return {
-    async run(family, call) {
+    async run(family, call, options = {}) {
       let waited = 0;
       for (let attempt = 0; ; attempt++) {
-        await bucket(family).take();
+        await bucket(family).take(options.background ?? false);
         try {
           return await call();
         } catch (error) {

@@ -133,11 +133,14 @@ export function createAwsProvider(
     return k;
   };
 
-  async function findStack(env: EnvironmentRef): Promise<Stack | undefined> {
+  /** The stack by name or id; `background` when a poller asks (an action's reads go first). */
+  async function findStack(env: EnvironmentRef, background = false): Promise<Stack | undefined> {
     const k = entry(env);
     try {
-      const { Stacks } = await limiter.run("cfn-read", () =>
-        clients.cfn.send(new DescribeStacksCommand({ StackName: k.stackId ?? env.stackName })),
+      const { Stacks } = await limiter.run(
+        "cfn-read",
+        () => clients.cfn.send(new DescribeStacksCommand({ StackName: k.stackId ?? env.stackName })),
+        { background },
       );
       const stack = Stacks?.[0];
       if (stack?.StackId) k.stackId = stack.StackId;
@@ -182,7 +185,7 @@ export function createAwsProvider(
         return stack;
       }
     }
-    k.direct ??= new Refreshing(() => findStack(env), retryMs);
+    k.direct ??= new Refreshing(() => findStack(env, true), retryMs);
     return k.direct.getSoon(Math.max(fresh, k.actedAt), refreshWait(k));
   }
 
@@ -257,8 +260,10 @@ export function createAwsProvider(
     if (!schedulerTask?.eni) return undefined;
     if (k.dashboard?.taskId === schedulerTask.id && k.dashboard.url) return k.dashboard.url;
     const eni = schedulerTask.eni;
-    const { NetworkInterfaces } = await limiter.run("ec2-read", () =>
-      clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eni] })),
+    const { NetworkInterfaces } = await limiter.run(
+      "ec2-read",
+      () => clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eni] })),
+      { background: true },
     );
     const ip = NetworkInterfaces?.[0]?.Association?.PublicIp;
     const url = ip ? `http://${ip}:8787/status` : undefined;

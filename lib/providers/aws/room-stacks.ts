@@ -15,7 +15,7 @@ export class RoomStacks {
       const stacks = new Map<string, Stack>();
       let nextToken: string | undefined;
       do {
-        const page = await limiter.run("cfn-read", () => cfn.send(new DescribeStacksCommand({ NextToken: nextToken })));
+        const page = await limiter.run("cfn-read", () => cfn.send(new DescribeStacksCommand({ NextToken: nextToken })), { background: true });
         for (const stack of page.Stacks ?? []) if (stack.StackName) stacks.set(stack.StackName, stack);
         nextToken = page.NextToken;
       } while (nextToken);

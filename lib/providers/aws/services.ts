@@ -79,6 +79,7 @@ export class ServiceCounts {
         const batch = due.slice(i, i + batchSize);
         const page = await this.limiter.run("ecs-read", () =>
           this.ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
+          { background: true },
         );
         const found = new Map<string, number>();
         for (const s of page.services ?? []) {

@@ -47,6 +47,7 @@ export class StackEventLog {
     pages: for (let page = 0; page < maxStackEventPages; page++) {
       const response = await this.limiter.run("cfn-events", () =>
         this.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken })),
+        { background: true },
       );
       for (const event of response.StackEvents ?? []) {
         if (knownIds.has(event.EventId)) break pages;

@@ -59,6 +59,7 @@ export class ClusterTasks {
     do {
       const page = await this.limiter.run("ecs-read", () =>
         this.ecs.send(new ListTasksCommand({ cluster, desiredStatus, nextToken, maxResults: 100 })),
+        { background: true },
       );
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
@@ -85,7 +86,7 @@ export class ClusterTasks {
     const described = new Map<string, Task>();
     for (let i = 0; i < wanted.length; i += 100) {
       const batch = wanted.slice(i, i + 100);
-      const page = await this.limiter.run("ecs-read", () => this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })));
+      const page = await this.limiter.run("ecs-read", () => this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })), { background: true });
       for (const task of page.tasks ?? []) described.set(task.taskArn ?? "", task);
     }
     if (full) return { tasks: described, fullAt: now };
