@@ -53,7 +53,12 @@ export class StreamHub {
     return () => this.listeners.delete(listener);
   }
 
-  /** At start-up: hand every live environment back to the provider, then bring the store up to date. */
+  /**
+   * At start-up: hand every live environment back to the provider, then start following
+   * each one (its first poll brings the store up to date). Resolves once they are handed
+   * back, not after every first poll: a room of solo environments under a small call
+   * budget takes minutes to read once, and a browser must not wait for all of them.
+   */
   start(): Promise<void> {
     this.started ??= (async () => {
       // Stacks the store lost track of come back first, so they are adopted and followed like the rest.
@@ -62,7 +67,6 @@ export class StreamHub {
       );
       const live = listLiveEnvironments();
       await this.provider.adopt?.(live.map(toRef));
-      await Promise.all(live.map((row) => this.stream(row).pollNow().catch(() => null)));
       for (const row of live) this.stream(row).wake();
     })();
     return this.started;
