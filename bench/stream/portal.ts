@@ -1,12 +1,14 @@
 // The portal's stream logic for the benchmark, in its own process so its memory and
 // CPU can be measured: the provider chosen by PORTAL_PROVIDER (as the portal chooses
 // it), the stream hub and the SSE encoder the route uses, behind a bare HTTP server
-// without sign-in. Run by bench/stream/run.mjs:
+// without sign-in, and the facilitator's room stream (/facilitator/events). Run by
+// bench/stream/run.mjs:
 //   node --conditions=react-server --import tsx bench/stream/portal.ts   (prints {"url"})
 import http from "node:http";
 import { Readable } from "node:stream";
 import { createEnvironmentOnce, getEnvironment, upsertAttendee } from "@/lib/db/queries";
 import { getProvider } from "@/lib/providers";
+import { getRoomStream } from "@/lib/room/room-stream";
 import { getHub, toRef } from "@/lib/stream/hub";
 import { sseResponse } from "@/lib/stream/response";
 import { parseLastEventId } from "@/lib/stream/sse";
@@ -30,6 +32,8 @@ async function deploy(name: string) {
   const attendee = upsertAttendee({ email: `${name}@bench.example.org`, name });
   const { row } = createEnvironmentOnce({ attendeeId: attendee.id, provider: provider.name, stackName: `dask-${name}`, desiredWorkers: 2 });
   await provider.deploy(toRef(row), { workers: 2 });
+  // As the portal's deploy action does: the stream follows the stack while it changes.
+  hub.stream(row).wake();
   return row;
 }
 
@@ -56,6 +60,14 @@ const server = http.createServer((req, res) => {
       const request = new Request(`http://portal${req.url}`, { signal: abort.signal });
       const lastEventId = parseLastEventId(String(req.headers["last-event-id"] ?? "") || null);
       return send(res, sseResponse(request, (sink) => hub.stream(row).subscribe({ ...sink, view: (s) => s }, lastEventId)));
+    }
+    if (route[0] === "facilitator" && route[1] === "events") {
+      await hub.start();
+      const abort = new AbortController();
+      req.on("close", () => abort.abort());
+      const request = new Request(`http://portal${req.url}`, { signal: abort.signal });
+      const lastEventId = parseLastEventId(String(req.headers["last-event-id"] ?? "") || null);
+      return send(res, sseResponse(request, (sink) => getRoomStream().subscribe(sink, lastEventId)));
     }
     if (route[0] === "stats") {
       const now = { usage: process.cpuUsage(), wall: process.hrtime.bigint() };
