@@ -10,19 +10,19 @@ import { loadAwsConfig, type AwsProvider } from "@/lib/providers/aws";
 import { createAwsClients } from "@/lib/providers/aws/clients";
 import { deleteEventStack, deployEventStack, eventStackStatus, type EventStackView } from "@/lib/providers/aws/event-stack";
 import { createServiceQuotasClient } from "@/lib/providers/aws/extra-clients";
-import { createRateLimiter } from "@/lib/providers/aws/limiter";
 import { runPreflight, type PreflightDeps, type PreflightResult } from "@/lib/providers/aws/preflight";
 import { ProviderError } from "@/lib/providers/types";
 import { requireFacilitatorRole } from "@/lib/room/facilitator";
 
 // The facilitator's AWS tools: preflight (account headroom) and the event stack. They
-// read the same configuration as the provider and keep their own clients and call
-// budget, made once per process.
+// read the same configuration as the provider, keep their own clients (made once per
+// process) and draw from the provider's call budget, ahead of its background polling.
 const holder = globalThis as unknown as { __facilitatorAws?: PreflightDeps };
 
 function facilitatorAws(): { deps: PreflightDeps; provider: AwsProvider } {
   const provider = getProvider();
   if (provider.name !== "aws") throw new PortalError("bad_request", "These checks apply to the AWS provider only.");
+  const aws = provider as AwsProvider;
   if (!holder.__facilitatorAws) {
     const config = loadAwsConfig();
     const clients = createAwsClients(config);
@@ -32,10 +32,10 @@ function facilitatorAws(): { deps: PreflightDeps; provider: AwsProvider } {
       ecs: clients.ecs,
       ec2: clients.ec2,
       quotas: createServiceQuotasClient(config),
-      limiter: createRateLimiter({ sizes: config.callBudget }),
+      limiter: aws.limiter,
     };
   }
-  return { deps: holder.__facilitatorAws, provider: provider as AwsProvider };
+  return { deps: holder.__facilitatorAws, provider: aws };
 }
 
 function toPortalError(error: unknown): unknown {

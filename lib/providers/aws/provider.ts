@@ -43,6 +43,8 @@ import { ClusterTasks, environmentTasks, networkInterfaceId, type ServiceNames }
 
 export interface AwsProvider extends Provider {
   readonly name: "aws";
+  /** The process's one call budget; the facilitator's AWS tools draw from it too. */
+  readonly limiter: RateLimiter;
   /** The event's stacks as AWS sees them, to re-adopt or retire what the store lacks. */
   listEventStacks(): Promise<EventStack[]>;
   /**
@@ -362,6 +364,7 @@ export function createAwsProvider(
 
   return {
     name: "aws",
+    limiter,
     maxWorkers: config.maxWorkers,
     defaultWorkers: config.defaultWorkers,
 
