@@ -6,6 +6,7 @@
 test-stream: $(TOOLS)/.stamp node_modules/.stamp
 	npx vitest run --config vitest.stream.config.ts
 
-# Full sweep (event and solo mode, N = 1, 50, 200, K = 1, 3) plus the local provider; ~20 min on 2 cores.
+# Full sweep (event and solo mode, N = 1, 50, 200, K = 1, 3, one facilitator stream) plus the local
+# provider; about 40 min on 2 cores.
 bench-stream: $(TOOLS)/.stamp node_modules/.stamp $(VENV)/.stamp
 	node bench/stream/run.mjs
