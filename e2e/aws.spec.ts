@@ -3,17 +3,10 @@
 // (test/moto/cli.mjs --play-every) plays Fargate, starting each service's tasks and
 // writing their start-up log lines. Event mode, because moto deletes an attendee stack
 // cleanly while the event stack keeps the VPC.
-import { execFileSync } from "node:child_process";
 import { expect, uniqueEmail } from "./support/fixtures";
-import { testOnMoto, type MotoStarted } from "./support/moto";
+import { harness, testOnMoto } from "./support/moto";
 
 const test = testOnMoto("aws");
-
-/** One harness command (test/moto/cli.mjs) against this run's moto. */
-function harness(moto: MotoStarted, command: string, args: Record<string, string>) {
-  const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
-  execFileSync(process.execPath, ["test/moto/cli.mjs", command, "--endpoint", moto.endpoint, ...flags], { stdio: "pipe" });
-}
 
 test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it down", async ({ page, signIn, environment, moto }) => {
   await signIn.asAttendee("Cloud Learner", uniqueEmail("cloud"));

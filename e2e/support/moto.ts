@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { test as base } from "./fixtures";
 import { freshDataDir, PortalServer } from "./portal-server";
@@ -70,11 +70,22 @@ export class MotoHarness {
   }
 }
 
+/** One harness command (test/moto/cli.mjs) against this run's moto, e.g. "log" or "stop-task". */
+export function harness(moto: MotoStarted, command: string, args: Record<string, string>) {
+  const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
+  execFileSync(process.execPath, ["test/moto/cli.mjs", command, "--endpoint", moto.endpoint, ...flags], { stdio: "pipe" });
+}
+
 /**
  * The e2e `test` with a moto server (harness playing Fargate) per worker and the portal
  * pointed at it with PORTAL_PROVIDER=aws; `extraEnv` adds to the harness's settings.
+ * `endpointOf` lets a spec put something between the portal and moto (the fault proxy).
  */
-export function testOnMoto(name: string, extraEnv: Record<string, string> = {}) {
+export function testOnMoto(
+  name: string,
+  extraEnv: Record<string, string> = {},
+  endpointOf: (moto: MotoStarted) => Promise<string> = async (moto) => moto.endpoint,
+) {
   return base.extend<object, { moto: MotoStarted }>({
     moto: [
       async ({}, use) => {
@@ -89,7 +100,8 @@ export function testOnMoto(name: string, extraEnv: Record<string, string> = {}) 
     ],
     portal: [
       async ({ moto }, use, workerInfo) => {
-        const server = new PortalServer(freshDataDir(`${name}-w${workerInfo.workerIndex}`), { ...moto.env, ...extraEnv });
+        const endpoint = await endpointOf(moto);
+        const server = new PortalServer(freshDataDir(`${name}-w${workerInfo.workerIndex}`), { ...moto.env, AWS_ENDPOINT_URL: endpoint, ...extraEnv });
         try {
           await server.start();
           await use(server);
