@@ -5,15 +5,14 @@ import {
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
-  DescribeStacksCommand,
   type CloudFormationClient,
-  type Stack,
 } from "@aws-sdk/client-cloudformation";
 import { ProviderError, type StackStatus } from "../types";
 import type { AwsProviderConfig } from "./config";
 import { errorName, toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
 import type { EventStack } from "./reconcile";
+import { describeStack } from "./stack-reads";
 import { attendeeTagKey, currentOperation, eventTagKey, failureReason, outputsOf, toStackStatus } from "./stack";
 
 // The facilitator's event stack (cloudformation/event.yaml): what the room shares in
@@ -47,22 +46,12 @@ function requireEventStack(config: AwsProviderConfig): string {
   return config.eventStack;
 }
 
-async function findStack(deps: EventStackDeps, stackName: string): Promise<Stack | undefined> {
-  try {
-    const { Stacks } = await deps.limiter.run("cfn-read", () => deps.cfn.send(new DescribeStacksCommand({ StackName: stackName })));
-    return Stacks?.[0];
-  } catch (error) {
-    if (errorName(error) === "ValidationError" && /does not exist/i.test(String((error as Error).message))) return undefined;
-    throw error;
-  }
-}
-
 /** The event stack's status, with the failing resource's reason when it failed or is being deleted. */
 export async function eventStackStatus(deps: EventStackDeps): Promise<EventStackView> {
   const { config } = deps;
   if (config.mode !== "event" || !config.eventStack) return { mode: "solo", stackName: null, status: "NOT_DEPLOYED", outputs: {} };
   try {
-    const stack = await findStack(deps, config.eventStack);
+    const stack = await describeStack(deps.cfn, deps.limiter, config.eventStack);
     if (!stack) return { mode: "event", stackName: config.eventStack, status: "NOT_DEPLOYED", outputs: {} };
     const status = toStackStatus(stack.StackStatus);
     let reason: string | undefined;
@@ -147,7 +136,7 @@ export async function deleteEventStack(
   const blocker = deletionBlocker(await listEventStacks());
   if (blocker) throw new ProviderError("bad_request", blocker);
   try {
-    const stack = await findStack(deps, stackName);
+    const stack = await describeStack(deps.cfn, deps.limiter, stackName);
     if (!stack) return eventStackStatus(deps);
     await deps.limiter.run("cfn-write", () =>
       deps.cfn.send(

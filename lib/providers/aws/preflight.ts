@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { DescribeStacksCommand, type CloudFormationClient, type Stack } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DescribeAddressesCommand, DescribeVpcsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeTasksCommand, ListTasksCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import {
@@ -11,7 +11,8 @@ import {
 import type { AwsProviderConfig } from "./config";
 import { toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
-import { attendeeTagKey, eventTagKey, outputsOf, tagValue } from "./stack";
+import { outputsOf } from "./stack";
+import { describeStack, eventAttendeeStacks } from "./stack-reads";
 
 // Preflight: how much room the account has for the workshop, read before and during the
 // event. Every reading may fail (no permission, an endpoint that lacks the API, such as
@@ -145,33 +146,10 @@ async function readQuota(deps: PreflightDeps, spec: QuotaSpec): Promise<{ value:
   return { value: null, source: "unknown" };
 }
 
-/** The portal's stacks of this event (not the facilitator's event stack), from DescribeStacks pages. */
-async function roomStacks(deps: PreflightDeps): Promise<Stack[]> {
-  const stacks: Stack[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.limiter.run("cfn-read", () => deps.cfn.send(new DescribeStacksCommand({ NextToken: nextToken })));
-    for (const stack of page.Stacks ?? []) {
-      const attendee = tagValue(stack, attendeeTagKey);
-      if (tagValue(stack, eventTagKey) !== deps.config.eventId || !attendee || attendee === "facilitator") continue;
-      if (stack.StackStatus === "DELETE_COMPLETE") continue;
-      stacks.push(stack);
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return stacks;
-}
-
 async function eventCluster(deps: PreflightDeps): Promise<string | undefined> {
   const name = deps.config.eventStack;
-  if (!name) return undefined;
-  try {
-    const { Stacks } = await deps.limiter.run("cfn-read", () => deps.cfn.send(new DescribeStacksCommand({ StackName: name })));
-    return Stacks?.[0] ? outputsOf(Stacks[0]).ClusterName : undefined;
-  } catch (error) {
-    if (/does not exist/i.test(String((error as Error).message))) return undefined;
-    throw error;
-  }
+  const stack = name ? await describeStack(deps.cfn, deps.limiter, name) : undefined;
+  return stack ? outputsOf(stack).ClusterName : undefined;
 }
 
 interface ClusterUse {
@@ -256,7 +234,7 @@ export async function runPreflight(deps: PreflightDeps, input: { attendees: numb
   const perEnv = environmentVcpu(template, config.defaultWorkers);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-  const stacks = await reading("listing the event's stacks", () => roomStacks(deps));
+  const stacks = await reading("listing the event's stacks", () => eventAttendeeStacks(deps.cfn, deps.limiter, config.eventId));
   const clusterUse = await reading("reading running tasks", async () => {
     if (config.mode === "event") {
       const cluster = await eventCluster(deps);

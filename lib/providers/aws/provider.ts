@@ -24,6 +24,7 @@ import { RoomLog } from "./room-log";
 import { RoomStacks } from "./room-stacks";
 import { ServiceCounts } from "./services";
 import { StackEventLog } from "./stack-events";
+import { describeStack } from "./stack-reads";
 import {
   createToken,
   currentOperation,
@@ -138,19 +139,9 @@ export function createAwsProvider(
   /** The stack by name or id; `background` when a poller asks (an action's reads go first). */
   async function findStack(env: EnvironmentRef, background = false): Promise<Stack | undefined> {
     const k = entry(env);
-    try {
-      const { Stacks } = await limiter.run(
-        "cfn-read",
-        () => clients.cfn.send(new DescribeStacksCommand({ StackName: k.stackId ?? env.stackName })),
-        { background },
-      );
-      const stack = Stacks?.[0];
-      if (stack?.StackId) k.stackId = stack.StackId;
-      return stack;
-    } catch (error) {
-      if (errorName(error) === "ValidationError" && /does not exist/i.test(String((error as Error).message))) return undefined;
-      throw error;
-    }
+    const stack = await describeStack(clients.cfn, limiter, k.stackId ?? env.stackName, { background });
+    if (stack?.StackId) k.stackId = stack.StackId;
+    return stack;
   }
 
   /** Whether the environment may change by itself soon: then it is read every changingMs, else every settledMs. */

@@ -1,6 +1,7 @@
-import { DescribeStacksCommand, type CloudFormationClient, type Stack } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationClient, Stack } from "@aws-sdk/client-cloudformation";
 import type { RateLimiter } from "./limiter";
 import { Refreshing } from "./refreshing";
+import { describeAllStacks } from "./stack-reads";
 
 /**
  * Every live stack of the account by name, from DescribeStacks pages with no stack
@@ -13,12 +14,9 @@ export class RoomStacks {
   constructor(cfn: CloudFormationClient, limiter: RateLimiter, retryMs: number) {
     this.listing = new Refreshing(async () => {
       const stacks = new Map<string, Stack>();
-      let nextToken: string | undefined;
-      do {
-        const page = await limiter.run("cfn-read", () => cfn.send(new DescribeStacksCommand({ NextToken: nextToken })), { background: true });
-        for (const stack of page.Stacks ?? []) if (stack.StackName) stacks.set(stack.StackName, stack);
-        nextToken = page.NextToken;
-      } while (nextToken);
+      for (const stack of await describeAllStacks(cfn, limiter, { background: true })) {
+        if (stack.StackName) stacks.set(stack.StackName, stack);
+      }
       return stacks;
     }, retryMs);
   }
