@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import {
   CreateStackCommand,
   DeleteStackCommand,
@@ -13,7 +11,7 @@ import { errorName, toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
 import type { EventStack } from "./reconcile";
 import { describeStack } from "./stack-reads";
-import { attendeeTagKey, currentOperation, eventTagKey, failureReason, outputsOf, toStackStatus } from "./stack";
+import { attendeeTagKey, currentOperation, eventTagKey, failureReason, outputsOf, templateBody, toStackStatus } from "./stack";
 
 // The facilitator's event stack (cloudformation/event.yaml): what the room shares in
 // event mode. Deployed once before the session, deleted once every attendee stack is gone
@@ -94,8 +92,7 @@ export async function deployEventStack(deps: EventStackDeps, requestId: string):
   }
   if (current.status !== "NOT_DEPLOYED" && current.status !== "DELETE_COMPLETE") return current;
   try {
-    const raw = await readFile(path.join(config.templateDir, "event.yaml"), "utf8");
-    const body = config.templateTransform ? await config.templateTransform(raw) : raw;
+    const body = await templateBody(config, "event.yaml");
     await deps.limiter.run("cfn-write", () =>
       deps.cfn.send(
         new CreateStackCommand({

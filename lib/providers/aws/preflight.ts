@@ -11,7 +11,7 @@ import {
 import type { AwsProviderConfig } from "./config";
 import { toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
-import { outputsOf } from "./stack";
+import { attendeeTemplateFile, outputsOf } from "./stack";
 import { describeStack, eventAttendeeStacks } from "./stack-reads";
 
 // Preflight: how much room the account has for the workshop, read before and during the
@@ -230,7 +230,8 @@ function line(
 export async function runPreflight(deps: PreflightDeps, input: { attendees: number }): Promise<PreflightResult> {
   const { config } = deps;
   const attendees = Math.max(0, Math.floor(input.attendees));
-  const template = await readFile(path.join(config.templateDir, config.mode === "solo" ? "solo.yaml" : "attendee.yaml"), "utf8");
+  // As it is in the repo: the sizes are the template's own, whatever a test transform does.
+  const template = await readFile(path.join(config.templateDir, attendeeTemplateFile(config)), "utf8");
   const perEnv = environmentVcpu(template, config.defaultWorkers);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

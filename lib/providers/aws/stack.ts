@@ -47,10 +47,19 @@ export function countResources(body: string): number {
   return count;
 }
 
-export async function loadTemplate(config: AwsProviderConfig): Promise<StackTemplate> {
-  const file = config.mode === "solo" ? "solo.yaml" : "attendee.yaml";
+/** The file an attendee's stack is made from: solo mode's own network, or event mode's shared one. */
+export function attendeeTemplateFile(config: AwsProviderConfig): string {
+  return config.mode === "solo" ? "solo.yaml" : "attendee.yaml";
+}
+
+/** A template of cloudformation/ as it is sent to CloudFormation (the tests' transform applied, if any). */
+export async function templateBody(config: AwsProviderConfig, file: string): Promise<string> {
   const raw = await readFile(path.join(config.templateDir, file), "utf8");
-  const body = config.templateTransform ? await config.templateTransform(raw) : raw;
+  return config.templateTransform ? config.templateTransform(raw) : raw;
+}
+
+export async function loadTemplate(config: AwsProviderConfig): Promise<StackTemplate> {
+  const body = await templateBody(config, attendeeTemplateFile(config));
   return { body, resourceCount: countResources(body) };
 }
 
