@@ -3,6 +3,7 @@ import { CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, type Sta
 import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { CreatePresignedNotebookInstanceUrlCommand } from "@aws-sdk/client-sagemaker";
+import { ActivityListeners } from "../activity";
 import {
   ProviderError,
   type DeployOptions,
@@ -114,7 +115,7 @@ export function createAwsProvider(
   const stackEvents = new StackEventLog(clients.cfn, limiter, retryMs);
   const roomStacks = new RoomStacks(clients.cfn, limiter, retryMs);
   const roomLogs = new Map<string, RoomLog>();
-  const activity = new Map<string, Set<() => void>>();
+  const activity = new ActivityListeners();
   /** When each settled stack state (see statusMark) was first seen. */
   const settledSince = new Map<string, number>();
   const known = new Map<string, Known>();
@@ -220,7 +221,7 @@ export function createAwsProvider(
         logGroup,
         { intervalMs: cadence.logsMs, overlapMs: cadence.overlapMs, retentionMs: 10 * 60_000, idleMs: 15_000 },
         (stackNames) => {
-          for (const name of stackNames) for (const listener of activity.get(name) ?? []) listener();
+          for (const name of stackNames) activity.notify(name);
         },
       );
       roomLogs.set(logGroup, room);
@@ -506,16 +507,7 @@ export function createAwsProvider(
     },
 
     onActivity(env, listener) {
-      let listeners = activity.get(env.stackName);
-      if (!listeners) {
-        listeners = new Set();
-        activity.set(env.stackName, listeners);
-      }
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0) activity.delete(env.stackName);
-      };
+      return activity.add(env.stackName, listener);
     },
 
     listEventStacks() {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider, type ProviderEvent } from "../types";
+import { ActivityListeners } from "../activity";
 import { LocalEnvironment, type LocalSettings } from "./environment";
 import { readNewLines } from "./log-tail";
 import { findOwnedProcesses, signalGroup } from "./processes";
@@ -46,7 +47,7 @@ export class LocalProvider implements Provider {
   readonly defaultWorkers = 2;
   private readonly envs = new Map<string, LocalEnvironment>();
   /** Streams waiting to hear that an environment wrote something (onActivity). */
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new ActivityListeners();
   private readonly watchers = new Map<string, { watcher: fs.FSWatcher; timer?: NodeJS.Timeout }>();
 
   constructor(
@@ -161,20 +162,9 @@ export class LocalProvider implements Provider {
    * of on its next timer.
    */
   onActivity(env: EnvironmentRef, listener: () => void): () => void {
-    let set = this.listeners.get(env.id);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(env.id, set);
-    }
-    set.add(listener);
+    const remove = this.listeners.add(env.id, listener, () => this.unwatch(env.id));
     this.watch(env.id);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) {
-        this.listeners.delete(env.id);
-        this.unwatch(env.id);
-      }
-    };
+    return remove;
   }
 
   private watch(envId: string): void {
@@ -189,7 +179,7 @@ export class LocalProvider implements Provider {
         // A burst of writes is one nudge: the stream reads everything new in one poll.
         watched.timer = setTimeout(() => {
           watched.timer = undefined;
-          for (const listener of this.listeners.get(envId) ?? []) listener();
+          this.listeners.notify(envId);
         }, 50);
       });
       watcher.on("error", () => this.unwatch(envId));
