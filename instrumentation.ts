@@ -1,12 +1,10 @@
 export async function register() {
-  // Only the Node.js server adopts environments; the edge runtime has no processes to find.
+  // Only the Node.js server runs the portal's runtime; the edge runtime has no processes to find.
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { getHub } = await import("@/lib/stream/hub");
-  const { startRoom } = await import("@/lib/room");
+  const { ready } = await import("@/lib/runtime");
   try {
-    startRoom();
-    await getHub().start();
+    await ready();
   } catch (err) {
-    console.error("could not resume environments at start-up:", err instanceof Error ? err.message : err);
+    console.error("could not start the portal's runtime:", err instanceof Error ? err.message : err);
   }
 }

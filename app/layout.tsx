@@ -1,9 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
-import { getViewer } from "@/lib/auth/session";
-import { AttendeeLive } from "@/components/room/attendee-live";
 import { SignOutButton } from "@/components/sign-out-button";
-import { liveEnvironmentOf } from "@/lib/db/queries";
+import { getViewer } from "@/lib/auth/session";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -44,11 +42,6 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           </nav>
         </header>
         <main id="main" className="mx-auto max-w-7xl px-4 py-6">
-          {viewer?.role === "attendee" && (
-            <div className="mb-4">
-              <AttendeeLive hasEnvironment={Boolean(liveEnvironmentOf(viewer.id))} />
-            </div>
-          )}
           {children}
         </main>
       </body>

@@ -32,14 +32,19 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
   // A real line written by the real `dask scheduler`.
   await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
-  await expect(page.getByTestId("notebook-link")).toHaveAttribute("href", /token=[0-9a-f]{48}/);
+  const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
+  expect(envId).toMatch(/^[0-9a-f-]{36}$/);
+  // The notebook opens through the portal: its token is made for the owner when they click, never put in the page.
+  await expect(page.getByTestId("notebook-link")).toHaveAttribute("href", `/environments/${envId}/notebook`);
+  expect(await page.content()).not.toMatch(/token=/);
+  const opened = await page.request.get(`/environments/${envId}/notebook`, { maxRedirects: 0 });
+  expect(opened.status()).toBe(303);
+  const notebook = new URL(opened.headers()["location"]);
+  expect(notebook.search).toMatch(/token=[0-9a-f]{48}/);
   await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:\d+\/status$/);
-  // Both links lead somewhere real: JupyterLab accepts the token, the scheduler serves its dashboard.
-  for (const id of ["notebook-link", "dashboard-link"]) {
-    const href = (await page.getByTestId(id).getAttribute("href"))!;
-    expect((await page.request.get(href)).status(), id).toBe(200);
-  }
-  const notebook = new URL((await page.getByTestId("notebook-link").getAttribute("href"))!);
+  // Both lead somewhere real: JupyterLab accepts the token, the scheduler serves its dashboard.
+  expect((await page.request.get(notebook.href)).status(), "notebook").toBe(200);
+  expect((await page.request.get((await page.getByTestId("dashboard-link").getAttribute("href"))!)).status(), "dashboard").toBe(200);
   // A client without the token (and without the browser's cookies) is turned away.
   expect((await fetch(`${notebook.origin}/api/contents?token=wrong`)).status).toBe(403);
 
@@ -61,9 +66,7 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(second.tasks("worker", "RUNNING")).toHaveCount(3);
   await expect(second.logLines().filter({ hasText: "Register worker" })).toHaveCount(3);
 
-  // Another attendee cannot see or touch this environment.
-  const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
-  expect(envId).toMatch(/^[0-9a-f-]{36}$/);
+  // Another attendee cannot see or touch this environment, nor open its notebook.
   const stranger = await browser.newContext({ baseURL: portal.url });
   const strangerPage = await stranger.newPage();
   const { SignInPage } = await import("./pages/signin-page");
@@ -71,6 +74,7 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(strangerPage).toHaveURL(/\/labs\//);
   const peek = await strangerPage.request.get(`/api/environments/${envId}/events`);
   expect(peek.status()).toBe(404);
+  expect((await strangerPage.request.get(`/environments/${envId}/notebook`, { maxRedirects: 0 })).status()).toBe(404);
   await stranger.close();
 
   await environment.teardown();

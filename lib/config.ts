@@ -1,20 +1,154 @@
 import path from "node:path";
 import { z } from "zod";
 
-const envSchema = z.object({
+// The portal's configuration: every environment variable it reads, validated here and
+// nowhere else (README and .env.example document them). Other modules receive typed
+// values; none of them reads process.env.
+
+const workerCount = z.coerce.number().int().min(0).max(64);
+const positiveMs = z.coerce.number().int().min(0).max(24 * 60 * 60_000);
+
+const portalEnvSchema = z.object({
   PORTAL_PROVIDER: z.enum(["local", "aws"]).default("local"),
   PORTAL_DATA_DIR: z.string().min(1).default("data"),
-  PORTAL_MAX_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
-  PORTAL_PYTHON_ENV: z.string().min(1).default(".venv"),
   EVENT_NAME: z.string().min(1).max(120).default("Dask on AWS ECS workshop"),
+  PORTAL_MAX_WORKERS: workerCount.optional(),
+  PORTAL_DEFAULT_WORKERS: workerCount.default(2),
+  PORTAL_PYTHON_ENV: z.string().min(1).default(".venv"),
+  PORTAL_LOCAL_WORKER_MEMORY: z
+    .string()
+    .regex(/^[1-9]\d{0,5}(GiB|MiB)$/, "a size such as 2GiB or 512MiB")
+    .default("2GiB"),
+  PORTAL_LOCAL_GRACE_MS: positiveMs.default(5_000),
+  PORTAL_LOCAL_CREATE_TIMEOUT_MS: positiveMs.default(120_000),
+  ERA5_DATA_URL: z.string().min(1).optional(),
 });
 
-export type PortalConfig = z.infer<typeof envSchema>;
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/([89]|[12]\d|3[0-2])$/, "an IPv4 CIDR from /8 to /32 (never 0.0.0.0/0)");
 
-export function portalConfig(): PortalConfig {
-  return envSchema.parse(process.env);
+const awsEnvSchema = z
+  .object({
+    AWS_REGION: z.string().min(1, "AWS_REGION is required for PORTAL_PROVIDER=aws"),
+    AWS_ENDPOINT_URL: z.url().optional(),
+    PORTAL_AWS_MODE: z.enum(["solo", "event"]).default("solo"),
+    PORTAL_EVENT_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/).optional(),
+    PORTAL_EVENT_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).default("dask-workshop"),
+    PORTAL_MAX_WORKERS: workerCount.default(12),
+    PORTAL_DEFAULT_WORKERS: workerCount.default(2),
+    PORTAL_DASHBOARD_CIDR: cidr.default("127.0.0.1/32"),
+    PORTAL_NOTEBOOK_REPO_URL: z.url().optional(),
+    PORTAL_NOTEBOOK_INSTANCE_TYPE: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/).default("ml.t3.medium"),
+    PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
+    PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
+    DASK_IMAGE: z.string().min(1).optional(),
+    PORTAL_AWS_TEMPLATE_TRANSFORM: z.enum(["moto"]).optional(),
+    PORTAL_AWS_CALL_BUDGET: z
+      .string()
+      .regex(/^\s*([a-z0-9-]+=\d+(\.\d+)?\s*(,\s*|$))*$/, "comma-separated family=calls-per-second, e.g. ecs-read=5,logs-read=2")
+      .optional(),
+    PORTAL_AWS_POLL_MS: z
+      .string()
+      .regex(/^\s*((changing|settled|logs|overlap)=\d+\s*(,\s*|$))*$/, "comma-separated changing=, settled=, logs=, overlap= in ms")
+      .optional(),
+  })
+  .refine((env) => env.PORTAL_AWS_MODE === "solo" || env.PORTAL_EVENT_STACK, {
+    message: "PORTAL_EVENT_STACK (the facilitator's event stack) is required when PORTAL_AWS_MODE=event",
+    path: ["PORTAL_EVENT_STACK"],
+  });
+
+export type Env = Record<string, string | undefined>;
+export type AwsEnv = z.infer<typeof awsEnvSchema>;
+
+export interface LocalConfig {
+  /** Absolute path of the virtualenv made from docker/requirements.txt. */
+  pythonEnv: string;
+  /** `--memory-limit` of each worker, as Dask reads it (2GiB, 512MiB), and the same in MiB. */
+  workerMemory: string;
+  workerMemoryMiB: number;
+  /** How long a stopping task gets after SIGTERM before SIGKILL (ECS's stop timeout). */
+  graceMs: number;
+  /** A create that is not ready after this long fails, as a stuck CloudFormation resource would. */
+  createTimeoutMs: number;
+  /** Where the notebook reads ERA5-like files. */
+  sampleDataUrl: string;
 }
 
-export function dataDir(): string {
-  return path.resolve(/* turbopackIgnore: true */ process.cwd(), portalConfig().PORTAL_DATA_DIR);
+export interface PortalConfig {
+  provider: "local" | "aws";
+  /** Absolute: SQLite database, secrets, local environments, sample data. */
+  dataDir: string;
+  eventName: string;
+  /** Worker counts an attendee may choose, and what a deploy starts with. */
+  workers: { max: number; default: number };
+  local: LocalConfig;
+}
+
+/** A configuration error, worded for the person starting the portal. */
+export class ConfigError extends Error {}
+
+function parse<S extends z.ZodType>(schema: S, env: Env, what: string): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  throw new ConfigError(`${what} configuration is invalid: ${problems}`);
+}
+
+// turbopackIgnore keeps the bundler from tracing the data folder or the Python env into the build.
+const fromCwd = (p: string) => path.resolve(/* turbopackIgnore: true */ process.cwd(), p);
+
+function mebibytes(size: string): number {
+  const value = Number(size.slice(0, -3));
+  return size.endsWith("GiB") ? value * 1024 : value;
+}
+
+/** The portal's own settings (the AWS provider's come from awsEnv). Cheap: read it whenever needed. */
+export function portalConfig(env: Env = process.env): PortalConfig {
+  const e = parse(portalEnvSchema, env, "Portal");
+  const dataDir = fromCwd(e.PORTAL_DATA_DIR);
+  const aws = e.PORTAL_PROVIDER === "aws";
+  const max = aws ? parse(awsEnvSchema, env, "AWS provider").PORTAL_MAX_WORKERS : (e.PORTAL_MAX_WORKERS ?? 4);
+  return {
+    provider: e.PORTAL_PROVIDER,
+    dataDir,
+    eventName: e.EVENT_NAME,
+    workers: { max, default: Math.min(e.PORTAL_DEFAULT_WORKERS, max) },
+    local: {
+      pythonEnv: fromCwd(e.PORTAL_PYTHON_ENV),
+      workerMemory: e.PORTAL_LOCAL_WORKER_MEMORY,
+      workerMemoryMiB: mebibytes(e.PORTAL_LOCAL_WORKER_MEMORY),
+      graceMs: e.PORTAL_LOCAL_GRACE_MS,
+      createTimeoutMs: e.PORTAL_LOCAL_CREATE_TIMEOUT_MS,
+      sampleDataUrl: fromCwd(e.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),
+    },
+  };
+}
+
+/** The AWS provider's settings, as given (lib/providers/aws/config.ts turns them into its own). */
+export function awsEnv(env: Env = process.env): AwsEnv {
+  return parse(awsEnvSchema, env, "AWS provider");
+}
+
+/** Where the repository's own files are (templates, notebooks, the moto harness): the working directory. */
+export function repoPath(...parts: string[]): string {
+  return path.join(/* turbopackIgnore: true */ process.cwd(), ...parts);
+}
+
+export type SecretName = "EVENT_JOIN_CODE" | "FACILITATOR_PASSWORD" | "NEXTAUTH_SECRET";
+
+/**
+ * One of the event's secrets. The launcher (scripts/start.mjs) puts every secret in the
+ * environment before the server starts, generating and storing any that were not given.
+ * Never logged, never returned to a browser.
+ */
+export function secret(name: SecretName, env: Env = process.env): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is not set. Start the portal with \`make start\` or \`npm start\`.`);
+  return value;
+}
+
+/** A secret that may be absent (next-auth then reads NEXTAUTH_SECRET itself, or refuses to sign). */
+export function secretIfSet(name: SecretName, env: Env = process.env): string | undefined {
+  return env[name] || undefined;
 }

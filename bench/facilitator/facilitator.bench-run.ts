@@ -279,18 +279,9 @@ it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, as
     await stream.waitFor((row) => row.attendeeId === e.attendeeId && row.workersRunning === 2, 120_000);
   }
 
-  // What the facilitator's preflight costs with this room (its own calls, through its own limiter).
-  const { createAwsClients } = await import("@/lib/providers/aws/clients");
-  const { createServiceQuotasClient } = await import("@/lib/providers/aws/extra-clients");
-  const { createRateLimiter } = await import("@/lib/providers/aws/limiter");
-  const { runPreflight } = await import("@/lib/providers/aws/preflight");
-  const config = loadAwsConfig(portalEnv);
-  const clients = createAwsClients(config);
+  // What the facilitator's preflight costs with this room (a provider of its own, with its own call budget).
   const preflightStart = performance.now();
-  const preflight = await runPreflight(
-    { config, cfn: clients.cfn, ecs: clients.ecs, ec2: clients.ec2, quotas: createServiceQuotasClient(config), limiter: createRateLimiter({ sizes: config.callBudget }) },
-    { attendees: ATTENDEES },
-  );
+  const preflight = await createAwsProvider(loadAwsConfig(portalEnv)).cloud!.preflight(ATTENDEES);
   const preflightMs = ms(preflightStart);
 
   const results = {

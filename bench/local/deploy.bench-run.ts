@@ -166,7 +166,7 @@ afterAll(() => {
 it(`times ${RUNS} deploy and teardown cycles of the local provider`, async () => {
   const info = machine();
   const settings = localSettingsFromEnv(dataDir);
-  const provider = new LocalProvider(settings, 4);
+  const provider = new LocalProvider(settings, { max: 4, default: 2 });
   const runs: Run[] = [];
   for (let run = 1; run <= RUNS; run++) {
     runs.push(await once(provider, run));

@@ -1,20 +1,16 @@
 // The portal's stream logic for the benchmark, in its own process so its memory and
-// CPU can be measured: the provider chosen by PORTAL_PROVIDER (as the portal chooses
-// it), the stream hub and the SSE encoder the route uses, behind a bare HTTP server
-// without sign-in, and the facilitator's room stream (/facilitator/events). Run by
-// bench/stream/run.mjs:
+// CPU can be measured: the portal's runtime (lib/runtime.ts: the provider chosen by
+// PORTAL_PROVIDER, the stream hub, the facilitator's room stream) and the SSE encoder the
+// routes use, behind a bare HTTP server without sign-in. Run by bench/stream/run.mjs:
 //   node --conditions=react-server --import tsx bench/stream/portal.ts   (prints {"url"})
 import http from "node:http";
 import { Readable } from "node:stream";
-import { createEnvironmentOnce, getEnvironment, upsertAttendee } from "@/lib/db/queries";
-import { getProvider } from "@/lib/providers";
-import { getRoomStream } from "@/lib/room/room-stream";
-import { getHub, toRef } from "@/lib/stream/hub";
+import { createEnvironmentOnce, getEnvironment, providerRef, upsertAttendee } from "@/lib/db/queries";
+import { ready, runtime } from "@/lib/runtime";
 import { sseResponse } from "@/lib/stream/response";
 import { parseLastEventId } from "@/lib/stream/sse";
 
-const provider = getProvider();
-const hub = getHub();
+const { provider, hub, room } = runtime();
 let cpuAt = { usage: process.cpuUsage(), wall: process.hrtime.bigint() };
 
 async function send(res: http.ServerResponse, response: Response) {
@@ -31,7 +27,7 @@ function json(res: http.ServerResponse, status: number, value: unknown) {
 async function deploy(name: string) {
   const attendee = upsertAttendee({ email: `${name}@bench.example.org`, name });
   const { row } = createEnvironmentOnce({ attendeeId: attendee.id, provider: provider.name, stackName: `dask-${name}`, desiredWorkers: 2 });
-  await provider.deploy(toRef(row), { workers: 2 });
+  await provider.deploy(providerRef(row), { workers: 2 });
   // As the portal's deploy action does: the stream follows the stack while it changes.
   hub.stream(row).wake();
   return row;
@@ -44,7 +40,7 @@ const server = http.createServer((req, res) => {
     if (req.method === "POST" && route[0] === "environments") return json(res, 200, await deploy(String(url.searchParams.get("name"))));
     if (req.method === "DELETE" && route[0] === "environments") {
       const row = getEnvironment(route[1]);
-      if (row) await provider.destroy(toRef(row), "bench");
+      if (row) await provider.destroy(providerRef(row), "bench");
       return json(res, 200, { ok: true });
     }
     if (route[0] === "environments" && route[2] === "snapshot") {
@@ -52,22 +48,22 @@ const server = http.createServer((req, res) => {
       return json(res, row ? 200 : 404, row ? await hub.stream(row).pollNow() : null);
     }
     if (route[0] === "environments" && route[2] === "events") {
-      await hub.start();
+      await ready();
       const row = getEnvironment(route[1]);
       if (!row) return json(res, 404, { error: "no such environment" });
       const abort = new AbortController();
       req.on("close", () => abort.abort());
       const request = new Request(`http://portal${req.url}`, { signal: abort.signal });
       const lastEventId = parseLastEventId(String(req.headers["last-event-id"] ?? "") || null);
-      return send(res, sseResponse(request, (sink) => hub.stream(row).subscribe({ ...sink, view: (s) => s }, lastEventId)));
+      return send(res, sseResponse(request, (sink) => hub.stream(row).subscribe(sink, lastEventId)));
     }
     if (route[0] === "facilitator" && route[1] === "events") {
-      await hub.start();
+      await ready();
       const abort = new AbortController();
       req.on("close", () => abort.abort());
       const request = new Request(`http://portal${req.url}`, { signal: abort.signal });
       const lastEventId = parseLastEventId(String(req.headers["last-event-id"] ?? "") || null);
-      return send(res, sseResponse(request, (sink) => getRoomStream().subscribe(sink, lastEventId)));
+      return send(res, sseResponse(request, (sink) => room.subscribe(sink, lastEventId)));
     }
     if (route[0] === "stats") {
       const now = { usage: process.cpuUsage(), wall: process.hrtime.bigint() };

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { deployAction } from "@/app/environment/actions";
+import { deployAction } from "@/app/(attendee)/actions";
 
 export function DeployButton() {
   const router = useRouter();

@@ -1,9 +1,9 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
-import { scaleAction, teardownAction } from "@/app/environment/actions";
-import { useActionStatus } from "@/components/ui/action-status";
+import { connectionWords, type Connection } from "@/components/stream/use-event-stream";
+import type { EnvironmentLinks } from "@/lib/providers/types";
+import { isDeletable, isFailed, isInProgress, isReady } from "@/lib/status";
+import { DeployAgain, ScaleControl, Teardown } from "./environment-actions";
 import { LogPanel } from "./log-panel";
 import { StatusBadge } from "./status-badge";
 import { TaskTable } from "./task-table";
@@ -14,17 +14,13 @@ export interface EnvironmentViewProps {
   stackName: string;
   initialStatus: string;
   maxWorkers: number;
+  /** The facilitator's view: no actions, no notebook (it is the attendee's own). */
   readOnly?: boolean;
 }
-
-const READY = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_IN_PROGRESS"]);
 
 export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, readOnly = false }: EnvironmentViewProps) {
   const state = useEnvironmentStream(envId, initialStatus);
   const tasks = Object.values(state.tasks);
-  const deleting = state.status.startsWith("DELETE");
-  const ready = READY.has(state.status);
-  const inProgress = state.status.endsWith("_IN_PROGRESS");
   const pct = state.progress.total ? Math.round((state.progress.done / state.progress.total) * 100) : 0;
 
   return (
@@ -38,7 +34,7 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
           <ConnectionNote connection={state.connection} />
         </div>
         {state.reason && (
-          <p className={`mt-2 ${state.status.includes("FAILED") ? "text-bad" : "text-muted"}`} data-testid="env-reason">
+          <p className={`mt-2 ${isFailed(state.status) ? "text-bad" : "text-muted"}`} data-testid="env-reason">
             {state.reason}
           </p>
         )}
@@ -47,7 +43,7 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
             Degraded — retrying: {state.degraded}
           </p>
         )}
-        {(inProgress || pct < 100) && state.progress.total > 0 && (
+        {(isInProgress(state.status) || pct < 100) && state.progress.total > 0 && (
           <div className="mt-4">
             <div
               role="progressbar"
@@ -64,13 +60,13 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
             </p>
           </div>
         )}
-        {ready && <Links links={state.links} />}
+        {isReady(state.status) && <Links envId={envId} links={state.links} owner={!readOnly} />}
       </section>
 
-      {!readOnly && !deleting && (
+      {!readOnly && isDeletable(state.status) && (
         <section aria-label="Actions" className="flex flex-wrap items-end gap-6">
-          {ready && <ScaleControl envId={envId} maxWorkers={maxWorkers} desired={state.desiredWorkers} />}
-          <Teardown envId={envId} failed={state.status.includes("FAILED") || state.status === "ROLLBACK_COMPLETE"} />
+          {isReady(state.status) && <ScaleControl envId={envId} maxWorkers={maxWorkers} desired={state.desiredWorkers} />}
+          <Teardown envId={envId} status={state.status} />
         </section>
       )}
       {!readOnly && state.status === "DELETE_COMPLETE" && <DeployAgain />}
@@ -93,8 +89,7 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
           <ol className="mt-3 space-y-1 font-mono text-sm">
             {state.stackEvents.map((e) => (
               <li key={e.id}>
-                <span className="text-muted">{new Date(e.at).toLocaleTimeString()}</span> {e.resource}{" "}
-                <strong>{e.status}</strong>
+                <span className="text-muted">{new Date(e.at).toLocaleTimeString()}</span> {e.resource} <strong>{e.status}</strong>
                 {e.reason ? ` — ${e.reason}` : ""}
               </li>
             ))}
@@ -105,23 +100,27 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
   );
 }
 
-function ConnectionNote({ connection }: { connection: string }) {
-  if (connection === "live") return <span className="text-sm text-ok">● live</span>;
-  const text = connection === "connecting" ? "connecting…" : "reconnecting… (updates paused)";
+function ConnectionNote({ connection }: { connection: Connection }) {
+  if (connection === "live") return <span className="text-sm text-ok">{connectionWords(connection)}</span>;
   return (
     <span role="status" data-testid="stream-state" className="text-sm text-warn">
-      {text}
+      {connectionWords(connection)}
     </span>
   );
 }
 
-function Links({ links }: { links: { dashboard?: string; notebook?: string; schedulerAddress?: string } }) {
+/**
+ * The notebook opens through the portal, which makes its address (with a token or a
+ * presigned URL) at that moment and for the owner only; the dashboard and the scheduler
+ * address are shown as they are.
+ */
+function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks; owner: boolean }) {
   return (
     <div className="mt-4 flex flex-wrap items-center gap-4">
-      {links.notebook && (
+      {owner && links.notebookReady && (
         <a
           data-testid="notebook-link"
-          href={links.notebook}
+          href={`/environments/${envId}/notebook`}
           target="_blank"
           rel="noreferrer noopener"
           className="rounded-md bg-accent px-4 py-2 font-medium text-accent-fg"
@@ -130,13 +129,7 @@ function Links({ links }: { links: { dashboard?: string; notebook?: string; sche
         </a>
       )}
       {links.dashboard && (
-        <a
-          data-testid="dashboard-link"
-          href={links.dashboard}
-          target="_blank"
-          rel="noreferrer noopener"
-          className="rounded-md border border-line px-4 py-2 font-medium"
-        >
+        <a data-testid="dashboard-link" href={links.dashboard} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
           Dask dashboard
         </a>
       )}
@@ -146,102 +139,5 @@ function Links({ links }: { links: { dashboard?: string; notebook?: string; sche
         </span>
       )}
     </div>
-  );
-}
-
-function ScaleControl({ envId, maxWorkers, desired }: { envId: string; maxWorkers: number; desired: number }) {
-  const [value, setValue] = useState(String(desired));
-  const { status: message, pending, run } = useActionStatus();
-
-  return (
-    <form
-      className="flex flex-wrap items-end gap-2"
-      onSubmit={(e) => {
-        e.preventDefault();
-        run(() => scaleAction(envId, value), (data) => `Scaling to ${data.workers} worker(s)…`);
-      }}
-    >
-      <label className="block">
-        <span className="block text-sm font-medium">Workers (0–{maxWorkers})</span>
-        <input
-          data-testid="scale-input"
-          inputMode="numeric"
-          value={value}
-          onChange={(e) => setValue(e.target.value)}
-          className="mt-1 w-24 rounded-md border border-line bg-bg px-3 py-2"
-          aria-describedby="scale-message"
-        />
-      </label>
-      <button
-        data-testid="scale-submit"
-        type="submit"
-        disabled={pending}
-        className="rounded-md border border-line px-4 py-2 font-medium disabled:opacity-60"
-      >
-        {pending ? "Scaling…" : "Scale workers"}
-      </button>
-      <span id="scale-message" data-testid="scale-message" role={message && !message.ok ? "alert" : "status"} className={message?.ok ? "text-muted" : "text-bad"}>
-        {message?.text}
-      </span>
-    </form>
-  );
-}
-
-function Teardown({ envId, failed }: { envId: string; failed: boolean }) {
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
-
-  if (!confirming) {
-    return (
-      <button
-        data-testid="teardown-button"
-        type="button"
-        onClick={() => setConfirming(true)}
-        className="rounded-md border border-bad px-4 py-2 font-medium text-bad"
-      >
-        {failed ? "Delete and start over" : "Tear down environment"}
-      </button>
-    );
-  }
-  return (
-    <div role="alertdialog" aria-labelledby="teardown-q" className="rounded-md border border-bad p-3">
-      <p id="teardown-q" className="font-medium">
-        Delete the scheduler, every worker and the notebook? Unsaved notebook work is lost.
-      </p>
-      <div className="mt-2 flex gap-2">
-        <button
-          data-testid="teardown-confirm"
-          type="button"
-          disabled={pending}
-          onClick={() =>
-            startTransition(async () => {
-              const result = await teardownAction(envId);
-              if (result.ok) setConfirming(false);
-              else setError(result.error);
-            })
-          }
-          className="rounded-md bg-bad px-4 py-2 font-medium text-bg disabled:opacity-60"
-        >
-          {pending ? "Deleting…" : "Yes, tear it down"}
-        </button>
-        <button type="button" onClick={() => setConfirming(false)} className="rounded-md border border-line px-4 py-2">
-          Cancel
-        </button>
-      </div>
-      {error && <p role="alert" className="mt-2 text-bad">{error}</p>}
-    </div>
-  );
-}
-
-function DeployAgain() {
-  const router = useRouter();
-  return (
-    <p>
-      This environment is deleted.{" "}
-      <button type="button" onClick={() => router.refresh()} className="text-accent underline">
-        Deploy a new one
-      </button>
-    </p>
   );
 }

@@ -1,10 +1,6 @@
 import type { TaskState } from "@/lib/providers/types";
-
-function statusTone(status: string): string {
-  if (status === "RUNNING") return "text-ok";
-  if (status === "STOPPED") return "text-muted";
-  return "text-warn";
-}
+import { taskTone } from "@/lib/status";
+import { textTone } from "@/components/ui/tone";
 
 const time = (iso?: string) => (iso ? new Date(iso).toLocaleTimeString() : "—");
 
@@ -35,7 +31,7 @@ export function TaskTable({ tasks }: { tasks: TaskState[] }) {
             <tr key={t.id} data-testid="task-row" data-role={t.role} data-status={t.lastStatus} className="border-t border-line">
               <td className="px-3 py-2 font-mono">{t.id}</td>
               <td className="px-3 py-2">{t.role}</td>
-              <td className={`px-3 py-2 font-mono ${statusTone(t.lastStatus)}`}>{t.lastStatus}</td>
+              <td className={`px-3 py-2 font-mono ${textTone[taskTone(t.lastStatus)]}`}>{t.lastStatus}</td>
               <td className="px-3 py-2 font-mono">{t.desiredStatus}</td>
               <td className="px-3 py-2">{time(t.startedAt)}</td>
               <td className="px-3 py-2">

@@ -1,51 +1,33 @@
 "use client";
 
-import { useEffect, useReducer } from "react";
-import type { EnvironmentSnapshot, TaskState } from "@/lib/providers/types";
+import { useReducer } from "react";
+import { useEventStream, type Connection } from "@/components/stream/use-event-stream";
+import type { EnvironmentLinks, TaskState } from "@/lib/providers/types";
+import { environmentEventsPath, environmentStream, type EnvironmentEvents, type LogLine as StreamLogLine, type StackEventLine } from "@/lib/stream/protocol";
 
-export interface LogLine {
-  id: number;
-  at: string;
-  task: string;
-  role: string;
-  text: string;
-}
+export type LogLine = StreamLogLine & { id: number };
+export type StackEvent = StackEventLine & { id: number };
 
-export interface StackEvent {
-  id: number;
-  at: string;
-  resource: string;
-  status: string;
-  reason?: string;
-}
-
-export type Connection = "connecting" | "live" | "reconnecting" | "closed";
-
-export interface StreamState {
+export interface EnvironmentState {
   status: string;
   reason?: string;
   progress: { done: number; total: number };
   desiredWorkers: number;
   tasks: Record<string, TaskState>;
-  links: EnvironmentSnapshot["links"];
+  links: EnvironmentLinks;
   logs: LogLine[];
   stackEvents: StackEvent[];
   degraded: string | null;
-  connection: Connection;
 }
 
 const MAX_LINES = 5_000;
 
-type Action =
-  | { type: "event"; name: string; id: number; data: unknown }
-  | { type: "connection"; value: Connection };
+type Action = { [K in keyof EnvironmentEvents]: { event: K; data: EnvironmentEvents[K]; id: number } }[keyof EnvironmentEvents];
 
-function reduce(state: StreamState, action: Action): StreamState {
-  if (action.type === "connection") return { ...state, connection: action.value };
-  const { name, id, data } = action;
-  switch (name) {
+function reduce(state: EnvironmentState, action: Action): EnvironmentState {
+  switch (action.event) {
     case "snapshot": {
-      const s = data as EnvironmentSnapshot;
+      const s = action.data;
       return {
         ...state,
         status: s.status,
@@ -57,38 +39,28 @@ function reduce(state: StreamState, action: Action): StreamState {
         degraded: s.degraded ?? null,
       };
     }
-    case "status": {
-      const d = data as { status: string; reason?: string };
-      return { ...state, status: d.status, reason: d.reason };
-    }
+    case "status":
+      return { ...state, status: action.data.status, reason: action.data.reason };
     case "progress":
-      return { ...state, progress: data as StreamState["progress"] };
+      return { ...state, progress: action.data };
     case "scale":
-      return { ...state, desiredWorkers: (data as { desiredWorkers: number }).desiredWorkers };
-    case "task": {
-      const t = data as TaskState;
-      return { ...state, tasks: { ...state.tasks, [t.id]: t } };
-    }
+      return { ...state, desiredWorkers: action.data.desiredWorkers };
+    case "task":
+      return { ...state, tasks: { ...state.tasks, [action.data.id]: action.data } };
     case "degraded":
-      return { ...state, degraded: (data as { message: string | null }).message };
+      return { ...state, degraded: action.data.message };
     case "log": {
-      const line = { id, ...(data as Omit<LogLine, "id">) };
+      const line = { id: action.id, ...action.data };
       const logs = state.logs.length >= MAX_LINES ? [...state.logs.slice(-MAX_LINES + 1), line] : [...state.logs, line];
       return { ...state, logs };
     }
-    case "stack-event": {
-      const e = { id, ...(data as Omit<StackEvent, "id">) };
-      return { ...state, stackEvents: [...state.stackEvents.slice(-199), e] };
-    }
-    default:
-      return state;
+    case "stack-event":
+      return { ...state, stackEvents: [...state.stackEvents.slice(-199), { id: action.id, ...action.data }] };
   }
 }
 
-const EVENT_NAMES = ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event"];
-
-/** Follows /api/environments/[id]/events; EventSource resumes with Last-Event-ID by itself. */
-export function useEnvironmentStream(envId: string, initialStatus: string): StreamState {
+/** One environment, live: its stack, tasks, logs and stack events, from /api/environments/[id]/events. */
+export function useEnvironmentStream(envId: string, initialStatus: string): EnvironmentState & { connection: Connection } {
   const [state, dispatch] = useReducer(reduce, {
     status: initialStatus,
     progress: { done: 0, total: 0 },
@@ -98,27 +70,17 @@ export function useEnvironmentStream(envId: string, initialStatus: string): Stre
     logs: [],
     stackEvents: [],
     degraded: null,
-    connection: "connecting",
   });
-
-  useEffect(() => {
-    const source = new EventSource(`/api/environments/${envId}/events`);
-    const seen = { last: 0 };
-    const handler = (name: string) => (e: MessageEvent<string>) => {
-      const id = Number(e.lastEventId);
-      // Log lines are numbered once; never show one twice, whatever the network did.
-      if (name === "log" || name === "stack-event") {
-        if (id <= seen.last) return;
-        seen.last = id;
-      }
-      dispatch({ type: "event", name, id, data: JSON.parse(e.data) });
-    };
-    for (const name of EVENT_NAMES) source.addEventListener(name, handler(name) as EventListener);
-    source.onopen = () => dispatch({ type: "connection", value: "live" });
-    source.onerror = () =>
-      dispatch({ type: "connection", value: source.readyState === EventSource.CLOSED ? "closed" : "reconnecting" });
-    return () => source.close();
-  }, [envId]);
-
-  return state;
+  const on = <K extends keyof EnvironmentEvents>(event: K) => (data: EnvironmentEvents[K], id: number) => dispatch({ event, data, id } as Action);
+  const connection = useEventStream(environmentEventsPath(envId), environmentStream, {
+    snapshot: on("snapshot"),
+    status: on("status"),
+    progress: on("progress"),
+    scale: on("scale"),
+    task: on("task"),
+    degraded: on("degraded"),
+    log: on("log"),
+    "stack-event": on("stack-event"),
+  });
+  return { ...state, connection };
 }

@@ -1,4 +1,4 @@
-import type { CostSample } from "./use-room-stream";
+import type { CostSample } from "@/lib/stream/protocol";
 
 const W = 480;
 const H = 140;

@@ -1,6 +1,6 @@
 "use client";
 
-import { reconcileAction } from "@/app/facilitator/actions";
+import { reconcileAction } from "@/app/(facilitator)/actions";
 import { ActionStatus, useActionStatus } from "@/components/ui/action-status";
 
 /** Compares the store with the event's stacks in AWS, so nothing that costs money is forgotten. */
@@ -11,7 +11,7 @@ export function ReconcileButton() {
       <button
         type="button"
         disabled={pending}
-        onClick={() => run(reconcileAction, (summary) => summary)}
+        onClick={() => run(() => reconcileAction(), (summary) => summary)}
         className="rounded-md border border-line px-3 py-1.5"
       >
         {pending ? "Comparing with AWS…" : "Reconcile with AWS"}

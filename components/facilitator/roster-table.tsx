@@ -2,24 +2,26 @@
 
 import Link from "next/link";
 import { useMemo, useState, useTransition } from "react";
-import { scaleToZeroAction, teardownOneAction } from "@/app/facilitator/actions";
-import type { RosterRow } from "@/lib/room/roster";
+import { scaleToZeroAction, teardownOneAction } from "@/app/(facilitator)/actions";
+import type { UsageUnit } from "@/lib/providers/types";
+import { isDeletable, isFailed, isLive, isScalable, teardownLabel } from "@/lib/status";
+import type { RosterRow } from "@/lib/stream/protocol";
+import { formatUsage, usageLabel } from "@/lib/usage-words";
 
-type SortKey = "name" | "email" | "currentLab" | "checksPassed" | "envStatus" | "workersRunning" | "costUsd" | "lastActivity";
+type SortKey = "name" | "email" | "currentLab" | "checksPassed" | "envStatus" | "workersRunning" | "usage" | "lastActivity";
 type Filter = "all" | "failed" | "idle" | "running" | "help";
 
 const PAGE = 25;
 const IDLE_MS = 20 * 60_000;
-const LIVE = (s: string) => s !== "none" && s !== "DELETE_COMPLETE";
 
 export function matchesFilter(row: RosterRow, filter: Filter, now: number): boolean {
   switch (filter) {
     case "failed":
-      return /FAILED|ROLLBACK/.test(row.envStatus);
+      return isFailed(row.envStatus);
     case "idle":
       return now - Date.parse(row.lastActivity) > IDLE_MS;
     case "running":
-      return LIVE(row.envStatus);
+      return isLive(row.envStatus);
     case "help":
       return row.help !== null;
     default:
@@ -34,7 +36,7 @@ function ago(iso: string, now: number): string {
   return `${Math.round(s / 3600)} h ago`;
 }
 
-export function RosterTable({ rows, local, labTitles }: { rows: RosterRow[]; local: boolean; labTitles: Record<string, string> }) {
+export function RosterTable({ rows, unit, labTitles }: { rows: RosterRow[]; unit: UsageUnit; labTitles: Record<string, string> }) {
   const [query, setQuery] = useState("");
   const [filter, setFilter] = useState<Filter>("all");
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "name", desc: false });
@@ -116,7 +118,7 @@ export function RosterTable({ rows, local, labTitles }: { rows: RosterRow[]; loc
               {header("envStatus", "Environment")}
               {header("workersRunning", "Workers")}
               <th scope="col" className="px-2 py-2">Last error</th>
-              {header("costUsd", local ? "CPU seconds" : "Cost")}
+              {header("usage", usageLabel(unit, "column"))}
               {header("lastActivity", "Last activity")}
               <th scope="col" className="px-2 py-2">Actions</th>
             </tr>
@@ -138,9 +140,9 @@ export function RosterTable({ rows, local, labTitles }: { rows: RosterRow[]; loc
                 <td className="px-2 py-2 font-mono" data-testid="roster-status">{r.envStatus}</td>
                 <td className="px-2 py-2">{r.workersRunning}</td>
                 <td className="max-w-xs px-2 py-2 text-bad">{r.lastError ?? ""}</td>
-                <td className="px-2 py-2">{local ? r.cpuSeconds.toFixed(1) : `$${r.costUsd.toFixed(3)}`}</td>
+                <td className="px-2 py-2">{formatUsage(unit, r.usage)}</td>
                 <td className="px-2 py-2">{ago(r.lastActivity, now)}</td>
-                <td className="px-2 py-2">{r.envId && LIVE(r.envStatus) && <RowActions envId={r.envId} status={r.envStatus} />}</td>
+                <td className="px-2 py-2">{r.envId && isLive(r.envStatus) && <RowActions envId={r.envId} status={r.envStatus} />}</td>
               </tr>
             ))}
           </tbody>
@@ -164,21 +166,20 @@ export function RosterTable({ rows, local, labTitles }: { rows: RosterRow[]; loc
 function RowActions({ envId, status }: { envId: string; status: string }) {
   const [pending, startTransition] = useTransition();
   const [message, setMessage] = useState<string | null>(null);
-  const run = (fn: () => Promise<{ ok: boolean; error?: string }>) =>
+  const run = (fn: () => Promise<{ ok: true } | { ok: false; error: string }>) =>
     startTransition(async () => {
       const r = await fn();
-      setMessage(r.ok ? null : (r.error ?? "failed"));
+      setMessage(r.ok ? null : r.error);
     });
-  const deleting = status === "DELETE_IN_PROGRESS";
   return (
     <div className="flex flex-wrap gap-1">
-      {!deleting && (
-        <button type="button" disabled={pending} onClick={() => run(() => scaleToZeroAction(envId))} className="rounded border border-line px-2 py-0.5">
+      {isScalable(status) && (
+        <button type="button" disabled={pending} onClick={() => run(() => scaleToZeroAction({ envId }))} className="rounded border border-line px-2 py-0.5">
           Scale to 0
         </button>
       )}
-      <button type="button" disabled={pending || deleting} onClick={() => run(() => teardownOneAction(envId))} className="rounded border border-bad px-2 py-0.5 text-bad">
-        {status === "DELETE_FAILED" ? "Retry delete" : "Tear down"}
+      <button type="button" disabled={pending || !isDeletable(status)} onClick={() => run(() => teardownOneAction({ envId }))} className="rounded border border-bad px-2 py-0.5 text-bad">
+        {teardownLabel(status, "roster")}
       </button>
       {message && <span role="alert" className="text-bad">{message}</span>}
     </div>

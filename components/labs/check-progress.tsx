@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { checkLabAction } from "@/app/labs/actions";
+import { checkLabAction } from "@/app/(attendee)/actions";
 
 type Outcome = { passed: true; passedAt: string; detail: string } | { passed: false; message: string; hint: string };
 
@@ -19,7 +19,7 @@ export function CheckProgress({ slug, passedAt }: { slug: string; passedAt?: str
           disabled={pending}
           onClick={() =>
             startTransition(async () => {
-              const result = await checkLabAction(slug);
+              const result = await checkLabAction({ slug });
               if (result.ok) {
                 setOutcome(result.data);
                 setError(null);

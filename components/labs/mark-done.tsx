@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { markLabDone } from "@/app/labs/actions";
+import { markLabDoneAction } from "@/app/(attendee)/actions";
 
 export function MarkDone({ slug, initiallyDone }: { slug: string; initiallyDone: boolean }) {
   const [done, setDone] = useState(initiallyDone);
@@ -10,7 +10,7 @@ export function MarkDone({ slug, initiallyDone }: { slug: string; initiallyDone:
 
   function toggle() {
     startTransition(async () => {
-      const result = await markLabDone({ slug, done: !done });
+      const result = await markLabDoneAction({ slug, done: !done });
       if (result.ok) {
         setDone(result.data.done);
         setError(null);

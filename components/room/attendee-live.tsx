@@ -1,20 +1,9 @@
 "use client";
 
 import { useEffect, useState, useTransition } from "react";
-import { requestHelpAction } from "@/app/help-actions";
-
-interface Announcement {
-  id: number;
-  message: string;
-  createdAt: string;
-}
-interface EventInfo {
-  name: string;
-  startsAt: string | null;
-  endsAt: string | null;
-  endedAt: string | null;
-}
-type HelpState = { id: number; status: "open" | "coming" | "resolved" } | null;
+import { requestHelpAction } from "@/app/(attendee)/actions";
+import { useEventStream } from "@/components/stream/use-event-stream";
+import { attendeeEventsPath, attendeeStream, type Announcement, type EventInfo, type HelpState } from "@/lib/stream/protocol";
 
 const DISMISSED_KEY = "dismissed-announcements";
 
@@ -33,27 +22,20 @@ export function AttendeeLive({ hasEnvironment }: { hasEnvironment: boolean }) {
   const [help, setHelp] = useState<HelpState>(null);
   const [now, setNow] = useState(() => Date.now());
 
-  useEffect(() => {
-    const source = new EventSource("/api/attendee/events");
-    const hidden = dismissedIds();
-    const keep = (list: Announcement[]) => list.filter((a) => !hidden.has(a.id));
-    source.addEventListener("hello", (e) => {
-      const d = JSON.parse((e as MessageEvent<string>).data) as { event: EventInfo; help: HelpState; announcements: Announcement[] };
+  useEventStream(attendeeEventsPath, attendeeStream, {
+    hello: (d) => {
+      const hidden = dismissedIds();
       setEvent(d.event);
       setHelp(d.help);
-      setAnnouncements(keep(d.announcements));
-    });
-    source.addEventListener("announcement", (e) => {
-      const a = JSON.parse((e as MessageEvent<string>).data) as Announcement;
-      setAnnouncements((list) => (list.some((x) => x.id === a.id) ? list : [...list, a]));
-    });
-    source.addEventListener("event", (e) => setEvent(JSON.parse((e as MessageEvent<string>).data) as EventInfo));
-    source.addEventListener("help", (e) => setHelp(JSON.parse((e as MessageEvent<string>).data) as HelpState));
+      setAnnouncements(d.announcements.filter((a) => !hidden.has(a.id)));
+    },
+    announcement: (a) => setAnnouncements((list) => (list.some((x) => x.id === a.id) ? list : [...list, a])),
+    event: setEvent,
+    help: setHelp,
+  });
+  useEffect(() => {
     const tick = setInterval(() => setNow(Date.now()), 1000);
-    return () => {
-      source.close();
-      clearInterval(tick);
-    };
+    return () => clearInterval(tick);
   }, []);
 
   function dismiss(id: number) {
@@ -137,9 +119,9 @@ function HelpButton({ help, onSent }: { help: HelpState; onSent: (h: HelpState) 
       onSubmit={(e) => {
         e.preventDefault();
         startTransition(async () => {
-          const result = await requestHelpAction(message);
+          const result = await requestHelpAction({ message });
           if (result.ok) {
-            onSent({ id: result.data.id, status: result.data.status as "open" });
+            onSent({ id: result.data.id, status: result.data.status });
             setOpen(false);
           } else setError(result.error);
         });

@@ -1,12 +1,15 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { audit, upsertAttendee } from "@/lib/db/queries";
+import { audit } from "@/lib/audit";
+import { secret, secretIfSet } from "@/lib/config";
+import { upsertAttendee } from "@/lib/db/queries";
 import { attendeeSignInSchema, facilitatorSignInSchema, firstIssue, secretsMatch } from "./credentials";
 import { FailureLimiter } from "./rate-limit";
-import { requiredSecret } from "./secrets";
 
 export type Role = "attendee" | "facilitator";
+
+const facilitator = { id: "facilitator", role: "facilitator" } as const;
 
 const holder = globalThis as unknown as { __signInLimiter?: FailureLimiter };
 // Five wrong codes a minute per client, then the client waits.
@@ -23,7 +26,7 @@ function guard(key: string) {
 }
 
 export const authOptions: NextAuthOptions = {
-  secret: process.env.NEXTAUTH_SECRET,
+  secret: secretIfSet("NEXTAUTH_SECRET"),
   session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
   pages: { signIn: "/signin" },
   providers: [
@@ -36,13 +39,13 @@ export const authOptions: NextAuthOptions = {
         guard(key);
         const parsed = attendeeSignInSchema.safeParse(raw);
         if (!parsed.success) throw new Error(firstIssue(parsed.error));
-        if (!secretsMatch(parsed.data.code, requiredSecret("EVENT_JOIN_CODE"))) {
+        if (!secretsMatch(parsed.data.code, secret("EVENT_JOIN_CODE"))) {
           limiter.fail(key);
           throw new Error("That join code is not right. Ask your facilitator for the code on the screen.");
         }
         limiter.reset(key);
         const attendee = upsertAttendee({ email: parsed.data.email, name: parsed.data.name });
-        audit({ actorId: attendee.id, actorRole: "attendee", action: "sign-in", result: "ok" });
+        audit({ id: attendee.id, role: "attendee" }, "sign-in");
         return { id: attendee.id, name: attendee.name, email: attendee.email, role: "attendee" };
       },
     }),
@@ -55,13 +58,13 @@ export const authOptions: NextAuthOptions = {
         guard(key);
         const parsed = facilitatorSignInSchema.safeParse(raw);
         if (!parsed.success) throw new Error(firstIssue(parsed.error));
-        if (!secretsMatch(parsed.data.password, requiredSecret("FACILITATOR_PASSWORD"))) {
+        if (!secretsMatch(parsed.data.password, secret("FACILITATOR_PASSWORD"))) {
           limiter.fail(key);
-          audit({ actorId: "facilitator", actorRole: "facilitator", action: "sign-in", result: "error", detail: "wrong password" });
+          audit(facilitator, "sign-in", { ok: false, detail: "wrong password" });
           throw new Error("That password is not right.");
         }
         limiter.reset(key);
-        audit({ actorId: "facilitator", actorRole: "facilitator", action: "sign-in", result: "ok" });
+        audit(facilitator, "sign-in");
         return { id: "facilitator", name: "Facilitator", email: null, role: "facilitator" };
       },
     }),

@@ -48,11 +48,3 @@ export function estimateCost(
 }
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
-
-export function assumptionsFromEnv(env: Record<string, string | undefined> = process.env): CostAssumptions {
-  return {
-    workerCapacity: env.PORTAL_WORKER_CAPACITY === "FARGATE" ? "FARGATE" : "FARGATE_SPOT",
-    notebookInstanceType: env.PORTAL_NOTEBOOK_INSTANCE_TYPE ?? "ml.t3.medium",
-    natGateway: (env.PORTAL_AWS_MODE ?? "solo") === "solo",
-  };
-}

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { dataDir } from "@/lib/config";
+import { portalConfig } from "@/lib/config";
 import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -44,7 +44,7 @@ export function openDb(file: string): { db: Db; sqlite: Database.Database } {
 const holder = globalThis as unknown as { __portalDb?: { db: Db; sqlite: Database.Database } };
 
 export function getDb(): Db {
-  holder.__portalDb ??= openDb(path.join(dataDir(), "portal.sqlite"));
+  holder.__portalDb ??= openDb(path.join(portalConfig().dataDir, "portal.sqlite"));
   return holder.__portalDb.db;
 }
 

@@ -1,6 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { EnvironmentRef } from "@/lib/providers/types";
 import { getDb } from "./index";
 import { attendees, auditLog, environments, labProgress, streamEvents, type EnvironmentRow } from "./schema";
 
@@ -45,7 +46,7 @@ export function setLabDone(attendeeId: string, labSlug: string, done: boolean) {
   }
 }
 
-export interface AuditInput {
+export interface AuditRow {
   actorId: string;
   actorRole: "attendee" | "facilitator" | "system";
   action: string;
@@ -54,7 +55,8 @@ export interface AuditInput {
   detail?: string;
 }
 
-export function audit(entry: AuditInput) {
+/** Written through lib/audit.ts, which holds the vocabulary of actions. */
+export function insertAudit(entry: AuditRow) {
   getDb()
     .insert(auditLog)
     .values({ ...entry, at: now(), target: entry.target ?? null, detail: entry.detail ?? null })
@@ -66,6 +68,11 @@ export function listAudit(limit = 500) {
 }
 
 // ---- environments
+
+/** What a provider needs to know about a stored environment. */
+export function providerRef(row: EnvironmentRow): EnvironmentRef {
+  return { id: row.id, stackName: row.stackName, attendeeId: row.attendeeId, attendeeEmail: getAttendee(row.attendeeId)?.email ?? "" };
+}
 
 export function liveEnvironmentOf(attendeeId: string): EnvironmentRow | undefined {
   return getDb()

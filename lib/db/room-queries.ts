@@ -117,7 +117,7 @@ export function announcementsSince(sinceIso: string) {
 
 // ---- usage and cost
 
-export function recordUsage(envId: string, costUsd: number, cpuSeconds: number) {
+export function recordUsage(envId: string, { costUsd, cpuSeconds }: { costUsd: number; cpuSeconds: number }) {
   getDb()
     .insert(environmentUsage)
     .values({ envId, costUsd, cpuSeconds, updatedAt: now() })

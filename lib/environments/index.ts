@@ -1,15 +1,23 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { Viewer } from "@/lib/auth/session";
-import { audit, createEnvironmentOnce, getAttendee, getEnvironment, updateEnvironment } from "@/lib/db/queries";
+import { audited, type Actor, type AuditAction } from "@/lib/audit";
+import { createEnvironmentOnce, getAttendee, getEnvironment, providerRef, updateEnvironment } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
-import { PortalError } from "@/lib/errors";
-import { getProvider } from "@/lib/providers";
-import { ProviderError } from "@/lib/providers/types";
-import { getHub, toRef } from "@/lib/stream/hub";
+import { PortalError, toPortalError } from "@/lib/errors";
+import type { Provider } from "@/lib/providers/types";
+import { blocksRedeploy, isScalable } from "@/lib/status";
+import type { StreamHub } from "@/lib/stream/hub";
 
-const FAILED = new Set(["CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"]);
+// The commands on an attendee's environment: deploy, scale, tear down. Each checks who
+// asks, acts through the provider, records the outcome in the audit log and wakes the
+// environment's stream so every open page follows the change.
+
+/** What the commands act through: the provider, and the hub whose streams show the result. */
+export interface EnvironmentDeps {
+  provider: Provider;
+  hub: StreamHub;
+}
 
 /** A CloudFormation-valid stack name that says whose it is: dask-<name>-<random>. */
 export function stackNameFor(name: string): string {
@@ -24,34 +32,23 @@ export function stackNameFor(name: string): string {
   return `dask-${slug}-${randomBytes(3).toString("hex")}`;
 }
 
-/** The environment, if the viewer may see it; otherwise "not found", with no hint that it exists. */
-export function environmentFor(viewer: Viewer, envId: string): EnvironmentRow {
-  const row = /^[0-9a-f-]{36}$/.test(envId) ? getEnvironment(envId) : undefined;
-  if (!row || (viewer.role !== "facilitator" && row.attendeeId !== viewer.id)) {
+const environmentId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The environment, if the actor may see it; otherwise "not found", with no hint that it exists. */
+export function environmentFor(actor: Actor, envId: string): EnvironmentRow {
+  const row = environmentId.test(envId) ? getEnvironment(envId) : undefined;
+  if (!row || (actor.role === "attendee" && row.attendeeId !== actor.id)) {
     throw new PortalError("not_found", "Environment not found.");
   }
   return row;
 }
 
-function record(viewer: Viewer, action: string, target: string, result: "ok" | "error", detail?: string) {
-  audit({ actorId: viewer.id, actorRole: viewer.role, action, target, result, detail });
-}
-
-function asPortalError(err: unknown): PortalError {
-  if (err instanceof PortalError) return err;
-  if (err instanceof ProviderError) {
-    return new PortalError(err.code === "bad_request" || err.code === "not_found" ? err.code : "unavailable", err.message);
-  }
-  console.error("environment action failed:", err instanceof Error ? err.message : err);
-  return new PortalError("unavailable", "The environment backend did not respond. Try again in a moment.");
-}
-
 /** Deploys the attendee's environment once: a double click or a second tab gets the same one. */
-export async function deployEnvironment(viewer: Viewer): Promise<EnvironmentRow> {
-  if (viewer.role !== "attendee") throw new PortalError("forbidden", "Only attendees deploy environments.");
-  const attendee = getAttendee(viewer.id);
+export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Promise<EnvironmentRow> {
+  if (actor.role !== "attendee") throw new PortalError("forbidden", "Only attendees deploy environments.");
+  const attendee = getAttendee(actor.id);
   if (!attendee) throw new PortalError("unauthorized", "Sign in again.");
-  const provider = getProvider();
+  const { provider } = deps;
   const { row, created } = createEnvironmentOnce({
     attendeeId: attendee.id,
     provider: provider.name,
@@ -59,64 +56,74 @@ export async function deployEnvironment(viewer: Viewer): Promise<EnvironmentRow>
     desiredWorkers: provider.defaultWorkers,
   });
   if (!created) {
-    if (FAILED.has(row.status)) {
-      throw new PortalError("conflict", "Your last environment failed. Delete it first, then deploy again.");
-    }
+    if (blocksRedeploy(row.status)) throw new PortalError("conflict", "Your last environment failed. Delete it first, then deploy again.");
     return row;
   }
   try {
-    await provider.deploy(toRef(row), { workers: provider.defaultWorkers });
-    record(viewer, "deploy", row.id, "ok", row.stackName);
+    await audited(actor, "deploy", row.id, () => provider.deploy(providerRef(row), { workers: provider.defaultWorkers }), () => row.stackName);
   } catch (err) {
-    const error = asPortalError(err);
+    const error = toPortalError(err);
+    // Nothing half-made is left looking alive: the row says why, and "delete" clears it.
     updateEnvironment(row.id, { status: "CREATE_FAILED", statusReason: error.message });
-    record(viewer, "deploy", row.id, "error", error.message);
     throw error;
   } finally {
-    getHub().stream(row).wake();
+    deps.hub.stream(row).wake();
   }
   return row;
 }
 
-export const workersSchema = (max: number) =>
-  z.coerce
-    .number({ message: `Enter a whole number of workers from 0 to ${max}.` })
-    .refine((n) => Number.isInteger(n) && n >= 0 && n <= max, `Enter a whole number of workers from 0 to ${max}.`);
-
-export async function scaleEnvironment(viewer: Viewer, envId: string, workers: unknown): Promise<number> {
-  const row = environmentFor(viewer, envId);
-  const provider = getProvider();
-  const parsed = workersSchema(provider.maxWorkers).safeParse(workers);
-  if (!parsed.success) {
-    record(viewer, "scale", row.id, "error", "invalid worker count");
-    throw new PortalError("bad_request", parsed.error.issues[0].message);
-  }
-  if (row.deletedAt || row.status.startsWith("DELETE") || FAILED.has(row.status)) {
-    throw new PortalError("conflict", "This environment is not running; deploy one first.");
-  }
-  try {
-    await provider.scale(toRef(row), parsed.data);
-  } catch (err) {
-    const error = asPortalError(err);
-    record(viewer, "scale", row.id, "error", error.message);
-    throw error;
-  }
-  record(viewer, "scale", row.id, "ok", `workers=${parsed.data}`);
-  getHub().stream(row).wake();
-  return parsed.data;
+export function workersSchema(max: number) {
+  const message = `Enter a whole number of workers from 0 to ${max}.`;
+  return z.coerce.number({ message }).refine((n) => Number.isInteger(n) && n >= 0 && n <= max, message);
 }
 
-export async function teardownEnvironment(viewer: Viewer, envId: string): Promise<void> {
-  const row = environmentFor(viewer, envId);
+/** Sets the number of workers (0 to the provider's maximum); returns it. */
+export async function scaleEnvironment(deps: EnvironmentDeps, actor: Actor, envId: string, workers: unknown): Promise<number> {
+  const row = environmentFor(actor, envId);
+  const { provider } = deps;
+  return audited(
+    actor,
+    "scale",
+    row.id,
+    async () => {
+      const parsed = workersSchema(provider.maxWorkers).safeParse(workers);
+      if (!parsed.success) throw new PortalError("bad_request", parsed.error.issues[0].message);
+      if (row.deletedAt || !isScalable(row.status)) throw new PortalError("conflict", "This environment is not running; deploy one first.");
+      try {
+        await provider.scale(providerRef(row), parsed.data);
+      } catch (err) {
+        throw toPortalError(err);
+      }
+      deps.hub.stream(row).wake();
+      return parsed.data;
+    },
+    (n) => `workers=${n}`,
+  );
+}
+
+const whoTearsDown: Record<Actor["role"], string> = {
+  attendee: "its owner",
+  facilitator: "the facilitator",
+  system: "the portal at the end of the event",
+};
+
+/** Starts deleting the environment; harmless when it is already gone or going. */
+export async function teardownEnvironment(
+  deps: EnvironmentDeps,
+  actor: Actor,
+  envId: string,
+  action: Extract<AuditAction, "teardown" | "event-end-teardown"> = "teardown",
+): Promise<void> {
+  const row = environmentFor(actor, envId);
   if (row.deletedAt) return;
-  const by = viewer.role === "facilitator" ? "the facilitator" : "its owner";
-  try {
-    await getProvider().destroy(toRef(row), by);
-  } catch (err) {
-    const error = asPortalError(err);
-    record(viewer, "teardown", row.id, "error", error.message);
-    throw error;
-  }
-  record(viewer, "teardown", row.id, "ok", row.stackName);
-  getHub().stream(row).wake();
+  await audited(actor, action, row.id, async () => {
+    try {
+      await deps.provider.destroy(providerRef(row), whoTearsDown[actor.role]);
+    } catch (err) {
+      throw toPortalError(err);
+    }
+    return row.stackName;
+  }, (stackName) => stackName);
+  deps.hub.stream(row).wake();
 }
+

@@ -1,14 +1,15 @@
-// Reconciliation of the store with the AWS provider, against moto server
-// (`make test-reconcile`; the run's global setup starts moto). Each "store" is a fresh
-// SQLite file in its own temporary PORTAL_DATA_DIR, so wiping it is closing the file
+// Reconciliation of the store with the AWS provider, against a moto server of its own
+// (`make test-aws`): a moto that another suite left holding a refused stack answers 500
+// to every DescribeStacks listing, which is what reconciliation reads. Each "store" is a
+// fresh SQLite file in its own temporary PORTAL_DATA_DIR, so wiping it is closing the file
 // and pointing the portal at an empty folder.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import { DeleteStackCommand } from "@aws-sdk/client-cloudformation";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deployEventStack, motoClients, motoTemplateTransform, prepareStackDeletion } from "../../test/moto/index.mjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployEventStack, holdTaskStates, motoClients, motoTemplateTransform, prepareStackDeletion, startMoto } from "../../test/moto/index.mjs";
 import { createEnvironmentOnce, getAttendee, getEnvironment, listAudit, liveEnvironmentOf, upsertAttendee } from "../db/queries";
 import { getDb } from "../db";
 import { environmentByStackName } from "../db/reconcile-queries";
@@ -17,13 +18,8 @@ import { createAwsProvider, loadAwsConfig } from "../providers/aws";
 import type { Provider } from "../providers/types";
 import { DELETED_OUTSIDE, reconcileEnvironments } from "./reconcile";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    motoEndpoint: string;
-  }
-}
-
-const endpoint = inject("motoEndpoint");
+let moto: Awaited<ReturnType<typeof startMoto>>;
+let endpoint: string;
 const eventId = "it-reconcile";
 const folders: string[] = [];
 
@@ -58,14 +54,14 @@ function refOf(row: EnvironmentRow) {
   return { id: row.id, stackName: row.stackName, attendeeId: row.attendeeId, attendeeEmail: getAttendee(row.attendeeId)?.email ?? "" };
 }
 
-// Runs under `make test-reconcile`, whose global setup starts moto; without it, fail loudly rather than skip.
-if (!endpoint) throw new Error("No moto endpoint: run these tests with `make test-reconcile` (vitest.reconcile.config.ts).");
-
 describe("reconciling the store with the event's stacks on AWS (moto)", () => {
   let ada: EnvironmentRow;
   let grace: EnvironmentRow;
 
   beforeAll(async () => {
+    moto = await startMoto();
+    endpoint = moto.endpoint;
+    await holdTaskStates(endpoint);
     process.env.AWS_ACCESS_KEY_ID = "testing";
     process.env.AWS_SECRET_ACCESS_KEY = "testing";
     await deployEventStack(endpoint, { stackName: eventId, eventId });
@@ -87,7 +83,8 @@ describe("reconciling the store with the event's stacks on AWS (moto)", () => {
     });
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    await moto?.stop();
     const holder = globalThis as unknown as { __portalDb?: { sqlite: Database.Database } };
     holder.__portalDb?.sqlite.close();
     delete holder.__portalDb;

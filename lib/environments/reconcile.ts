@@ -1,6 +1,6 @@
 import "server-only";
-import type { Viewer } from "@/lib/auth/session";
-import { audit, inTransaction, liveEnvironmentOf } from "@/lib/db/queries";
+import { audit, portalActor, type Actor } from "@/lib/audit";
+import { inTransaction, liveEnvironmentOf } from "@/lib/db/queries";
 import {
   ensureAttendee,
   environmentByStackName,
@@ -11,8 +11,9 @@ import {
   reviveEnvironment,
 } from "@/lib/db/reconcile-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
-import type { EventStack } from "@/lib/providers/aws";
-import type { Provider } from "@/lib/providers/types";
+import type { FoundStack, Provider } from "@/lib/providers/types";
+import { isDeleting } from "@/lib/status";
+import type { StreamHub } from "@/lib/stream/hub";
 
 export const DELETED_OUTSIDE = "deleted outside the portal";
 
@@ -35,16 +36,10 @@ export interface Reconciliation {
   unresolved: { stackName: string; attendeeId: string; reason: string }[];
 }
 
-type StackLister = Provider & { listEventStacks(): Promise<EventStack[]> };
-
-function listsStacks(provider: Provider): provider is StackLister {
-  return typeof (provider as Partial<StackLister>).listEventStacks === "function";
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Keeps the id the portal tagged the stack with, so its pages and links stay the same. */
-function idFor(stack: EventStack): string | undefined {
+function idFor(stack: FoundStack): string | undefined {
   const id = stack.environmentId;
   return id && UUID.test(id) && !environmentIdTaken(id) ? id : undefined;
 }
@@ -52,9 +47,6 @@ function idFor(stack: EventStack): string | undefined {
 type Outcome =
   | { kind: "taken"; live: EnvironmentRow; created: boolean }
   | { kind: "recorded"; row: EnvironmentRow; created: boolean; email: string };
-
-type Actor = Pick<Viewer, "id"> & { role: "facilitator" | "system" };
-const portalItself: Actor = { id: "portal", role: "system" };
 
 /**
  * Brings the store in line with the stacks the provider reports for this event: a stack
@@ -67,13 +59,12 @@ export async function reconcileEnvironments(
   options: { actor?: Actor; now?: Date } = {},
 ): Promise<Reconciliation> {
   const result: Reconciliation = { checked: false, found: [], retired: [], placeholders: [], unresolved: [] };
-  if (!listsStacks(provider)) return result;
-  const stacks = await provider.listEventStacks();
+  if (!provider.listStacks) return result;
+  const stacks = await provider.listStacks();
   result.checked = true;
-  const actor = options.actor ?? portalItself;
+  const actor = options.actor ?? portalActor;
   const now = (options.now ?? new Date()).getTime();
-  const note = (target: string, detail: string, ok = true) =>
-    audit({ actorId: actor.id, actorRole: actor.role, action: "reconcile", target, result: ok ? "ok" : "error", detail });
+  const note = (target: string, detail: string, ok = true) => audit(actor, "reconcile", { target, ok, detail });
 
   // Retire first: an attendee whose old stack vanished may own one of the stacks found below.
   const existing = new Set(stacks.map((s) => s.stackName));
@@ -82,7 +73,7 @@ export async function reconcileEnvironments(
     const young = now - Date.parse(row.createdAt) < DEPLOY_GRACE_MS;
     if (young && row.status === "CREATE_IN_PROGRESS") continue;
     // A teardown the portal started keeps its own words; anything else went away behind its back.
-    const reason = row.status.startsWith("DELETE") ? row.statusReason : DELETED_OUTSIDE;
+    const reason = isDeleting(row.status) || row.status === "DELETE_FAILED" ? row.statusReason : DELETED_OUTSIDE;
     const retired = retireEnvironment(row.id, reason);
     if (!retired) continue;
     result.retired.push(retired);
@@ -118,9 +109,33 @@ export async function reconcileEnvironments(
       continue;
     }
     const { row, email } = outcome;
-    await provider.adopt?.([{ id: row.id, stackName: row.stackName, attendeeId: row.attendeeId, attendeeEmail: email }]);
+    await provider.adopt([{ id: row.id, stackName: row.stackName, attendeeId: row.attendeeId, attendeeEmail: email }]);
     result.found.push(row);
     note(row.id, `stack ${stack.stackName} (${stack.status}) found in ${provider.name}; recorded for attendee ${stack.attendeeId}`);
   }
   return result;
+}
+
+/** The facilitator's "reconcile now": compares, records, and starts following what was found. */
+export async function reconcileNow(deps: { provider: Provider; hub: StreamHub }, actor: Actor): Promise<Reconciliation> {
+  try {
+    const result = await reconcileEnvironments(deps.provider, { actor });
+    for (const row of result.found) deps.hub.stream(row).wake();
+    return result;
+  } catch (err) {
+    audit(actor, "reconcile", { ok: false, detail: err instanceof Error ? err.message : "failed" });
+    throw err;
+  }
+}
+
+/** One line for the facilitator, e.g. "2 stacks found, 1 environment marked deleted". */
+export function summarizeReconciliation(r: Reconciliation): string {
+  if (!r.checked) return "This provider keeps no list of stacks to compare with; nothing to reconcile.";
+  const parts = [
+    r.found.length && `${r.found.length} stack(s) found and recorded`,
+    r.placeholders.length && `${r.placeholders.length} unknown attendee(s) added`,
+    r.retired.length && `${r.retired.length} environment(s) marked deleted`,
+    r.unresolved.length && `${r.unresolved.length} stack(s) need attention: ${r.unresolved.map((u) => u.stackName).join(", ")}`,
+  ].filter(Boolean);
+  return parts.length ? `${parts.join("; ")}.` : "The store and the cloud agree.";
 }

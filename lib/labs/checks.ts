@@ -1,10 +1,11 @@
 import "server-only";
-import { audit, latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/queries";
+import { audit, type Actor } from "@/lib/audit";
+import { latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/queries";
 import { recordCheckPassed } from "@/lib/db/room-queries";
-import { getProvider } from "@/lib/providers";
-import type { EnvironmentSnapshot } from "@/lib/providers/types";
-import { getHub } from "@/lib/stream/hub";
-import { roomChanged } from "@/lib/stream/room-signal";
+import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
+import type { RoomSignal } from "@/lib/room/signal";
+import { isFailed, isReady } from "@/lib/status";
+import type { StreamHub } from "@/lib/stream/hub";
 import type { CheckKind } from "./check-kinds";
 import { tasksComputed } from "./metrics";
 
@@ -16,28 +17,32 @@ export type CheckResult =
 
 const fail = (message: string, hint: string): CheckResult => ({ passed: false, message, hint });
 
-async function liveSnapshot(attendeeId: string): Promise<EnvironmentSnapshot | null> {
-  const row = liveEnvironmentOf(attendeeId);
-  if (!row) return null;
-  return getHub().stream(row).pollNow();
+export interface CheckDeps {
+  provider: Provider;
+  hub: StreamHub;
+  signal: RoomSignal;
 }
 
-const READY = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_IN_PROGRESS"]);
+async function liveSnapshot(hub: StreamHub, attendeeId: string): Promise<EnvironmentSnapshot | null> {
+  const row = liveEnvironmentOf(attendeeId);
+  if (!row) return null;
+  return hub.stream(row).pollNow();
+}
 
 /** Each check asks the provider or the scheduler itself; nothing is taken on the attendee's word. */
-async function evaluate(kind: CheckKind, attendeeId: string): Promise<CheckResult | { passed: true; detail: string }> {
+async function evaluate(deps: CheckDeps, kind: CheckKind, attendeeId: string): Promise<CheckResult | { passed: true; detail: string }> {
   switch (kind) {
     case "tools-ready": {
-      const health = (await getProvider().health?.()) ?? { ok: true, message: "ready" };
+      const health = await deps.provider.health();
       return health.ok
         ? { passed: true, detail: health.message }
         : fail(health.message, "Fix the setup problem above, then check again.");
     }
     case "environment-running": {
-      const snap = await liveSnapshot(attendeeId);
+      const snap = await liveSnapshot(deps.hub, attendeeId);
       if (!snap) return fail("You have no environment yet.", "Open My environment and press Deploy.");
-      if (!READY.has(snap.status)) {
-        return fail(`Your stack is ${snap.status}.`, snap.status.includes("FAILED") ? "Delete it and deploy again; the reason is on My environment." : "Wait for CREATE_COMPLETE, then check again.");
+      if (!isReady(snap.status)) {
+        return fail(`Your stack is ${snap.status}.`, isFailed(snap.status) ? "Delete it and deploy again; the reason is on My environment." : "Wait for CREATE_COMPLETE, then check again.");
       }
       const running = (role: string) => snap.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING").length;
       if (running("scheduler") !== 1) return fail("The scheduler task is not RUNNING.", "Look at its stopped reason on My environment.");
@@ -45,7 +50,7 @@ async function evaluate(kind: CheckKind, attendeeId: string): Promise<CheckResul
       return { passed: true, detail: `scheduler and ${running("worker")} worker(s) RUNNING` };
     }
     case "computation-ran": {
-      const snap = await liveSnapshot(attendeeId);
+      const snap = await liveSnapshot(deps.hub, attendeeId);
       const dashboard = snap?.links.dashboard;
       if (!snap || !dashboard) return fail("Your cluster is not running, so there is nothing to ask.", "Deploy your environment and run the notebook.");
       const base = dashboard.replace(/\/status\/?$/, "");
@@ -71,11 +76,11 @@ async function evaluate(kind: CheckKind, attendeeId: string): Promise<CheckResul
   }
 }
 
-export async function runCheck(attendeeId: string, labSlug: string, kind: CheckKind): Promise<CheckResult> {
-  const result = await evaluate(kind, attendeeId);
-  audit({ actorId: attendeeId, actorRole: "attendee", action: "check", target: labSlug, result: result.passed ? "ok" : "error", detail: result.passed ? result.detail : result.message });
+export async function runCheck(deps: CheckDeps, actor: Actor, labSlug: string, kind: CheckKind): Promise<CheckResult> {
+  const result = await evaluate(deps, kind, actor.id);
+  audit(actor, "check", { target: labSlug, ok: result.passed, detail: result.passed ? result.detail : result.message });
   if (!result.passed) return result;
-  const passedAt = recordCheckPassed(attendeeId, labSlug);
-  roomChanged(attendeeId);
+  const passedAt = recordCheckPassed(actor.id, labSlug);
+  deps.signal.attendeeChanged(actor.id);
   return { passed: true, passedAt, detail: result.detail };
 }

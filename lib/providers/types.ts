@@ -1,38 +1,19 @@
 import { z } from "zod";
+import type { StackStatus, TaskLastStatus } from "@/lib/status";
 
-// The portal speaks CloudFormation and ECS vocabulary everywhere, so the words an
-// attendee learns on the local provider are the ones they meet on AWS.
+// The contract between the portal and whatever runs the attendees' Dask environments.
+// The UI, the stream hub, the commands and the runtime speak only this; each provider
+// (local, aws, fake) implements it with its own clients, call budget and state. What
+// not every backend can do is an optional capability, declared here, which the portal
+// offers exactly when the provider has it.
 
-export const stackStatuses = [
-  "CREATE_IN_PROGRESS",
-  "CREATE_COMPLETE",
-  "CREATE_FAILED",
-  "ROLLBACK_IN_PROGRESS",
-  "ROLLBACK_COMPLETE",
-  "ROLLBACK_FAILED",
-  "UPDATE_IN_PROGRESS",
-  "UPDATE_COMPLETE",
-  "DELETE_IN_PROGRESS",
-  "DELETE_COMPLETE",
-  "DELETE_FAILED",
-] as const;
-export type StackStatus = (typeof stackStatuses)[number];
+export { stackStatuses, taskStatuses } from "@/lib/status";
+export type { StackStatus, TaskLastStatus } from "@/lib/status";
 
-export const taskStatuses = [
-  "PROVISIONING",
-  "PENDING",
-  "ACTIVATING",
-  "RUNNING",
-  "DEACTIVATING",
-  "STOPPING",
-  "DEPROVISIONING",
-  "STOPPED",
-] as const;
-export type TaskLastStatus = (typeof taskStatuses)[number];
 export type TaskRole = "scheduler" | "worker";
 
 export interface TaskState {
-  /** Task id (ECS task ARN's last part, or `local-<role>-<n>`). */
+  /** Task id (ECS task ARN's last part, or `worker-<n>` locally). */
   id: string;
   role: TaskRole;
   lastStatus: TaskLastStatus;
@@ -46,11 +27,17 @@ export interface TaskState {
   memory: number;
 }
 
+/**
+ * Where an attendee and the facilitator reach the environment. Nothing here is a secret:
+ * the notebook's own address (with its token or a presigned URL) is made only when its
+ * owner opens it (Provider.openNotebook).
+ */
 export interface EnvironmentLinks {
   dashboard?: string;
-  notebook?: string;
   /** Where a Dask client connects, e.g. tcp://127.0.0.1:8786. */
   schedulerAddress?: string;
+  /** The notebook server answers: "Open the notebook" may be offered. */
+  notebookReady?: boolean;
 }
 
 export interface EnvironmentSnapshot {
@@ -91,35 +78,139 @@ export const deployOptionsSchema = z.object({
 });
 export type DeployOptions = z.infer<typeof deployOptionsSchema>;
 
+// ---- capabilities
+
+/** A stack the provider found in the cloud, tagged as one of this event's attendee stacks. */
+export interface FoundStack {
+  stackName: string;
+  attendeeId: string;
+  /** The portal environment that created it, when the portal did. */
+  environmentId?: string;
+  status: StackStatus;
+}
+
+/** How an environment's use is measured and shown: CPU seconds of real processes, or an estimate in dollars. */
+export interface UsageMeter {
+  readonly unit: UsageUnit;
+  /** The environment's use so far, in `unit`, from its latest snapshot. */
+  measure(input: { snapshot: EnvironmentSnapshot; createdAt: string; deletedAt: string | null }): number;
+}
+export type UsageUnit = "cpu-seconds" | "usd";
+
+export type HeadroomStatus = "ok" | "warn" | "fail";
+export type QuotaSource = "account" | "aws-default" | "assumed" | "unknown";
+
+/** One line of the facilitator's preflight: a quota, what is in use, and what the room needs. */
+export interface PreflightLine {
+  key: "fargate-vcpu" | "vpcs" | "elastic-ips";
+  label: string;
+  unit: string;
+  /** The account's quota, or null when it could not be read and the platform documents no fixed default. */
+  quota: number | null;
+  quotaSource: QuotaSource;
+  /** What is in use now (null: could not be read). */
+  inUse: number | null;
+  /** What the whole room needs at its default size. */
+  needed: number;
+  /** In use now plus what the room has yet to start. */
+  projected: number;
+  status: HeadroomStatus;
+  sentence: string;
+}
+
+export interface PreflightResult {
+  mode: "solo" | "event";
+  region: string;
+  attendees: number;
+  /** vCPU one environment takes at its default size: the scheduler plus the default workers. */
+  environmentVcpu: { scheduler: number; worker: number; workers: number; total: number };
+  lines: PreflightLine[];
+  checkedAt: string;
+}
+
+/** The stack the whole room shares (event mode), as the facilitator's page shows it. */
+export interface EventStackView {
+  mode: "solo" | "event";
+  /** The configured event stack; null in solo mode, which has none. */
+  stackName: string | null;
+  status: StackStatus | "NOT_DEPLOYED";
+  /** Why it failed or is being deleted, from the latest stack events, in the platform's words. */
+  reason?: string;
+  /** The outputs attendee stacks import (VpcId, ClusterName, LogGroup, …), once created. */
+  outputs: Record<string, string>;
+  updatedAt?: string;
+}
+
+/** The facilitator's tools for the cloud account itself (the AWS provider). */
+export interface CloudTools {
+  /** The account's headroom for a room of `attendees`: quotas against what is in use and needed. */
+  preflight(attendees: number): Promise<PreflightResult>;
+  eventStack(): Promise<EventStackView>;
+  /** Starts creating the event stack unless it exists; the same `requestId` never creates twice. */
+  deployEventStack(requestId: string): Promise<EventStackView>;
+  /** Starts deleting the event stack; refused while attendee stacks still use it. */
+  deleteEventStack(): Promise<EventStackView>;
+}
+
 export interface Provider {
-  readonly name: "local" | "aws";
+  readonly name: "local" | "aws" | "fake";
+  /** One sentence for the attendee: what deploying creates, and where. */
+  readonly description: string;
   readonly maxWorkers: number;
   readonly defaultWorkers: number;
-  /** Starts creating the environment and returns once creation is under way. */
+  readonly usage: UsageMeter;
+
+  /** Starts creating the environment and returns once creation is under way. A repeat is harmless. */
   deploy(env: EnvironmentRef, options: DeployOptions): Promise<void>;
+  /**
+   * The environment now. One never deployed nor adopted fails with not_found; one whose
+   * backend is gone (deleted outside the portal, or lost with the machine) reads DELETE_COMPLETE.
+   */
   describe(env: EnvironmentRef): Promise<EnvironmentSnapshot>;
   /** Stack events and log lines that arrived after `cursor`, oldest first, each once. */
   events(env: EnvironmentRef, cursor: string | null): Promise<EventBatch>;
   scale(env: EnvironmentRef, workers: number): Promise<void>;
   /** Starts deletion; describe() then reports DELETE_IN_PROGRESS → DELETE_COMPLETE. `by` names who asked. */
-  destroy(env: EnvironmentRef, by?: string): Promise<void>;
-  links(env: EnvironmentRef): Promise<EnvironmentLinks>;
-  /** Whether the backend answers (credentials, endpoint); shown on /api/health and /environment. */
-  health?(): Promise<{ ok: boolean; message: string }>;
+  destroy(env: EnvironmentRef, by: string): Promise<void>;
   /**
-   * Tells the stream when an environment has news before its next poll is due (the AWS
-   * provider in event mode reads the whole room's logs at once and knows whose lines came).
+   * An address that opens the environment's notebook for its owner, made now: it may carry
+   * a token or expire within minutes, so it is never stored, streamed or logged.
+   */
+  openNotebook(env: EnvironmentRef): Promise<string>;
+  /** Whether the backend answers (credentials, endpoint, Python env); shown on /api/health and /environment. */
+  health(): Promise<{ ok: boolean; message: string }>;
+  /** At start-up: every environment the store believes is alive. */
+  adopt(envs: EnvironmentRef[]): Promise<void>;
+  /** At shutdown: stop watching without touching what runs, so the next start adopts it. */
+  release(): void;
+
+  /**
+   * Tells a stream when its environment has news before its next poll is due (a file
+   * written locally; in event mode the room's one log cursor read its lines).
    */
   onActivity?(env: EnvironmentRef, listener: () => void): () => void;
-  /** Called once at start-up with every environment the store believes is alive. */
-  adopt?(envs: EnvironmentRef[]): Promise<void>;
+  /** The event's stacks as the cloud sees them, so the store can be reconciled with them. */
+  listStacks?(): Promise<FoundStack[]>;
+  /** The facilitator's account tools (preflight, the event stack). */
+  readonly cloud?: CloudTools;
 }
 
+// Marks a ProviderError however many copies of this module the server has loaded (Next.js
+// compiles instrumentation.ts, which starts the runtime and its provider, apart from the
+// routes): `instanceof` would fail across copies, the registered symbol does not.
+const providerErrorMark: unique symbol = Symbol.for("dask-workshop.ProviderError");
+
 export class ProviderError extends Error {
+  readonly [providerErrorMark] = true;
+
   constructor(
     readonly code: "bad_request" | "not_found" | "unavailable" | "throttled" | "credentials",
     message: string,
   ) {
     super(message);
+  }
+
+  static is(error: unknown): error is ProviderError {
+    return typeof error === "object" && error !== null && providerErrorMark in error;
   }
 }

@@ -1,68 +1,52 @@
 import "server-only";
-import { portalConfig } from "@/lib/config";
-import { announcementsSince, getEventSettings, openHelpRequestOf } from "@/lib/db/room-queries";
-import { onRoomEvent } from "@/lib/stream/room-signal";
-import type { StreamEvent } from "@/lib/stream/sse";
+import { announcementsSince, openHelpRequestOf } from "@/lib/db/room-queries";
+import { Channel, type Sink } from "@/lib/stream/channel";
+import type { AttendeeEvents } from "@/lib/stream/protocol";
+import { eventInfo } from "./event";
+import type { RoomSignal } from "./signal";
 
-interface Sink {
-  attendeeId: string;
-  send(event: StreamEvent): boolean;
-  close(reason: string): void;
-}
-
+/** Announcements shown to a page that opens: those of the last twelve hours. */
 const RECENT_MS = 12 * 60 * 60 * 1000;
 
-export function eventInfo() {
-  const s = getEventSettings(portalConfig().EVENT_NAME);
-  return { name: s.name, startsAt: s.startsAt, endsAt: s.endsAt, endedAt: s.endedAt };
-}
+export type AttendeeSink = Sink<AttendeeEvents> & { key: string };
 
 /**
- * What every attendee page listens to: announcements, the event's end time, and the
- * state of their own help request. One connection per tab, no polling behind it.
+ * What every attendee page listens to: announcements, the event's times, and the state
+ * of their own help request (sent to that attendee only). One connection per tab, no
+ * polling behind it.
  */
-class AttendeeChannel {
-  private seq = 0;
-  private sinks = new Set<Sink>();
+export class AttendeeChannel {
+  private readonly channel = new Channel<AttendeeEvents>({ keep: 200, dropReason: "This page fell too far behind; it will reconnect." });
 
-  constructor() {
-    onRoomEvent((event) => {
-      if (event.kind === "announcement") this.send(null, "announcement", { id: event.id, message: event.message, createdAt: event.createdAt });
-      else if (event.kind === "event-settings") this.send(null, "event", eventInfo());
-      else if (event.kind === "help") this.send(event.attendeeId, "help", { id: event.id, status: event.status });
-    });
-  }
-
-  subscribe(sink: Sink): () => void {
-    const help = openHelpRequestOf(sink.attendeeId);
-    sink.send({
-      id: this.seq,
-      event: "hello",
-      data: {
-        event: eventInfo(),
-        help: help ? { id: help.id, status: help.status } : null,
-        announcements: announcementsSince(new Date(Date.now() - RECENT_MS).toISOString()),
-      },
-    });
-    this.sinks.add(sink);
-    return () => this.sinks.delete(sink);
-  }
-
-  private send(attendeeId: string | null, event: string, data: unknown): void {
-    const e = { id: ++this.seq, event, data };
-    for (const sink of this.sinks) {
-      if (attendeeId && sink.attendeeId !== attendeeId) continue;
-      if (!sink.send(e)) {
-        this.sinks.delete(sink);
-        sink.close("This page fell too far behind; it will reconnect.");
+  constructor(
+    signal: RoomSignal,
+    private readonly eventName: string,
+  ) {
+    signal.on((event) => {
+      if (event.kind === "announcement") {
+        this.channel.publish([{ event: "announcement", data: { id: event.id, message: event.message, createdAt: event.createdAt } }]);
+      } else if (event.kind === "event-settings") {
+        this.channel.publish([{ event: "event", data: eventInfo(this.eventName) }]);
+      } else if (event.kind === "help") {
+        this.channel.publish([{ event: "help", data: { id: event.id, status: event.status } }], { to: event.attendeeId });
       }
-    }
+    });
   }
-}
 
-const holder = globalThis as unknown as { __attendeeChannel?: AttendeeChannel };
-
-export function getAttendeeChannel(): AttendeeChannel {
-  holder.__attendeeChannel ??= new AttendeeChannel();
-  return holder.__attendeeChannel;
+  /** `key` is the attendee's id: help news for them reaches only their pages. */
+  subscribe(sink: AttendeeSink, lastEventId: number | null): () => void {
+    return this.channel.subscribe(sink, lastEventId, () => {
+      const help = openHelpRequestOf(sink.key);
+      return [
+        {
+          event: "hello",
+          data: {
+            event: eventInfo(this.eventName),
+            help: help ? { id: help.id, status: help.status } : null,
+            announcements: announcementsSince(new Date(Date.now() - RECENT_MS).toISOString()),
+          },
+        },
+      ];
+    });
+  }
 }

@@ -1,10 +1,11 @@
 import "server-only";
 import { z } from "zod";
-import { audit, latestEnvironmentOf } from "@/lib/db/queries";
+import { audit, type Actor } from "@/lib/audit";
+import { latestEnvironmentOf } from "@/lib/db/queries";
 import { createHelpRequest, getHelpRequest, openHelpRequestOf, recentStreamEvents, setHelpStatus } from "@/lib/db/room-queries";
 import { PortalError } from "@/lib/errors";
-import { getHub } from "@/lib/stream/hub";
-import { emitRoomEvent } from "@/lib/stream/room-signal";
+import type { StreamHub } from "@/lib/stream/hub";
+import type { RoomSignal } from "./signal";
 
 export const helpMessageSchema = z.string().trim().max(500, "Keep the message under 500 characters.");
 
@@ -19,9 +20,9 @@ export interface DiagnosticBundle {
 }
 
 /** What a facilitator needs to see before walking over: recent stack events, why tasks stopped, the scheduler's last lines. */
-export function gatherBundle(attendeeId: string): DiagnosticBundle {
+export function gatherBundle(hub: StreamHub, attendeeId: string): DiagnosticBundle {
   const env = latestEnvironmentOf(attendeeId);
-  const snapshot = env ? getHub().peek(env.id)?.lastSnapshot ?? null : null;
+  const snapshot = env ? hub.lastSnapshot(env.id) : null;
   return {
     gatheredAt: new Date().toISOString(),
     stackName: env?.stackName ?? null,
@@ -31,29 +32,26 @@ export function gatherBundle(attendeeId: string): DiagnosticBundle {
     stoppedTasks: (snapshot?.tasks ?? [])
       .filter((t) => t.lastStatus === "STOPPED")
       .map((t) => ({ id: t.id, role: t.role, stoppedReason: t.stoppedReason, stoppedAt: t.stoppedAt })),
-    schedulerLog: env
-      ? recentStreamEvents(env.id, "log", 200, "scheduler").map((l) => ({ at: String(l.at), text: String(l.text) }))
-      : [],
+    schedulerLog: env ? recentStreamEvents(env.id, "log", 200, "scheduler").map((l) => ({ at: String(l.at), text: String(l.text) })) : [],
   };
 }
 
-export function requestHelp(attendeeId: string, rawMessage: unknown) {
-  const parsed = helpMessageSchema.safeParse(rawMessage ?? "");
-  if (!parsed.success) throw new PortalError("bad_request", parsed.error.issues[0].message);
-  const existing = openHelpRequestOf(attendeeId);
+/** The attendee asks for help; a second request while one is open returns the open one. */
+export function requestHelp(deps: { hub: StreamHub; signal: RoomSignal }, actor: Actor, message: string) {
+  const existing = openHelpRequestOf(actor.id);
   if (existing) return existing;
-  const request = createHelpRequest(attendeeId, parsed.data, gatherBundle(attendeeId));
-  audit({ actorId: attendeeId, actorRole: "attendee", action: "help-request", target: String(request.id), result: "ok" });
-  emitRoomEvent({ kind: "help", attendeeId, id: request.id, status: "open" });
+  const request = createHelpRequest(actor.id, message, gatherBundle(deps.hub, actor.id));
+  audit(actor, "help-request", { target: String(request.id) });
+  deps.signal.emit({ kind: "help", attendeeId: actor.id, id: request.id, status: "open" });
   return request;
 }
 
-export function updateHelp(facilitatorId: string, id: number, status: "coming" | "resolved") {
+export function updateHelp(signal: RoomSignal, actor: Actor, id: number, status: "coming" | "resolved") {
   const request = getHelpRequest(id);
   if (!request) throw new PortalError("not_found", "That help request no longer exists.");
   setHelpStatus(id, status);
-  audit({ actorId: facilitatorId, actorRole: "facilitator", action: `help-${status}`, target: String(id), result: "ok" });
-  emitRoomEvent({ kind: "help", attendeeId: request.attendeeId, id, status });
+  audit(actor, status === "coming" ? "help-coming" : "help-resolved", { target: String(id) });
+  signal.emit({ kind: "help", attendeeId: request.attendeeId, id, status });
 }
 
 export function helpBundle(id: number) {

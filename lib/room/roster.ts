@@ -1,31 +1,14 @@
 import "server-only";
 import { rosterRaw } from "@/lib/db/room-queries";
-import type { EnvironmentSnapshot } from "@/lib/providers/types";
-
-export interface RosterRow {
-  attendeeId: string;
-  name: string;
-  email: string;
-  currentLab: string | null;
-  checksPassed: number;
-  envId: string | null;
-  envStatus: string;
-  envDeletedAt: string | null;
-  workersRunning: number;
-  lastError: string | null;
-  costUsd: number;
-  cpuSeconds: number;
-  lastActivity: string;
-  help: "open" | "coming" | null;
-}
-
-const EXPECTED_STOP = /^(Scaled in|Torn down|Stack creation failed)/;
+import type { EnvironmentSnapshot, UsageUnit } from "@/lib/providers/types";
+import { isExpectedStop, isFailed, isStackStatus, NO_ENVIRONMENT } from "@/lib/status";
+import type { RosterRow } from "@/lib/stream/protocol";
 
 /** The most useful "what went wrong", in the platform's words: a failed stack, else the last unexpected task stop. */
 export function lastErrorOf(status: string, reason: string | null, snapshot: EnvironmentSnapshot | null): string | null {
-  if (status.includes("FAILED") || status === "ROLLBACK_COMPLETE") return reason ?? status;
+  if (isFailed(status)) return reason ?? status;
   const stops = (snapshot?.tasks ?? [])
-    .filter((t) => t.lastStatus === "STOPPED" && t.stoppedReason && !EXPECTED_STOP.test(t.stoppedReason))
+    .filter((t) => t.lastStatus === "STOPPED" && t.stoppedReason && !isExpectedStop(t.stoppedReason))
     .sort((a, b) => (a.stoppedAt ?? "").localeCompare(b.stoppedAt ?? ""));
   const last = stops.at(-1);
   return last ? `${last.id}: ${last.stoppedReason}` : null;
@@ -35,7 +18,11 @@ export function lastErrorOf(status: string, reason: string | null, snapshot: Env
  * Every attendee's row (or only those in `only`: the queries then read just their rows),
  * from a handful of queries plus the hub's last snapshots.
  */
-export function buildRoster(snapshotOf: (envId: string) => EnvironmentSnapshot | null, only?: ReadonlySet<string>): RosterRow[] {
+export function buildRoster(
+  snapshotOf: (envId: string) => EnvironmentSnapshot | null,
+  unit: UsageUnit,
+  only?: ReadonlySet<string>,
+): RosterRow[] {
   const { people, envs, checks, help, usage } = rosterRaw(only);
   const latestEnv = new Map<string, (typeof envs)[number]>();
   for (const env of envs) {
@@ -45,26 +32,24 @@ export function buildRoster(snapshotOf: (envId: string) => EnvironmentSnapshot |
   }
   const checkCount = new Map(checks.map((c) => [c.attendeeId, Number(c.n)]));
   const helpOf = new Map(help.map((h) => [h.attendeeId, h.status as "open" | "coming"]));
-  return people
-    .map((p) => {
-      const env = latestEnv.get(p.id);
-      const snapshot = env ? snapshotOf(env.id) : null;
-      const use = env ? usage.get(env.id) : undefined;
-      return {
-        attendeeId: p.id,
-        name: p.name,
-        email: p.email,
-        currentLab: p.currentLab,
-        checksPassed: checkCount.get(p.id) ?? 0,
-        envId: env?.id ?? null,
-        envStatus: env?.status ?? "none",
-        envDeletedAt: env?.deletedAt ?? null,
-        workersRunning: env && !env.deletedAt ? env.runningWorkers : 0,
-        lastError: env ? lastErrorOf(env.status, env.statusReason, snapshot) : null,
-        costUsd: use?.costUsd ?? 0,
-        cpuSeconds: use?.cpuSeconds ?? 0,
-        lastActivity: p.lastSeenAt,
-        help: helpOf.get(p.id) ?? null,
-      };
-    });
+  return people.map((p) => {
+    const env = latestEnv.get(p.id);
+    const snapshot = env ? snapshotOf(env.id) : null;
+    const use = env ? usage.get(env.id) : undefined;
+    return {
+      attendeeId: p.id,
+      name: p.name,
+      email: p.email,
+      currentLab: p.currentLab,
+      checksPassed: checkCount.get(p.id) ?? 0,
+      envId: env?.id ?? null,
+      envStatus: env && isStackStatus(env.status) ? env.status : NO_ENVIRONMENT,
+      envDeletedAt: env?.deletedAt ?? null,
+      workersRunning: env && !env.deletedAt ? env.runningWorkers : 0,
+      lastError: env ? lastErrorOf(env.status, env.statusReason, snapshot) : null,
+      usage: (unit === "usd" ? use?.costUsd : use?.cpuSeconds) ?? 0,
+      lastActivity: p.lastSeenAt,
+      help: helpOf.get(p.id) ?? null,
+    };
+  });
 }

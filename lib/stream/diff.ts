@@ -1,11 +1,5 @@
 import type { EnvironmentSnapshot, TaskState } from "@/lib/providers/types";
-
-export type Change =
-  | { event: "status"; data: { status: string; reason?: string } }
-  | { event: "progress"; data: { done: number; total: number } }
-  | { event: "task"; data: TaskState }
-  | { event: "scale"; data: { desiredWorkers: number } }
-  | { event: "degraded"; data: { message: string | null } };
+import type { EnvironmentEvents, UnnumberedFrame } from "./protocol";
 
 function taskChanged(a: TaskState, b: TaskState): boolean {
   return (
@@ -16,9 +10,9 @@ function taskChanged(a: TaskState, b: TaskState): boolean {
   );
 }
 
-/** What an attendee would notice between two snapshots, as stream events. */
-export function diffSnapshots(before: EnvironmentSnapshot | null, after: EnvironmentSnapshot): Change[] {
-  const changes: Change[] = [];
+/** What an attendee would notice between two snapshots, as stream frames. */
+export function diffSnapshots(before: EnvironmentSnapshot | null, after: EnvironmentSnapshot): UnnumberedFrame<EnvironmentEvents>[] {
+  const changes: UnnumberedFrame<EnvironmentEvents>[] = [];
   if ((before?.degraded ?? null) !== (after.degraded ?? null)) {
     changes.push({ event: "degraded", data: { message: after.degraded ?? null } });
   }
@@ -39,16 +33,9 @@ export function diffSnapshots(before: EnvironmentSnapshot | null, after: Environ
   return changes;
 }
 
-export function linksChanged(before: EnvironmentSnapshot | null, after: EnvironmentSnapshot): boolean {
-  const a = before?.links ?? {};
+/** The links changed (a dashboard address, the notebook now answering): pages need a fresh snapshot. */
+export function linksChanged(before: EnvironmentSnapshot, after: EnvironmentSnapshot): boolean {
+  const a = before.links;
   const b = after.links;
-  return a.dashboard !== b.dashboard || a.notebook !== b.notebook || a.schedulerAddress !== b.schedulerAddress;
-}
-
-const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "CREATE_FAILED", "ROLLBACK_COMPLETE", "DELETE_COMPLETE", "DELETE_FAILED", "ROLLBACK_FAILED"]);
-const STEADY_TASK = new Set(["RUNNING", "STOPPED"]);
-
-/** True when nothing is expected to change by itself: the poller may slow down. */
-export function isSettled(snapshot: EnvironmentSnapshot): boolean {
-  return SETTLED.has(snapshot.status) && snapshot.tasks.every((t) => STEADY_TASK.has(t.lastStatus));
+  return a.dashboard !== b.dashboard || a.notebookReady !== b.notebookReady || a.schedulerAddress !== b.schedulerAddress;
 }

@@ -1,20 +1,17 @@
 import "server-only";
-import { encodeComment, encodeEvent, type StreamEvent } from "./sse";
+import type { AnySink } from "./channel";
+import { DROPPED } from "./protocol";
+import { encodeComment, encodeEvent } from "./sse";
 
 const HEARTBEAT_MS = 15_000;
 /** Bytes a browser may leave unread before it is dropped (it then reconnects and resumes). */
 const MAX_BUFFERED = 2 * 1024 * 1024;
 
-interface Sink {
-  send(event: StreamEvent): boolean;
-  close(reason: string): void;
-}
-
 /**
- * Turns a subscription into an SSE response: heartbeats, a bounded buffer for slow
- * readers, and cleanup when the browser goes away.
+ * Turns a channel subscription into an SSE response: heartbeats, a bounded buffer for
+ * slow readers, and cleanup when the browser goes away.
  */
-export function sseResponse(request: Request, subscribe: (sink: Sink) => () => void): Response {
+export function sseResponse(request: Request, subscribe: (sink: AnySink) => () => void): Response {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>(
@@ -29,7 +26,7 @@ export function sseResponse(request: Request, subscribe: (sink: Sink) => () => v
         const close = (reason: string) => {
           if (!open) return;
           try {
-            controller.enqueue(encoder.encode(`event: dropped\ndata: ${JSON.stringify({ reason })}\n\n`));
+            controller.enqueue(encoder.encode(`event: ${DROPPED}\ndata: ${JSON.stringify({ reason })}\n\n`));
             controller.close();
           } catch {
             /* already closed */
@@ -38,7 +35,7 @@ export function sseResponse(request: Request, subscribe: (sink: Sink) => () => v
           cleanup();
         };
         write("retry: 2000\n\n");
-        const unsubscribe = subscribe({ send: (event) => write(encodeEvent(event)), close });
+        const unsubscribe = subscribe({ send: (frame) => write(encodeEvent(frame)), close });
         const heartbeat = setInterval(() => write(encodeComment(`heartbeat ${new Date().toISOString()}`)), HEARTBEAT_MS);
         cleanup = () => {
           open = false;

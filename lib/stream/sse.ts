@@ -1,11 +1,5 @@
 /** Server-Sent Events framing: one `id:`, one `event:`, JSON `data:` lines, then a blank line. */
-export interface StreamEvent {
-  id: number;
-  event: string;
-  data: unknown;
-}
-
-export function encodeEvent({ id, event, data }: StreamEvent): string {
+export function encodeEvent({ id, event, data }: { id: number; event: string; data: unknown }): string {
   // JSON.stringify never emits a raw newline, so one data: line holds the whole payload.
   return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }

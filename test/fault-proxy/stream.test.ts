@@ -15,11 +15,11 @@ import { createEnvironmentOnce, upsertAttendee } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { createAwsProvider, loadAwsConfig } from "@/lib/providers/aws";
 import type { Cadence } from "@/lib/providers/aws/config";
-import type { EnvironmentSnapshot } from "@/lib/providers/types";
-import type { Subscriber } from "@/lib/stream/environment-stream";
+import type { EnvironmentSink } from "@/lib/stream/environment-stream";
 import { StreamHub } from "@/lib/stream/hub";
 import { RoomStream } from "@/lib/room/room-stream";
-import type { StreamEvent } from "@/lib/stream/sse";
+import { RoomSignal } from "@/lib/room/signal";
+import type { EnvironmentEvents, FrameOf, RoomEvents } from "@/lib/stream/protocol";
 import { deployEventStack, motoTemplateTransform, putLogLines, runTask } from "../moto/index.mjs";
 import { startFaultProxy } from "./index.mjs";
 
@@ -55,16 +55,15 @@ async function runningEnvironment(name: string): Promise<EnvironmentRow> {
 }
 
 /** A browser tab: records what it receives, in order. */
-class Tab implements Subscriber {
+type StreamEvent = FrameOf<EnvironmentEvents>;
+
+class Tab implements EnvironmentSink {
   events: StreamEvent[] = [];
   closed?: string;
   private stop = () => {};
   send(event: StreamEvent) {
     this.events.push(event);
     return true;
-  }
-  view(snapshot: EnvironmentSnapshot) {
-    return snapshot;
   }
   close(reason: string) {
     this.closed = reason;
@@ -137,8 +136,8 @@ describe("the facilitator's room stream", () => {
     const rows = [];
     for (const name of ["room-fay", "room-gus"]) rows.push(await runningEnvironment(name));
     const hub = new StreamHub(provider({ logsMs: 500, changingMs: 2_000, settledMs: 30_000 }));
-    const room = new RoomStream(hub);
-    const frames: StreamEvent[] = [];
+    const room = new RoomStream(hub, new RoomSignal(), "usd");
+    const frames: FrameOf<RoomEvents>[] = [];
     const stop = room.subscribe({ send: (e) => frames.push(e) > 0, close: () => {} }, null);
     const tab = new Tab().open(hub, rows[0], null);
     await sleep(5_000);

@@ -1,15 +1,12 @@
 import { dbStatus } from "@/lib/db";
-import { getProvider } from "@/lib/providers";
+import { runtime } from "@/lib/runtime";
 
 export const dynamic = "force-dynamic";
 
 export async function GET() {
-  const provider = getProvider();
+  const { provider } = runtime();
   const database = dbStatus();
-  const backend = (await provider.health?.()) ?? { ok: true, message: "ready" };
+  const backend = await provider.health();
   const ok = database === "ok";
-  return Response.json(
-    { status: ok ? "ok" : "error", provider: provider.name, database, backend },
-    { status: ok ? 200 : 503 },
-  );
+  return Response.json({ status: ok ? "ok" : "error", provider: provider.name, database, backend }, { status: ok ? 200 : 503 });
 }

@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import type { AwsProviderConfig } from "./config";
 
 export interface AwsClients {
@@ -12,13 +13,14 @@ export interface AwsClients {
   logs: CloudWatchLogsClient;
   ec2: EC2Client;
   sagemaker: SageMakerClient;
+  quotas: ServiceQuotasClient;
 }
 
 /**
- * The only place SDK clients are made. Credentials come from the default chain
- * (environment, shared config, SSO, container or instance role) and stay inside these
- * clients; nothing here logs or returns them. AWS_ENDPOINT_URL (or the SDK's own
- * AWS_ENDPOINT_URL_<SERVICE> variables) points the clients at moto in tests.
+ * The only place SDK clients are made, once per provider. Credentials come from the
+ * default chain (environment, shared config, SSO, container or instance role) and stay
+ * inside these clients; nothing here logs or returns them. AWS_ENDPOINT_URL (or the SDK's
+ * own AWS_ENDPOINT_URL_<SERVICE> variables) points the clients at moto in tests.
  */
 export function createAwsClients(config: AwsProviderConfig): AwsClients {
   const common = {
@@ -36,5 +38,6 @@ export function createAwsClients(config: AwsProviderConfig): AwsClients {
     logs: new CloudWatchLogsClient(common),
     ec2: new EC2Client(common),
     sagemaker: new SageMakerClient(common),
+    quotas: new ServiceQuotasClient(common),
   };
 }

@@ -1,42 +1,7 @@
-import path from "node:path";
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
-import { z } from "zod";
+import { awsEnv, ConfigError, repoPath, type Env } from "@/lib/config";
 import { apiFamilies, defaultBucketSizes, type ApiFamily, type BucketSize } from "./limiter";
 import { motoTemplateTransform } from "./moto-seam";
-
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/([89]|[12]\d|3[0-2])$/, "an IPv4 CIDR from /8 to /32 (never 0.0.0.0/0)");
-
-/** Environment variables the AWS provider reads (documented in docs/aws.md). */
-const envSchema = z
-  .object({
-    AWS_REGION: z.string().min(1, "AWS_REGION is required for PORTAL_PROVIDER=aws"),
-    AWS_ENDPOINT_URL: z.url().optional(),
-    PORTAL_AWS_MODE: z.enum(["solo", "event"]).default("solo"),
-    PORTAL_EVENT_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/).optional(),
-    PORTAL_EVENT_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).default("dask-workshop"),
-    PORTAL_MAX_WORKERS: z.coerce.number().int().min(0).max(32).default(12),
-    PORTAL_DEFAULT_WORKERS: z.coerce.number().int().min(0).max(32).default(2),
-    PORTAL_DASHBOARD_CIDR: cidr.default("127.0.0.1/32"),
-    PORTAL_NOTEBOOK_REPO_URL: z.url().optional(),
-    PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
-    PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
-    DASK_IMAGE: z.string().min(1).optional(),
-    PORTAL_AWS_TEMPLATE_TRANSFORM: z.enum(["moto"]).optional(),
-    PORTAL_AWS_CALL_BUDGET: z
-      .string()
-      .regex(/^\s*([a-z0-9-]+=\d+(\.\d+)?\s*(,\s*|$))*$/, "comma-separated family=calls-per-second, e.g. ecs-read=5,logs-read=2")
-      .optional(),
-    PORTAL_AWS_POLL_MS: z
-      .string()
-      .regex(/^\s*((changing|settled|logs|overlap)=\d+\s*(,\s*|$))*$/, "comma-separated changing=, settled=, logs=, overlap= in ms")
-      .optional(),
-  })
-  .refine((env) => env.PORTAL_AWS_MODE === "solo" || env.PORTAL_EVENT_STACK, {
-    message: "PORTAL_EVENT_STACK (the facilitator's event stack) is required when PORTAL_AWS_MODE=event",
-    path: ["PORTAL_EVENT_STACK"],
-  });
 
 export interface AwsProviderConfig {
   region: string;
@@ -48,6 +13,7 @@ export interface AwsProviderConfig {
   defaultWorkers: number;
   dashboardCidr: string;
   notebookRepoUrl?: string;
+  notebookInstanceType: string;
   cloudFormationRoleArn?: string;
   workerCapacity?: "FARGATE_SPOT" | "FARGATE";
   daskImage?: string;
@@ -87,10 +53,10 @@ export function parseCallBudget(text: string | undefined): Record<ApiFamily, Buc
   for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
     const [family, value] = part.split("=");
     if (!(apiFamilies as readonly string[]).includes(family)) {
-      throw new Error(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET names an unknown family "${family}" (known: ${apiFamilies.join(", ")})`);
+      throw new ConfigError(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET names an unknown family "${family}" (known: ${apiFamilies.join(", ")})`);
     }
     const ratePerSecond = Number(value);
-    if (!(ratePerSecond > 0)) throw new Error(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET ${family} must be above 0`);
+    if (!(ratePerSecond > 0)) throw new ConfigError(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET ${family} must be above 0`);
     budget[family as ApiFamily] = { ratePerSecond, burst: Math.max(1, Math.min(2, ratePerSecond)) };
   }
   return budget;
@@ -106,16 +72,9 @@ function parseCadence(text: string | undefined): Cadence {
   return cadence;
 }
 
-export function loadAwsConfig(
-  env: Record<string, string | undefined> = process.env,
-  overrides: Partial<AwsProviderConfig> = {},
-): AwsProviderConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`AWS provider configuration is invalid: ${problems}`);
-  }
-  const e = parsed.data;
+/** The AWS provider's settings from the environment variables (read and validated by lib/config.ts). */
+export function loadAwsConfig(env: Env = process.env, overrides: Partial<AwsProviderConfig> = {}): AwsProviderConfig {
+  const e = awsEnv(env);
   return {
     region: e.AWS_REGION,
     endpoint: e.AWS_ENDPOINT_URL,
@@ -126,10 +85,11 @@ export function loadAwsConfig(
     defaultWorkers: Math.min(e.PORTAL_DEFAULT_WORKERS, e.PORTAL_MAX_WORKERS),
     dashboardCidr: e.PORTAL_DASHBOARD_CIDR,
     notebookRepoUrl: e.PORTAL_NOTEBOOK_REPO_URL,
+    notebookInstanceType: e.PORTAL_NOTEBOOK_INSTANCE_TYPE,
     cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,
     workerCapacity: e.PORTAL_WORKER_CAPACITY,
     daskImage: e.DASK_IMAGE,
-    templateDir: path.join(/* turbopackIgnore: true */ process.cwd(), "cloudformation"),
+    templateDir: repoPath("cloudformation"),
     callBudget: parseCallBudget(e.PORTAL_AWS_CALL_BUDGET),
     cadence: parseCadence(e.PORTAL_AWS_POLL_MS),
     ...(e.PORTAL_AWS_TEMPLATE_TRANSFORM === "moto" ? { templateTransform: motoTemplateTransform(e.AWS_ENDPOINT_URL) } : {}),

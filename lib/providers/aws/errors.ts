@@ -62,7 +62,7 @@ function plainMessage(error: unknown): string {
 
 /** Turns any SDK failure into a ProviderError with a message fit for the page. */
 export function toProviderError(error: unknown, doing: string): ProviderError {
-  if (error instanceof ProviderError) return error;
+  if (ProviderError.is(error)) return error;
   const name = errorName(error);
   if (credentialNames.has(name)) {
     return new ProviderError(

@@ -5,14 +5,10 @@
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdTaskStates, playFargate, prepareStackDeletion, startMoto } from "../../../test/moto/index.mjs";
-import type { EnvironmentRef } from "../types";
+import type { CloudTools, EnvironmentRef, Provider } from "../types";
 import { createAwsClients } from "./clients";
 import { loadAwsConfig, type AwsProviderConfig } from "./config";
-import { deleteEventStack, deployEventStack, eventStackStatus, type EventStackDeps } from "./event-stack";
-import { createServiceQuotasClient } from "./extra-clients";
-import { createRateLimiter } from "./limiter";
-import { runPreflight } from "./preflight";
-import { createAwsProvider, type AwsProvider } from "./provider";
+import { createAwsProvider } from "./provider";
 
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
@@ -23,8 +19,8 @@ let moto: Awaited<ReturnType<typeof startMoto>>;
 let endpoint: string;
 let config: AwsProviderConfig;
 let clients: ReturnType<typeof createAwsClients>;
-let deps: EventStackDeps;
-let provider: AwsProvider;
+let provider: Provider;
+let tools: CloudTools;
 const env: EnvironmentRef = { id: "env-fac-ada", stackName: "dask-fac-ada", attendeeId: "ada", attendeeEmail: "ada@example.org" };
 
 beforeAll(async () => {
@@ -44,8 +40,8 @@ beforeAll(async () => {
     { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
   );
   clients = createAwsClients(config);
-  deps = { config, cfn: clients.cfn, limiter: createRateLimiter({ sizes: config.callBudget }) };
   provider = createAwsProvider(config);
+  tools = provider.cloud!;
 });
 
 afterAll(() => moto?.stop());
@@ -61,14 +57,14 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 
 describe("the facilitator's event stack", () => {
   it("is not deployed at first", async () => {
-    expect(await eventStackStatus(deps)).toEqual({ mode: "event", stackName: "fac-event", status: "NOT_DEPLOYED", outputs: {} });
+    expect(await tools.eventStack()).toEqual({ mode: "event", stackName: "fac-event", status: "NOT_DEPLOYED", outputs: {} });
   });
 
   it("deploys once, however often it is asked, with the template made moto-ready by the seam", async () => {
-    await deployEventStack(deps, "request-1");
-    await deployEventStack(deps, "request-1");
-    await deployEventStack(deps, "request-2");
-    const view = await until(() => eventStackStatus(deps), (v) => v.status === "CREATE_COMPLETE");
+    await tools.deployEventStack("request-1");
+    await tools.deployEventStack("request-1");
+    await tools.deployEventStack("request-2");
+    const view = await until(() => tools.eventStack(), (v) => v.status === "CREATE_COMPLETE");
     expect(view.status).toBe("CREATE_COMPLETE");
     expect(view.outputs).toMatchObject({ ClusterName: expect.any(String), LogGroup: "/dask-workshop/fac-event", NamespaceName: "fac-event.dask" });
     const { Stacks } = await clients.cfn.send(new DescribeStacksCommand({}));
@@ -85,8 +81,7 @@ describe("the facilitator's event stack", () => {
   it("counts the room's running vCPU in the event cluster, and says the Fargate quota could not be read on moto", async () => {
     await provider.deploy(env, { workers: 2 });
     await playFargate(endpoint, env.stackName);
-    const quotas = createServiceQuotasClient(config);
-    const result = await runPreflight({ ...deps, ecs: clients.ecs, ec2: clients.ec2, quotas }, { attendees: 10 });
+    const result = await tools.preflight(10);
     expect(result.environmentVcpu.total).toBe(3);
     expect(result.lines.map((l) => l.key)).toEqual(["fargate-vcpu"]);
     const [fargate] = result.lines;
@@ -99,34 +94,34 @@ describe("the facilitator's event stack", () => {
   });
 
   it("refuses to delete while an attendee stack still imports it", async () => {
-    await expect(deleteEventStack(deps, () => provider.listEventStacks())).rejects.toThrow(
+    await expect(tools.deleteEventStack()).rejects.toThrow(
       /^1 attendee stack still uses the event stack \(dask-fac-ada\)\. Tear them down first/,
     );
-    expect((await eventStackStatus(deps)).status).toBe("CREATE_COMPLETE");
+    expect((await tools.eventStack()).status).toBe("CREATE_COMPLETE");
   });
 
   it("deletes once the attendee stacks are gone", async () => {
     await prepareStackDeletion(endpoint, env.stackName);
-    await provider.destroy(env);
-    await until(() => provider.listEventStacks(), (stacks) => stacks.length === 0);
+    await provider.destroy(env, "the test");
+    await until(() => provider.listStacks!(), (stacks) => stacks.length === 0);
     // Moto never deletes a route table itself; the harness does what AWS would (see test/moto/fargate.mjs).
     await prepareStackDeletion(endpoint, "fac-event");
-    await deleteEventStack(deps, () => provider.listEventStacks());
-    const view = await until(() => eventStackStatus(deps), (v) => v.status === "NOT_DEPLOYED");
+    await tools.deleteEventStack();
+    const view = await until(() => tools.eventStack(), (v) => v.status === "NOT_DEPLOYED");
     expect(view.status).toBe("NOT_DEPLOYED");
   });
 
   it("deploys again after a deletion (a new request), and deletes again", async () => {
-    await deployEventStack(deps, "request-3");
-    expect((await until(() => eventStackStatus(deps), (v) => v.status === "CREATE_COMPLETE")).status).toBe("CREATE_COMPLETE");
+    await tools.deployEventStack("request-3");
+    expect((await until(() => tools.eventStack(), (v) => v.status === "CREATE_COMPLETE")).status).toBe("CREATE_COMPLETE");
     await prepareStackDeletion(endpoint, "fac-event");
-    await deleteEventStack(deps, async () => []);
-    expect((await until(() => eventStackStatus(deps), (v) => v.status === "NOT_DEPLOYED")).status).toBe("NOT_DEPLOYED");
+    await tools.deleteEventStack();
+    expect((await until(() => tools.eventStack(), (v) => v.status === "NOT_DEPLOYED")).status).toBe("NOT_DEPLOYED");
   });
 
   it("says solo mode has no event stack", async () => {
-    const solo = { ...deps, config: { ...config, mode: "solo" as const, eventStack: undefined } };
-    expect((await eventStackStatus(solo)).mode).toBe("solo");
-    await expect(deployEventStack(solo, "request-5")).rejects.toThrow(/solo mode/);
+    const solo = createAwsProvider({ ...config, mode: "solo", eventStack: undefined }).cloud!;
+    expect((await solo.eventStack()).mode).toBe("solo");
+    await expect(solo.deployEventStack("request-5")).rejects.toThrow(/solo mode/);
   });
 });

@@ -1,8 +1,9 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { describe, expect, it } from "vitest";
+import type { AwsClients } from "./clients";
 import { loadAwsConfig } from "./config";
+import { AwsContext } from "./context";
 import { deletionBlocker, eventStackStatus, eventStackToken } from "./event-stack";
-import { createRateLimiter } from "./limiter";
 
 const config = loadAwsConfig({ AWS_REGION: "us-east-1", PORTAL_AWS_MODE: "event", PORTAL_EVENT_STACK: "room-net", PORTAL_EVENT_ID: "room" });
 const stack = (n: number) => ({ stackName: `dask-a${n}`, attendeeId: `a${n}`, status: "CREATE_COMPLETE" as const });
@@ -36,7 +37,7 @@ describe("event stack status", () => {
     const cfn = {
       send: async (command: object) => (command.constructor.name === "DescribeStacksCommand" ? { Stacks: [stack] } : { StackEvents: events }),
     } as unknown as CloudFormationClient;
-    const view = await eventStackStatus({ config, cfn, limiter: createRateLimiter() });
+    const view = await eventStackStatus(new AwsContext(config, { clients: { cfn } as AwsClients }));
     expect(view).toMatchObject({
       status: "ROLLBACK_COMPLETE",
       reason: "NatAddress (AWS::EC2::EIP): The maximum number of addresses has been reached.",

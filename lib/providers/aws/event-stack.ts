@@ -1,41 +1,16 @@
 import { createHash } from "node:crypto";
-import {
-  CreateStackCommand,
-  DeleteStackCommand,
-  DescribeStackEventsCommand,
-  type CloudFormationClient,
-} from "@aws-sdk/client-cloudformation";
-import { ProviderError, type StackStatus } from "../types";
+import { CreateStackCommand, DeleteStackCommand, DescribeStackEventsCommand } from "@aws-sdk/client-cloudformation";
+import { hasReason, isFailed } from "@/lib/status";
+import { ProviderError, type EventStackView, type FoundStack } from "../types";
 import type { AwsProviderConfig } from "./config";
+import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
-import type { RateLimiter } from "./limiter";
-import type { EventStack } from "./reconcile";
 import { describeStack } from "./stack-reads";
 import { attendeeTagKey, currentOperation, eventTagKey, failureReason, outputsOf, templateBody, toStackStatus } from "./stack";
 
 // The facilitator's event stack (cloudformation/event.yaml): what the room shares in
 // event mode. Deployed once before the session, deleted once every attendee stack is gone
 // (their imports would block the deletion half-way otherwise).
-
-export interface EventStackView {
-  mode: "solo" | "event";
-  /** The configured event stack (PORTAL_EVENT_STACK); null in solo mode, which has none. */
-  stackName: string | null;
-  status: StackStatus | "NOT_DEPLOYED";
-  /** Why it failed or is being deleted, from the latest stack events, in AWS's words. */
-  reason?: string;
-  /** The outputs attendee stacks import (VpcId, ClusterName, LogGroup, …), once created. */
-  outputs: Record<string, string>;
-  updatedAt?: string;
-}
-
-export interface EventStackDeps {
-  config: AwsProviderConfig;
-  cfn: CloudFormationClient;
-  limiter: RateLimiter;
-}
-
-const needsReason = (status: StackStatus) => status.endsWith("FAILED") || status.startsWith("ROLLBACK") || status.startsWith("DELETE");
 
 function requireEventStack(config: AwsProviderConfig): string {
   if (config.mode !== "event" || !config.eventStack) {
@@ -45,18 +20,18 @@ function requireEventStack(config: AwsProviderConfig): string {
 }
 
 /** The event stack's status, with the failing resource's reason when it failed or is being deleted. */
-export async function eventStackStatus(deps: EventStackDeps): Promise<EventStackView> {
-  const { config } = deps;
+export async function eventStackStatus(ctx: AwsContext): Promise<EventStackView> {
+  const { config } = ctx;
   if (config.mode !== "event" || !config.eventStack) return { mode: "solo", stackName: null, status: "NOT_DEPLOYED", outputs: {} };
   try {
-    const stack = await describeStack(deps.cfn, deps.limiter, config.eventStack);
+    const stack = await describeStack(ctx.clients.cfn, ctx.limiter, config.eventStack);
     if (!stack) return { mode: "event", stackName: config.eventStack, status: "NOT_DEPLOYED", outputs: {} };
     const status = toStackStatus(stack.StackStatus);
     let reason: string | undefined;
-    if (needsReason(status)) {
+    if (hasReason(status)) {
       // The first page holds the newest events: enough for the operation that is failing now.
-      const { StackEvents } = await deps.limiter.run("cfn-read", () =>
-        deps.cfn.send(new DescribeStackEventsCommand({ StackName: stack.StackId ?? config.eventStack })),
+      const { StackEvents } = await ctx.limiter.run("cfn-read", () =>
+        ctx.clients.cfn.send(new DescribeStackEventsCommand({ StackName: stack.StackId ?? config.eventStack })),
       );
       reason = failureReason(currentOperation(StackEvents ?? [], stack.StackName ?? ""), stack);
     }
@@ -82,19 +57,19 @@ export function eventStackToken(config: AwsProviderConfig, requestId: string): s
 }
 
 /** Starts creating the event stack unless it exists; returns its status either way. */
-export async function deployEventStack(deps: EventStackDeps, requestId: string): Promise<EventStackView> {
-  const { config } = deps;
+export async function deployEventStack(ctx: AwsContext, requestId: string): Promise<EventStackView> {
+  const { config } = ctx;
   const stackName = requireEventStack(config);
   const token = eventStackToken(config, requestId);
-  const current = await eventStackStatus(deps);
-  if (current.status === "CREATE_FAILED" || current.status === "ROLLBACK_COMPLETE" || current.status === "DELETE_FAILED") {
+  const current = await eventStackStatus(ctx);
+  if (current.status !== "NOT_DEPLOYED" && isFailed(current.status)) {
     throw new ProviderError("bad_request", `The event stack is ${current.status}; delete it first, then deploy again.`);
   }
   if (current.status !== "NOT_DEPLOYED" && current.status !== "DELETE_COMPLETE") return current;
   try {
     const body = await templateBody(config, "event.yaml");
-    await deps.limiter.run("cfn-write", () =>
-      deps.cfn.send(
+    await ctx.limiter.run("cfn-write", () =>
+      ctx.clients.cfn.send(
         new CreateStackCommand({
           StackName: stackName,
           TemplateBody: body,
@@ -112,11 +87,11 @@ export async function deployEventStack(deps: EventStackDeps, requestId: string):
     // Another request (a second tab) created it meanwhile: that is the stack we wanted.
     if (errorName(error) !== "AlreadyExistsException") throw toProviderError(error, "creating the event stack");
   }
-  return eventStackStatus(deps);
+  return eventStackStatus(ctx);
 }
 
 /** What blocks deleting the event stack: attendee stacks still importing its exports. */
-export function deletionBlocker(attendeeStacks: EventStack[]): string | undefined {
+export function deletionBlocker(attendeeStacks: FoundStack[]): string | undefined {
   if (attendeeStacks.length === 0) return undefined;
   const names = attendeeStacks.slice(0, 5).map((s) => s.stackName).join(", ");
   const more = attendeeStacks.length > 5 ? ` and ${attendeeStacks.length - 5} more` : "";
@@ -125,26 +100,23 @@ export function deletionBlocker(attendeeStacks: EventStack[]): string | undefine
 }
 
 /** Starts deleting the event stack, unless attendee stacks still exist. */
-export async function deleteEventStack(
-  deps: EventStackDeps,
-  listEventStacks: () => Promise<EventStack[]>,
-): Promise<EventStackView> {
-  const stackName = requireEventStack(deps.config);
+export async function deleteEventStack(ctx: AwsContext, listEventStacks: () => Promise<FoundStack[]>): Promise<EventStackView> {
+  const stackName = requireEventStack(ctx.config);
   const blocker = deletionBlocker(await listEventStacks());
   if (blocker) throw new ProviderError("bad_request", blocker);
   try {
-    const stack = await describeStack(deps.cfn, deps.limiter, stackName);
-    if (!stack) return eventStackStatus(deps);
-    await deps.limiter.run("cfn-write", () =>
-      deps.cfn.send(
+    const stack = await describeStack(ctx.clients.cfn, ctx.limiter, stackName);
+    if (!stack) return eventStackStatus(ctx);
+    await ctx.limiter.run("cfn-write", () =>
+      ctx.clients.cfn.send(
         new DeleteStackCommand({
           StackName: stack.StackId ?? stackName,
-          ...(deps.config.cloudFormationRoleArn ? { RoleARN: deps.config.cloudFormationRoleArn } : {}),
+          ...(ctx.config.cloudFormationRoleArn ? { RoleARN: ctx.config.cloudFormationRoleArn } : {}),
         }),
       ),
     );
   } catch (error) {
     throw toProviderError(error, "deleting the event stack");
   }
-  return eventStackStatus(deps);
+  return eventStackStatus(ctx);
 }

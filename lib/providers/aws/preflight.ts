@@ -1,52 +1,17 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
-import { DescribeAddressesCommand, DescribeVpcsCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { DescribeTasksCommand, ListTasksCommand, type ECSClient } from "@aws-sdk/client-ecs";
-import {
-  GetAWSDefaultServiceQuotaCommand,
-  GetServiceQuotaCommand,
-  type ServiceQuotasClient,
-} from "@aws-sdk/client-service-quotas";
-import type { AwsProviderConfig } from "./config";
+import { DescribeAddressesCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand } from "@aws-sdk/client-service-quotas";
+import type { HeadroomStatus, PreflightLine, PreflightResult, QuotaSource } from "../types";
+import type { AwsContext } from "./context";
 import { toProviderError } from "./errors";
-import type { RateLimiter } from "./limiter";
 import { attendeeTemplateFile, outputsOf } from "./stack";
 import { describeStack, eventAttendeeStacks } from "./stack-reads";
 
 // Preflight: how much room the account has for the workshop, read before and during the
 // event. Every reading may fail (no permission, an endpoint that lacks the API, such as
 // moto for most quotas); a line then says what could not be read instead of failing.
-
-export type HeadroomStatus = "ok" | "warn" | "fail";
-export type QuotaSource = "account" | "aws-default" | "assumed" | "unknown";
-
-export interface PreflightLine {
-  key: "fargate-vcpu" | "vpcs" | "elastic-ips";
-  label: string;
-  unit: string;
-  /** The account's quota, or null when it could not be read and AWS documents no fixed default. */
-  quota: number | null;
-  quotaSource: QuotaSource;
-  /** What is in use now (null: could not be read). */
-  inUse: number | null;
-  /** What the whole room needs at its default size. */
-  needed: number;
-  /** In use now plus what the room has yet to start. */
-  projected: number;
-  status: HeadroomStatus;
-  sentence: string;
-}
-
-export interface PreflightResult {
-  mode: "solo" | "event";
-  region: string;
-  attendees: number;
-  /** vCPU one environment takes at its default size: the scheduler plus the default workers. */
-  environmentVcpu: { scheduler: number; worker: number; workers: number; total: number };
-  lines: PreflightLine[];
-  checkedAt: string;
-}
 
 /** Above this share of the quota a line warns: other work in the account uses the same quota. */
 export const warnShare = 0.8;
@@ -107,15 +72,6 @@ const quotas = {
   elasticIps: { serviceCode: "ec2", quotaCode: "L-0263D0A3", documentedDefault: 5 },
 } satisfies Record<string, QuotaSpec>;
 
-export interface PreflightDeps {
-  config: AwsProviderConfig;
-  cfn: CloudFormationClient;
-  ecs: ECSClient;
-  ec2: EC2Client;
-  quotas: ServiceQuotasClient;
-  limiter: RateLimiter;
-}
-
 /** Account-level reads (Service Quotas, EC2) share the EC2 read budget: no family of their own fits better. */
 const accountReads = "ec2-read" as const;
 
@@ -132,23 +88,23 @@ async function reading<T>(doing: string, read: () => Promise<T>): Promise<Readin
   }
 }
 
-async function readQuota(deps: PreflightDeps, spec: QuotaSpec): Promise<{ value: number | null; source: QuotaSource }> {
+async function readQuota(ctx: AwsContext, spec: QuotaSpec): Promise<{ value: number | null; source: QuotaSource }> {
   const ask = { ServiceCode: spec.serviceCode, QuotaCode: spec.quotaCode };
   const applied = await reading("reading a service quota", () =>
-    deps.limiter.run(accountReads, () => deps.quotas.send(new GetServiceQuotaCommand(ask))),
+    ctx.limiter.run(accountReads, () => ctx.clients.quotas.send(new GetServiceQuotaCommand(ask))),
   );
   if (typeof applied.value?.Quota?.Value === "number") return { value: applied.value.Quota.Value, source: "account" };
   const fallback = await reading("reading a default service quota", () =>
-    deps.limiter.run(accountReads, () => deps.quotas.send(new GetAWSDefaultServiceQuotaCommand(ask))),
+    ctx.limiter.run(accountReads, () => ctx.clients.quotas.send(new GetAWSDefaultServiceQuotaCommand(ask))),
   );
   if (typeof fallback.value?.Quota?.Value === "number") return { value: fallback.value.Quota.Value, source: "aws-default" };
   if (spec.documentedDefault !== undefined) return { value: spec.documentedDefault, source: "assumed" };
   return { value: null, source: "unknown" };
 }
 
-async function eventCluster(deps: PreflightDeps): Promise<string | undefined> {
-  const name = deps.config.eventStack;
-  const stack = name ? await describeStack(deps.cfn, deps.limiter, name) : undefined;
+async function eventCluster(ctx: AwsContext): Promise<string | undefined> {
+  const name = ctx.config.eventStack;
+  const stack = name ? await describeStack(ctx.clients.cfn, ctx.limiter, name) : undefined;
   return stack ? outputsOf(stack).ClusterName : undefined;
 }
 
@@ -159,12 +115,12 @@ interface ClusterUse {
 }
 
 /** vCPU of the RUNNING tasks in one cluster: ListTasks pages, DescribeTasks in batches of 100. */
-async function runningVcpu(deps: PreflightDeps, cluster: string): Promise<ClusterUse> {
+async function runningVcpu(ctx: AwsContext, cluster: string): Promise<ClusterUse> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await deps.limiter.run("ecs-read", () =>
-      deps.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING", maxResults: 100, nextToken })),
+    const page = await ctx.limiter.run("ecs-read", () =>
+      ctx.clients.ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING", maxResults: 100, nextToken })),
     );
     arns.push(...(page.taskArns ?? []));
     nextToken = page.nextToken;
@@ -172,7 +128,7 @@ async function runningVcpu(deps: PreflightDeps, cluster: string): Promise<Cluste
   const use: ClusterUse = { vcpu: 0, unsized: 0 };
   for (let i = 0; i < arns.length; i += 100) {
     const batch = arns.slice(i, i + 100);
-    const { tasks } = await deps.limiter.run("ecs-read", () => deps.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })));
+    const { tasks } = await ctx.limiter.run("ecs-read", () => ctx.clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })));
     for (const task of tasks ?? []) {
       if (task.lastStatus !== "RUNNING") continue;
       const units = Number(task.cpu ?? 0);
@@ -227,24 +183,24 @@ function line(
 }
 
 /** Reads quotas and current use, and compares them with what `attendees` environments need. */
-export async function runPreflight(deps: PreflightDeps, input: { attendees: number }): Promise<PreflightResult> {
-  const { config } = deps;
+export async function runPreflight(ctx: AwsContext, input: { attendees: number }): Promise<PreflightResult> {
+  const { config } = ctx;
   const attendees = Math.max(0, Math.floor(input.attendees));
   // As it is in the repo: the sizes are the template's own, whatever a test transform does.
   const template = await readFile(path.join(config.templateDir, attendeeTemplateFile(config)), "utf8");
   const perEnv = environmentVcpu(template, config.defaultWorkers);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-  const stacks = await reading("listing the event's stacks", () => eventAttendeeStacks(deps.cfn, deps.limiter, config.eventId));
+  const stacks = await reading("listing the event's stacks", () => eventAttendeeStacks(ctx.clients.cfn, ctx.limiter, config.eventId));
   const clusterUse = await reading("reading running tasks", async () => {
     if (config.mode === "event") {
-      const cluster = await eventCluster(deps);
-      return cluster ? runningVcpu(deps, cluster) : { vcpu: 0, unsized: 0 };
+      const cluster = await eventCluster(ctx);
+      return cluster ? runningVcpu(ctx, cluster) : { vcpu: 0, unsized: 0 };
     }
     if (stacks.value === null) throw new Error(stacks.problem);
     const total: ClusterUse = { vcpu: 0, unsized: 0 };
     for (const cluster of new Set(stacks.value.map((s) => outputsOf(s).ClusterName).filter(Boolean))) {
-      const use = await runningVcpu(deps, cluster);
+      const use = await runningVcpu(ctx, cluster);
       total.vcpu += use.vcpu;
       total.unsized += use.unsized;
     }
@@ -262,7 +218,7 @@ export async function runPreflight(deps: PreflightDeps, input: { attendees: numb
       "fargate-vcpu",
       "Fargate On-Demand vCPU",
       "vCPU",
-      await readQuota(deps, quotas.fargateVcpu),
+      await readQuota(ctx, quotas.fargateVcpu),
       vcpuInUse,
       fargateNeed,
       vcpuInUse.value ?? 0,
@@ -276,18 +232,18 @@ export async function runPreflight(deps: PreflightDeps, input: { attendees: numb
     const own = stacks.value?.length ?? 0;
     const vpcs = await reading("counting VPCs", () =>
       countAll(async (token) => {
-        const page = await deps.limiter.run(accountReads, () => deps.ec2.send(new DescribeVpcsCommand({ NextToken: token })));
+        const page = await ctx.limiter.run(accountReads, () => ctx.clients.ec2.send(new DescribeVpcsCommand({ NextToken: token })));
         return { items: page.Vpcs ?? [], next: page.NextToken };
       }),
     );
     const addresses = await reading("counting Elastic IPs", async () => {
-      const page = await deps.limiter.run(accountReads, () => deps.ec2.send(new DescribeAddressesCommand({})));
+      const page = await ctx.limiter.run(accountReads, () => ctx.clients.ec2.send(new DescribeAddressesCommand({})));
       return (page.Addresses ?? []).length;
     });
     const needs = `The room needs ${plural(attendees, "stack")}, one each (${own} exist already)`;
     lines.push(
-      line("vpcs", "VPCs in the region", "VPCs", await readQuota(deps, quotas.vpcs), vpcs, attendees, own, needs, "exist in the region"),
-      line("elastic-ips", "Elastic IPs in the region", "Elastic IPs", await readQuota(deps, quotas.elasticIps), addresses, attendees, own, needs, "are allocated in the region"),
+      line("vpcs", "VPCs in the region", "VPCs", await readQuota(ctx, quotas.vpcs), vpcs, attendees, own, needs, "exist in the region"),
+      line("elastic-ips", "Elastic IPs in the region", "Elastic IPs", await readQuota(ctx, quotas.elasticIps), addresses, attendees, own, needs, "are allocated in the region"),
     );
   }
 

@@ -63,7 +63,7 @@ describe.each(["solo", "event"] as const)("%s mode", (mode) => {
     expect(snap.progress.done).toBe(snap.progress.total);
     expect(snap.desiredWorkers).toBe(2);
     expect(snap.links.schedulerAddress).toBe(`tcp://${env.stackName}-scheduler.${mode === "event" ? "it-event" : env.stackName}.dask:8786`);
-    const stacks = await provider.listEventStacks();
+    const stacks = await provider.listStacks!();
     expect(stacks.filter((s) => s.attendeeId === "ada")).toEqual([
       { stackName: env.stackName, attendeeId: "ada", environmentId: env.id, status: "CREATE_COMPLETE" },
     ]);
@@ -122,18 +122,18 @@ describe.each(["solo", "event"] as const)("%s mode", (mode) => {
     await expect(provider.scale(env, 99)).rejects.toMatchObject({ code: "bad_request" });
   });
 
-  it("links the notebook through the console when presigned URLs are missing", async () => {
-    const links = await provider.links(env);
-    expect(links.notebook).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/sagemaker\//);
+  it("opens the notebook through the console when presigned URLs are missing", async () => {
+    expect((await provider.describe(env)).links.notebookReady).toBe(true);
+    expect(await provider.openNotebook(env)).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/sagemaker\//);
   });
 
   it("deletes the stack and follows it to DELETE_COMPLETE", async () => {
     await prepareStackDeletion(endpoint, env.stackName);
-    await provider.destroy(env);
+    await provider.destroy(env, "the test");
     const snap = await provider.describe(env);
     expect(snap.status).toBe("DELETE_COMPLETE");
     expect(snap.tasks).toEqual([]);
-    expect((await provider.listEventStacks()).filter((s) => s.attendeeId === "ada")).toEqual([]);
+    expect((await provider.listStacks!()).filter((s) => s.attendeeId === "ada")).toEqual([]);
   });
 });
 
@@ -198,7 +198,7 @@ describe("when AWS cannot be reached", () => {
     down = false;
     expect((await provider.describe(env)).degraded).toBeUndefined();
     await prepareStackDeletion(endpoint, env.stackName);
-    await provider.destroy(env);
+    await provider.destroy(env, "the test");
   });
 
   it("bad credentials become a plain 'credentials' error", async () => {

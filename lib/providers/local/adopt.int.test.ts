@@ -27,7 +27,7 @@ describe("a portal restart with local environments running", () => {
   });
 
   it("adopts the running processes, stops strays it does not know, and can still tear down", async () => {
-    const before = new LocalProvider(settings, 4);
+    const before = new LocalProvider(settings, { max: 4, default: 2 });
     await before.deploy(env, { workers: 2 });
     const ready = await until(before, env, (s) => s.status === "CREATE_COMPLETE");
     // Task processes lead their own groups; helpers they start for a moment are not what we track.
@@ -47,7 +47,7 @@ describe("a portal restart with local environments running", () => {
 
     // The "restarted portal": the old one lets go, a fresh provider knows only what the store lists.
     before.release();
-    const after = new LocalProvider(settings, 4);
+    const after = new LocalProvider(settings, { max: 4, default: 2 });
     await after.adopt([env]);
     const adopted = await after.describe(env);
     expect(adopted.status).toBe("CREATE_COMPLETE");
@@ -64,7 +64,7 @@ describe("a portal restart with local environments running", () => {
     process.kill(workerPid, "SIGKILL");
     await until(after, env, (s) => s.tasks.find((t) => t.id === worker.id)?.lastStatus === "STOPPED" && s.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length === 2);
 
-    await after.destroy(env);
+    await after.destroy(env, "the test");
     await until(after, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(findOwnedProcesses(dataDir)).toEqual([]);

@@ -2,21 +2,13 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { EnvironmentSnapshot, StackStatus, TaskState } from "../types";
-import {
-  cpuSecondsOf,
-  describeExit,
-  type ChildEnv,
-  ENV_MARKER,
-  freePort,
-  isAlive,
-  markersOf,
-  OWNER_MARKER,
-  spawnInGroup,
-  stopGroup,
-} from "./processes";
+import { isReady } from "@/lib/status";
+import type { EnvironmentSnapshot } from "../types";
+import { launchNotebook, launchTask, logFile, pythonEnvReady } from "./launch";
+import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
+import { beginStopping, markRunning, markStopped, newTask, toTaskState } from "./task-records";
 
 export interface LocalSettings {
   /** Absolute path of the Python virtualenv made from docker/requirements.txt. */
@@ -87,13 +79,13 @@ export class LocalEnvironment {
     const ours = (pid: number | null) => pid !== null && isAlive(pid) && markersOf(pid).envId === envId;
     for (const task of state.tasks) {
       if (task.lastStatus === "STOPPED") continue;
-      if (!ours(task.pid)) env.markStopped(task, "Task stopped while the portal was not running");
+      if (!ours(task.pid)) markStopped(task, "Task stopped while the portal was not running");
     }
     if (state.notebook.pid !== null && !ours(state.notebook.pid)) state.notebook = { pid: null, ready: false };
     if (state.status === "CREATE_IN_PROGRESS") env.createDeadline = Date.now() + settings.createTimeoutMs;
     env.save();
     if (state.status === "DELETE_IN_PROGRESS") void env.destroy("the portal, finishing a deletion after a restart");
-    else if (!isSettledGone(state.status)) env.startTicking();
+    else if (state.status !== "DELETE_COMPLETE") env.startTicking();
     return env;
   }
 
@@ -110,32 +102,30 @@ export class LocalEnvironment {
 
   snapshot(): EnvironmentSnapshot {
     const s = this.state;
-    const ready = s.status === "CREATE_COMPLETE" || s.status === "UPDATE_COMPLETE";
+    const { ports } = s;
+    const links = isReady(s.status)
+      ? { schedulerAddress: `tcp://127.0.0.1:${ports.scheduler}`, dashboard: `http://127.0.0.1:${ports.dashboard}/status`, notebookReady: s.notebook.ready }
+      : {};
     return {
       stackName: s.stackName,
       status: s.status,
       reason: s.reason,
       progress: { done: s.resourcesDone.length, total: RESOURCES.length },
-      tasks: s.tasks.map((t) => this.toTaskState(t)),
+      tasks: s.tasks.map((t) => toTaskState(t, this.settings.workerMemoryMiB)),
       desiredWorkers: s.desiredWorkers,
-      links: ready ? this.links() : {},
+      links,
       usage: { cpuSeconds: Math.round(s.tasks.reduce((sum, t) => sum + t.cpuSeconds, 0) * 100) / 100 },
     };
   }
 
-  links() {
-    const { ports, notebookToken } = this.state;
-    return {
-      schedulerAddress: `tcp://127.0.0.1:${ports.scheduler}`,
-      dashboard: `http://127.0.0.1:${ports.dashboard}/status`,
-      notebook: this.state.notebook.ready
-        ? `http://127.0.0.1:${ports.notebook}/lab/tree/era5-analysis.ipynb?token=${notebookToken}`
-        : undefined,
-    };
+  /** JupyterLab with its token, for the environment's owner only; undefined until it answers. */
+  notebookAddress(): string | undefined {
+    const { ports, notebookToken, notebook } = this.state;
+    return notebook.ready ? `http://127.0.0.1:${ports.notebook}/lab/tree/era5-analysis.ipynb?token=${notebookToken}` : undefined;
   }
 
   logFile(taskId: string): string {
-    return path.join(this.dir, `${taskId}.log`);
+    return logFile(this.dir, taskId);
   }
 
   get stackEventsFile(): string {
@@ -147,7 +137,7 @@ export class LocalEnvironment {
   }
 
   scale(workers: number): void {
-    if (isSettledGone(this.state.status) || this.state.status === "DELETE_IN_PROGRESS") {
+    if (this.state.status === "DELETE_COMPLETE" || this.state.status === "DELETE_IN_PROGRESS") {
       throw new Error("The environment is being deleted; deploy a new one first.");
     }
     this.state.desiredWorkers = workers;
@@ -170,7 +160,7 @@ export class LocalEnvironment {
     this.save();
     const reason = `Torn down: environment deleted by ${by}`;
     const live = this.state.tasks.filter((t) => t.lastStatus !== "STOPPED");
-    for (const task of live) this.beginStopping(task);
+    for (const task of live) beginStopping(task);
     this.save();
     const workers = live.filter((t) => t.role === "worker");
     const scheduler = live.filter((t) => t.role === "scheduler");
@@ -193,7 +183,7 @@ export class LocalEnvironment {
   // ---- supervision
 
   private begin(): void {
-    if (!fs.existsSync(path.join(this.settings.pythonEnv, "bin", "dask"))) {
+    if (!pythonEnvReady(this.settings)) {
       this.fail(
         "LogGroup",
         `Python environment not found at ${this.settings.pythonEnv}. Run \`make pyenv\` (or \`make start\`) to create it from docker/requirements.txt, then deploy again.`,
@@ -232,7 +222,7 @@ export class LocalEnvironment {
   /** One supervision step: notice exits, start what is missing, promote what is ready. */
   private async reconcile(): Promise<void> {
     const s = this.state;
-    if (s.status === "DELETE_IN_PROGRESS" || isSettledGone(s.status)) return;
+    if (s.status === "DELETE_IN_PROGRESS" || s.status === "DELETE_COMPLETE") return;
     this.sampleCpu();
     let changed = this.noticeExits();
     if (s.status === "CREATE_FAILED") return;
@@ -251,7 +241,7 @@ export class LocalEnvironment {
       changed = true;
     }
     for (const extra of workers.slice(s.desiredWorkers).reverse()) {
-      this.beginStopping(extra);
+      beginStopping(extra);
       void this.stopTask(extra, `Scaled in: worker service desired count set to ${s.desiredWorkers}`).then(() => this.save());
       changed = true;
     }
@@ -283,7 +273,7 @@ export class LocalEnvironment {
       const exit = this.exits.get(task.id);
       if (!exit && (isAlive(task.pid) || this.spawnedHere.has(task.id))) continue;
       const reason = exit ? describeExit(exit.code, exit.signal) : "Essential container in task exited";
-      this.markStopped(task, reason);
+      markStopped(task, reason);
       changed = true;
       if (task.role === "scheduler" && this.state.status === "CREATE_IN_PROGRESS") {
         this.fail("SchedulerService", `Scheduler task ${task.id} stopped before it was ready: ${reason}. See its log lines.`);
@@ -294,46 +284,13 @@ export class LocalEnvironment {
 
   private addTask(role: TaskRecord["role"]): void {
     const id = role === "scheduler" ? `scheduler-${this.state.tasks.length + 1}` : `worker-${this.state.nextWorker++}`;
-    this.state.tasks.push({ id, role, pid: null, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", createdAt: now(), cpuSeconds: 0 });
-  }
-
-  private processEnv(): ChildEnv {
-    // Only what Dask needs: the portal's own secrets never reach the processes it starts.
-    return {
-      PATH: `${path.join(this.settings.pythonEnv, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
-      HOME: process.env.HOME,
-      LANG: process.env.LANG ?? "C.UTF-8",
-      PYTHONUNBUFFERED: "1",
-      DASK_DISTRIBUTED__WORKER__DAEMON: "False",
-      [ENV_MARKER]: this.state.envId,
-      [OWNER_MARKER]: this.settings.owner,
-    };
+    this.state.tasks.push(newTask(id, role));
   }
 
   private launch(task: TaskRecord): boolean {
     // A worker waits for its scheduler to be up, as ECS tasks wait on a service dependency.
-    if (task.role === "worker") {
-      const scheduler = this.state.tasks.find((t) => t.role === "scheduler" && t.lastStatus === "RUNNING");
-      if (!scheduler) return false;
-    }
-    const dask = path.join(this.settings.pythonEnv, "bin", "dask");
-    const { ports } = this.state;
-    const args =
-      task.role === "scheduler"
-        ? ["scheduler", "--host", "127.0.0.1", "--port", String(ports.scheduler), "--dashboard-address", `127.0.0.1:${ports.dashboard}`]
-        : [
-            "worker",
-            `tcp://127.0.0.1:${ports.scheduler}`,
-            "--name", task.id,
-            "--host", "127.0.0.1",
-            "--nthreads", "1",
-            "--memory-limit", this.settings.workerMemory,
-            "--death-timeout", "60",
-            "--no-nanny",
-            "--no-dashboard",
-            "--local-directory", path.join(this.dir, "scratch"),
-          ];
-    const spawned = spawnInGroup(dask, args, { env: this.processEnv(), logFile: this.logFile(task.id), cwd: this.dir });
+    if (task.role === "worker" && !this.state.tasks.some((t) => t.role === "scheduler" && t.lastStatus === "RUNNING")) return false;
+    const spawned = launchTask(this.settings, this.dir, this.state, task);
     task.pid = spawned.pid;
     task.lastStatus = "PENDING";
     this.spawnedHere.add(task.id);
@@ -348,7 +305,7 @@ export class LocalEnvironment {
     let changed = false;
     const scheduler = pending.find((t) => t.role === "scheduler");
     if (scheduler && (await schedulerAnswers(dashboardUrl))) {
-      this.markRunning(scheduler);
+      markRunning(scheduler);
       changed = true;
     }
     const workers = pending.filter((t) => t.role === "worker");
@@ -356,7 +313,7 @@ export class LocalEnvironment {
       const registered = await registeredWorkers(dashboardUrl);
       for (const worker of workers) {
         if (registered?.has(worker.id)) {
-          this.markRunning(worker);
+          markRunning(worker);
           changed = true;
         }
       }
@@ -369,7 +326,7 @@ export class LocalEnvironment {
     const schedulerUp = this.state.tasks.some((t) => t.role === "scheduler" && t.lastStatus === "RUNNING");
     if (nb.pid === null) {
       if (!schedulerUp) return false;
-      nb.pid = this.launchNotebook();
+      nb.pid = launchNotebook(this.settings, this.dir, this.state).pid;
       return true;
     }
     if (!isAlive(nb.pid)) {
@@ -381,43 +338,6 @@ export class LocalEnvironment {
       return true;
     }
     return false;
-  }
-
-  private launchNotebook(): number {
-    const workDir = path.join(this.dir, "notebooks");
-    if (!fs.existsSync(workDir)) {
-      // The attendee edits a copy, never the workshop's own notebook.
-      fs.cpSync(this.settings.notebooksDir, workDir, {
-        recursive: true,
-        filter: (src) => !/(__pycache__|\.ipynb_checkpoints|tests?$)/.test(path.basename(src)),
-      });
-    }
-    const jupyter = path.join(this.settings.pythonEnv, "bin", "jupyter");
-    const spawned = spawnInGroup(
-      jupyter,
-      [
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        `--port=${this.state.ports.notebook}`,
-        `--ServerApp.root_dir=${workDir}`,
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        // Containers and CI run as root; JupyterLab refuses that unless told it is intended.
-        ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-      ],
-      {
-        env: {
-          ...this.processEnv(),
-          JUPYTER_TOKEN: this.state.notebookToken,
-          JUPYTER_RUNTIME_DIR: path.join(this.dir, "jupyter-runtime"),
-          DASK_SCHEDULER_ADDRESS: `tcp://127.0.0.1:${this.state.ports.scheduler}`,
-          ERA5_DATA_URL: this.settings.sampleDataUrl,
-        },
-        logFile: path.join(this.dir, "notebook.log"),
-        cwd: workDir,
-      },
-    );
-    return spawned.pid;
   }
 
   private settleStack(): boolean {
@@ -468,7 +388,7 @@ export class LocalEnvironment {
     this.stopTicking();
     // Like a rollback: nothing of a failed environment is left running.
     const reasonForTasks = `Stack creation failed: ${reason}`;
-    for (const task of this.state.tasks.filter((t) => t.lastStatus !== "STOPPED")) this.beginStopping(task);
+    for (const task of this.state.tasks.filter((t) => t.lastStatus !== "STOPPED")) beginStopping(task);
     void Promise.all([
       ...this.state.tasks.filter((t) => t.desiredStatus === "STOPPED" && t.lastStatus !== "STOPPED").map((t) => this.stopTask(t, reasonForTasks)),
       this.stopNotebook(),
@@ -477,52 +397,19 @@ export class LocalEnvironment {
 
   // ---- task state changes
 
-  private beginStopping(task: TaskRecord): void {
-    task.desiredStatus = "STOPPED";
-    if (task.lastStatus !== "STOPPED") task.lastStatus = task.pid === null ? "STOPPED" : "DEACTIVATING";
-  }
-
   private async stopTask(task: TaskRecord, reason: string): Promise<void> {
     if (task.pid !== null && isAlive(task.pid)) {
       task.cpuSeconds = Math.max(task.cpuSeconds, cpuSecondsOf(task.pid) ?? 0);
       task.lastStatus = "STOPPING";
       await stopGroup(task.pid, this.settings.graceMs);
     }
-    this.markStopped(task, reason);
+    markStopped(task, reason);
   }
 
   private async stopNotebook(): Promise<void> {
     const pid = this.state.notebook.pid;
     if (pid !== null && isAlive(pid)) await stopGroup(pid, this.settings.graceMs);
     this.state.notebook = { pid: null, ready: false };
-  }
-
-  private markRunning(task: TaskRecord): void {
-    task.lastStatus = "RUNNING";
-    task.startedAt = now();
-  }
-
-  private markStopped(task: TaskRecord, reason: string): void {
-    if (task.lastStatus === "STOPPED") return;
-    task.lastStatus = "STOPPED";
-    task.desiredStatus = "STOPPED";
-    task.stoppedAt = now();
-    task.stoppedReason = reason;
-  }
-
-  private toTaskState(t: TaskRecord): TaskState {
-    const worker = t.role === "worker";
-    return {
-      id: t.id,
-      role: t.role,
-      lastStatus: t.lastStatus,
-      desiredStatus: t.desiredStatus,
-      startedAt: t.startedAt,
-      stoppedAt: t.stoppedAt,
-      stoppedReason: t.stoppedReason,
-      cpu: 1024,
-      memory: worker ? this.settings.workerMemoryMiB : 1024,
-    };
   }
 
   private resourceDone(resource: string): void {
@@ -537,8 +424,4 @@ export class LocalEnvironment {
   private save(): void {
     saveState(this.dir, this.state);
   }
-}
-
-function isSettledGone(status: StackStatus): boolean {
-  return status === "DELETE_COMPLETE";
 }

@@ -2,8 +2,17 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider, type ProviderEvent } from "../types";
+import { portalConfig, repoPath, type Env, type PortalConfig } from "@/lib/config";
 import { ActivityListeners } from "../activity";
+import {
+  ProviderError,
+  type EnvironmentRef,
+  type EnvironmentSnapshot,
+  type EventBatch,
+  type Provider,
+  type ProviderEvent,
+  type UsageMeter,
+} from "../types";
 import { LocalEnvironment, type LocalSettings } from "./environment";
 import { readNewLines } from "./log-tail";
 import { findOwnedProcesses, signalGroup } from "./processes";
@@ -21,39 +30,48 @@ function parseCursor(cursor: string | null): Record<string, number> {
 
 const stackEventSchema = z.object({ at: z.string(), resource: z.string(), status: z.string(), reason: z.string().optional() });
 
-/** Resolved at run time; the comment keeps the bundler from tracing the Python env into the build. */
-const fromCwd = (p: string) => path.resolve(/* turbopackIgnore: true */ process.cwd(), p);
-
-export function localSettingsFromEnv(dataDir: string): LocalSettings {
-  const memory = process.env.PORTAL_LOCAL_WORKER_MEMORY ?? "2GiB";
-  const mib = /^(\d+)GiB$/.exec(memory) ? Number(memory.slice(0, -3)) * 1024 : /^(\d+)MiB$/.exec(memory) ? Number(memory.slice(0, -3)) : NaN;
-  if (!Number.isFinite(mib)) throw new Error("PORTAL_LOCAL_WORKER_MEMORY must look like 2GiB or 512MiB.");
+/** The local provider's settings from the portal's configuration. */
+export function localSettings(config: PortalConfig): LocalSettings {
   return {
-    pythonEnv: fromCwd(process.env.PORTAL_PYTHON_ENV ?? ".venv"),
-    rootDir: path.join(dataDir, "local"),
-    owner: dataDir,
-    notebooksDir: fromCwd("notebooks"),
-    sampleDataUrl: fromCwd(process.env.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),
-    workerMemory: memory,
-    workerMemoryMiB: mib,
-    graceMs: Number(process.env.PORTAL_LOCAL_GRACE_MS ?? 5000),
-    createTimeoutMs: Number(process.env.PORTAL_LOCAL_CREATE_TIMEOUT_MS ?? 120_000),
+    ...config.local,
+    rootDir: path.join(config.dataDir, "local"),
+    owner: config.dataDir,
+    notebooksDir: repoPath("notebooks"),
   };
 }
+
+/** The settings a portal with this data folder would use (tests and benchmarks). */
+export function localSettingsFromEnv(dataDir: string, env: Env = process.env): LocalSettings {
+  return localSettings(portalConfig({ ...env, PORTAL_DATA_DIR: dataDir }));
+}
+
+/** CPU seconds the environment's processes used: measured, not estimated. */
+const cpuMeter: UsageMeter = {
+  unit: "cpu-seconds",
+  measure: ({ snapshot }) => snapshot.usage?.cpuSeconds ?? 0,
+};
 
 /** The embedded default: real Dask processes on this machine, reported in ECS words. */
 export class LocalProvider implements Provider {
   readonly name = "local" as const;
-  readonly defaultWorkers = 2;
+  readonly description =
+    "Runs a real Dask scheduler, workers and JupyterLab on this machine — the same stages you would see on Amazon ECS.";
+  readonly usage = cpuMeter;
+  readonly maxWorkers: number;
+  readonly defaultWorkers: number;
   private readonly envs = new Map<string, LocalEnvironment>();
+  /** Adopted at start-up, but their state was not found on this machine: they read DELETE_COMPLETE. */
+  private readonly lost = new Set<string>();
   /** Streams waiting to hear that an environment wrote something (onActivity). */
   private readonly listeners = new ActivityListeners();
   private readonly watchers = new Map<string, { watcher: fs.FSWatcher; timer?: NodeJS.Timeout }>();
 
   constructor(
     private readonly settings: LocalSettings,
-    readonly maxWorkers = 4,
+    workers: { max: number; default: number } = { max: 4, default: 2 },
   ) {
+    this.maxWorkers = workers.max;
+    this.defaultWorkers = Math.min(workers.default, workers.max);
     fs.mkdirSync(settings.rootDir, { recursive: true, mode: 0o700 });
   }
 
@@ -66,6 +84,10 @@ export class LocalProvider implements Provider {
 
   async deploy(env: EnvironmentRef, options: { workers: number }): Promise<void> {
     if (this.envs.has(env.id)) return;
+    if (!Number.isInteger(options.workers) || options.workers < 0 || options.workers > this.maxWorkers) {
+      throw new ProviderError("bad_request", `Workers must be a whole number from 0 to ${this.maxWorkers}.`);
+    }
+    this.lost.delete(env.id);
     this.envs.set(env.id, await LocalEnvironment.create(this.settings, env.id, env.stackName, options.workers));
     this.watch(env.id);
   }
@@ -73,6 +95,7 @@ export class LocalProvider implements Provider {
   async describe(env: EnvironmentRef): Promise<EnvironmentSnapshot> {
     const local = this.envs.get(env.id);
     if (!local) {
+      if (!this.lost.has(env.id)) throw new ProviderError("not_found", `No local environment ${env.stackName} on this machine.`);
       return {
         stackName: env.stackName,
         status: "DELETE_COMPLETE",
@@ -125,14 +148,16 @@ export class LocalProvider implements Provider {
     }
   }
 
-  async destroy(env: EnvironmentRef, by = "its owner"): Promise<void> {
+  async destroy(env: EnvironmentRef, by: string): Promise<void> {
     const local = this.envs.get(env.id);
     if (!local) return;
     void local.destroy(by);
   }
 
-  async links(env: EnvironmentRef) {
-    return this.envs.get(env.id)?.links() ?? {};
+  async openNotebook(env: EnvironmentRef): Promise<string> {
+    const address = this.envs.get(env.id)?.notebookAddress();
+    if (!address) throw new ProviderError("not_found", "The notebook is not running yet; wait until the environment is ready.");
+    return address;
   }
 
   /**
@@ -144,6 +169,7 @@ export class LocalProvider implements Provider {
       if (this.envs.has(ref.id)) continue;
       const local = LocalEnvironment.adopt(this.settings, ref.id);
       if (local) this.envs.set(ref.id, local);
+      else this.lost.add(ref.id);
       this.watch(ref.id);
     }
     this.sweepOrphans();

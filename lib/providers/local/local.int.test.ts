@@ -44,7 +44,7 @@ function clientSays(address: string): { workers: number; total: number } {
 describe("local provider with real Dask processes", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-local-"));
   const settings = { ...localSettingsFromEnv(dataDir), graceMs: 3000 };
-  const provider = new LocalProvider(settings, 4);
+  const provider = new LocalProvider(settings, { max: 4, default: 2 });
   const env: EnvironmentRef = { id: "11111111-1111-4111-8111-111111111111", stackName: "dask-test-aaaaaa", attendeeId: "a1", attendeeEmail: "a@example.com" };
 
   beforeAll(() => {
@@ -52,7 +52,7 @@ describe("local provider with real Dask processes", () => {
   });
 
   afterAll(async () => {
-    await provider.destroy(env);
+    await provider.destroy(env, "the test");
     for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
   });
 
@@ -129,7 +129,7 @@ describe("local provider with real Dask processes", () => {
   });
 
   it("tears down: every task STOPPED, the stack DELETE_COMPLETE, no process left", async () => {
-    await provider.destroy(env);
+    await provider.destroy(env, "the test");
     const gone = await until(provider, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
     expect(gone.tasks.every((t) => t.lastStatus === "STOPPED")).toBe(true);
     expect(gone.tasks.filter((t) => t.lastStatus === "STOPPED" && t.stoppedReason?.startsWith("Torn down")).length).toBeGreaterThanOrEqual(4);
@@ -138,7 +138,7 @@ describe("local provider with real Dask processes", () => {
   });
 
   it("fails creation with a how-to-fix reason when the Python env is missing", async () => {
-    const broken = new LocalProvider({ ...settings, pythonEnv: path.join(dataDir, "no-such-venv") }, 4);
+    const broken = new LocalProvider({ ...settings, pythonEnv: path.join(dataDir, "no-such-venv") }, { max: 4, default: 2 });
     const ref = { ...env, id: "22222222-2222-4222-8222-222222222222", stackName: "dask-broken-bbbbbb" };
     await broken.deploy(ref, { workers: 2 });
     const failed = await broken.describe(ref);

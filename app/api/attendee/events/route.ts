@@ -1,14 +1,18 @@
-import { requireAttendee } from "@/lib/auth/session";
+import { requireViewer } from "@/lib/auth/session";
 import { errorResponse } from "@/lib/errors";
-import { getAttendeeChannel } from "@/lib/room/attendee-channel";
+import { ready } from "@/lib/runtime";
 import { sseResponse } from "@/lib/stream/response";
+import { parseLastEventId } from "@/lib/stream/sse";
 
 export const dynamic = "force-dynamic";
 
+/** What every attendee page hears: announcements, the event's times, their own help request. */
 export async function GET(request: Request) {
   try {
-    const viewer = await requireAttendee();
-    return sseResponse(request, (sink) => getAttendeeChannel().subscribe({ ...sink, attendeeId: viewer.id }));
+    const viewer = await requireViewer("attendee");
+    const { attendees } = await ready();
+    const lastEventId = parseLastEventId(request.headers.get("last-event-id"));
+    return sseResponse(request, (sink) => attendees.subscribe({ ...sink, key: viewer.id }, lastEventId));
   } catch (err) {
     return errorResponse(err);
   }

@@ -1,4 +1,4 @@
-import { requireFacilitator } from "@/lib/auth/session";
+import { requireViewer } from "@/lib/auth/session";
 import { listAudit } from "@/lib/db/queries";
 import { errorResponse } from "@/lib/errors";
 import { toCsv } from "@/lib/room/csv";
@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 /** The audit log as CSV, newest first. */
 export async function GET() {
   try {
-    await requireFacilitator();
+    await requireViewer("facilitator");
     const rows = listAudit(100_000);
     const csv = toCsv(
       ["at", "actor_id", "actor_role", "action", "target", "result", "detail"],

@@ -1,18 +1,18 @@
-import { requireFacilitator } from "@/lib/auth/session";
+import { requireViewer } from "@/lib/auth/session";
 import { errorResponse } from "@/lib/errors";
-import { getRoomStream } from "@/lib/room/room-stream";
-import { getHub } from "@/lib/stream/hub";
+import { ready } from "@/lib/runtime";
 import { sseResponse } from "@/lib/stream/response";
 import { parseLastEventId } from "@/lib/stream/sse";
 
 export const dynamic = "force-dynamic";
 
+/** The whole room in one stream, for the facilitator. */
 export async function GET(request: Request) {
   try {
-    await requireFacilitator();
-    await getHub().start();
+    await requireViewer("facilitator");
+    const { room } = await ready();
     const lastEventId = parseLastEventId(request.headers.get("last-event-id"));
-    return sseResponse(request, (sink) => getRoomStream().subscribe(sink, lastEventId));
+    return sseResponse(request, (sink) => room.subscribe(sink, lastEventId));
   } catch (err) {
     return errorResponse(err);
   }

@@ -1,0 +1,40 @@
+import { DeployButton } from "@/components/environment/deploy-button";
+import { EnvironmentView } from "@/components/environment/environment-view";
+import { pageViewer } from "@/lib/auth/session";
+import { liveEnvironmentOf } from "@/lib/db/queries";
+import { ready } from "@/lib/runtime";
+
+export const metadata = { title: "My environment" };
+export const dynamic = "force-dynamic";
+
+export default async function EnvironmentPage() {
+  const viewer = await pageViewer("attendee");
+  const { provider } = await ready();
+  const env = liveEnvironmentOf(viewer.id);
+  const backend = await provider.health();
+
+  return (
+    <div className="space-y-6">
+      <header>
+        <h1 className="text-3xl font-semibold tracking-tight">My Dask environment</h1>
+        <p className="mt-1 max-w-[72ch] text-muted">{provider.description}</p>
+      </header>
+      {!backend.ok && (
+        <p role="alert" className="rounded border border-bad px-3 py-2 text-bad">
+          {backend.message}
+        </p>
+      )}
+      {env ? (
+        <EnvironmentView key={env.id} envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers} />
+      ) : (
+        <section className="rounded-lg border border-line bg-card p-6">
+          <p className="mb-4 max-w-[72ch]">
+            You have no environment running. Deploying creates one scheduler, {provider.defaultWorkers} workers and a
+            notebook; you can scale workers from 0 to {provider.maxWorkers} once it is up.
+          </p>
+          <DeployButton />
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+"use server";
+
+import { z } from "zod";
+import { defineAction } from "@/lib/actions";
+import { scaleEnvironment, teardownEnvironment } from "@/lib/environments";
+import { reconcileNow, summarizeReconciliation } from "@/lib/environments/reconcile";
+import { PortalError } from "@/lib/errors";
+import type { CloudTools, EventStackView } from "@/lib/providers/types";
+import { eventSettingsSchema, saveEvent } from "@/lib/room/event";
+import { announce, announcementSchema, teardownAll } from "@/lib/room/facilitator";
+import { helpBundle, updateHelp } from "@/lib/room/help";
+import type { Runtime } from "@/lib/runtime";
+
+// The actions of the facilitator's pages. Every one requires the facilitator role and
+// leaves an audit entry, written here or by the command it calls.
+
+const envId = z.string().min(1, "Environment not found.").max(64, "Environment not found.");
+const helpId = z.coerce.number({ message: "Unknown help request." }).int("Unknown help request.").positive("Unknown help request.");
+
+function cloudOf(rt: Runtime): CloudTools {
+  if (!rt.provider.cloud) throw new PortalError("bad_request", "These checks apply to the AWS provider only.");
+  return rt.provider.cloud;
+}
+
+const stackDetail = (v: EventStackView) => `${v.stackName ?? "solo"}: ${v.status}${v.reason ? ` — ${v.reason}` : ""}`;
+
+export const teardownOneAction = defineAction({ input: z.object({ envId }), role: "facilitator" }, async ({ input, viewer, rt }) => {
+  await teardownEnvironment(rt, viewer, input.envId);
+  return { id: input.envId };
+});
+
+export const scaleToZeroAction = defineAction({ input: z.object({ envId }), role: "facilitator" }, async ({ input, viewer, rt }) => ({
+  workers: await scaleEnvironment(rt, viewer, input.envId, 0),
+}));
+
+export const teardownAllAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ viewer, rt }) => teardownAll(rt, viewer));
+
+export const announceAction = defineAction({ input: z.object({ message: announcementSchema }), role: "facilitator" }, async ({ input, viewer, rt }) => ({
+  id: announce(rt.signal, viewer, input.message).id,
+}));
+
+export const saveEventAction = defineAction({ input: eventSettingsSchema, role: "facilitator" }, async ({ input, viewer, rt }) =>
+  saveEvent(rt.signal, viewer, input),
+);
+
+export const helpStatusAction = defineAction(
+  { input: z.object({ id: helpId, status: z.enum(["coming", "resolved"], { message: "Unknown help status." }) }), role: "facilitator" },
+  async ({ input, viewer, rt }) => {
+    updateHelp(rt.signal, viewer, input.id, input.status);
+    return { id: input.id };
+  },
+);
+
+export const helpBundleAction = defineAction({ input: z.object({ id: helpId }), role: "facilitator" }, async ({ input }) => helpBundle(input.id));
+
+export const reconcileAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ viewer, rt }) =>
+  summarizeReconciliation(await reconcileNow(rt, viewer)),
+);
+
+export const preflightAction = defineAction(
+  {
+    input: z.object({
+      attendees: z.coerce
+        .number({ message: "Enter the number of attendees as a whole number from 0 to 10000." })
+        .int("Enter the number of attendees as a whole number from 0 to 10000.")
+        .min(0, "Enter the number of attendees as a whole number from 0 to 10000.")
+        .max(10_000, "Enter the number of attendees as a whole number from 0 to 10000."),
+    }),
+    role: "facilitator",
+  },
+  async ({ input, rt }) => cloudOf(rt).preflight(input.attendees),
+  {
+    action: "aws-preflight",
+    target: (input) => `${input.attendees} attendees`,
+    detail: (result) => result.lines.map((l) => `${l.key}=${l.status}`).join(", "),
+  },
+);
+
+/** A read the panel repeats every few seconds while the stack changes: not an action to audit. */
+export const eventStackStatusAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ rt }) => cloudOf(rt).eventStack());
+
+export const deployEventStackAction = defineAction(
+  {
+    input: z.object({ requestId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "The deploy request has no valid id; reload the page.") }),
+    role: "facilitator",
+  },
+  async ({ input, rt }) => cloudOf(rt).deployEventStack(input.requestId),
+  { action: "event-stack-deploy", detail: stackDetail },
+);
+
+export const deleteEventStackAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ rt }) => cloudOf(rt).deleteEventStack(), {
+  action: "event-stack-delete",
+  detail: stackDetail,
+});

@@ -1,0 +1,36 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { EnvironmentView } from "@/components/environment/environment-view";
+import { pageViewer } from "@/lib/auth/session";
+import { getAttendee } from "@/lib/db/queries";
+import { environmentFor } from "@/lib/environments";
+import { PortalError } from "@/lib/errors";
+import { ready } from "@/lib/runtime";
+
+export const metadata = { title: "Attendee environment" };
+export const dynamic = "force-dynamic";
+
+export default async function AttendeeEnvironment({ params }: { params: Promise<{ id: string }> }) {
+  const viewer = await pageViewer("facilitator");
+  const { provider } = await ready();
+  let env;
+  try {
+    env = environmentFor(viewer, (await params).id);
+  } catch (err) {
+    if (PortalError.is(err) && err.code === "not_found") notFound();
+    throw err;
+  }
+  const attendee = getAttendee(env.attendeeId);
+  return (
+    <div className="space-y-4">
+      <p>
+        <Link href="/facilitator" className="text-accent underline">← The room</Link>
+      </p>
+      <h1 className="text-2xl font-semibold">
+        {attendee?.name ?? "Unknown attendee"} <span className="text-base font-normal text-muted">{attendee?.email}</span>
+      </h1>
+      <p className="text-sm text-muted">Read-only view: the facilitator acts from the roster.</p>
+      <EnvironmentView envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers} readOnly />
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import Link from "next/link";
+import { AwsPanel } from "@/components/facilitator/aws-panel";
+import { FinalReport } from "@/components/facilitator/final-report";
+import { ReconcileButton } from "@/components/facilitator/reconcile-button";
+import { RoomDashboard } from "@/components/facilitator/room-dashboard";
+import { pageViewer } from "@/lib/auth/session";
+import { listLabs } from "@/lib/labs";
+import { eventInfo } from "@/lib/room/event";
+import { finalReport } from "@/lib/room/report";
+import { ready } from "@/lib/runtime";
+
+export const metadata = { title: "Facilitator" };
+export const dynamic = "force-dynamic";
+
+export default async function FacilitatorPage() {
+  await pageViewer("facilitator");
+  const { provider, room, config } = await ready();
+  const event = eventInfo(config.eventName);
+  const initial = room.view();
+  const unit = provider.usage.unit;
+  const labTitles = Object.fromEntries(listLabs().map((l) => [l.slug, `${l.order}. ${l.title}`]));
+  return (
+    <div className="space-y-6">
+      <header className="flex flex-wrap items-end gap-4">
+        <div className="mr-auto">
+          <h1 className="text-3xl font-semibold tracking-tight">Facilitator · {event.name}</h1>
+          <p className="mt-1 text-muted">
+            {event.endsAt ? `Ends ${new Date(event.endsAt).toUTCString()}` : "No end time set — set one so nothing runs overnight."}
+          </p>
+        </div>
+        {provider.listStacks && <ReconcileButton />}
+        <Link href="/facilitator/audit" className="text-accent underline">Audit log</Link>
+      </header>
+      {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
+      {provider.cloud && <AwsPanel attendees={initial.rows.length} />}
+      <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
+    </div>
+  );
+}

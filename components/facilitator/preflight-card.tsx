@@ -1,0 +1,99 @@
+"use client";
+
+import { useCallback, useEffect, useState, useTransition } from "react";
+import { preflightAction } from "@/app/(facilitator)/actions";
+import type { HeadroomStatus, PreflightResult } from "@/lib/providers/types";
+
+const statusWords: Record<HeadroomStatus, { text: string; className: string }> = {
+  ok: { text: "OK", className: "text-ok" },
+  warn: { text: "Check", className: "text-warn" },
+  fail: { text: "Not enough", className: "text-bad" },
+};
+
+/** The account's headroom for the room: each quota against what is in use and what the room needs. */
+export function PreflightCard({ attendees }: { attendees: number }) {
+  const [planned, setPlanned] = useState(String(attendees));
+  const [result, setResult] = useState<PreflightResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  const run = useCallback(
+    (count: string) =>
+      startTransition(async () => {
+        const r = await preflightAction({ attendees: count });
+        if (r.ok) {
+          setResult(r.data);
+          setError(null);
+        } else setError(r.error);
+      }),
+    [],
+  );
+  useEffect(() => run(String(attendees)), [run, attendees]);
+
+  return (
+    <section aria-labelledby="preflight-heading" className="rounded-lg border border-line bg-card p-4" data-testid="preflight">
+      <h2 id="preflight-heading" className="text-lg font-semibold">Preflight: room in the AWS account</h2>
+      <form
+        className="mt-3 flex flex-wrap items-end gap-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(planned);
+        }}
+      >
+        <label className="text-sm">
+          <span className="block text-muted">Attendees to plan for</span>
+          <input
+            type="number"
+            min={0}
+            max={10000}
+            value={planned}
+            onChange={(e) => setPlanned(e.target.value)}
+            data-testid="preflight-attendees"
+            className="mt-1 w-28 rounded-md border border-line bg-bg px-2 py-1"
+          />
+        </label>
+        <button type="submit" disabled={pending} data-testid="preflight-run" className="rounded-md border border-line px-3 py-1.5 disabled:opacity-50">
+          {pending ? "Checking…" : "Re-run checks"}
+        </button>
+      </form>
+      {error && <p role="alert" className="mt-2 text-bad">{error}</p>}
+      {!result && !error && <p className="mt-3 text-muted" role="status">Reading quotas and current use…</p>}
+      {result && (
+        <>
+          <table className="mt-3 w-full text-left text-sm" aria-describedby="preflight-note">
+            <thead className="text-muted">
+              <tr>
+                <th scope="col" className="py-1 pr-2 font-normal">Check</th>
+                <th scope="col" className="py-1 pr-2 text-right font-normal">Quota</th>
+                <th scope="col" className="py-1 pr-2 text-right font-normal">In use</th>
+                <th scope="col" className="py-1 pr-2 text-right font-normal">Room needs</th>
+                <th scope="col" className="py-1 font-normal">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.lines.map((line) => (
+                <tr key={line.key} data-testid="preflight-row" data-key={line.key} data-status={line.status} className="border-t border-line align-top">
+                  <th scope="row" className="py-2 pr-2 font-medium">
+                    {line.label}
+                    <p className="mt-1 font-normal text-muted">{line.sentence}</p>
+                  </th>
+                  <td className="py-2 pr-2 text-right tabular-nums">
+                    {line.quota === null ? "could not read" : line.quota}
+                    {line.quotaSource === "aws-default" || line.quotaSource === "assumed" ? <span className="block text-xs text-muted">default</span> : null}
+                  </td>
+                  <td className="py-2 pr-2 text-right tabular-nums">{line.inUse === null ? "could not read" : line.inUse}</td>
+                  <td className="py-2 pr-2 text-right tabular-nums">{line.needed}</td>
+                  <td className={`py-2 font-medium ${statusWords[line.status].className}`}>{statusWords[line.status].text}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p id="preflight-note" className="mt-2 text-xs text-muted">
+            {result.mode} mode in {result.region}; one environment is {result.environmentVcpu.total} vCPU. Checked{" "}
+            {new Date(result.checkedAt).toLocaleTimeString()}.
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

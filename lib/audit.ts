@@ -1,0 +1,72 @@
+import "server-only";
+import { insertAudit } from "@/lib/db/queries";
+
+/**
+ * Every action the audit log records, with what it means. The log is how a facilitator
+ * answers "who deleted this, and when?" after the room has gone home.
+ */
+export const auditActions = {
+  "sign-in": "signed in, or tried to",
+  deploy: "deployed an environment",
+  scale: "scaled an environment's workers",
+  teardown: "tore an environment down",
+  "teardown-all": "tore every live environment down",
+  "event-end-teardown": "deleted an environment at the event's end",
+  reconcile: "compared the store with the cloud's stacks",
+  announce: "sent an announcement",
+  "event-settings": "changed the event's name or times",
+  "help-request": "asked for help",
+  "help-coming": "answered a help request",
+  "help-resolved": "closed a help request",
+  "lab-done": "marked a lab done",
+  "lab-undone": "marked a lab not done",
+  check: "checked their progress",
+  "aws-preflight": "checked the account's headroom",
+  "event-stack-deploy": "deployed the event stack",
+  "event-stack-delete": "deleted the event stack",
+} as const;
+export type AuditAction = keyof typeof auditActions;
+
+/** Who acted: a signed-in person, or the portal itself (start-up, the event's end). */
+export interface Actor {
+  id: string;
+  role: "attendee" | "facilitator" | "system";
+}
+
+export const portalActor: Actor = { id: "portal", role: "system" };
+
+const maxDetail = 500;
+
+function detailOf(error: unknown): string {
+  return (error instanceof Error ? error.message : "failed").slice(0, maxDetail);
+}
+
+/** Records one action and how it went. */
+export function audit(actor: Actor, action: AuditAction, entry: { target?: string; ok?: boolean; detail?: string } = {}): void {
+  insertAudit({
+    actorId: actor.id,
+    actorRole: actor.role,
+    action,
+    target: entry.target,
+    result: entry.ok === false ? "error" : "ok",
+    detail: entry.detail?.slice(0, maxDetail),
+  });
+}
+
+/** Runs `work` and records it, whether it worked (with `describe`'s detail) or not (with the error's message). */
+export async function audited<T>(
+  actor: Actor,
+  action: AuditAction,
+  target: string | undefined,
+  work: () => Promise<T>,
+  describe?: (result: T) => string | undefined,
+): Promise<T> {
+  try {
+    const result = await work();
+    audit(actor, action, { target, detail: describe?.(result) });
+    return result;
+  } catch (error) {
+    audit(actor, action, { target, ok: false, detail: detailOf(error) });
+    throw error;
+  }
+}

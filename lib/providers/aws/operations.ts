@@ -1,0 +1,135 @@
+import "server-only";
+import { CreateStackCommand, DeleteStackCommand } from "@aws-sdk/client-cloudformation";
+import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { CreatePresignedNotebookInstanceUrlCommand } from "@aws-sdk/client-sagemaker";
+import { ProviderError, type DeployOptions, type EnvironmentRef } from "../types";
+import type { AwsContext } from "./context";
+import { errorName, toProviderError } from "./errors";
+import { serviceNames } from "./snapshot";
+import { createToken, environmentTagKey, outputsOf, stackParameters, stackTags, validateStackName } from "./stack";
+import type { ServiceNames } from "./tasks";
+
+// What the portal does to an attendee's stack: create it, scale its workers, delete it,
+// and open its notebook. Each is someone's action, so its calls go before the room's
+// background polling in the call budget.
+
+/** Starts CreateStack; a repeated click (same environment and generation) never makes a second stack. */
+export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options: DeployOptions): Promise<void> {
+  validateStackName(env.stackName);
+  const { config } = ctx;
+  if (options.workers > config.maxWorkers) {
+    throw new ProviderError("bad_request", `At most ${config.maxWorkers} workers are allowed.`);
+  }
+  const k = ctx.entry(env);
+  k.refused = undefined;
+  k.actedAt = Date.now();
+  try {
+    const { body } = await ctx.templateOnce();
+    const response = await ctx.limiter.run("cfn-write", () =>
+      ctx.clients.cfn.send(
+        new CreateStackCommand({
+          StackName: env.stackName,
+          TemplateBody: body,
+          Parameters: stackParameters(config, env, options.workers),
+          Tags: stackTags(config, env),
+          Capabilities: ["CAPABILITY_IAM"],
+          ClientRequestToken: createToken(env, k.generation),
+          ...(config.cloudFormationRoleArn ? { RoleARN: config.cloudFormationRoleArn } : {}),
+        }),
+      ),
+    );
+    k.stackId = response.StackId;
+  } catch (error) {
+    if (errorName(error) === "AlreadyExistsException") {
+      const stack = await ctx.findStack(env).catch(() => undefined);
+      const owner = stack?.Tags?.find((t) => t.Key === environmentTagKey)?.Value;
+      if (stack && owner === env.id) return;
+      throw new ProviderError("bad_request", `A stack named ${env.stackName} already exists and belongs to another environment.`);
+    }
+    const problem = toProviderError(error, "creating the stack");
+    if (problem.code === "bad_request") k.refused = problem.message;
+    throw problem;
+  }
+}
+
+async function requireNames(ctx: AwsContext, env: EnvironmentRef, doing: string): Promise<ServiceNames> {
+  const stack = await ctx.findStack(env);
+  const names = stack && serviceNames(stack);
+  if (!names) throw new ProviderError("bad_request", `The environment is not ready yet, so the portal cannot ${doing}.`);
+  return names;
+}
+
+/** Sets the worker service's desired count; the next reads of it and of the cluster's tasks ask ECS. */
+export async function scaleWorkers(ctx: AwsContext, env: EnvironmentRef, workers: number): Promise<void> {
+  validateStackName(env.stackName);
+  const { maxWorkers } = ctx.config;
+  if (!Number.isInteger(workers) || workers < 0 || workers > maxWorkers) {
+    throw new ProviderError("bad_request", `Workers must be a whole number from 0 to ${maxWorkers}.`);
+  }
+  try {
+    const names = await requireNames(ctx, env, "scale the workers");
+    await ctx.limiter.run("ecs-write", () =>
+      ctx.clients.ecs.send(new UpdateServiceCommand({ cluster: names.cluster, service: names.worker, desiredCount: workers })),
+    );
+    ctx.entry(env).actedAt = Date.now();
+    ctx.serviceCounts.invalidate(names.cluster, names.worker);
+    ctx.clusterTasks.invalidate(names.cluster);
+  } catch (error) {
+    throw toProviderError(error, "scaling the workers");
+  }
+}
+
+/** Starts DeleteStack; deleting again (e.g. after DELETE_FAILED) retries. */
+export async function deleteStack(ctx: AwsContext, env: EnvironmentRef): Promise<void> {
+  validateStackName(env.stackName);
+  const k = ctx.entry(env);
+  k.refused = undefined;
+  try {
+    const stack = await ctx.findStack(env);
+    if (!stack) return;
+    await ctx.limiter.run("cfn-write", () =>
+      ctx.clients.cfn.send(
+        new DeleteStackCommand({
+          StackName: stack.StackId,
+          ...(ctx.config.cloudFormationRoleArn ? { RoleARN: ctx.config.cloudFormationRoleArn } : {}),
+        }),
+      ),
+    );
+    k.generation += 1;
+    k.actedAt = Date.now();
+  } catch (error) {
+    throw toProviderError(error, "deleting the stack");
+  }
+}
+
+/**
+ * A JupyterLab address for the notebook's owner, made now: a presigned URL, which AWS
+ * accepts only within minutes of its making, or the SageMaker console's link where the
+ * endpoint offers no presigned URLs (moto does not).
+ */
+export async function notebookAddress(ctx: AwsContext, env: EnvironmentRef): Promise<string> {
+  validateStackName(env.stackName);
+  let outputs: Record<string, string>;
+  try {
+    const stack = await ctx.findStack(env);
+    outputs = stack ? outputsOf(stack) : {};
+  } catch (error) {
+    throw toProviderError(error, "finding the notebook");
+  }
+  if (!outputs.NotebookInstanceName && !outputs.NotebookConsoleUrl) {
+    throw new ProviderError("not_found", "This environment has no notebook yet; wait until it is ready.");
+  }
+  if (outputs.NotebookInstanceName) {
+    try {
+      const { AuthorizedUrl } = await ctx.limiter.run("sagemaker", () =>
+        ctx.clients.sagemaker.send(
+          new CreatePresignedNotebookInstanceUrlCommand({ NotebookInstanceName: outputs.NotebookInstanceName, SessionExpirationDurationInSeconds: 1800 }),
+        ),
+      );
+      if (AuthorizedUrl) return AuthorizedUrl;
+    } catch (error) {
+      if (!outputs.NotebookConsoleUrl) throw toProviderError(error, "opening the notebook");
+    }
+  }
+  return outputs.NotebookConsoleUrl;
+}

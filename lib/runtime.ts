@@ -1,0 +1,106 @@
+import "server-only";
+import { portalActor } from "@/lib/audit";
+import { portalConfig, type PortalConfig } from "@/lib/config";
+import { listLiveEnvironments, providerRef } from "@/lib/db/queries";
+import { reconcileEnvironments } from "@/lib/environments/reconcile";
+import { createProvider } from "@/lib/providers";
+import type { Provider } from "@/lib/providers/types";
+import { AttendeeChannel } from "@/lib/room/attendee-channel";
+import { enforceEventEnd } from "@/lib/room/event";
+import { RoomStream } from "@/lib/room/room-stream";
+import { RoomSignal } from "@/lib/room/signal";
+import { sampleRoomUsage, trackUsage } from "@/lib/room/usage";
+import { StreamHub } from "@/lib/stream/hub";
+
+const USAGE_SAMPLE_MS = 60_000;
+const END_CHECK_MS = 15_000;
+
+/**
+ * The portal process: its provider, the stream hub with one poller per environment, the
+ * room's signal and live channels, and the timers that keep the room honest (usage
+ * samples, the event's end). It alone starts them (reconcile with the cloud, adopt what
+ * the store says is alive, resume streams) and stops them.
+ */
+export class Runtime {
+  readonly hub: StreamHub;
+  readonly signal = new RoomSignal();
+  readonly room: RoomStream;
+  readonly attendees: AttendeeChannel;
+  private started?: Promise<void>;
+  private timers: NodeJS.Timeout[] = [];
+  private stopTracking?: () => void;
+
+  constructor(
+    readonly config: PortalConfig,
+    readonly provider: Provider,
+  ) {
+    this.hub = new StreamHub(provider);
+    this.room = new RoomStream(this.hub, this.signal, provider.usage.unit);
+    this.attendees = new AttendeeChannel(this.signal, config.eventName);
+  }
+
+  /**
+   * Once per process: stacks the store lost track of come back first (so they are adopted
+   * like the rest), then every live environment is handed back to the provider and its
+   * stream resumed. Resolves once they are handed back, not after every first poll: a
+   * room under a small call budget takes minutes to read once, and no request waits for that.
+   */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await reconcileEnvironments(this.provider, { actor: portalActor }).catch((err: unknown) =>
+        console.error("could not reconcile environments at start-up:", err instanceof Error ? err.message : err),
+      );
+      const live = listLiveEnvironments();
+      await this.provider.adopt(live.map(providerRef));
+      for (const row of live) this.hub.stream(row).wake();
+      this.stopTracking = trackUsage(this.hub, this.provider.usage);
+      this.every(USAGE_SAMPLE_MS, () => {
+        sampleRoomUsage(this.provider.usage);
+        this.room.publishCost();
+      });
+      this.every(END_CHECK_MS, () =>
+        enforceEventEnd({ provider: this.provider, hub: this.hub, signal: this.signal, eventName: this.config.eventName }).catch((e: unknown) =>
+          console.error("event end:", e instanceof Error ? e.message : e),
+        ),
+      );
+    })();
+    return this.started;
+  }
+
+  /** Stops polling and timers and lets go of the environments, which keep running for the next start to adopt. */
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.stopTracking?.();
+    this.hub.stop();
+    this.provider.release();
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
+
+// One runtime per process, kept on globalThis so a dev-mode reload does not start a second set of pollers.
+const holder = globalThis as unknown as { __portalRuntime?: Runtime };
+
+/** The process's runtime, made on first use (nothing starts until ready() is awaited). */
+export function runtime(): Runtime {
+  if (!holder.__portalRuntime) {
+    const config = portalConfig();
+    const rt = new Runtime(config, createProvider(config));
+    // The server exits on these (Next.js's own handlers); the runtime lets go of its environments first.
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => rt.stop());
+    holder.__portalRuntime = rt;
+  }
+  return holder.__portalRuntime;
+}
+
+/** The runtime once started: what every route and action that touches environments awaits. */
+export async function ready(): Promise<Runtime> {
+  const rt = runtime();
+  await rt.start();
+  return rt;
+}

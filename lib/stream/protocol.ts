@@ -1,0 +1,146 @@
+import type { EnvironmentSnapshot, TaskRole, TaskState } from "@/lib/providers/types";
+import type { EnvironmentState, StackStatus } from "@/lib/status";
+
+// The live streams' protocol, shared by the server that sends it and the browser that
+// reads it: for each stream, every event name and the JSON its `data:` carries. Frames
+// are numbered (`id:`) per stream; "state" events describe the whole current state and
+// carry the newest id without taking a number of their own.
+
+/** A stream's events: name → payload. */
+export type Protocol = object;
+
+export type FrameOf<P extends Protocol> = { [K in keyof P & string]: { id: number; event: K; data: P[K] } }[keyof P & string];
+export type UnnumberedFrame<P extends Protocol> = { [K in keyof P & string]: { event: K; data: P[K] } }[keyof P & string];
+
+export interface StreamSpec<P extends Protocol> {
+  /** Every event the server may send. */
+  events: readonly (keyof P & string)[];
+  /** Events that replace what the page shows rather than adding to it: never skipped as already seen. */
+  state: readonly (keyof P & string)[];
+}
+
+/** Sent (as a plain SSE event, no id) just before the server closes a stream it had to drop. */
+export const DROPPED = "dropped";
+
+// ---- one environment: /api/environments/<id>/events
+
+export interface LogLine {
+  at: string;
+  task: string;
+  role: TaskRole;
+  text: string;
+}
+
+export interface StackEventLine {
+  at: string;
+  resource: string;
+  status: string;
+  reason?: string;
+}
+
+export interface EnvironmentEvents {
+  snapshot: EnvironmentSnapshot;
+  status: { status: StackStatus; reason?: string };
+  progress: { done: number; total: number };
+  scale: { desiredWorkers: number };
+  task: TaskState;
+  degraded: { message: string | null };
+  log: LogLine;
+  "stack-event": StackEventLine;
+}
+
+export const environmentStream: StreamSpec<EnvironmentEvents> = {
+  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event"],
+  state: ["snapshot"],
+};
+
+export const environmentEventsPath = (envId: string) => `/api/environments/${envId}/events`;
+
+// ---- the facilitator's room: /api/facilitator/events
+
+export type HelpStatus = "open" | "coming" | "resolved";
+
+export interface RosterRow {
+  attendeeId: string;
+  name: string;
+  email: string;
+  currentLab: string | null;
+  checksPassed: number;
+  envId: string | null;
+  envStatus: EnvironmentState;
+  envDeletedAt: string | null;
+  workersRunning: number;
+  lastError: string | null;
+  /** Use so far, in the provider's unit (RoomView.usageUnit). */
+  usage: number;
+  lastActivity: string;
+  help: "open" | "coming" | null;
+}
+
+export interface HelpItem {
+  id: number;
+  attendeeId: string;
+  name: string;
+  email: string;
+  message: string;
+  status: HelpStatus;
+  createdAt: string;
+}
+
+export interface CostSample {
+  at: string;
+  total: number;
+}
+
+export interface Announcement {
+  id: number;
+  message: string;
+  createdAt: string;
+}
+
+export interface RoomView {
+  rows: RosterRow[];
+  help: HelpItem[];
+  cost: CostSample[];
+}
+
+export interface RoomEvents {
+  snapshot: RoomView;
+  roster: { rows: RosterRow[] };
+  help: { queue: HelpItem[] };
+  cost: { cost: CostSample[] };
+  announcement: Announcement;
+  "event-settings": Record<string, never>;
+}
+
+export const roomStream: StreamSpec<RoomEvents> = {
+  events: ["snapshot", "roster", "help", "cost", "announcement", "event-settings"],
+  state: ["snapshot"],
+};
+
+export const roomEventsPath = "/api/facilitator/events";
+
+// ---- every attendee page: /api/attendee/events
+
+export interface EventInfo {
+  name: string;
+  startsAt: string | null;
+  endsAt: string | null;
+  endedAt: string | null;
+}
+
+export type HelpState = { id: number; status: HelpStatus } | null;
+
+export interface AttendeeEvents {
+  hello: { event: EventInfo; help: HelpState; announcements: Announcement[] };
+  announcement: Announcement;
+  event: EventInfo;
+  help: HelpState;
+}
+
+export const attendeeStream: StreamSpec<AttendeeEvents> = {
+  events: ["hello", "announcement", "event", "help"],
+  state: ["hello", "event", "help"],
+};
+
+export const attendeeEventsPath = "/api/attendee/events";
