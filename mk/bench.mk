@@ -1,7 +1,25 @@
-# Local provider benchmark: deploy-to-ready and teardown seconds with real Dask processes.
-# Writes bench/local/REPORT.md, results.json and timings.png. Included by the main Makefile.
-.PHONY: bench-local
+# Benchmarks: each measures and writes a report (Markdown, results.json, a chart where it
+# helps); none passes or fails on timing. Included by the Makefile.
+.PHONY: bench-local bench-analysis bench-stream bench-facilitator
 
+# Deploy-to-ready and teardown seconds with real Dask processes (bench/local/REPORT.md).
 bench-local: node_modules/.stamp $(VENV)/.stamp
-	npx vitest run --config bench/local/vitest.config.ts
+	npx vitest run --project bench-local
 	$(VENV)/bin/python bench/local/plot.py
+
+# The notebook's steps against NumPy on a medium sample (0.5°, two months, ~1.5 GiB in
+# memory) under $(PORTAL_DATA_DIR)/bench (bench/analysis/REPORT.md).
+bench-analysis: $(VENV)/.stamp
+	$(VENV)/bin/python bench/analysis/run_bench.py --base $(PORTAL_DATA_DIR)/bench/era5
+
+# Live streams under load: AWS calls, latency, loss for N environments × K viewers
+# (bench/stream/REPORT.md). The full sweep takes about 40 min on 2 cores;
+# `node bench/stream/run.mjs --only event200,local` reruns some rows.
+bench-stream: $(TOOLS)/.stamp node_modules/.stamp $(VENV)/.stamp
+	node bench/stream/run.mjs
+
+# /facilitator's first load and live stream with 200 environments on moto; needs a build
+# (made if missing) (bench/facilitator/REPORT.md).
+bench-facilitator: node_modules/.stamp $(TOOLS)/.stamp
+	@test -f .next/BUILD_ID || $(MAKE) build
+	npx vitest run --project bench-facilitator

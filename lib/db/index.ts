@@ -3,49 +3,79 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { portalConfig } from "@/lib/config";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { portalConfig, repoPath } from "@/lib/config";
 import * as schema from "./schema";
 
 export type Db = BetterSQLite3Database<typeof schema>;
-
-const migrationsDir = path.join(process.cwd(), "lib", "db", "migrations");
-
-/** Applies, in name order, every migration file not yet recorded; each in its own transaction. */
-export function migrate(sqlite: Database.Database): string[] {
-  sqlite.exec("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
-  const applied = new Set(
-    sqlite.prepare("SELECT name FROM schema_migrations").all().map((r) => (r as { name: string }).name),
-  );
-  const pending = fs
-    .readdirSync(migrationsDir)
-    .filter((f) => f.endsWith(".sql") && !applied.has(f))
-    .sort();
-  for (const name of pending) {
-    const body = fs.readFileSync(path.join(migrationsDir, name), "utf8");
-    sqlite.transaction(() => {
-      sqlite.exec(body);
-      sqlite.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)").run(name, new Date().toISOString());
-    })();
-  }
-  return pending;
+export interface Store {
+  db: Db;
+  sqlite: Database.Database;
 }
 
-export function openDb(file: string): { db: Db; sqlite: Database.Database } {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+/** Generated from lib/db/schema.ts by drizzle-kit (`npm run db:generate`). */
+export const migrationsFolder = repoPath("lib", "db", "migrations");
+
+function tableExists(sqlite: Database.Database, name: string): boolean {
+  return sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/**
+ * Stores made before the migrations were generated from the schema hold the same tables,
+ * made by hand-written SQL and recorded in schema_migrations (0001_init.sql, 0002_room.sql).
+ * They join the generated history as having applied its first migration, which creates
+ * exactly those tables; the two unique indexes drizzle names are added under its names.
+ */
+function joinGeneratedHistory(sqlite: Database.Database): void {
+  if (!tableExists(sqlite, "schema_migrations") || tableExists(sqlite, "__drizzle_migrations")) return;
+  const applied = new Set(sqlite.prepare("SELECT name FROM schema_migrations").all().map((r) => (r as { name: string }).name));
+  if (!applied.has("0002_room.sql")) {
+    throw new Error("The portal's database is from a version older than this one can upgrade: move data/portal.sqlite aside and start again.");
+  }
+  const [first] = readMigrationFiles({ migrationsFolder });
+  sqlite.transaction(() => {
+    sqlite.exec("CREATE UNIQUE INDEX IF NOT EXISTS attendees_email_unique ON attendees (email)");
+    sqlite.exec("CREATE UNIQUE INDEX IF NOT EXISTS environments_stack_name_unique ON environments (stack_name)");
+    sqlite.exec("CREATE TABLE __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)");
+    sqlite.prepare("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)").run(first.hash, first.folderMillis);
+    sqlite.exec("DROP TABLE schema_migrations");
+  })();
+}
+
+/** Opens (and creates or upgrades) a store; ":memory:" gives a fresh one for tests. */
+export function openDb(file: string): Store {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  migrate(sqlite);
-  return { db: drizzle(sqlite, { schema }), sqlite };
+  joinGeneratedHistory(sqlite);
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder });
+  return { db, sqlite };
 }
 
-// One connection per process, kept on globalThis so dev-mode reloads reuse it.
-const holder = globalThis as unknown as { __portalDb?: { db: Db; sqlite: Database.Database } };
+// One connection per process, kept on globalThis so dev-mode reloads (and the separately
+// compiled instrumentation) reuse it.
+const holder = globalThis as unknown as { __portalDb?: Store };
 
 export function getDb(): Db {
   holder.__portalDb ??= openDb(path.join(portalConfig().dataDir, "portal.sqlite"));
   return holder.__portalDb.db;
+}
+
+/**
+ * Tests: makes `store` the process's store (e.g. openDb(":memory:")); the returned function
+ * closes it and puts back whatever was there.
+ */
+export function useStore(store: Store): () => void {
+  const previous = holder.__portalDb;
+  holder.__portalDb = store;
+  return () => {
+    store.sqlite.close();
+    holder.__portalDb = previous;
+  };
 }
 
 export function dbStatus(): "ok" | string {

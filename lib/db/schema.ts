@@ -1,5 +1,8 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// The store's one source of truth: migrations are generated from this file
+// (`npm run db:generate`), and lib/db/schema.test.ts fails when they are behind.
 
 export const attendees = sqliteTable("attendees", {
   id: text("id").primaryKey(),
@@ -93,25 +96,34 @@ export const stepChecks = sqliteTable(
   (t) => [primaryKey({ columns: [t.attendeeId, t.labSlug] })],
 );
 
-export const eventSettings = sqliteTable("event_settings", {
-  id: integer("id").primaryKey(),
-  name: text("name").notNull(),
-  startsAt: text("starts_at"),
-  endsAt: text("ends_at"),
-  endedAt: text("ended_at"),
-});
+/** The event's one row (id 1): its name and times. */
+export const eventSettings = sqliteTable(
+  "event_settings",
+  {
+    id: integer("id").primaryKey(),
+    name: text("name").notNull(),
+    startsAt: text("starts_at"),
+    endsAt: text("ends_at"),
+    endedAt: text("ended_at"),
+  },
+  (t) => [check("event_settings_one_row", sql`${t.id} = 1`)],
+);
 
-export const helpRequests = sqliteTable("help_requests", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  attendeeId: text("attendee_id")
-    .notNull()
-    .references(() => attendees.id),
-  message: text("message").notNull(),
-  bundle: text("bundle").notNull(),
-  status: text("status", { enum: ["open", "coming", "resolved"] }).notNull(),
-  createdAt: text("created_at").notNull(),
-  updatedAt: text("updated_at").notNull(),
-});
+export const helpRequests = sqliteTable(
+  "help_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    attendeeId: text("attendee_id")
+      .notNull()
+      .references(() => attendees.id),
+    message: text("message").notNull(),
+    bundle: text("bundle").notNull(),
+    status: text("status", { enum: ["open", "coming", "resolved"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("help_requests_status").on(t.status)],
+);
 
 export const announcements = sqliteTable("announcements", {
   id: integer("id").primaryKey({ autoIncrement: true }),

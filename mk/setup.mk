@@ -1,0 +1,42 @@
+# What `make start` and `make test` install when it is missing. Included by the Makefile,
+# which defines PYTHON, VENV, TOOLS and PORTAL_DATA_DIR.
+.PHONY: install pyenv tools chromium sample-data build
+
+install: node_modules/.stamp $(VENV)/.stamp
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The local Dask cluster and the notebook use the very pins the container image uses.
+$(VENV)/.stamp: docker/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r docker/requirements.txt
+	touch $@
+pyenv: $(VENV)/.stamp
+
+# Test-only tools (moto, cfn-lint, hadolint), apart from the runtime's pins.
+$(TOOLS)/.stamp: tools/requirements.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/bin/pip install --quiet -r tools/requirements.txt
+	touch $@
+tools: $(TOOLS)/.stamp
+
+# pytest goes into .venv (not .venv-tools) because the notebook tests import dask, xarray
+# and papermill from the very environment the notebook runs in.
+$(VENV)/.test-stamp: $(VENV)/.stamp notebooks/requirements-test.txt
+	$(VENV)/bin/pip install --quiet -r notebooks/requirements-test.txt
+	touch $@
+
+# Debian's Chromium for Playwright: this machine cannot download a browser.
+chromium:
+	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# ERA5-like files for the local notebook; quick when they exist (the generator keeps complete months).
+sample-data: $(VENV)/.stamp
+	$(VENV)/bin/python notebooks/generate_sample_data.py --base $(PORTAL_DATA_DIR)/sample/era5
+
+build: node_modules/.stamp
+	npm run build

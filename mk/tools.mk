@@ -1,0 +1,15 @@
+# Helpers for working by hand. Included by the Makefile.
+.PHONY: cfn-solo moto stop-local
+
+# solo.yaml is event.yaml + attendee.yaml in one stack; regenerate after editing either.
+cfn-solo: $(TOOLS)/.stamp
+	$(TOOLS)/bin/python cloudformation/tools/compose_solo.py
+
+# A moto server with the event stack deployed, for trying the portal by hand
+# (prints the environment to export; Ctrl-C stops it).
+moto: $(TOOLS)/.stamp node_modules/.stamp
+	node test/moto/cli.mjs start
+
+# Kill local Dask processes the test runs left behind.
+stop-local:
+	node scripts/stop-local.mjs test-results/e2e-data
