@@ -71,8 +71,10 @@ export async function runAction<S extends z.ZodType, T>(
     try {
       data = await body({ input, viewer, rt: await rt() });
     } catch (err) {
-      if (entry) audit(actor, entry.action, { target: entry.target, ok: false, detail: toPortalError(err).message });
-      throw err;
+      unstable_rethrow(err);
+      const failure = toPortalError(err);
+      if (entry) audit(actor, entry.action, { target: entry.target, ok: false, detail: failure.message });
+      throw failure;
     }
     if (entry) audit(actor, entry.action, { target: entry.target, detail: spec.audit?.detail?.(data, input) });
     if (viewer.role === "attendee") {

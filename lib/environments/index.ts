@@ -72,9 +72,13 @@ export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Pr
   return row;
 }
 
+/** A worker count as typed in a form or sent by a script: digits only (an empty field is not 0). */
 export function workersSchema(max: number) {
   const message = `Enter a whole number of workers from 0 to ${max}.`;
-  return z.coerce.number({ message }).refine((n) => Number.isInteger(n) && n >= 0 && n <= max, message);
+  return z.preprocess(
+    (v) => (typeof v === "string" ? (/^\s*\d{1,6}\s*$/.test(v) ? Number(v) : Number.NaN) : v),
+    z.number({ message }).int(message).min(0, message).max(max, message),
+  );
 }
 
 /** Sets the number of workers (0 to the provider's maximum); returns it. */
@@ -116,14 +120,18 @@ export async function teardownEnvironment(
 ): Promise<void> {
   const row = environmentFor(actor, envId);
   if (row.deletedAt) return;
+  const by = whoTearsDown[actor.role];
   await audited(actor, action, row.id, async () => {
     try {
-      await deps.provider.destroy(providerRef(row), whoTearsDown[actor.role]);
+      await deps.provider.destroy(providerRef(row), by);
     } catch (err) {
       throw toPortalError(err);
     }
     return row.stackName;
   }, (stackName) => stackName);
+  // The store says so at once (the stream confirms it on its next poll), so a second
+  // tear-down, or the event's end, does not ask again.
+  updateEnvironment(row.id, { status: "DELETE_IN_PROGRESS", statusReason: `User Initiated by ${by}` });
   deps.hub.stream(row).wake();
 }
 

@@ -13,13 +13,18 @@ import type { ServiceNames } from "./tasks";
 // and open its notebook. Each is someone's action, so its calls go before the room's
 // background polling in the call budget.
 
+function checkWorkers(ctx: AwsContext, workers: number): void {
+  const { maxWorkers } = ctx.config;
+  if (!Number.isInteger(workers) || workers < 0 || workers > maxWorkers) {
+    throw new ProviderError("bad_request", `Workers must be a whole number from 0 to ${maxWorkers}.`);
+  }
+}
+
 /** Starts CreateStack; a repeated click (same environment and generation) never makes a second stack. */
 export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options: DeployOptions): Promise<void> {
   validateStackName(env.stackName);
   const { config } = ctx;
-  if (options.workers > config.maxWorkers) {
-    throw new ProviderError("bad_request", `At most ${config.maxWorkers} workers are allowed.`);
-  }
+  checkWorkers(ctx, options.workers);
   const k = ctx.entry(env);
   k.refused = undefined;
   k.actedAt = Date.now();
@@ -62,10 +67,7 @@ async function requireNames(ctx: AwsContext, env: EnvironmentRef, doing: string)
 /** Sets the worker service's desired count; the next reads of it and of the cluster's tasks ask ECS. */
 export async function scaleWorkers(ctx: AwsContext, env: EnvironmentRef, workers: number): Promise<void> {
   validateStackName(env.stackName);
-  const { maxWorkers } = ctx.config;
-  if (!Number.isInteger(workers) || workers < 0 || workers > maxWorkers) {
-    throw new ProviderError("bad_request", `Workers must be a whole number from 0 to ${maxWorkers}.`);
-  }
+  checkWorkers(ctx, workers);
   try {
     const names = await requireNames(ctx, env, "scale the workers");
     await ctx.limiter.run("ecs-write", () =>

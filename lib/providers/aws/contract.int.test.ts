@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe } from "vitest";
+import { deployEventStack, holdTaskStates, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines, startMoto } from "../../../test/moto/index.mjs";
+import { isDeleting } from "@/lib/status";
+import { describeUntil, providerContract, quiet } from "../provider-contract";
+import type { Provider } from "../types";
+import { loadAwsConfig } from "./config";
+import { createAwsProvider } from "./provider";
+
+// The provider contract against moto, in both modes. Moto is not Fargate: the platform
+// here is the harness, which starts each service's tasks (test/moto/fargate.mjs) and
+// writes the scheduler's log lines as the awslogs driver would. A moto of its own: one
+// that another suite left holding a refused stack answers 500 to DescribeStacks listings.
+process.env.AWS_ACCESS_KEY_ID = "testing";
+process.env.AWS_SECRET_ACCESS_KEY = "testing";
+
+let moto: Awaited<ReturnType<typeof startMoto>>;
+beforeAll(async () => {
+  moto = await startMoto();
+  await holdTaskStates(moto.endpoint);
+});
+afterAll(() => moto?.stop());
+
+describe.each(["event", "solo"] as const)("the AWS provider keeps the provider contract (%s mode)", (mode) => {
+  const eventStack = `contract-${mode}`;
+  let provider: Provider;
+  let n = 0;
+
+  beforeAll(async () => {
+    if (mode === "event") await deployEventStack(moto.endpoint, { stackName: eventStack, eventId: eventStack });
+    provider = createAwsProvider(
+      loadAwsConfig(
+        {
+          AWS_REGION: "us-east-1",
+          AWS_ENDPOINT_URL: moto.endpoint,
+          PORTAL_AWS_MODE: mode,
+          PORTAL_EVENT_ID: eventStack,
+          PORTAL_EVENT_STACK: mode === "event" ? eventStack : undefined,
+          PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+          PORTAL_MAX_WORKERS: "4",
+        },
+        { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+      ),
+    );
+  });
+
+  providerContract(() => ({
+    provider,
+    newEnvironment: () => {
+      n += 1;
+      return { id: `20000000-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-contract-${mode}-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
+    },
+    platform: {
+      async settle(env) {
+        if (!isDeleting((await provider.describe(env)).status)) await playFargate(moto.endpoint, env.stackName);
+        return describeUntil(provider, env, quiet, 30_000);
+      },
+      async schedulerWrites(env) {
+        const scheduler = (await provider.describe(env)).tasks.find((t) => t.role === "scheduler" && t.lastStatus === "RUNNING");
+        const text = `contract line ${Date.now()}`;
+        await putLogLines(moto.endpoint, { stackName: env.stackName, role: "scheduler", taskId: scheduler!.id, lines: [{ text }] });
+        return text;
+      },
+      beforeDestroy: (env) => prepareStackDeletion(moto.endpoint, env.stackName),
+    },
+  }));
+});

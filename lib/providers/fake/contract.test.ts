@@ -1,0 +1,27 @@
+import { describe } from "vitest";
+import { providerContract } from "../provider-contract";
+import { FakeProvider } from "./index";
+
+// The fake provider passes the same contract as the real ones, so what the unit tests
+// learn with it holds for them.
+describe("the fake provider keeps the provider contract", () => {
+  const provider = new FakeProvider({ maxWorkers: 4 });
+  let n = 0;
+  providerContract(() => ({
+    provider,
+    newEnvironment: () => {
+      n += 1;
+      return { id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-fake-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
+    },
+    platform: {
+      async settle(env) {
+        provider.settle(env.id);
+        return provider.describe(env);
+      },
+      async schedulerWrites(env) {
+        provider.log(env.id, "distributed.scheduler - INFO - Receive client connection: Client-contract");
+        return "Client-contract";
+      },
+    },
+  }));
+});

@@ -1,0 +1,40 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe } from "vitest";
+import { describeUntil, providerContract, quiet } from "../provider-contract";
+import { LocalProvider, localSettingsFromEnv } from "./index";
+import { findOwnedProcesses } from "./processes";
+
+// The provider contract on real Dask processes: the platform is this machine, which
+// starts and stops the tasks by itself; settling is waiting for it.
+describe("the local provider keeps the provider contract", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-contract-"));
+  const settings = { ...localSettingsFromEnv(dataDir), graceMs: 3000 };
+  const provider = new LocalProvider(settings, { max: 4, default: 2 });
+  const python = path.join(settings.pythonEnv, "bin", "python");
+  let n = 0;
+
+  afterAll(() => {
+    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+  });
+
+  providerContract(() => ({
+    provider,
+    newEnvironment: () => {
+      n += 1;
+      return { id: `10000000-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-contract-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
+    },
+    platform: {
+      settle: (env) => describeUntil(provider, env, quiet),
+      async schedulerWrites(env) {
+        // A real client connecting makes the real scheduler log it.
+        const { links } = await provider.describe(env);
+        const code = "import sys\nfrom distributed import Client\nwith Client(sys.argv[1], timeout=30):\n    pass";
+        execFileSync(python, ["-c", code, links.schedulerAddress!], { stdio: "ignore" });
+        return "Receive client connection";
+      },
+    },
+  }));
+});

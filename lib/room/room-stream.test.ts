@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { attendee, environmentRow, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
+import { providerRef } from "@/lib/db/queries";
+import type { AttendeeEvents, FrameOf, RoomEvents } from "@/lib/stream/protocol";
+import { announce } from "./facilitator";
+import { requestHelp, updateHelp } from "./help";
+
+// The facilitator's room stream and the attendees' channel, on the portal's runtime with
+// the fake provider, an in-memory store and fake timers.
+
+memoryStorePerTest();
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+const pass = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
+function facilitatorTab() {
+  const frames: FrameOf<RoomEvents>[] = [];
+  return {
+    frames,
+    sink: { send: (f: FrameOf<RoomEvents>) => frames.push(f) > 0, close: () => {} },
+    rows: () => frames.flatMap((f) => (f.event === "roster" ? f.data.rows : [])),
+  };
+}
+
+async function runningRoom(names: string[]) {
+  const { fake, rt } = fakeRuntime();
+  const rows = [];
+  for (const name of names) {
+    const row = environmentRow(attendee(name).id, `dask-${name}`);
+    await fake.deploy(providerRef(row), { workers: 2 });
+    fake.settle(row.id);
+    rows.push(row);
+  }
+  return { fake, rt, rows };
+}
+
+describe("the facilitator's room stream", () => {
+  it("sends an attendee's roster row when it changes, and not for each log line of their environment", async () => {
+    const { fake, rt, rows } = await runningRoom(["Fay", "Gus"]);
+    const tab = facilitatorTab();
+    rt.room.subscribe(tab.sink, null);
+    await pass(10_000);
+    expect(tab.frames[0].event).toBe("snapshot");
+
+    // Log lines: snapshots, but no change on any row.
+    const before = tab.rows().length;
+    for (let i = 0; i < 20; i++) for (const row of rows) fake.log(row.id, `line ${i}`);
+    await pass(10_000);
+    expect(tab.rows().length - before).toBe(0);
+
+    // The positive control: a task Fargate stops changes Fay's row, and the row goes out.
+    const worker = (await fake.describe(providerRef(rows[0]))).tasks.find((t) => t.role === "worker")!;
+    fake.stopTask(rows[0].id, worker.id, "Spot interruption: the task was interrupted.");
+    await pass(5_000);
+    const changed = tab.rows().slice(before);
+    expect(changed.map((r) => r.attendeeId)).toEqual([rows[0].attendeeId]);
+    expect(changed[0].lastError).toContain("Spot interruption");
+  });
+
+  it("follows every live environment while a facilitator watches, at no extra cost per facilitator tab", async () => {
+    const { fake, rt } = await runningRoom(["Hal", "Ivy", "Jo"]);
+    const one = facilitatorTab();
+    rt.room.subscribe(one.sink, null);
+    await pass(30_000);
+    const withOne = fake.callCount("describe");
+    rt.room.subscribe(facilitatorTab().sink, null);
+    rt.room.subscribe(facilitatorTab().sink, null);
+    await pass(30_000);
+    expect(withOne).toBeGreaterThanOrEqual(3 * 3);
+    expect(fake.callCount("describe") - withOne).toBeLessThanOrEqual(withOne + 3);
+  });
+
+  it("carries the help queue and announcements", async () => {
+    const { rt } = await runningRoom(["Kim"]);
+    const tab = facilitatorTab();
+    rt.room.subscribe(tab.sink, null);
+    const kim = { id: attendee("Kim").id, role: "attendee" as const };
+    const request = requestHelp(rt, kim, "my workers <b>vanished</b>");
+    announce(rt.signal, { id: "facilitator", role: "facilitator" }, "Coffee in the back");
+    const help = tab.frames.filter((f) => f.event === "help").at(-1);
+    expect(help?.event === "help" && help.data.queue.map((h) => h.message)).toEqual(["my workers <b>vanished</b>"]);
+    expect(tab.frames.some((f) => f.event === "announcement" && f.data.message === "Coffee in the back")).toBe(true);
+    updateHelp(rt.signal, { id: "facilitator", role: "facilitator" }, request.id, "resolved");
+    const after = tab.frames.filter((f) => f.event === "help").at(-1);
+    expect(after?.event === "help" && after.data.queue).toEqual([]);
+  });
+});
+
+describe("the attendees' channel", () => {
+  it("greets each page with the event and its own help request, and tells only that attendee about their help", async () => {
+    const { rt } = await runningRoom([]);
+    const ada = attendee("Ada");
+    const bob = attendee("Bob");
+    const frames = { ada: [] as FrameOf<AttendeeEvents>[], bob: [] as FrameOf<AttendeeEvents>[] };
+    for (const who of ["ada", "bob"] as const) {
+      rt.attendees.subscribe({ key: who === "ada" ? ada.id : bob.id, send: (f) => frames[who].push(f) > 0, close: () => {} }, null);
+    }
+    expect(frames.ada[0]).toMatchObject({ event: "hello", data: { help: null, event: { name: "Dask on AWS ECS workshop" } } });
+    const request = requestHelp(rt, { id: ada.id, role: "attendee" }, "");
+    updateHelp(rt.signal, { id: "facilitator", role: "facilitator" }, request.id, "coming");
+    announce(rt.signal, { id: "facilitator", role: "facilitator" }, "Ten minutes left");
+    expect(frames.ada.filter((f) => f.event === "help").map((f) => f.data)).toEqual([
+      { id: request.id, status: "open" },
+      { id: request.id, status: "coming" },
+    ]);
+    expect(frames.bob.filter((f) => f.event === "help")).toEqual([]);
+    for (const who of ["ada", "bob"] as const) expect(frames[who].some((f) => f.event === "announcement")).toBe(true);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { attendee, environmentRow, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
+import { getEnvironment, listAudit, liveEnvironmentOf, providerRef } from "./db/queries";
+import { getEventSettings, saveEventSettings } from "./db/room-queries";
+import { enforceEventEnd } from "./room/event";
+
+// The portal's runtime with the fake provider: what happens at start-up and shutdown,
+// and the promise that nothing outlives the event.
+
+memoryStorePerTest();
+
+describe("the portal's runtime", () => {
+  it("at start-up brings back stacks the store lost, hands every live environment to the provider and follows it", async () => {
+    const { fake, rt } = fakeRuntime({ listsStacks: true });
+    const ada = attendee("Ada");
+    const row = environmentRow(ada.id, "dask-ada-aaaaaa");
+    fake.foundStacks.push({ stackName: "dask-lost-bbbbbb", attendeeId: "lost", status: "CREATE_COMPLETE" });
+
+    await rt.start();
+    await rt.start();
+    expect(fake.callCount("listStacks")).toBe(1);
+    expect(liveEnvironmentOf("lost")?.stackName).toBe("dask-lost-bbbbbb");
+    // The store said Ada's environment was alive; the provider has never seen it: it is gone.
+    await rt.hub.stream(row).pollNow();
+    expect(getEnvironment(row.id)?.deletedAt).not.toBeNull();
+    expect(listAudit().some((a) => a.action === "reconcile" && a.actorRole === "system")).toBe(true);
+    rt.stop();
+    expect(fake.released).toBe(true);
+  });
+
+  it("at the event's end deletes every environment still running, records each, and marks the event ended", async () => {
+    const { fake, rt } = fakeRuntime();
+    const rows = [];
+    for (const name of ["Ada", "Bob"]) {
+      const row = environmentRow(attendee(name).id, `dask-${name.toLowerCase()}`);
+      await fake.deploy(providerRef(row), { workers: 2 });
+      fake.settle(row.id);
+      rows.push(row);
+    }
+    const deps = { provider: rt.provider, hub: rt.hub, signal: rt.signal, eventName: "Room" };
+    saveEventSettings({ name: "Room", startsAt: null, endsAt: new Date(Date.now() + 60_000).toISOString() });
+    expect(await enforceEventEnd(deps)).toBe(0);
+    saveEventSettings({ name: "Room", startsAt: null, endsAt: new Date(Date.now() - 1_000).toISOString() });
+    expect(await enforceEventEnd(deps)).toBe(2);
+    for (const row of rows) expect((await fake.describe(providerRef(row))).reason).toBe("User Initiated by the portal at the end of the event");
+    expect(listAudit().filter((a) => a.action === "event-end-teardown" && a.result === "ok")).toHaveLength(2);
+    expect(getEventSettings("Room").endedAt).not.toBeNull();
+    // While the deletions run, nothing is asked twice; once they are gone, nothing is left to ask.
+    expect(await enforceEventEnd(deps)).toBe(0);
+    rt.stop();
+  });
+});

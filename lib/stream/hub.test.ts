@@ -1,0 +1,171 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { attendee, environmentRow, memoryStorePerTest } from "@/test/support/unit";
+import { getEnvironment, providerRef } from "@/lib/db/queries";
+import type { EnvironmentRow } from "@/lib/db/schema";
+import { FakeProvider } from "@/lib/providers/fake";
+import type { EnvironmentSink } from "./environment-stream";
+import { StreamHub } from "./hub";
+import type { EnvironmentEvents, FrameOf } from "./protocol";
+
+// The stream hub with the fake provider and an in-memory store, on fake timers: what
+// every open page of an environment receives, and what it costs the provider.
+
+type Frame = FrameOf<EnvironmentEvents>;
+
+class Tab implements EnvironmentSink {
+  frames: Frame[] = [];
+  closed?: string;
+  stop = () => {};
+  constructor(private readonly room = Infinity) {}
+  send(frame: Frame) {
+    if (this.frames.length >= this.room) return false;
+    this.frames.push(frame);
+    return true;
+  }
+  close(reason: string) {
+    this.closed = reason;
+  }
+  open(hub: StreamHub, row: EnvironmentRow, lastEventId: number | null = null) {
+    this.stop = hub.stream(row).subscribe(this, lastEventId);
+    return this;
+  }
+  logs() {
+    return this.frames.flatMap((f) => (f.event === "log" ? [f.data.text] : []));
+  }
+  lastId() {
+    return this.frames.at(-1)?.id ?? null;
+  }
+  last<K extends Frame["event"]>(event: K) {
+    return this.frames.filter((f) => f.event === event).at(-1) as Extract<Frame, { event: K }> | undefined;
+  }
+}
+
+memoryStorePerTest();
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Lets the streams poll for `ms` of (fake) time. */
+const pass = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
+async function deployed(fake: FakeProvider, name = "ada") {
+  const row = environmentRow(attendee(name).id, `dask-${name}`);
+  await fake.deploy(providerRef(row), { workers: 2 });
+  fake.settle(row.id);
+  return row;
+}
+
+describe("an environment's stream", () => {
+  it("asks the provider the same however many pages watch, and each page gets every line once, in order", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const hub = new StreamHub(fake);
+    const one = new Tab().open(hub, row);
+    await pass(10_000);
+    const describesWithOne = fake.callCount("describe");
+    const many = [new Tab().open(hub, row), new Tab().open(hub, row), new Tab().open(hub, row)];
+    for (let i = 0; i < 20; i++) fake.log(row.id, `line ${i}`);
+    await pass(10_000);
+    const describesWithFour = fake.callCount("describe") - describesWithOne;
+
+    // A lower bound as well as an upper one: a stream that never polled would pass the second alone.
+    expect(describesWithOne).toBeGreaterThanOrEqual(3);
+    expect(describesWithFour).toBeLessThanOrEqual(describesWithOne + 2);
+    const expected = Array.from({ length: 20 }, (_, i) => `line ${i}`);
+    for (const tab of [one, ...many]) expect(tab.logs().filter((t) => t.startsWith("line "))).toEqual(expected);
+  });
+
+  it("hears the provider's news at once instead of on its next poll", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const hub = new StreamHub(fake);
+    const tab = new Tab().open(hub, row);
+    await pass(5_000);
+    fake.log(row.id, "just now");
+    await pass(50);
+    expect(tab.logs()).toContain("just now");
+  });
+
+  it("resumes a reconnecting page where it stopped, even from a new portal process, without repeating a line", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const before = new StreamHub(fake);
+    const first = new Tab().open(before, row);
+    fake.log(row.id, "before");
+    await pass(5_000);
+    first.stop();
+    before.stop();
+    fake.log(row.id, "while away");
+
+    // A restart: a new hub reads the saved cursor and frames from the store.
+    const restarted = new StreamHub(fake);
+    const second = new Tab().open(restarted, getEnvironment(row.id)!, first.lastId());
+    fake.log(row.id, "after");
+    await pass(5_000);
+    expect([...first.logs(), ...second.logs()].filter((t) => !t.startsWith("Scheduler") && !t.startsWith("Start worker"))).toEqual([
+      "before",
+      "while away",
+      "after",
+    ]);
+    const ids = second.frames.filter((f) => f.event !== "snapshot").map((f) => f.id);
+    expect(ids[0]).toBe(first.lastId()! + 1);
+  });
+
+  it("shows an outage as degraded, keeps the last known state, and recovers by itself", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const tab = new Tab().open(new StreamHub(fake), row);
+    await pass(3_000);
+    fake.setOutage("Cannot reach the cloud right now.");
+    await pass(5_000);
+    expect(tab.last("degraded")?.data.message).toBe("Cannot reach the cloud right now.");
+    fake.setOutage(null);
+    await pass(5_000);
+    expect(tab.last("degraded")?.data.message).toBeNull();
+    expect(tab.last("status")?.data.status).toBe("CREATE_COMPLETE");
+  });
+
+  it("marks the environment deleted in the store once the provider says DELETE_COMPLETE, then stops asking", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const hub = new StreamHub(fake);
+    const tab = new Tab().open(hub, row);
+    await pass(3_000);
+    await fake.destroy(providerRef(row), "its owner");
+    fake.settle(row.id);
+    await pass(5_000);
+    expect(getEnvironment(row.id)?.deletedAt).not.toBeNull();
+    expect(tab.last("status")?.data.status).toBe("DELETE_COMPLETE");
+    const calls = fake.callCount("describe");
+    await pass(30_000);
+    expect(fake.callCount("describe")).toBe(calls);
+  });
+
+  it("stops polling a settled environment nobody watches", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const hub = new StreamHub(fake);
+    hub.stream(row).wake();
+    await pass(5_000);
+    const calls = fake.callCount("describe");
+    expect(calls).toBeGreaterThan(0);
+    await pass(60_000);
+    expect(fake.callCount("describe")).toBe(calls);
+  });
+
+  it("drops a page that cannot keep up, saying so; it resumes from where it stopped", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const hub = new StreamHub(fake);
+    const reader = new Tab().open(hub, row);
+    await pass(3_000);
+    const slow = new Tab(2).open(hub, row, 0);
+    expect(slow.closed).toMatch(/could not keep up/);
+    const resumed = new Tab().open(hub, row, slow.lastId());
+    const seen = reader.frames.filter((f) => f.event !== "snapshot").map((f) => f.id);
+    expect([...slow.frames, ...resumed.frames].filter((f) => f.event !== "snapshot").map((f) => f.id)).toEqual(seen);
+  });
+});

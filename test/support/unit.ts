@@ -1,0 +1,43 @@
+// Helpers for the unit tests of the portal's middle (store, hub, room, commands): a fresh
+// in-memory SQLite per test, attendees and environments as the portal makes them, the
+// portal's runtime around a fake provider, and waiting on a condition instead of sleeping.
+import { afterEach, beforeEach } from "vitest";
+import { portalConfig } from "@/lib/config";
+import { openDb, useStore } from "@/lib/db";
+import { createEnvironmentOnce, upsertAttendee } from "@/lib/db/queries";
+import { FakeProvider, type FakeOptions } from "@/lib/providers/fake";
+import { Runtime } from "@/lib/runtime";
+
+/** Every test of the calling file gets an empty store of its own. */
+export function memoryStorePerTest(): void {
+  let restore = () => {};
+  beforeEach(() => {
+    restore = useStore(openDb(":memory:"));
+  });
+  afterEach(() => restore());
+}
+
+export function attendee(name: string) {
+  return upsertAttendee({ name, email: `${name.toLowerCase().replace(/\W+/g, "-")}@example.org` });
+}
+
+/** An attendee's environment row, as the deploy command would create it. */
+export function environmentRow(attendeeId: string, stackName: string) {
+  return createEnvironmentOnce({ attendeeId, provider: "fake", stackName, desiredWorkers: 2 }).row;
+}
+
+/** The portal's runtime around a fake provider (not started: call start() when the test wants it). */
+export function fakeRuntime(options: FakeOptions = {}) {
+  const fake = new FakeProvider(options);
+  const rt = new Runtime(portalConfig({ PORTAL_DATA_DIR: "/nonexistent" }), fake);
+  return { fake, rt };
+}
+
+/** Waits until `test` holds (checking every few ms), or fails saying what it waited for. */
+export async function until(what: string, test: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
