@@ -39,7 +39,8 @@ const awsEnvSchema = z
     PORTAL_DEFAULT_WORKERS: workerCount.default(2),
     PORTAL_DASHBOARD_CIDR: cidr.default("127.0.0.1/32"),
     PORTAL_NOTEBOOK_REPO_URL: z.url().optional(),
-    PORTAL_NOTEBOOK_INSTANCE_TYPE: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/).default("ml.t3.medium"),
+    // The attendee template's NotebookInstanceType AllowedValues.
+    PORTAL_NOTEBOOK_INSTANCE_TYPE: z.enum(["ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.m5.xlarge"]).default("ml.t3.medium"),
     PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
     PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
     DASK_IMAGE: z.string().min(1).optional(),
