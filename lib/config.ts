@@ -74,6 +74,8 @@ export interface LocalConfig {
   createTimeoutMs: number;
   /** Where the notebook reads ERA5-like files. */
   sampleDataUrl: string;
+  /** What the processes the portal starts get of its own environment (never its secrets). */
+  inherited: { PATH: string; HOME?: string; LANG: string };
 }
 
 export interface PortalConfig {
@@ -122,6 +124,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       graceMs: e.PORTAL_LOCAL_GRACE_MS,
       createTimeoutMs: e.PORTAL_LOCAL_CREATE_TIMEOUT_MS,
       sampleDataUrl: fromCwd(e.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),
+      inherited: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME, LANG: env.LANG ?? "C.UTF-8" },
     },
   };
 }

@@ -66,6 +66,11 @@ export function isFailed(status: string): boolean {
   );
 }
 
+/** An operation finished well: created, or updated (a scale). */
+export function isComplete(status: string): boolean {
+  return status === "CREATE_COMPLETE" || status === "UPDATE_COMPLETE";
+}
+
 /** The cluster is up: the attendee can connect, scale and run the notebook. */
 export function isReady(status: string): boolean {
   return status === "CREATE_COMPLETE" || status === "UPDATE_COMPLETE" || status === "UPDATE_IN_PROGRESS";

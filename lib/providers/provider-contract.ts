@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { isTaskSteady } from "@/lib/status";
+import { isInProgress, isTaskSteady } from "@/lib/status";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type ProviderEvent } from "./types";
 
 // The Provider contract as tests: what the portal relies on from every provider, run
@@ -26,7 +26,7 @@ export interface ContractSubject {
   newEnvironment(): EnvironmentRef;
 }
 
-/** Polls describe() until `done`, at most `timeoutMs`; the last snapshot either way. */
+/** Polls describe() until `done` holds; after `timeoutMs` fails, showing the last snapshot. */
 export async function describeUntil(
   provider: Provider,
   env: EnvironmentRef,
@@ -36,13 +36,20 @@ export async function describeUntil(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const snapshot = await provider.describe(env);
-    if (done(snapshot) || Date.now() > deadline) return snapshot;
+    if (done(snapshot)) return snapshot;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last snapshot: ${JSON.stringify(snapshot, null, 2)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
+/** The n-th environment reference of a contract run: a valid id and stack name no provider has seen. */
+export function contractEnvironment(prefix: string, n: number): EnvironmentRef {
+  const hex = Buffer.from(prefix).toString("hex").slice(0, 8).padEnd(8, "0");
+  return { id: `${hex}-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-${prefix}-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
+}
+
 /** Settled: the stack is not in progress and every task rests in RUNNING or STOPPED. */
-export const quiet = (s: EnvironmentSnapshot) => !s.status.endsWith("_IN_PROGRESS") && s.tasks.every((t) => isTaskSteady(t.lastStatus));
+export const quiet = (s: EnvironmentSnapshot) => !isInProgress(s.status) && s.tasks.every((t) => isTaskSteady(t.lastStatus));
 
 const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") =>
   s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING" && t.desiredStatus === "RUNNING").length;

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { attendee, environmentRow, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
+import { describe, expect, it } from "vitest";
+import { attendee, environmentRow, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { providerRef } from "@/lib/db/queries";
 import type { AttendeeEvents, FrameOf, RoomEvents } from "@/lib/stream/protocol";
 import { announce } from "./facilitator";
@@ -9,13 +9,7 @@ import { requestHelp, updateHelp } from "./help";
 // the fake provider, an in-memory store and fake timers.
 
 memoryStorePerTest();
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-const pass = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+const pass = fakeTimersPerTest();
 
 function facilitatorTab() {
   const frames: FrameOf<RoomEvents>[] = [];

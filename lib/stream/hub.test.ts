@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { attendee, environmentRow, memoryStorePerTest } from "@/test/support/unit";
+import { describe, expect, it } from "vitest";
+import { attendee, environmentRow, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { getEnvironment, providerRef } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { FakeProvider } from "@/lib/providers/fake";
@@ -41,15 +41,8 @@ class Tab implements EnvironmentSink {
 }
 
 memoryStorePerTest();
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
 /** Lets the streams poll for `ms` of (fake) time. */
-const pass = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+const pass = fakeTimersPerTest();
 
 async function deployed(fake: FakeProvider, name = "ada") {
   const row = environmentRow(attendee(name).id, `dask-${name}`);

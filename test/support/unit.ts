@@ -1,7 +1,7 @@
 // Helpers for the unit tests of the portal's middle (store, hub, room, commands): a fresh
 // in-memory SQLite per test, attendees and environments as the portal makes them, the
-// portal's runtime around a fake provider, and waiting on a condition instead of sleeping.
-import { afterEach, beforeEach } from "vitest";
+// portal's runtime around a fake provider, and fake timers.
+import { afterEach, beforeEach, vi } from "vitest";
 import { portalConfig } from "@/lib/config";
 import { openDb, useStore } from "@/lib/db";
 import { createEnvironmentOnce, upsertAttendee } from "@/lib/db/queries";
@@ -33,11 +33,13 @@ export function fakeRuntime(options: FakeOptions = {}) {
   return { fake, rt };
 }
 
-/** Waits until `test` holds (checking every few ms), or fails saying what it waited for. */
-export async function until(what: string, test: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Every test of the calling file runs on fake timers; `pass(ms)` lets that much time go by. */
+export function fakeTimersPerTest(): (ms: number) => Promise<unknown> {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  return (ms) => vi.advanceTimersByTimeAsync(ms);
 }

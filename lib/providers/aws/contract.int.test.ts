@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { deployEventStack, holdTaskStates, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines, startMoto } from "../../../test/moto/index.mjs";
 import { isDeleting } from "@/lib/status";
-import { describeUntil, providerContract, quiet } from "../provider-contract";
+import { contractEnvironment, describeUntil, providerContract, quiet } from "../provider-contract";
 import type { Provider } from "../types";
 import { loadAwsConfig } from "./config";
 import { createAwsProvider } from "./provider";
@@ -45,10 +45,7 @@ describe.each(["event", "solo"] as const)("the AWS provider keeps the provider c
 
   providerContract(() => ({
     provider,
-    newEnvironment: () => {
-      n += 1;
-      return { id: `20000000-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-contract-${mode}-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
-    },
+    newEnvironment: () => contractEnvironment(`aws-${mode}`, ++n),
     platform: {
       async settle(env) {
         if (!isDeleting((await provider.describe(env)).status)) await playFargate(moto.endpoint, env.stackName);

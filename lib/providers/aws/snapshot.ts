@@ -1,7 +1,7 @@
 import "server-only";
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
-import { hasReason, isDeleting, isReady, isSettled } from "@/lib/status";
+import { hasReason, isComplete, isDeleting, isReady, isSettled } from "@/lib/status";
 import { ProviderError, type EnvironmentLinks, type EnvironmentRef, type EnvironmentSnapshot } from "../types";
 import type { AwsContext, Known } from "./context";
 import { toProviderError } from "./errors";
@@ -85,7 +85,7 @@ async function snapshot(ctx: AwsContext, env: EnvironmentRef): Promise<Environme
   const { resourceCount } = await ctx.templateOnce();
   let done = resourceCount;
   let reason: string | undefined;
-  if (status !== "CREATE_COMPLETE" && status !== "UPDATE_COMPLETE") {
+  if (!isComplete(status)) {
     // Progress may lag while many stacks change at once; the status never waits for it.
     const latest = await atMost(ctx, eventsOf(ctx, stack), stackEventsWaitMs);
     const operation = currentOperation(latest ?? ctx.stackEvents.cached(stack.StackId ?? "") ?? [], stack.StackName ?? "");

@@ -121,10 +121,6 @@ export function toStackStatus(status: string | undefined): StackStatus {
   }
 }
 
-export function isSettled(status: StackStatus): boolean {
-  return !status.endsWith("_IN_PROGRESS");
-}
-
 export function outputsOf(stack: Stack): Record<string, string> {
   return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""]));
 }

@@ -1,5 +1,5 @@
 import { describe } from "vitest";
-import { providerContract } from "../provider-contract";
+import { contractEnvironment, providerContract } from "../provider-contract";
 import { FakeProvider } from "./index";
 
 // The fake provider passes the same contract as the real ones, so what the unit tests
@@ -9,10 +9,7 @@ describe("the fake provider keeps the provider contract", () => {
   let n = 0;
   providerContract(() => ({
     provider,
-    newEnvironment: () => {
-      n += 1;
-      return { id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-fake-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
-    },
+    newEnvironment: () => contractEnvironment("fake", ++n),
     platform: {
       async settle(env) {
         provider.settle(env.id);

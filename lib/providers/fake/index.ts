@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { StackStatus } from "@/lib/status";
+import { isReady, type StackStatus } from "@/lib/status";
 import { ActivityListeners } from "../activity";
 import {
   ProviderError,
@@ -130,7 +130,7 @@ export class FakeProvider implements Provider {
       }
       throw new ProviderError("not_found", `No stack named ${env.stackName} exists.`);
     }
-    const ready = e.status === "CREATE_COMPLETE" || e.status === "UPDATE_COMPLETE" || e.status === "UPDATE_IN_PROGRESS";
+    const ready = isReady(e.status);
     return {
       stackName: env.stackName,
       status: e.status,
@@ -158,7 +158,7 @@ export class FakeProvider implements Provider {
     this.reachable();
     this.checkWorkers(workers);
     const e = this.require(env);
-    if (e.status !== "CREATE_COMPLETE" && e.status !== "UPDATE_COMPLETE" && e.status !== "UPDATE_IN_PROGRESS") {
+    if (!isReady(e.status)) {
       throw new ProviderError("bad_request", "The environment is not ready yet, so the portal cannot scale the workers.");
     }
     e.desiredWorkers = workers;
@@ -184,7 +184,7 @@ export class FakeProvider implements Provider {
   async openNotebook(env: EnvironmentRef): Promise<string> {
     this.count("openNotebook");
     const e = this.require(env);
-    if (e.status !== "CREATE_COMPLETE" && e.status !== "UPDATE_COMPLETE" && e.status !== "UPDATE_IN_PROGRESS") {
+    if (!isReady(e.status)) {
       throw new ProviderError("not_found", "The notebook is not running yet; wait until the environment is ready.");
     }
     return `https://${env.stackName}.fake.invalid/lab?token=${randomBytes(8).toString("hex")}`;

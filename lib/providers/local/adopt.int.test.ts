@@ -3,19 +3,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
+import { describeUntil } from "../provider-contract";
+import type { EnvironmentRef } from "../types";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { ENV_MARKER, findOwnedProcesses, isAlive, OWNER_MARKER } from "./processes";
-
-async function until(provider: LocalProvider, env: EnvironmentRef, ok: (s: EnvironmentSnapshot) => boolean, ms = 90_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await provider.describe(env);
-    if (ok(s)) return s;
-    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe("a portal restart with local environments running", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-adopt-"));
@@ -29,7 +20,7 @@ describe("a portal restart with local environments running", () => {
   it("adopts the running processes, stops strays it does not know, and can still tear down", async () => {
     const before = new LocalProvider(settings, { max: 4, default: 2 });
     await before.deploy(env, { workers: 2 });
-    const ready = await until(before, env, (s) => s.status === "CREATE_COMPLETE");
+    const ready = await describeUntil(before, env, (s) => s.status === "CREATE_COMPLETE");
     // Task processes lead their own groups; helpers they start for a moment are not what we track.
     const pids = findOwnedProcesses(dataDir)
       .filter((p) => p.pid === p.pgid)
@@ -62,10 +53,10 @@ describe("a portal restart with local environments running", () => {
     const worker = adopted.tasks.find((t) => t.role === "worker" && t.lastStatus === "RUNNING")!;
     const workerPid = findOwnedProcesses(dataDir).find((p) => fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes(`\0${worker.id}\0`))!.pid;
     process.kill(workerPid, "SIGKILL");
-    await until(after, env, (s) => s.tasks.find((t) => t.id === worker.id)?.lastStatus === "STOPPED" && s.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length === 2);
+    await describeUntil(after, env, (s) => s.tasks.find((t) => t.id === worker.id)?.lastStatus === "STOPPED" && s.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length === 2);
 
     await after.destroy(env, "the test");
-    await until(after, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
+    await describeUntil(after, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(findOwnedProcesses(dataDir)).toEqual([]);
   });

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe } from "vitest";
-import { describeUntil, providerContract, quiet } from "../provider-contract";
+import { contractEnvironment, describeUntil, providerContract, quiet } from "../provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
 
@@ -22,10 +22,7 @@ describe("the local provider keeps the provider contract", () => {
 
   providerContract(() => ({
     provider,
-    newEnvironment: () => {
-      n += 1;
-      return { id: `10000000-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-contract-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
-    },
+    newEnvironment: () => contractEnvironment("local", ++n),
     platform: {
       settle: (env) => describeUntil(provider, env, quiet),
       async schedulerWrites(env) {

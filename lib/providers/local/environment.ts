@@ -2,7 +2,8 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { isReady } from "@/lib/status";
+import type { LocalConfig } from "@/lib/config";
+import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentSnapshot } from "../types";
 import { launchNotebook, launchTask, logFile, pythonEnvReady } from "./launch";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, stopGroup } from "./processes";
@@ -10,19 +11,14 @@ import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler
 import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
 import { beginStopping, markRunning, markStopped, newTask, toTaskState } from "./task-records";
 
-export interface LocalSettings {
-  /** Absolute path of the Python virtualenv made from docker/requirements.txt. */
-  pythonEnv: string;
+/** The portal's local settings (lib/config.ts) and where this provider keeps its environments. */
+export interface LocalSettings extends LocalConfig {
   /** Where each environment keeps its state, logs and notebook copy. */
   rootDir: string;
   /** Marks our processes, so two portals on one machine never adopt each other's. */
   owner: string;
+  /** The workshop's notebooks, copied for each attendee. */
   notebooksDir: string;
-  sampleDataUrl: string;
-  workerMemory: string;
-  workerMemoryMiB: number;
-  graceMs: number;
-  createTimeoutMs: number;
 }
 
 const TICK_MS = 500;
@@ -141,7 +137,7 @@ export class LocalEnvironment {
       throw new Error("The environment is being deleted; deploy a new one first.");
     }
     this.state.desiredWorkers = workers;
-    if (this.state.status === "CREATE_COMPLETE" || this.state.status === "UPDATE_COMPLETE") {
+    if (isComplete(this.state.status)) {
       this.state.status = "UPDATE_IN_PROGRESS";
       this.stackEvent(this.state.stackName, "UPDATE_IN_PROGRESS", `Worker service desired count set to ${workers}`);
       this.stackEvent("WorkerService", "UPDATE_IN_PROGRESS");

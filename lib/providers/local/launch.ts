@@ -12,9 +12,9 @@ import type { LocalState, TaskRecord } from "./state";
 /** Only what Dask needs: the portal's own secrets never reach the processes it starts. */
 function processEnv(settings: LocalSettings, envId: string): ChildEnv {
   return {
-    PATH: `${path.join(settings.pythonEnv, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
-    HOME: process.env.HOME,
-    LANG: process.env.LANG ?? "C.UTF-8",
+    PATH: `${path.join(settings.pythonEnv, "bin")}:${settings.inherited.PATH}`,
+    HOME: settings.inherited.HOME,
+    LANG: settings.inherited.LANG,
     PYTHONUNBUFFERED: "1",
     DASK_DISTRIBUTED__WORKER__DAEMON: "False",
     [ENV_MARKER]: envId,

@@ -3,27 +3,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
 
 const python = path.resolve(".venv/bin/python");
-
-async function until(
-  provider: LocalProvider,
-  env: EnvironmentRef,
-  ok: (s: EnvironmentSnapshot) => boolean,
-  timeoutMs = 90_000,
-): Promise<EnvironmentSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  let last: EnvironmentSnapshot | undefined;
-  while (Date.now() < deadline) {
-    last = await provider.describe(env);
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`condition not met; last snapshot: ${JSON.stringify(last, null, 2)}`);
-}
 
 const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") =>
   s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING");
@@ -60,7 +45,7 @@ describe("local provider with real Dask processes", () => {
     await provider.deploy(env, { workers: 2 });
     const first = await provider.describe(env);
     expect(first.status).toBe("CREATE_IN_PROGRESS");
-    const ready = await until(provider, env, (s) => s.status === "CREATE_COMPLETE");
+    const ready = await describeUntil(provider, env, (s) => s.status === "CREATE_COMPLETE");
     expect(running(ready, "scheduler")).toHaveLength(1);
     expect(running(ready, "worker")).toHaveLength(2);
     expect(ready.progress).toEqual({ done: 4, total: 4 });
@@ -101,7 +86,7 @@ describe("local provider with real Dask processes", () => {
 
   it("scales to three workers, all registered with the scheduler", async () => {
     await provider.scale(env, 3);
-    const scaled = await until(provider, env, (s) => s.status === "UPDATE_COMPLETE" && running(s, "worker").length === 3);
+    const scaled = await describeUntil(provider, env, (s) => s.status === "UPDATE_COMPLETE" && running(s, "worker").length === 3);
     expect(clientSays(scaled.links.schedulerAddress!).workers).toBe(3);
   });
 
@@ -120,7 +105,7 @@ describe("local provider with real Dask processes", () => {
       return cmd.includes(`\0${victim.id}\0`);
     })!.pid;
     process.kill(pid, "SIGKILL");
-    const after = await until(
+    const after = await describeUntil(
       provider,
       env,
       (s) => s.tasks.find((t) => t.id === victim.id)?.lastStatus === "STOPPED" && running(s, "worker").length === 3,
@@ -130,7 +115,7 @@ describe("local provider with real Dask processes", () => {
 
   it("tears down: every task STOPPED, the stack DELETE_COMPLETE, no process left", async () => {
     await provider.destroy(env, "the test");
-    const gone = await until(provider, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
+    const gone = await describeUntil(provider, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
     expect(gone.tasks.every((t) => t.lastStatus === "STOPPED")).toBe(true);
     expect(gone.tasks.filter((t) => t.lastStatus === "STOPPED" && t.stoppedReason?.startsWith("Torn down")).length).toBeGreaterThanOrEqual(4);
     await new Promise((r) => setTimeout(r, 500));
