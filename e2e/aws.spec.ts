@@ -21,6 +21,13 @@ test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it do
   await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
   await expect(environment.logLines().filter({ hasText: "Start worker at:" })).toHaveCount(2);
   await expect(page.getByText(/tcp:\/\/dask-cloud-learner-[0-9a-f]{6}-scheduler\.dask-event\.dask:8786/)).toBeVisible();
+  // "Open the notebook" goes through the portal, which asks SageMaker for a presigned URL at
+  // that moment; moto offers none, so it falls back to the console's link.
+  const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
+  await expect(page.getByTestId("notebook-link")).toHaveAttribute("href", `/environments/${envId}/notebook`);
+  const opened = await page.request.get(`/environments/${envId}/notebook`, { maxRedirects: 0 });
+  expect(opened.status()).toBe(303);
+  expect(opened.headers()["location"]).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/sagemaker\//);
 
   // While the page is open: a line the scheduler writes, and a worker Fargate stops.
   const stackName = (await page.getByRole("heading", { name: /^Stack/ }).locator("code").textContent()) ?? "";

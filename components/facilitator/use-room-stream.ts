@@ -10,7 +10,12 @@ export interface RoomState {
   cost: CostSample[];
 }
 
-type Action = { type: "snapshot"; view: RoomView } | { type: "roster"; rows: RosterRow[] } | { type: "help"; queue: HelpItem[] } | { type: "cost"; cost: CostSample[] };
+type Action =
+  | { type: "snapshot"; view: RoomView }
+  | { type: "roster"; rows: RosterRow[] }
+  | { type: "help"; queue: HelpItem[] }
+  | { type: "cost"; cost: CostSample[] }
+  | { type: "usage"; byAttendee: Record<string, number> };
 
 const byAttendee = (rows: RosterRow[]) => Object.fromEntries(rows.map((r) => [r.attendeeId, r]));
 
@@ -24,6 +29,11 @@ function reduce(state: RoomState, action: Action): RoomState {
       return { ...state, help: action.queue };
     case "cost":
       return { ...state, cost: action.cost };
+    case "usage": {
+      const rows = { ...state.rows };
+      for (const [id, usage] of Object.entries(action.byAttendee)) if (rows[id]) rows[id] = { ...rows[id], usage };
+      return { ...state, rows };
+    }
   }
 }
 
@@ -35,6 +45,7 @@ export function useRoomStream(initial: RoomView): RoomState & { connection: Conn
     roster: ({ rows }) => dispatch({ type: "roster", rows }),
     help: ({ queue }) => dispatch({ type: "help", queue }),
     cost: ({ cost }) => dispatch({ type: "cost", cost }),
+    usage: ({ byAttendee }) => dispatch({ type: "usage", byAttendee }),
   });
   return { ...state, connection };
 }

@@ -7,8 +7,6 @@ import { upsertAttendee } from "@/lib/db/queries";
 import { attendeeSignInSchema, facilitatorSignInSchema, firstIssue, secretsMatch } from "./credentials";
 import { FailureLimiter } from "./rate-limit";
 
-export type Role = "attendee" | "facilitator";
-
 const facilitator = { id: "facilitator", role: "facilitator" } as const;
 
 const holder = globalThis as unknown as { __signInLimiter?: FailureLimiter };

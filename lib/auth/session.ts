@@ -2,9 +2,10 @@ import "server-only";
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { PortalError } from "@/lib/errors";
-import { authOptions, type Role } from "./options";
+import { authOptions } from "./options";
+import { requireRole, type Role } from "./roles";
 
-export type { Role } from "./options";
+export { requireRole, type Role } from "./roles";
 
 /** The signed-in person: an attendee (their id is their attendee id) or the facilitator. */
 export interface Viewer {
@@ -13,22 +14,10 @@ export interface Viewer {
   name: string;
 }
 
-/** What each role may do that others may not, said once, the same way everywhere. */
-const onlyFor: Record<Role, string> = {
-  attendee: "This is for attendees: sign in with the event's join code.",
-  facilitator: "Only the facilitator can do that.",
-};
-
 export async function getViewer(): Promise<Viewer | null> {
   const session = await getServerSession(authOptions);
   if (!session?.user?.id) return null;
   return { id: session.user.id, role: session.user.role, name: session.user.name ?? "" };
-}
-
-/** The viewer must hold `role` (any signed-in viewer when none is given). */
-export function requireRole(viewer: Viewer, role?: Role): Viewer {
-  if (role && viewer.role !== role) throw new PortalError("forbidden", onlyFor[role]);
-  return viewer;
 }
 
 /** The signed-in viewer, holding `role` if one is given; else an "unauthorized" or "forbidden" PortalError. */

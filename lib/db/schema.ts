@@ -82,7 +82,6 @@ export const streamEvents = sqliteTable(
 
 export type Attendee = typeof attendees.$inferSelect;
 export type EnvironmentRow = typeof environments.$inferSelect;
-export type AuditEntry = typeof auditLog.$inferSelect;
 
 export const stepChecks = sqliteTable(
   "step_checks",
@@ -146,5 +145,4 @@ export const roomCostSamples = sqliteTable("room_cost_samples", {
   total: real("total").notNull(),
 });
 
-export type HelpRequest = typeof helpRequests.$inferSelect;
 export type EventSettings = typeof eventSettings.$inferSelect;

@@ -2,6 +2,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { audited, type Actor, type AuditAction } from "@/lib/audit";
+import { requireRole } from "@/lib/auth/roles";
 import { createEnvironmentOnce, getAttendee, getEnvironment, providerRef, updateEnvironment } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
@@ -45,7 +46,7 @@ export function environmentFor(actor: Actor, envId: string): EnvironmentRow {
 
 /** Deploys the attendee's environment once: a double click or a second tab gets the same one. */
 export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Promise<EnvironmentRow> {
-  if (actor.role !== "attendee") throw new PortalError("forbidden", "Only attendees deploy environments.");
+  requireRole(actor, "attendee");
   const attendee = getAttendee(actor.id);
   if (!attendee) throw new PortalError("unauthorized", "Sign in again.");
   const { provider } = deps;

@@ -35,16 +35,22 @@ async function runningRoom(names: string[]) {
 describe("the facilitator's room stream", () => {
   it("sends an attendee's roster row when it changes, and not for each log line of their environment", async () => {
     const { fake, rt, rows } = await runningRoom(["Fay", "Gus"]);
+    // Started, the runtime records each environment's use on every snapshot, as in the portal.
+    await rt.start();
     const tab = facilitatorTab();
     rt.room.subscribe(tab.sink, null);
     await pass(10_000);
     expect(tab.frames[0].event).toBe("snapshot");
 
-    // Log lines: snapshots, but no change on any row.
+    // Log lines: snapshots, and use that grows with them, but nothing else on any row.
     const before = tab.rows().length;
     for (let i = 0; i < 20; i++) for (const row of rows) fake.log(row.id, `line ${i}`);
     await pass(10_000);
     expect(tab.rows().length - before).toBe(0);
+    // The use goes out with the cost samples instead, for every attendee at once.
+    rt.room.publishCost();
+    const usage = tab.frames.filter((f) => f.event === "usage").at(-1);
+    expect(usage?.event === "usage" && usage.data.byAttendee[rows[0].attendeeId]).toBeGreaterThanOrEqual(10);
 
     // The positive control: a task Fargate stops changes Fay's row, and the row goes out.
     const worker = (await fake.describe(providerRef(rows[0]))).tasks.find((t) => t.role === "worker")!;
@@ -53,6 +59,7 @@ describe("the facilitator's room stream", () => {
     const changed = tab.rows().slice(before);
     expect(changed.map((r) => r.attendeeId)).toEqual([rows[0].attendeeId]);
     expect(changed[0].lastError).toContain("Spot interruption");
+    rt.stop();
   });
 
   it("follows every live environment while a facilitator watches, at no extra cost per facilitator tab", async () => {

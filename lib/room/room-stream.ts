@@ -56,9 +56,18 @@ export class RoomStream {
     };
   }
 
-  /** Room-wide figures that change on their own clock (cost samples). */
+  /**
+   * Room-wide figures that change on their own clock: the cost samples, and each attendee's
+   * use, which grows with every snapshot but is worth sending only this often.
+   */
   publishCost(): void {
-    if (this.channel.subscribers) this.channel.publish([{ event: "cost", data: { cost: costSamples() } }]);
+    if (!this.channel.subscribers) return;
+    const rows = buildRoster((id) => this.hub.lastSnapshot(id), this.unit);
+    const byAttendee = Object.fromEntries(rows.map((r) => [r.attendeeId, r.usage]));
+    this.channel.publish([
+      { event: "cost", data: { cost: costSamples() } },
+      { event: "usage", data: { byAttendee } },
+    ]);
   }
 
   /** While a facilitator watches, every live environment is followed too (at its settled pace). */
@@ -114,8 +123,9 @@ export class RoomStream {
       return;
     }
     // Most snapshots in a busy room carry log lines only: the row they would send is the same.
+    // Use grows with every snapshot; it goes out with the cost samples (publishCost) instead.
     const rows = buildRoster((id) => this.hub.lastSnapshot(id), this.unit, this.dirty).filter((row) => {
-      const text = JSON.stringify(row);
+      const text = JSON.stringify({ ...row, usage: null });
       if (this.sentRows.get(row.attendeeId) === text) return false;
       this.sentRows.set(row.attendeeId, text);
       return true;

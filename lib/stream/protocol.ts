@@ -109,12 +109,14 @@ export interface RoomEvents {
   roster: { rows: RosterRow[] };
   help: { queue: HelpItem[] };
   cost: { cost: CostSample[] };
+  /** Each attendee's use so far, sent with the cost samples (a row is not re-sent for its use alone). */
+  usage: { byAttendee: Record<string, number> };
   announcement: Announcement;
   "event-settings": Record<string, never>;
 }
 
 export const roomStream: StreamSpec<RoomEvents> = {
-  events: ["snapshot", "roster", "help", "cost", "announcement", "event-settings"],
+  events: ["snapshot", "roster", "help", "cost", "usage", "announcement", "event-settings"],
   state: ["snapshot"],
 };
 
