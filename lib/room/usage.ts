@@ -4,11 +4,22 @@ import { addCostSample, recordUsage, usageByEnvironment } from "@/lib/db/room-qu
 import type { UsageMeter } from "@/lib/providers/types";
 import type { StreamHub } from "@/lib/stream/hub";
 
+/**
+ * How often an environment's use is written while it runs: the facilitator sees it once a
+ * minute (with the cost samples), and a room of 200 makes about 100 snapshots a second.
+ */
+const RECORD_EVERY_MS = 30_000;
+
 /** Keeps each environment's use (CPU seconds locally, estimated dollars on AWS) as its poller sees it. */
-export function trackUsage(hub: StreamHub, meter: UsageMeter): () => void {
+export function trackUsage(hub: StreamHub, meter: UsageMeter, now: () => number = Date.now): () => void {
+  const recordedAt = new Map<string, number>();
   return hub.onSnapshot((envId, snapshot) => {
+    const last = recordedAt.get(envId);
+    // The last word of a deleted environment is always written: it is what the final report shows.
+    if (last !== undefined && now() - last < RECORD_EVERY_MS && snapshot.status !== "DELETE_COMPLETE") return;
     const row = getEnvironment(envId);
     if (!row) return;
+    recordedAt.set(envId, now());
     const amount = meter.measure({ snapshot, createdAt: row.createdAt, deletedAt: row.deletedAt });
     recordUsage(envId, meter.unit === "usd" ? { costUsd: amount, cpuSeconds: 0 } : { costUsd: 0, cpuSeconds: amount });
   });
