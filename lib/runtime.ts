@@ -51,7 +51,11 @@ export class Runtime {
         console.error("could not reconcile environments at start-up:", err instanceof Error ? err.message : err),
       );
       const live = listLiveEnvironments();
-      await this.provider.adopt(live.map(providerRef));
+      // A provider that cannot take some environment back must not keep the portal from starting:
+      // the streams then show each environment as the provider sees it.
+      await this.provider.adopt(live.map(providerRef)).catch((err: unknown) =>
+        console.error("could not hand the live environments back to the provider:", err instanceof Error ? err.message : err),
+      );
       for (const row of live) this.hub.stream(row).wake();
       this.stopTracking = trackUsage(this.hub, this.provider.usage);
       this.every(USAGE_SAMPLE_MS, () => {

@@ -100,9 +100,9 @@ export function deletionBlocker(attendeeStacks: FoundStack[]): string | undefine
 }
 
 /** Starts deleting the event stack, unless attendee stacks still exist. */
-export async function deleteEventStack(ctx: AwsContext, listEventStacks: () => Promise<FoundStack[]>): Promise<EventStackView> {
+export async function deleteEventStack(ctx: AwsContext, listStacks: () => Promise<FoundStack[]>): Promise<EventStackView> {
   const stackName = requireEventStack(ctx.config);
-  const blocker = deletionBlocker(await listEventStacks());
+  const blocker = deletionBlocker(await listStacks());
   if (blocker) throw new ProviderError("bad_request", blocker);
   try {
     const stack = await describeStack(ctx.clients.cfn, ctx.limiter, stackName);

@@ -17,6 +17,39 @@ const fullListingMs = 5 * 60_000;
 interface ClusterState {
   tasks: Map<string, Task>;
   fullAt: number;
+  index: TaskIndex;
+}
+
+function familyOf(task: Task): string | undefined {
+  return task.taskDefinitionArn?.split("/").pop()?.split(":")[0];
+}
+
+/**
+ * A cluster's tasks by what says whose they are (service group, task family), so finding
+ * one environment's tasks costs its own tasks, not a scan of the whole room's.
+ */
+export class TaskIndex {
+  private readonly byKey = new Map<string, Task[]>();
+
+  constructor(tasks: Iterable<Task>) {
+    for (const task of tasks) {
+      const family = familyOf(task);
+      for (const key of [task.group, family && `family:${family}`]) {
+        if (!key) continue;
+        const list = this.byKey.get(key);
+        if (list) list.push(task);
+        else this.byKey.set(key, [task]);
+      }
+    }
+  }
+
+  /** Tasks that may be the environment's; roleOf decides which are. */
+  candidates(names: ServiceNames): Task[] {
+    const keys = [`service:${names.scheduler}`, `service:${names.worker}`, `family:${names.stackName}-scheduler`, `family:${names.stackName}-worker`];
+    const found = new Map<string, Task>();
+    for (const key of keys) for (const task of this.byKey.get(key) ?? []) found.set(task.taskArn ?? "", task);
+    return [...found.values()];
+  }
 }
 
 /**
@@ -39,13 +72,13 @@ export class ClusterTasks {
    * The cluster's tasks as of `freshAfter` (epoch ms) or later; with `waitMs`, the tasks
    * at hand when the refresh takes longer than that (see Refreshing.getSoon).
    */
-  async tasks(cluster: string, freshAfter: number, waitMs = 0): Promise<Task[]> {
+  async tasks(cluster: string, freshAfter: number, waitMs = 0): Promise<TaskIndex> {
     let entry = this.clusters.get(cluster);
     if (!entry) {
       entry = new Refreshing((previous) => this.load(cluster, previous), this.retryMs);
       this.clusters.set(cluster, entry);
     }
-    return [...(await entry.getSoon(freshAfter, waitMs)).tasks.values()];
+    return (await entry.getSoon(freshAfter, waitMs)).index;
   }
 
   /** The next read of the cluster asks ECS, e.g. after a scale, so the change shows at once. */
@@ -89,10 +122,10 @@ export class ClusterTasks {
       const page = await this.limiter.run("ecs-read", () => this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })), { background: true });
       for (const task of page.tasks ?? []) described.set(task.taskArn ?? "", task);
     }
-    if (full) return { tasks: described, fullAt: now };
+    if (full) return { tasks: described, fullAt: now, index: new TaskIndex(described.values()) };
     const tasks = new Map(known);
     for (const [arn, task] of described) tasks.set(arn, task);
-    return { tasks, fullAt: previous?.fullAt ?? now };
+    return { tasks, fullAt: previous?.fullAt ?? now, index: new TaskIndex(tasks.values()) };
   }
 }
 
@@ -100,7 +133,7 @@ export class ClusterTasks {
 export function roleOf(task: Task, names: ServiceNames): TaskRole | undefined {
   if (task.group === `service:${names.scheduler}`) return "scheduler";
   if (task.group === `service:${names.worker}`) return "worker";
-  const family = task.taskDefinitionArn?.split("/").pop()?.split(":")[0];
+  const family = familyOf(task);
   if (family === `${names.stackName}-scheduler`) return "scheduler";
   if (family === `${names.stackName}-worker`) return "worker";
   return undefined;
@@ -129,9 +162,9 @@ export function toTaskState(task: Task, role: TaskRole): TaskState {
 }
 
 /** The environment's tasks: scheduler first, then running before stopped, newest first. */
-export function environmentTasks(all: Task[], names: ServiceNames): { state: TaskState; task: Task }[] {
+export function environmentTasks(cluster: TaskIndex, names: ServiceNames): { state: TaskState; task: Task }[] {
   const mine: { state: TaskState; task: Task }[] = [];
-  for (const task of all) {
+  for (const task of cluster.candidates(names)) {
     const role = roleOf(task, names);
     if (role) mine.push({ state: toTaskState(task, role), task });
   }
