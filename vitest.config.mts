@@ -20,7 +20,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["{lib,app,components}/**/*.test.ts"], exclude: ["**/*.int.test.ts", "node_modules/**"] },
+        test: {
+          name: "unit",
+          include: ["{lib,app,components}/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "node_modules/**"],
+          // Unit tests use an in-memory store (test/support/unit.ts); one that reaches for the
+          // default store on disk fails here instead of writing into someone's data/.
+          env: { PORTAL_DATA_DIR: "/dev/null/unit-tests-use-an-in-memory-store" },
+        },
       },
       {
         extends: true,

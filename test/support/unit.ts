@@ -8,13 +8,22 @@ import { createEnvironmentOnce, upsertAttendee } from "@/lib/db/queries";
 import { FakeProvider, type FakeOptions } from "@/lib/providers/fake";
 import { Runtime } from "@/lib/runtime";
 
-/** Every test of the calling file gets an empty store of its own. */
+const runtimes: Runtime[] = [];
+
+/**
+ * Every test of the calling file gets an empty store of its own. After each test the
+ * runtimes it made are stopped first: a stream still polling on a real timer would
+ * otherwise write to the default store (data/) once the test's store is gone.
+ */
 export function memoryStorePerTest(): void {
   let restore = () => {};
   beforeEach(() => {
     restore = useStore(openDb(":memory:"));
   });
-  afterEach(() => restore());
+  afterEach(() => {
+    for (const rt of runtimes.splice(0)) rt.stop();
+    restore();
+  });
 }
 
 export function attendee(name: string) {
@@ -30,6 +39,7 @@ export function environmentRow(attendeeId: string, stackName: string) {
 export function fakeRuntime(options: FakeOptions = {}) {
   const fake = new FakeProvider(options);
   const rt = new Runtime(portalConfig({ PORTAL_DATA_DIR: "/nonexistent" }), fake);
+  runtimes.push(rt);
   return { fake, rt };
 }
 
