@@ -70,12 +70,9 @@ export class Channel<P extends Protocol> {
     return numbered;
   }
 
-  /** A frame that describes the current state rather than a change: sent as is, never kept. */
-  broadcastState(frame: UnnumberedFrame<P>, forSink: (sink: Sink<P>) => UnnumberedFrame<P> | null = () => frame): void {
-    for (const sink of this.sinks) {
-      const own = forSink(sink);
-      if (own) this.deliver(sink, { ...own, id: this.seq } as FrameOf<P>);
-    }
+  /** A frame that describes the current state rather than a change: sent with the newest id, never kept. */
+  broadcastState(frame: UnnumberedFrame<P>): void {
+    for (const sink of this.sinks) this.deliver(sink, { ...frame, id: this.seq } as FrameOf<P>);
   }
 
   /**
