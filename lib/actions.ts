@@ -1,7 +1,7 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import { audit, type AuditAction } from "@/lib/audit";
+import { audit, audited, type AuditAction } from "@/lib/audit";
 import { requireRole, requireViewer, type Role, type Viewer } from "@/lib/auth/session";
 import { touchAttendee } from "@/lib/db/queries";
 import { PortalError, toPortalError, type ActionResult } from "@/lib/errors";
@@ -63,23 +63,21 @@ export async function runAction<S extends z.ZodType, T>(
       return invalid(parsed.error);
     }
     const input = parsed.data;
-    const entry = spec.audit && {
-      action: typeof spec.audit.action === "function" ? spec.audit.action(input) : spec.audit.action,
-      target: spec.audit.target?.(input),
-    };
-    let data: T;
-    try {
-      data = await body({ input, viewer, rt: await rt() });
-    } catch (err) {
-      unstable_rethrow(err);
-      const failure = toPortalError(err);
-      if (entry) audit(actor, entry.action, { target: entry.target, ok: false, detail: failure.message });
-      throw failure;
-    }
-    if (entry) audit(actor, entry.action, { target: entry.target, detail: spec.audit?.detail?.(data, input) });
+    const runtime = await rt();
+    const work = () => body({ input, viewer, rt: runtime });
+    const entry = spec.audit;
+    const data = entry
+      ? await audited(
+          actor,
+          typeof entry.action === "function" ? entry.action(input) : entry.action,
+          entry.target?.(input),
+          work,
+          (result) => entry.detail?.(result, input),
+        )
+      : await work();
     if (viewer.role === "attendee") {
       touchAttendee(viewer.id);
-      (await rt()).signal.attendeeChanged(viewer.id);
+      runtime.signal.attendeeChanged(viewer.id);
     }
     return { ok: true, data };
   } catch (err) {

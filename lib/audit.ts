@@ -1,5 +1,7 @@
 import "server-only";
+import { unstable_rethrow } from "next/navigation";
 import { insertAudit } from "@/lib/db/queries";
+import { toPortalError } from "@/lib/errors";
 
 /**
  * Every action the audit log records, with what it means. The log is how a facilitator
@@ -37,10 +39,6 @@ export const portalActor: Actor = { id: "portal", role: "system" };
 
 const maxDetail = 500;
 
-function detailOf(error: unknown): string {
-  return (error instanceof Error ? error.message : "failed").slice(0, maxDetail);
-}
-
 /** Records one action and how it went. */
 export function audit(actor: Actor, action: AuditAction, entry: { target?: string; ok?: boolean; detail?: string } = {}): void {
   insertAudit({
@@ -53,7 +51,11 @@ export function audit(actor: Actor, action: AuditAction, entry: { target?: strin
   });
 }
 
-/** Runs `work` and records it, whether it worked (with `describe`'s detail) or not (with the error's message). */
+/**
+ * Runs `work` and records it: with `describe`'s detail when it worked, else with the failure
+ * as a person may see it (toPortalError), which is also what it throws, so the log and the
+ * page say the same and nothing internal reaches either.
+ */
 export async function audited<T>(
   actor: Actor,
   action: AuditAction,
@@ -66,7 +68,9 @@ export async function audited<T>(
     audit(actor, action, { target, detail: describe?.(result) });
     return result;
   } catch (error) {
-    audit(actor, action, { target, ok: false, detail: detailOf(error) });
-    throw error;
+    unstable_rethrow(error);
+    const failure = toPortalError(error);
+    audit(actor, action, { target, ok: false, detail: failure.message });
+    throw failure;
   }
 }

@@ -163,6 +163,11 @@ export function isTaskSteady(status: TaskLastStatus): boolean {
   return status === "RUNNING" || status === "STOPPED";
 }
 
+/** Nothing will change by itself: the stack is settled and every task rests in RUNNING or STOPPED. */
+export function isQuiet(snapshot: { status: string; tasks: { lastStatus: TaskLastStatus }[] }): boolean {
+  return isSettled(snapshot.status) && snapshot.tasks.every((t) => isTaskSteady(t.lastStatus));
+}
+
 export function taskTone(status: TaskLastStatus): Tone {
   if (status === "RUNNING") return "ok";
   if (status === "STOPPED") return "muted";

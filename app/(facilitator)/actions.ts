@@ -22,6 +22,7 @@ function cloudOf(rt: Runtime): CloudTools {
   return rt.provider.cloud;
 }
 
+const attendeesMessage = "Enter the number of attendees as a whole number from 0 to 10000.";
 const stackDetail = (v: EventStackView) => `${v.stackName ?? "solo"}: ${v.status}${v.reason ? ` — ${v.reason}` : ""}`;
 
 export const teardownOneAction = defineAction({ input: z.object({ envId }), role: "facilitator" }, async ({ input, viewer, rt }) => {
@@ -59,13 +60,7 @@ export const reconcileAction = defineAction({ input: z.void(), role: "facilitato
 
 export const preflightAction = defineAction(
   {
-    input: z.object({
-      attendees: z.coerce
-        .number({ message: "Enter the number of attendees as a whole number from 0 to 10000." })
-        .int("Enter the number of attendees as a whole number from 0 to 10000.")
-        .min(0, "Enter the number of attendees as a whole number from 0 to 10000.")
-        .max(10_000, "Enter the number of attendees as a whole number from 0 to 10000."),
-    }),
+    input: z.object({ attendees: z.coerce.number({ message: attendeesMessage }).int(attendeesMessage).min(0, attendeesMessage).max(10_000, attendeesMessage) }),
     role: "facilitator",
   },
   async ({ input, rt }) => cloudOf(rt).preflight(input.attendees),

@@ -62,10 +62,10 @@ export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Pr
   }
   try {
     await audited(actor, "deploy", row.id, () => provider.deploy(providerRef(row), { workers: provider.defaultWorkers }), () => row.stackName);
-  } catch (err) {
-    const error = toPortalError(err);
+  } catch (error) {
     // Nothing half-made is left looking alive: the row says why, and "delete" clears it.
-    updateEnvironment(row.id, { status: "CREATE_FAILED", statusReason: error.message });
+    // (audited has made the failure the one a person may see.)
+    updateEnvironment(row.id, { status: "CREATE_FAILED", statusReason: toPortalError(error).message });
     throw error;
   } finally {
     deps.hub.stream(row).wake();
@@ -94,11 +94,7 @@ export async function scaleEnvironment(deps: EnvironmentDeps, actor: Actor, envI
       const parsed = workersSchema(provider.maxWorkers).safeParse(workers);
       if (!parsed.success) throw new PortalError("bad_request", parsed.error.issues[0].message);
       if (row.deletedAt || !isScalable(row.status)) throw new PortalError("conflict", "This environment is not running; deploy one first.");
-      try {
-        await provider.scale(providerRef(row), parsed.data);
-      } catch (err) {
-        throw toPortalError(err);
-      }
+      await provider.scale(providerRef(row), parsed.data);
       deps.hub.stream(row).wake();
       return parsed.data;
     },
@@ -122,14 +118,7 @@ export async function teardownEnvironment(
   const row = environmentFor(actor, envId);
   if (row.deletedAt) return;
   const by = whoTearsDown[actor.role];
-  await audited(actor, action, row.id, async () => {
-    try {
-      await deps.provider.destroy(providerRef(row), by);
-    } catch (err) {
-      throw toPortalError(err);
-    }
-    return row.stackName;
-  }, (stackName) => stackName);
+  await audited(actor, action, row.id, () => deps.provider.destroy(providerRef(row), by), () => row.stackName);
   // The store says so at once (the stream confirms it on its next poll), so a second
   // tear-down, or the event's end, does not ask again.
   updateEnvironment(row.id, { status: "DELETE_IN_PROGRESS", statusReason: `User Initiated by ${by}` });

@@ -1,5 +1,4 @@
 import { expect, it } from "vitest";
-import { isInProgress, isTaskSteady } from "@/lib/status";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type ProviderEvent } from "./types";
 
 // The Provider contract as tests: what the portal relies on from every provider, run
@@ -48,8 +47,6 @@ export function contractEnvironment(prefix: string, n: number): EnvironmentRef {
   return { id: `${hex}-0000-4000-8000-${String(n).padStart(12, "0")}`, stackName: `dask-${prefix}-${n}`, attendeeId: `a${n}`, attendeeEmail: `a${n}@example.org` };
 }
 
-/** Settled: the stack is not in progress and every task rests in RUNNING or STOPPED. */
-export const quiet = (s: EnvironmentSnapshot) => !isInProgress(s.status) && s.tasks.every((t) => isTaskSteady(t.lastStatus));
 
 const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") =>
   s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING" && t.desiredStatus === "RUNNING").length;

@@ -2,7 +2,7 @@ import "server-only";
 import { appendStreamEvent, inTransaction, lastStreamSeq, streamEventsAfter, updateEnvironment } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider } from "@/lib/providers/types";
-import { isSettled as stackSettled, isTaskSteady } from "@/lib/status";
+import { isQuiet } from "@/lib/status";
 import { pollDelay } from "./budget";
 import { Channel, type Sink } from "./channel";
 import { diffSnapshots, linksChanged } from "./diff";
@@ -15,11 +15,6 @@ const FRESH_REPLAY = 1_000;
 
 export type EnvironmentSink = Sink<EnvironmentEvents>;
 type Frame = UnnumberedFrame<EnvironmentEvents>;
-
-/** True when nothing is expected to change by itself: the poller may slow down. */
-export function isQuiet(snapshot: EnvironmentSnapshot): boolean {
-  return stackSettled(snapshot.status) && snapshot.tasks.every((t) => isTaskSteady(t.lastStatus));
-}
 
 /**
  * One environment's live stream: a single poller, however many browsers watch, turning

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { deployEventStack, holdTaskStates, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines, startMoto } from "../../../test/moto/index.mjs";
-import { isDeleting } from "@/lib/status";
-import { contractEnvironment, describeUntil, providerContract, quiet } from "../provider-contract";
+import { isDeleting, isQuiet } from "@/lib/status";
+import { contractEnvironment, describeUntil, providerContract } from "../provider-contract";
 import type { Provider } from "../types";
 import { loadAwsConfig } from "./config";
 import { createAwsProvider } from "./provider";
@@ -49,7 +49,7 @@ describe.each(["event", "solo"] as const)("the AWS provider keeps the provider c
     platform: {
       async settle(env) {
         if (!isDeleting((await provider.describe(env)).status)) await playFargate(moto.endpoint, env.stackName);
-        return describeUntil(provider, env, quiet, 30_000);
+        return describeUntil(provider, env, isQuiet, 30_000);
       },
       async schedulerWrites(env) {
         const scheduler = (await provider.describe(env)).tasks.find((t) => t.role === "scheduler" && t.lastStatus === "RUNNING");

@@ -6,7 +6,7 @@ import { ProviderError, type DeployOptions, type EnvironmentRef } from "../types
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { serviceNames } from "./snapshot";
-import { createToken, environmentTagKey, outputsOf, stackParameters, stackTags, validateStackName } from "./stack";
+import { createToken, environmentTagKey, outputsOf, stackParameters, stackTags, tagValue, validateStackName } from "./stack";
 import type { ServiceNames } from "./tasks";
 
 // What the portal does to an attendee's stack: create it, scale its workers, delete it,
@@ -47,8 +47,7 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
   } catch (error) {
     if (errorName(error) === "AlreadyExistsException") {
       const stack = await ctx.findStack(env).catch(() => undefined);
-      const owner = stack?.Tags?.find((t) => t.Key === environmentTagKey)?.Value;
-      if (stack && owner === env.id) return;
+      if (stack && tagValue(stack, environmentTagKey) === env.id) return;
       throw new ProviderError("bad_request", `A stack named ${env.stackName} already exists and belongs to another environment.`);
     }
     const problem = toProviderError(error, "creating the stack");

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe } from "vitest";
-import { contractEnvironment, describeUntil, providerContract, quiet } from "../provider-contract";
+import { isQuiet } from "@/lib/status";
+import { contractEnvironment, describeUntil, providerContract } from "../provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
 
@@ -24,7 +25,7 @@ describe("the local provider keeps the provider contract", () => {
     provider,
     newEnvironment: () => contractEnvironment("local", ++n),
     platform: {
-      settle: (env) => describeUntil(provider, env, quiet),
+      settle: (env) => describeUntil(provider, env, isQuiet),
       async schedulerWrites(env) {
         // A real client connecting makes the real scheduler log it.
         const { links } = await provider.describe(env);
