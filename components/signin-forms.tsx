@@ -56,6 +56,21 @@ export function SignInForms({ callbackUrl }: { callbackUrl?: string }) {
           <span className="font-medium">Event join code</span>
           <input name="code" autoComplete="off" required maxLength={64} placeholder="DASK-XXXX-XXXX" className={inputClass} />
         </label>
+        <label className="mt-4 block">
+          <span className="font-medium">Return code</span>{" "}
+          <span className="text-muted">(only if you have joined before)</span>
+          <input
+            name="returnCode"
+            autoComplete="off"
+            maxLength={32}
+            placeholder="XXXX-XXXX-XXXX"
+            aria-describedby="return-code-help"
+            className={inputClass}
+          />
+          <span id="return-code-help" className="mt-1 block text-sm text-muted">
+            Your first sign-in shows it once. Lost it? Your facilitator can give you a new one.
+          </span>
+        </label>
         {attendee.error && (
           <p role="alert" className="mt-4 rounded-md border border-bad px-3 py-2 text-bad">
             {attendee.error}

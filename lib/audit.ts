@@ -9,6 +9,10 @@ import { toPortalError } from "@/lib/errors";
  */
 export const auditActions = {
   "sign-in": "signed in, or tried to",
+  "return-code": "issued an attendee a new return code",
+  "sign-out-attendee": "ended one attendee's sessions",
+  "sign-out-everyone": "ended every attendee's sessions",
+  "remove-attendee": "removed an attendee from the event",
   deploy: "deployed an environment",
   scale: "scaled an environment's workers",
   teardown: "tore an environment down",
@@ -35,12 +39,16 @@ export interface Actor {
   role: "attendee" | "facilitator" | "system";
 }
 
+/** Whom the log may name: an actor, or someone not signed in (a refused sign-in). */
+export type AuditActor = Actor | { id: "anonymous"; role: "anonymous" };
+export const anonymousActor: AuditActor = { id: "anonymous", role: "anonymous" };
+
 export const portalActor: Actor = { id: "portal", role: "system" };
 
 const maxDetail = 500;
 
 /** Records one action and how it went. */
-export function audit(actor: Actor, action: AuditAction, entry: { target?: string; ok?: boolean; detail?: string } = {}): void {
+export function audit(actor: AuditActor, action: AuditAction, entry: { target?: string; ok?: boolean; detail?: string } = {}): void {
   insertAudit({
     actorId: actor.id,
     actorRole: actor.role,

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseTrustedProxies } from "@/lib/auth/client-address";
 
 // The portal's configuration: every environment variable it reads, validated here and
 // nowhere else (README and .env.example document them). Other modules receive typed
@@ -22,6 +23,16 @@ const portalEnvSchema = z.object({
   PORTAL_LOCAL_GRACE_MS: positiveMs.default(5_000),
   PORTAL_LOCAL_CREATE_TIMEOUT_MS: positiveMs.default(120_000),
   ERA5_DATA_URL: z.string().min(1).optional(),
+  NEXTAUTH_URL: z.url("NEXTAUTH_URL must be the portal's public URL, e.g. https://workshop.example.org").optional(),
+  PORTAL_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      const parsed = parseTrustedProxies(value);
+      if ("entries" in parsed) return parsed.entries;
+      ctx.addIssue({ code: "custom", message: `${parsed.error}; give comma-separated addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8` });
+      return z.NEVER;
+    }),
 });
 
 const cidr = z
@@ -85,6 +96,10 @@ export interface PortalConfig {
   eventName: string;
   /** Worker counts an attendee may choose, and what a deploy starts with. */
   workers: { max: number; default: number };
+  /** The portal's public URL (NEXTAUTH_URL), when given. */
+  publicUrl?: string;
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs); none by default. */
+  trustedProxies: string[];
   local: LocalConfig;
 }
 
@@ -117,6 +132,8 @@ export function portalConfig(env: Env = process.env): PortalConfig {
     dataDir,
     eventName: e.EVENT_NAME,
     workers: { max, default: Math.min(e.PORTAL_DEFAULT_WORKERS, max) },
+    publicUrl: e.NEXTAUTH_URL,
+    trustedProxies: e.PORTAL_TRUSTED_PROXIES,
     local: {
       pythonEnv: fromCwd(e.PORTAL_PYTHON_ENV),
       workerMemory: e.PORTAL_LOCAL_WORKER_MEMORY,

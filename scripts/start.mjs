@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Launches the portal: makes sure the event's secrets exist (from the environment, or
-// generated once and kept under the data folder with mode 0600), then runs Next.js.
-import { spawn } from "node:child_process";
+// generated once and kept under the data folder with mode 0600), then serves Next.js with
+// the connection's address attached (see below).
 import { randomBytes, randomInt } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 
 const dataDir = path.resolve(process.env.PORTAL_DATA_DIR || "data");
@@ -60,9 +61,28 @@ if (shown.length) {
   console.log("");
 }
 
-const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
-const child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port], { stdio: "inherit", env: process.env });
+// The portal's own HTTP server around Next.js (instead of `next start`), for one reason:
+// the sign-in rate limit and the audit log need the connection's address, which Next's
+// handlers cannot see. Every request carries it in x-portal-peer, replacing anything a
+// client sent under that name; lib/auth/client-address.ts reads it.
+process.env.NODE_ENV = dev ? "development" : "production";
+const { default: next } = await import("next");
+const app = next({ dev, dir: process.cwd(), port: Number(port) });
+const handle = app.getRequestHandler();
+await app.prepare();
+
+const server = http.createServer((req, res) => {
+  req.headers["x-portal-peer"] = req.socket.remoteAddress ?? "";
+  handle(req, res);
+});
+if (dev) server.on("upgrade", app.getUpgradeHandler());
+server.listen(Number(port), () => console.log(`  Portal ready on http://localhost:${port}`));
+
+// The runtime (lib/runtime.ts) lets go of its environments on the same signals, in the
+// same tick; then the process ends without waiting for open streams to close.
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => child.kill(signal));
+  process.once(signal, () => {
+    server.close();
+    setImmediate(() => process.exit(0));
+  });
 }
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction } from "@/lib/actions";
+import { forgetReturnCode } from "@/lib/auth/reveal";
 import { setLabDone } from "@/lib/db/queries";
 import { setCurrentLab } from "@/lib/db/room-queries";
 import { deployEnvironment, scaleEnvironment, teardownEnvironment } from "@/lib/environments";
@@ -65,3 +66,9 @@ export const requestHelpAction = defineAction(
     return { id: request.id, status: request.status };
   },
 );
+
+/** The attendee has kept their return code: it is not shown again. */
+export const returnCodeKeptAction = defineAction({ input: z.void(), role: "attendee" }, async ({ viewer }) => {
+  forgetReturnCode(viewer.id);
+  return { kept: true };
+});

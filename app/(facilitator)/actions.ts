@@ -7,6 +7,7 @@ import { reconcileNow, summarizeReconciliation } from "@/lib/environments/reconc
 import { PortalError } from "@/lib/errors";
 import type { CloudTools, EventStackView } from "@/lib/providers/types";
 import { eventSettingsSchema, saveEvent } from "@/lib/room/event";
+import { reissueReturnCode, removeAttendee, signOutAttendee, signOutEveryone } from "@/lib/room/attendees";
 import { announce, announcementSchema, teardownAll } from "@/lib/room/facilitator";
 import { helpBundle, updateHelp } from "@/lib/room/help";
 import type { Runtime } from "@/lib/runtime";
@@ -15,6 +16,7 @@ import type { Runtime } from "@/lib/runtime";
 // leaves an audit entry, written here or by the command it calls.
 
 const envId = z.string().min(1, "Environment not found.").max(64, "Environment not found.");
+const attendeeId = z.string().min(1, "No such attendee.").max(64, "No such attendee.");
 const helpId = z.coerce.number({ message: "Unknown help request." }).int("Unknown help request.").positive("Unknown help request.");
 
 function cloudOf(rt: Runtime): CloudTools {
@@ -87,3 +89,21 @@ export const deleteEventStackAction = defineAction({ input: z.void(), role: "fac
   action: "event-stack-delete",
   detail: stackDetail,
 });
+
+// ---- attendees: their return codes and sessions (lib/room/attendees.ts audits each)
+
+/** The new code is in this answer only: the store keeps its hash. */
+export const reissueReturnCodeAction = defineAction({ input: z.object({ attendeeId }), role: "facilitator" }, async ({ input, viewer, rt }) =>
+  reissueReturnCode(rt.signal, viewer, input.attendeeId),
+);
+
+export const signOutAttendeeAction = defineAction({ input: z.object({ attendeeId }), role: "facilitator" }, async ({ input, viewer }) => {
+  signOutAttendee(viewer, input.attendeeId);
+  return { id: input.attendeeId };
+});
+
+export const signOutEveryoneAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ viewer }) => signOutEveryone(viewer));
+
+export const removeAttendeeAction = defineAction({ input: z.object({ attendeeId }), role: "facilitator" }, async ({ input, viewer, rt }) =>
+  removeAttendee(rt, viewer, input.attendeeId),
+);

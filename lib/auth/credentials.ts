@@ -10,6 +10,13 @@ export const attendeeSignInSchema = z.object({
     .max(254, "That email address is too long.")
     .pipe(z.email("Enter a valid email address.")),
   code: z.string().trim().min(1, "Enter the event join code.").max(64, "That join code is too long."),
+  /** Only for an email that has joined before; empty means "not given". */
+  returnCode: z
+    .string()
+    .trim()
+    .max(32, "That return code is too long.")
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export const facilitatorSignInSchema = z.object({

@@ -1,26 +1,35 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { audit } from "@/lib/audit";
-import { secret, secretIfSet } from "@/lib/config";
-import { upsertAttendee } from "@/lib/db/queries";
-import { attendeeSignInSchema, facilitatorSignInSchema, firstIssue, secretsMatch } from "./credentials";
-import { FailureLimiter } from "./rate-limit";
+import { portalConfig, secret, secretIfSet } from "@/lib/config";
+import { TrustedProxies, type HeaderLookup } from "./client-address";
+import { attendeeSessionHolds } from "./session-check";
+import { SignInGate, SignInRefused, type SignInSecrets } from "./sign-in";
 
-const facilitator = { id: "facilitator", role: "facilitator" } as const;
+// One gate per process (Next may compile this module more than once), so every copy
+// counts the same failures.
+const holder = globalThis as unknown as { [key: symbol]: SignInGate | undefined };
+const gateKey = Symbol.for("dask-workshop.sign-in-gate");
+const gate = () => (holder[gateKey] ??= new SignInGate(new TrustedProxies(portalConfig().trustedProxies)));
 
-const holder = globalThis as unknown as { __signInLimiter?: FailureLimiter };
-// Five wrong codes a minute per client, then the client waits.
-const limiter = (holder.__signInLimiter ??= new FailureLimiter(5, 60_000));
+const secrets = (): SignInSecrets => ({
+  joinCode: secret("EVENT_JOIN_CODE"),
+  facilitatorPassword: secret("FACILITATOR_PASSWORD"),
+  sessionSecret: secret("NEXTAUTH_SECRET"),
+});
 
-function clientKey(headers: Record<string, unknown> | undefined): string {
-  const forwarded = headers?.["x-forwarded-for"];
-  return typeof forwarded === "string" && forwarded ? forwarded.split(",")[0].trim() : "direct";
+function headerLookup(headers: Record<string, unknown> | undefined): HeaderLookup {
+  return (name) => {
+    const value = headers?.[name];
+    return typeof value === "string" ? value : undefined;
+  };
 }
 
-function guard(key: string) {
-  const wait = limiter.retryAfter(key);
-  if (wait > 0) throw new Error(`Too many wrong attempts. Try again in ${wait} seconds.`);
+/** next-auth shows an Error's message on the form; anything unexpected becomes a plain refusal. */
+function asFormError(error: unknown): never {
+  if (error instanceof SignInRefused) throw new Error(error.message);
+  console.error("sign-in failed:", error instanceof Error ? error.message : error);
+  throw new Error("Sign-in failed on the portal. Try again.");
 }
 
 export const authOptions: NextAuthOptions = {
@@ -31,20 +40,13 @@ export const authOptions: NextAuthOptions = {
     CredentialsProvider({
       id: "attendee",
       name: "Attendee",
-      credentials: { name: {}, email: {}, code: {} },
+      credentials: { name: {}, email: {}, code: {}, returnCode: {} },
       async authorize(raw, req) {
-        const key = clientKey(req?.headers);
-        guard(key);
-        const parsed = attendeeSignInSchema.safeParse(raw);
-        if (!parsed.success) throw new Error(firstIssue(parsed.error));
-        if (!secretsMatch(parsed.data.code, secret("EVENT_JOIN_CODE"))) {
-          limiter.fail(key);
-          throw new Error("That join code is not right. Ask your facilitator for the code on the screen.");
+        try {
+          return gate().attendee(raw, headerLookup(req?.headers), secrets());
+        } catch (error) {
+          asFormError(error);
         }
-        limiter.reset(key);
-        const attendee = upsertAttendee({ email: parsed.data.email, name: parsed.data.name });
-        audit({ id: attendee.id, role: "attendee" }, "sign-in");
-        return { id: attendee.id, name: attendee.name, email: attendee.email, role: "attendee" };
       },
     }),
     CredentialsProvider({
@@ -52,18 +54,11 @@ export const authOptions: NextAuthOptions = {
       name: "Facilitator",
       credentials: { password: {} },
       async authorize(raw, req) {
-        const key = clientKey(req?.headers);
-        guard(key);
-        const parsed = facilitatorSignInSchema.safeParse(raw);
-        if (!parsed.success) throw new Error(firstIssue(parsed.error));
-        if (!secretsMatch(parsed.data.password, secret("FACILITATOR_PASSWORD"))) {
-          limiter.fail(key);
-          audit(facilitator, "sign-in", { ok: false, detail: "wrong password" });
-          throw new Error("That password is not right.");
+        try {
+          return gate().facilitator(raw, headerLookup(req?.headers), secrets());
+        } catch (error) {
+          asFormError(error);
         }
-        limiter.reset(key);
-        audit(facilitator, "sign-in");
-        return { id: "facilitator", name: "Facilitator", email: null, role: "facilitator" };
       },
     }),
   ],
@@ -72,10 +67,18 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.role = user.role;
         token.uid = user.id;
+        token.sv = user.sessionVersion;
+        token.jc = user.joinCodeMark;
       }
       return token;
     },
+    // Every page, action and stream reads the session through here, so a revoked session
+    // (the facilitator signed the attendee out, a new return code, a new join code) ends
+    // on its next request: the cookie stays, but it no longer names anyone.
     async session({ session, token }) {
+      if (token.role === "attendee" && !attendeeSessionHolds(token, secrets())) {
+        return { ...session, user: undefined };
+      }
       session.user = { ...session.user, id: token.uid, role: token.role };
       return session;
     },

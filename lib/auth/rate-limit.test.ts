@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FailureLimiter } from "./rate-limit";
 
 describe("FailureLimiter", () => {
-  it("lets a client fail a few times, then makes it wait until the window passes", () => {
+  it("lets a key fail a few times, then makes it wait until the window passes", () => {
     let now = 0;
     const limiter = new FailureLimiter(3, 60_000, () => now);
     for (let i = 0; i < 3; i++) {
@@ -16,11 +16,19 @@ describe("FailureLimiter", () => {
     expect(limiter.retryAfter("ip")).toBe(0);
   });
 
-  it("forgets failures after a success", () => {
-    const limiter = new FailureLimiter(1, 60_000);
-    limiter.fail("ip");
-    expect(limiter.retryAfter("ip")).toBeGreaterThan(0);
-    limiter.reset("ip");
-    expect(limiter.retryAfter("ip")).toBe(0);
+  it("keeps at most maxKeys keys however many addresses fail, forgetting the quietest first", () => {
+    let now = 0;
+    const limiter = new FailureLimiter(2, 60_000, () => now, 100);
+    limiter.fail("attacker");
+    limiter.fail("attacker");
+    for (let i = 0; i < 10_000; i++) {
+      limiter.fail(`invented-${i}`);
+      if (i % 50 === 0) limiter.fail("attacker");
+      now += 1;
+    }
+    expect(limiter.size).toBe(100);
+    // Still failing recently: not the one forgotten.
+    expect(limiter.retryAfter("attacker")).toBeGreaterThan(0);
+    expect(limiter.retryAfter("invented-0")).toBe(0);
   });
 });

@@ -48,7 +48,7 @@ export function setLabDone(attendeeId: string, labSlug: string, done: boolean) {
 
 export interface AuditRow {
   actorId: string;
-  actorRole: "attendee" | "facilitator" | "system";
+  actorRole: "attendee" | "facilitator" | "system" | "anonymous";
   action: string;
   target?: string;
   result: "ok" | "error";

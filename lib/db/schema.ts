@@ -11,6 +11,12 @@ export const attendees = sqliteTable("attendees", {
   createdAt: text("created_at").notNull(),
   lastSeenAt: text("last_seen_at").notNull(),
   currentLab: text("current_lab"),
+  /** scrypt hash (salt:hash, hex) of the attendee's return code: a later sign-in needs the code itself. */
+  returnCodeHash: text("return_code_hash"),
+  /** Raised to end every session the attendee holds (sign-out by the facilitator, a new return code). */
+  sessionVersion: integer("session_version").notNull().default(1),
+  /** Set when the facilitator removed the attendee: no sign-in until they issue a new return code. */
+  removedAt: text("removed_at"),
 });
 
 export const environments = sqliteTable(

@@ -1,4 +1,6 @@
 import { redirect } from "next/navigation";
+import { safeCallbackUrl } from "@/lib/auth/callback-url";
+import { portalConfig } from "@/lib/config";
 import { getViewer } from "@/lib/auth/session";
 import { SignInForms } from "@/components/signin-forms";
 
@@ -8,8 +10,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const viewer = await getViewer();
   if (viewer) redirect(viewer.role === "facilitator" ? "/facilitator" : "/labs");
   const { callbackUrl } = await searchParams;
-  // Only same-site paths: a crafted link must not bounce a fresh session elsewhere.
-  const safeCallback = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : undefined;
+  // Only the portal's own pages: a crafted link must not bounce a fresh session elsewhere.
+  const safeCallback = safeCallbackUrl(callbackUrl, portalConfig().publicUrl);
   return (
     <section className="mx-auto max-w-3xl">
       <h1 className="text-3xl font-semibold tracking-tight">Dask on AWS ECS workshop</h1>

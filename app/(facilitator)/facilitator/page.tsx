@@ -29,6 +29,7 @@ export default async function FacilitatorPage() {
           </p>
         </div>
         {provider.listStacks && <ReconcileButton />}
+        <Link href="/facilitator/attendees" className="text-accent underline">Attendees</Link>
         <Link href="/facilitator/audit" className="text-accent underline">Audit log</Link>
       </header>
       {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
