@@ -14,6 +14,7 @@ const portalEnvSchema = z.object({
   EVENT_NAME: z.string().min(1).max(120).default("Dask on AWS ECS workshop"),
   PORTAL_MAX_WORKERS: workerCount.optional(),
   PORTAL_DEFAULT_WORKERS: workerCount.default(2),
+  PORTAL_MAX_ATTENDEES: z.coerce.number().int().min(1).max(10_000).default(150),
   PORTAL_PYTHON_ENV: z.string().min(1).default(".venv"),
   PORTAL_LOCAL_WORKER_MEMORY: z
     .string()
@@ -85,6 +86,8 @@ export interface PortalConfig {
   eventName: string;
   /** Worker counts an attendee may choose, and what a deploy starts with. */
   workers: { max: number; default: number };
+  /** How many attendees may join the event (each may run one environment). */
+  maxAttendees: number;
   local: LocalConfig;
 }
 
@@ -117,6 +120,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
     dataDir,
     eventName: e.EVENT_NAME,
     workers: { max, default: Math.min(e.PORTAL_DEFAULT_WORKERS, max) },
+    maxAttendees: e.PORTAL_MAX_ATTENDEES,
     local: {
       pythonEnv: fromCwd(e.PORTAL_PYTHON_ENV),
       workerMemory: e.PORTAL_LOCAL_WORKER_MEMORY,
