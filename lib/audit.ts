@@ -11,6 +11,7 @@ export const auditActions = {
   "sign-in": "signed in, or tried to",
   deploy: "deployed an environment",
   scale: "scaled an environment's workers",
+  "worker-limit": "set workers asked for outside the portal back to the event's maximum",
   teardown: "tore an environment down",
   "teardown-all": "tore every live environment down",
   "event-end-teardown": "deleted an environment at the event's end",
