@@ -39,14 +39,20 @@ export function utcTime(iso: string, now: Date): string {
 }
 
 /**
- * Refuses a deploy outside the event's window: before it starts, or once it has ended (its
- * end time has passed, or the portal has already ended it). Without times, deploys are open.
+ * Why a deploy would be refused now, or null while deploys are open: before the event starts,
+ * or once it has ended (its end time has passed, or the portal has already ended it).
+ * Without times, deploys are open.
  */
-export function assertDeploysOpen(event: EventTimes, now: Date = new Date()): void {
+export function deploysClosedReason(event: EventTimes, now: Date = new Date()): string | null {
   const t = now.getTime();
   const endedAt = event.endedAt ?? (event.endsAt && Date.parse(event.endsAt) <= t ? event.endsAt : null);
-  if (endedAt) throw new PortalError("conflict", `The event has ended (at ${utcTime(endedAt, now)}); deploys are closed.`);
-  if (event.startsAt && Date.parse(event.startsAt) > t) {
-    throw new PortalError("conflict", `The event starts at ${utcTime(event.startsAt, now)}; deploys open then.`);
-  }
+  if (endedAt) return `The event has ended (at ${utcTime(endedAt, now)}); deploys are closed.`;
+  if (event.startsAt && Date.parse(event.startsAt) > t) return `The event starts at ${utcTime(event.startsAt, now)}; deploys open then.`;
+  return null;
+}
+
+/** Refuses a deploy outside the event's window, saying when it opens or when it closed. */
+export function assertDeploysOpen(event: EventTimes, now: Date = new Date()): void {
+  const reason = deploysClosedReason(event, now);
+  if (reason) throw new PortalError("conflict", reason);
 }
