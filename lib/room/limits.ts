@@ -45,8 +45,10 @@ export function utcTime(iso: string, now: Date): string {
  */
 export function deploysClosedReason(event: EventTimes, now: Date = new Date()): string | null {
   const t = now.getTime();
-  const endedAt = event.endedAt ?? (event.endsAt && Date.parse(event.endsAt) <= t ? event.endsAt : null);
-  if (endedAt) return `The event has ended (at ${utcTime(endedAt, now)}); deploys are closed.`;
+  const ended = event.endedAt !== null || (event.endsAt !== null && Date.parse(event.endsAt) <= t);
+  // The end the facilitator set, rather than the moment the portal got round to ending it.
+  const endedAt = event.endsAt ?? event.endedAt;
+  if (ended && endedAt) return `The event has ended (at ${utcTime(endedAt, now)}); deploys are closed.`;
   if (event.startsAt && Date.parse(event.startsAt) > t) return `The event starts at ${utcTime(event.startsAt, now)}; deploys open then.`;
   return null;
 }
