@@ -27,7 +27,8 @@ export interface HeldWorkers {
 export async function holdWorkerMaximum(provider: Provider, env: EnvironmentRef, snapshot: EnvironmentSnapshot): Promise<HeldWorkers | null> {
   const max = provider.maxWorkers;
   const asked = snapshot.desiredWorkers;
-  if (asked <= max || !isScalable(snapshot.status)) return null;
+  // A degraded snapshot is the last known one: act on the platform's word only once it answers.
+  if (asked <= max || !isScalable(snapshot.status) || snapshot.degraded) return null;
   try {
     await provider.scale(env, max);
   } catch (err) {
