@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
 import { expect, test, uniqueEmail } from "./support/fixtures";
@@ -54,6 +56,41 @@ test("once the facilitator has ended the event, an attendee's Deploy is refused 
     await expect(fac.getByTestId("room-live-count")).toHaveText("0");
     await Promise.all([facContext.close(), adaContext.close()]);
   } finally {
+    await portal.stop();
+  }
+});
+
+test("workers the notebook asked for past the maximum are set back, and the attendee reads why", async ({ browser }) => {
+  const portal = new PortalServer(freshDataDir("workers"), { PORTAL_MAX_WORKERS: "2", PORTAL_DEFAULT_WORKERS: "1" });
+  await portal.start();
+  const context = await browser.newContext({ baseURL: portal.url });
+  try {
+    const page = await context.newPage();
+    await new SignInPage(page).asAttendee("Ada Workers", uniqueEmail("ada-workers"));
+    await expect(page).toHaveURL(/\/labs\//);
+    const env = new EnvironmentPage(page);
+    await env.goto();
+    await env.deploy();
+    await env.waitUntilReady();
+    const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
+
+    // Locally the worker service's desired count lives in the environment's state file, which
+    // the notebook (the same user, in a folder below it) can rewrite; a restarted portal adopts it.
+    await portal.stop();
+    const stateFile = path.join(portal.dataDir, "local", envId, "state.json");
+    const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+    fs.writeFileSync(stateFile, JSON.stringify({ ...state, desiredWorkers: 5 }));
+    await portal.start();
+
+    await page.reload();
+    await expect(env.logLines().filter({ hasText: "Your workers were set back to 2, the event's maximum" })).toHaveCount(1);
+    await expect(env.tasks("worker", "RUNNING")).toHaveCount(2);
+    expect(JSON.parse(fs.readFileSync(stateFile, "utf8")).desiredWorkers).toBe(2);
+
+    await env.teardown();
+    await expect(env.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
+  } finally {
+    await context.close();
     await portal.stop();
   }
 });
