@@ -15,6 +15,7 @@ export const auditActions = {
   "remove-attendee": "removed an attendee from the event",
   deploy: "deployed an environment",
   scale: "scaled an environment's workers",
+  "worker-limit": "set workers asked for outside the portal back to the event's maximum",
   teardown: "tore an environment down",
   "teardown-all": "tore every live environment down",
   "event-end-teardown": "deleted an environment at the event's end",

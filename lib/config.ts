@@ -15,6 +15,7 @@ const portalEnvSchema = z.object({
   EVENT_NAME: z.string().min(1).max(120).default("Dask on AWS ECS workshop"),
   PORTAL_MAX_WORKERS: workerCount.optional(),
   PORTAL_DEFAULT_WORKERS: workerCount.default(2),
+  PORTAL_MAX_ATTENDEES: z.coerce.number().int().min(1).max(10_000).default(150),
   PORTAL_PYTHON_ENV: z.string().min(1).default(".venv"),
   PORTAL_LOCAL_WORKER_MEMORY: z
     .string()
@@ -100,6 +101,8 @@ export interface PortalConfig {
   publicUrl?: string;
   /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs); none by default. */
   trustedProxies: string[];
+  /** How many attendees may join the event (each may run one environment). */
+  maxAttendees: number;
   local: LocalConfig;
 }
 
@@ -134,6 +137,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
     workers: { max, default: Math.min(e.PORTAL_DEFAULT_WORKERS, max) },
     publicUrl: e.NEXTAUTH_URL,
     trustedProxies: e.PORTAL_TRUSTED_PROXIES,
+    maxAttendees: e.PORTAL_MAX_ATTENDEES,
     local: {
       pythonEnv: fromCwd(e.PORTAL_PYTHON_ENV),
       workerMemory: e.PORTAL_LOCAL_WORKER_MEMORY,

@@ -14,6 +14,8 @@ import { StreamHub } from "@/lib/stream/hub";
 
 const USAGE_SAMPLE_MS = 60_000;
 const END_CHECK_MS = 15_000;
+/** How often an environment nobody watches is polled anyway, so its worker maximum holds (lib/environments/enforce-limits.ts). */
+const LIMIT_CHECK_MS = 60_000;
 
 /**
  * The portal process: its provider, the stream hub with one poller per environment, the
@@ -61,6 +63,9 @@ export class Runtime {
       this.every(USAGE_SAMPLE_MS, () => {
         sampleRoomUsage(this.provider.usage);
         this.room.publishCost();
+      });
+      this.every(LIMIT_CHECK_MS, () => {
+        for (const row of listLiveEnvironments()) this.hub.stream(row).wake();
       });
       this.every(END_CHECK_MS, () =>
         enforceEventEnd({ provider: this.provider, hub: this.hub, signal: this.signal, eventName: this.config.eventName }).catch((e: unknown) =>

@@ -24,6 +24,11 @@ export class EnvironmentPage {
     await this.page.getByTestId("deploy-button").click();
   }
 
+  /** Why the last Deploy was refused, shown beside the button. */
+  deployError() {
+    return this.page.getByTestId("deploy-button").locator("xpath=..").getByRole("alert");
+  }
+
   async waitUntilReady() {
     await expect(this.status()).toHaveText("CREATE_COMPLETE", { timeout: 120_000 });
   }

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { listAudit } from "@/lib/db/queries";
 import { fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
-import { endSessionsOf, getAttendeeOrNull } from "@/lib/db/attendee-queries";
+import { attendeeByEmail, endSessionsOf, getAttendeeOrNull } from "@/lib/db/attendee-queries";
 import { reissueReturnCode, removeAttendee } from "@/lib/room/attendees";
 import { peerHeader, TrustedProxies } from "./client-address";
 import { pendingReturnCode } from "./reveal";
@@ -42,6 +42,22 @@ describe("attendee sign-in with return codes", () => {
     const again = gate.attendee({ ...ada, name: "Ada L.", returnCode: code.toLowerCase().replace(/-/g, " ") }, from("192.0.2.1"), secrets);
     expect(again.id).toBe(first.id);
     expect(getAttendeeOrNull(first.id)?.name).toBe("Ada L.");
+  });
+
+  it("refuses a new email once the event is full, but not someone who has joined", () => {
+    const gate = new SignInGate(new TrustedProxies([]));
+    const first = gate.attendee(ada, from("192.0.2.1"), secrets);
+    const code = pendingReturnCode(first.id)!;
+    vi.stubEnv("PORTAL_MAX_ATTENDEES", "1");
+    try {
+      expect(refusal(() => gate.attendee({ ...ada, name: "Bob", email: "bob@example.org" }, from("192.0.2.2"), secrets))).toBe(
+        "This event is full (1 attendee). Ask your facilitator.",
+      );
+      expect(attendeeByEmail("bob@example.org")).toBeUndefined();
+      expect(gate.attendee({ ...ada, returnCode: code }, from("192.0.2.1"), secrets).id).toBe(first.id);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("records address and user agent of sign-ins, and refused attempts", () => {

@@ -2,6 +2,9 @@ import "server-only";
 import { createHmac } from "node:crypto";
 import { anonymousActor, audit, type Actor } from "@/lib/audit";
 import { attendeeByEmail, attendeeSignedIn, createAttendee, replaceReturnCode } from "@/lib/db/attendee-queries";
+import { countAttendees } from "@/lib/db/limit-queries";
+import { PortalError } from "@/lib/errors";
+import { assertRoomForAttendee } from "@/lib/room/limits";
 import { clientAddress, type HeaderLookup, TrustedProxies } from "./client-address";
 import { attendeeSignInSchema, facilitatorSignInSchema, firstIssue, secretsMatch } from "./credentials";
 import { FailureLimiter } from "./rate-limit";
@@ -74,6 +77,12 @@ export class SignInGate {
     const mark = joinCodeMark(secrets.joinCode, secrets.sessionSecret);
     const known = attendeeByEmail(email);
     if (!known) {
+      try {
+        assertRoomForAttendee(countAttendees());
+      } catch (error) {
+        if (!PortalError.is(error)) throw error;
+        refuse("event full", error.message, []);
+      }
       const issued = newReturnCode();
       const attendee = createAttendee({ email, name, returnCodeHash: hashReturnCode(issued) });
       revealLater(attendee.id, issued);

@@ -71,10 +71,6 @@ export function sessionStateOf(id: string): { sessionVersion: number; removed: b
   return row && { sessionVersion: row.sessionVersion, removed: row.removedAt !== null };
 }
 
-export function countJoinedAttendees(): number {
-  return getDb().select({ n: sql<number>`count(*)` }).from(attendees).where(isNull(attendees.removedAt)).get()?.n ?? 0;
-}
-
 /** The facilitator's list: everyone who joined, removed ones last. */
 export function listAttendeesForFacilitator() {
   return getDb()

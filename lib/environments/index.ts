@@ -1,13 +1,15 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { audited, type Actor, type AuditAction } from "@/lib/audit";
+import { audit, audited, type Actor, type AuditAction } from "@/lib/audit";
 import { requireRole } from "@/lib/auth/roles";
 import { createEnvironmentOnce, getAttendee, getEnvironment, providerRef, updateEnvironment } from "@/lib/db/queries";
+import { getEventSettings } from "@/lib/db/room-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
 import type { Provider } from "@/lib/providers/types";
-import { blocksRedeploy, isScalable } from "@/lib/status";
+import { assertDeploysOpen } from "@/lib/room/limits";
+import { blocksRedeploy, isDeleting, isScalable } from "@/lib/status";
 import type { StreamHub } from "@/lib/stream/hub";
 
 // The commands on an attendee's environment: deploy, scale, tear down. Each checks who
@@ -49,6 +51,13 @@ export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Pr
   requireRole(actor, "attendee");
   const attendee = getAttendee(actor.id);
   if (!attendee) throw new PortalError("unauthorized", "Sign in again.");
+  try {
+    // Only the event's times are read here, so its display name does not matter.
+    assertDeploysOpen(getEventSettings(""));
+  } catch (error) {
+    audit(actor, "deploy", { ok: false, detail: toPortalError(error).message });
+    throw error;
+  }
   const { provider } = deps;
   const { row, created } = createEnvironmentOnce({
     attendeeId: attendee.id,
@@ -58,6 +67,8 @@ export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Pr
   });
   if (!created) {
     if (blocksRedeploy(row.status)) throw new PortalError("conflict", "Your last environment failed. Delete it first, then deploy again.");
+    // One environment per attendee: a new one waits until the old one is gone.
+    if (isDeleting(row.status)) throw new PortalError("conflict", "Your environment is still being deleted; deploy again once it is gone.");
     return row;
   }
   try {

@@ -1,4 +1,5 @@
 import "server-only";
+import { holdWorkerMaximum } from "@/lib/environments/enforce-limits";
 import { appendStreamEvent, inTransaction, lastStreamSeq, streamEventsAfter, updateEnvironment } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider } from "@/lib/providers/types";
@@ -157,6 +158,12 @@ export class EnvironmentStream {
         ? { event: "log", data: { at: e.at, task: e.task, role: e.role, text: e.text } }
         : { event: "stack-event", data: { at: e.at, resource: e.resource, status: e.status, reason: e.reason } },
     );
+    // The event's worker maximum holds on what runs, whoever changed the count.
+    const held = await holdWorkerMaximum(this.provider, this.env, snapshot);
+    if (held) {
+      snapshot = held.snapshot;
+      frames.push({ event: "log", data: held.notice });
+    }
     this.commit(snapshot, frames, batch.cursor);
   }
 

@@ -1,11 +1,14 @@
 import Link from "next/link";
 import { AwsPanel } from "@/components/facilitator/aws-panel";
 import { FinalReport } from "@/components/facilitator/final-report";
+import { LimitsCard } from "@/components/facilitator/limits-card";
 import { ReconcileButton } from "@/components/facilitator/reconcile-button";
 import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { pageViewer } from "@/lib/auth/session";
+import { countAttendees } from "@/lib/db/limit-queries";
 import { listLabs } from "@/lib/labs";
 import { eventInfo } from "@/lib/room/event";
+import { deploysClosedReason, eventLimits } from "@/lib/room/limits";
 import { finalReport } from "@/lib/room/report";
 import { ready } from "@/lib/runtime";
 
@@ -33,6 +36,7 @@ export default async function FacilitatorPage() {
         <Link href="/facilitator/audit" className="text-accent underline">Audit log</Link>
       </header>
       {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
+      <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
       {provider.cloud && <AwsPanel attendees={initial.rows.length} />}
       <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
     </div>

@@ -266,6 +266,20 @@ export class FakeProvider implements Provider {
     this.activity.notify(envId);
   }
 
+  /**
+   * The worker service's desired count is set outside the portal (the notebook calling ECS
+   * UpdateService with its own role): the service starts or stops tasks to match, and the
+   * stack's status does not change.
+   */
+  setDesiredCountOutside(envId: string, workers: number): void {
+    const e = this.get(envId);
+    e.desiredWorkers = workers;
+    const running = e.tasks.filter((t) => t.role === "worker" && t.desiredStatus === "RUNNING");
+    for (let i = running.length; i < workers; i++) this.addTask(e, "worker");
+    for (const extra of running.slice(workers)) this.beginStopping(extra);
+    this.activity.notify(envId);
+  }
+
   /** The stack is deleted behind the portal's back. */
   vanish(envId: string): void {
     this.envs.delete(envId);

@@ -1,0 +1,87 @@
+import { describe, expect, it, vi } from "vitest";
+import { listAudit, liveEnvironmentOf, updateEnvironment } from "@/lib/db/queries";
+import { markEventEnded, saveEventSettings } from "@/lib/db/room-queries";
+import { PortalError } from "@/lib/errors";
+import { attendee, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
+import { deployEnvironment, teardownEnvironment } from "./index";
+
+// Deploy within the event's limits: only while the event is on, and one environment per
+// attendee. The clock is fake, set to a moment of the event's day.
+
+memoryStorePerTest();
+fakeTimersPerTest();
+
+const asAttendee = (name: string) => ({ id: attendee(name).id, role: "attendee" as const });
+const deployAudits = () => listAudit().filter((a) => a.action === "deploy");
+
+async function refusal(work: Promise<unknown>): Promise<PortalError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!PortalError.is(error)) throw new Error(`expected a PortalError, got ${String(error)}`);
+  return error;
+}
+
+const event = (startsAt: string | null, endsAt: string | null) => saveEventSettings({ name: "Workshop", startsAt, endsAt });
+
+describe("deploys and the event's window", () => {
+  it("refuses a deploy before the event starts, says when it opens, and lets it through from then", async () => {
+    vi.setSystemTime(new Date("2026-12-02T08:30:00Z"));
+    event("2026-12-02T09:00:00Z", "2026-12-02T17:00:00Z");
+    const { fake, rt } = fakeRuntime();
+    const ada = asAttendee("Ada");
+    expect(await refusal(deployEnvironment(rt, ada))).toMatchObject({ code: "conflict", message: "The event starts at 09:00 UTC; deploys open then." });
+    expect(fake.callCount("deploy")).toBe(0);
+    expect(liveEnvironmentOf(ada.id)).toBeUndefined();
+    expect(deployAudits()).toMatchObject([{ actorId: ada.id, result: "error", detail: "The event starts at 09:00 UTC; deploys open then." }]);
+
+    vi.setSystemTime(new Date("2026-12-02T09:00:00Z"));
+    const row = await deployEnvironment(rt, ada);
+    expect(row.status).toBe("CREATE_IN_PROGRESS");
+    expect(fake.callCount("deploy")).toBe(1);
+  });
+
+  it("refuses a deploy once the event's end has passed, creating nothing", async () => {
+    vi.setSystemTime(new Date("2026-12-02T17:00:01Z"));
+    event("2026-12-02T09:00:00Z", "2026-12-02T17:00:00Z");
+    const { fake, rt } = fakeRuntime();
+    const ada = asAttendee("Ada");
+    expect(await refusal(deployEnvironment(rt, ada))).toMatchObject({ code: "conflict", message: "The event has ended (at 17:00 UTC); deploys are closed." });
+    expect(fake.callCount("deploy")).toBe(0);
+    expect(liveEnvironmentOf(ada.id)).toBeUndefined();
+  });
+
+  it("refuses a deploy once the portal has ended the event", async () => {
+    vi.setSystemTime(new Date("2026-12-02T17:05:00Z"));
+    event(null, "2026-12-02T17:00:00Z");
+    markEventEnded("2026-12-02T17:00:02Z");
+    const { rt } = fakeRuntime();
+    expect(await refusal(deployEnvironment(rt, asAttendee("Ada")))).toMatchObject({ message: "The event has ended (at 17:00 UTC); deploys are closed." });
+  });
+});
+
+describe("one environment per attendee", () => {
+  it("gives a second deploy the same environment, and refuses a new one while the old one is being deleted", async () => {
+    const { fake, rt } = fakeRuntime();
+    const ada = asAttendee("Ada");
+    const first = await deployEnvironment(rt, ada);
+    expect((await deployEnvironment(rt, ada)).id).toBe(first.id);
+    fake.settle(first.id);
+    updateEnvironment(first.id, { status: "CREATE_COMPLETE" });
+
+    await teardownEnvironment(rt, ada, first.id);
+    expect(await refusal(deployEnvironment(rt, ada))).toMatchObject({
+      code: "conflict",
+      message: "Your environment is still being deleted; deploy again once it is gone.",
+    });
+    expect(fake.callCount("deploy")).toBe(1);
+
+    // Once the old one is gone, there is room for a new one.
+    fake.settle(first.id);
+    await rt.hub.stream(first).pollNow();
+    const second = await deployEnvironment(rt, ada);
+    expect(second.id).not.toBe(first.id);
+    expect(fake.callCount("deploy")).toBe(2);
+  });
+});

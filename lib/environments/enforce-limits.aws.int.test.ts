@@ -1,0 +1,82 @@
+// The worker maximum on AWS (moto): the notebook's role may call ECS UpdateService on its
+// own worker service, so the test does exactly that, past the event's maximum, and plays
+// Fargate starting the tasks; the environment's next poll sets the count back.
+import { DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { describe, expect, inject, it } from "vitest";
+import { motoClients, motoTemplateTransform, playFargate, stackOutputs } from "../../test/moto/index.mjs";
+import { attendee, environmentRow, memoryStorePerTest } from "../../test/support/unit";
+import { getEnvironment, listAudit, providerRef } from "../db/queries";
+import { createAwsProvider, loadAwsConfig } from "../providers/aws";
+import type { EnvironmentSink } from "../stream/environment-stream";
+import { StreamHub } from "../stream/hub";
+import type { EnvironmentEvents, FrameOf } from "../stream/protocol";
+import { PORTAL_TASK } from "./enforce-limits";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    motoEndpoint: string;
+  }
+}
+
+const endpoint = inject("motoEndpoint");
+process.env.AWS_ACCESS_KEY_ID = "testing";
+process.env.AWS_SECRET_ACCESS_KEY = "testing";
+
+memoryStorePerTest();
+
+const provider = createAwsProvider(
+  loadAwsConfig(
+    {
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: endpoint,
+      PORTAL_AWS_MODE: "solo",
+      PORTAL_EVENT_ID: "it-limits",
+      PORTAL_MAX_WORKERS: "4",
+      PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+    },
+    { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+  ),
+);
+
+async function workerDesiredCount(stackName: string): Promise<number> {
+  const { ecs } = motoClients(endpoint);
+  const outputs = await stackOutputs(motoClients(endpoint), stackName);
+  const { services } = await ecs.send(new DescribeServicesCommand({ cluster: outputs.ClusterName, services: [outputs.WorkerServiceName] }));
+  return services?.[0]?.desiredCount ?? -1;
+}
+
+describe("the worker maximum on AWS (moto)", () => {
+  it("sets a desired count raised with UpdateService outside the portal back to the maximum, and tells the attendee", async () => {
+    const row = environmentRow(attendee("Ada").id, "dask-limits-ada");
+    const env = providerRef(row);
+    await provider.deploy(env, { workers: 2 });
+    await playFargate(endpoint, env.stackName);
+    const hub = new StreamHub(provider);
+    const frames: FrameOf<EnvironmentEvents>[] = [];
+    const page: EnvironmentSink = { send: (f) => (frames.push(f), true), close: () => {} };
+    const stream = hub.stream(row);
+    stream.subscribe(page, null);
+    stream.stop();
+    expect((await stream.pollNow())?.desiredWorkers).toBe(2);
+
+    // What a notebook can do with its own role: scale its worker service directly.
+    const { ecs } = motoClients(endpoint);
+    const outputs = await stackOutputs(motoClients(endpoint), env.stackName);
+    await ecs.send(new UpdateServiceCommand({ cluster: outputs.ClusterName, service: outputs.WorkerServiceName, desiredCount: 10 }));
+    await playFargate(endpoint, env.stackName);
+
+    const snap = await stream.pollNow();
+    expect(snap?.desiredWorkers).toBe(4);
+    expect(await workerDesiredCount(env.stackName)).toBe(4);
+    expect(getEnvironment(row.id)?.desiredWorkers).toBe(4);
+    const notices = frames.flatMap((f) => (f.event === "log" && f.data.task === PORTAL_TASK ? [f.data.text] : []));
+    expect(notices).toEqual(["Your workers were set back to 4, the event's maximum (the worker service had been asked for 10)."]);
+    expect(listAudit().filter((a) => a.action === "worker-limit")).toMatchObject([{ target: row.id, detail: "desired count 10 set back to 4" }]);
+
+    // ECS follows the service back down; the next polls leave it there.
+    await playFargate(endpoint, env.stackName);
+    await stream.pollNow();
+    expect(await workerDesiredCount(env.stackName)).toBe(4);
+    expect(listAudit().filter((a) => a.action === "worker-limit")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,69 @@
+// The worker maximum with the local provider and real Dask processes. Locally the worker
+// service's desired count lives in the environment's state file, which the notebook (a
+// process of the same user, started in a folder below it) can rewrite; the supervisor
+// follows that file when a restarted portal adopts the environment. The test edits the
+// file as such a notebook would, restarts the "portal" and watches the first poll set the
+// count back.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { attendee, environmentRow, memoryStorePerTest } from "../../test/support/unit";
+import { listAudit, providerRef } from "../db/queries";
+import { describeUntil } from "../providers/provider-contract";
+import { LocalProvider, localSettingsFromEnv } from "../providers/local";
+import { findOwnedProcesses } from "../providers/local/processes";
+import { stateFile } from "../providers/local/state";
+import type { EnvironmentSink } from "../stream/environment-stream";
+import { StreamHub } from "../stream/hub";
+import type { EnvironmentEvents, FrameOf } from "../stream/protocol";
+import { PORTAL_TASK } from "./enforce-limits";
+
+memoryStorePerTest();
+
+describe("the worker maximum on the local provider", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-limits-"));
+  const settings = localSettingsFromEnv(dataDir);
+  const workers = { max: 2, default: 1 };
+
+  afterAll(() => {
+    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("sets a desired count written into the state file past the maximum back to it, and tells the attendee", async () => {
+    const row = environmentRow(attendee("Ada").id, "dask-limits-local");
+    const env = providerRef(row);
+    const before = new LocalProvider(settings, workers);
+    await before.deploy(env, { workers: 1 });
+    await describeUntil(before, env, (s) => s.status === "CREATE_COMPLETE");
+
+    // What the notebook can do: rewrite the desired count in its environment's state file.
+    before.release();
+    const file = stateFile(path.join(settings.rootDir, row.id));
+    const state = JSON.parse(fs.readFileSync(file, "utf8"));
+    fs.writeFileSync(file, JSON.stringify({ ...state, desiredWorkers: 6 }));
+
+    const after = new LocalProvider(settings, workers);
+    await after.adopt([env]);
+    const hub = new StreamHub(after);
+    const frames: FrameOf<EnvironmentEvents>[] = [];
+    const page: EnvironmentSink = { send: (f) => (frames.push(f), true), close: () => {} };
+    const stream = hub.stream(row);
+    stream.subscribe(page, null);
+    stream.stop();
+
+    expect((await stream.pollNow())?.desiredWorkers).toBe(2);
+    expect(JSON.parse(fs.readFileSync(file, "utf8")).desiredWorkers).toBe(2);
+    const notices = frames.flatMap((f) => (f.event === "log" && f.data.task === PORTAL_TASK ? [f.data.text] : []));
+    expect(notices).toEqual(["Your workers were set back to 2, the event's maximum (the worker service had been asked for 6)."]);
+    expect(listAudit().filter((a) => a.action === "worker-limit")).toMatchObject([{ target: row.id, detail: "desired count 6 set back to 2" }]);
+
+    // What runs settles at the maximum.
+    const settled = await describeUntil(after, env, (s) => s.status === "UPDATE_COMPLETE");
+    expect(settled.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING")).toHaveLength(2);
+
+    await after.destroy(env, "the test");
+    await describeUntil(after, env, (s) => s.status === "DELETE_COMPLETE", 30_000);
+  });
+});
