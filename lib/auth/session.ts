@@ -1,6 +1,7 @@
 import "server-only";
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
+import { sessionStateOf } from "@/lib/db/attendee-queries";
 import { PortalError } from "@/lib/errors";
 import { authOptions } from "./options";
 import { requireRole, type Role } from "./roles";
@@ -36,4 +37,18 @@ export async function pageViewer(role?: Role): Promise<Viewer> {
   if (!viewer) redirect("/signin");
   if (role && viewer.role !== role) redirect(role === "facilitator" ? "/forbidden" : "/facilitator");
   return viewer;
+}
+
+/**
+ * For streams, which outlive the request that checked the session: whether the attendee's
+ * session still holds (the same session version as when the stream opened, not removed).
+ * The facilitator's session is not revocable this way.
+ */
+export function sessionStillHolds(viewer: Viewer): () => boolean {
+  if (viewer.role !== "attendee") return () => true;
+  const opened = sessionStateOf(viewer.id);
+  return () => {
+    const now = sessionStateOf(viewer.id);
+    return Boolean(opened && now && !now.removed && now.sessionVersion === opened.sessionVersion);
+  };
 }
