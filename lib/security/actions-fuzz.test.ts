@@ -195,7 +195,8 @@ describe("fuzzed input", () => {
     const inputs: [string, unknown][] = NASTY.map(([label, value]) => [`input = ${label}`, value]);
     if (valid && typeof valid === "object") {
       for (const field of Object.keys(valid)) {
-        const { [field]: _dropped, ...rest } = valid as Record<string, unknown>;
+        const rest = { ...(valid as Record<string, unknown>) };
+        delete rest[field];
         inputs.push([`${field} missing`, rest]);
         for (const [label, value] of NASTY) inputs.push([`${field} = ${label}`, { ...valid, [field]: value }]);
       }
