@@ -1,0 +1,75 @@
+import { request, type APIRequestContext } from "@playwright/test";
+
+// Talking to the portal over plain HTTP, the way a script (or an attacker) would: sign in
+// through next-auth's credentials endpoint, then probe routes and hold streams open.
+
+export type Provider = "attendee" | "facilitator";
+
+export interface SignInAttempt {
+  ok: boolean;
+  /** The message the sign-in form would show, when the attempt was refused. */
+  error?: string;
+}
+
+/** A request context of its own (its own cookie jar) for `baseURL`. */
+export function httpClient(baseURL: string): Promise<APIRequestContext> {
+  return request.newContext({ baseURL });
+}
+
+/**
+ * One sign-in through POST /api/auth/callback/<provider>, as the form does it (CSRF token
+ * first). `headers` go with the POST only, e.g. a forged X-Forwarded-For.
+ */
+export async function signInOverHttp(
+  ctx: APIRequestContext,
+  provider: Provider,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<SignInAttempt> {
+  const { csrfToken } = (await (await ctx.get("/api/auth/csrf")).json()) as { csrfToken: string };
+  const res = await ctx.post(`/api/auth/callback/${provider}`, {
+    form: { ...fields, csrfToken, json: "true" },
+    headers,
+    maxRedirects: 0,
+  });
+  const body = (await res.json().catch(() => ({}))) as { url?: string };
+  const error = body.url ? (new URL(body.url).searchParams.get("error") ?? undefined) : `HTTP ${res.status()}`;
+  return error ? { ok: false, error } : { ok: true };
+}
+
+/** The Cookie header a request context would send (its session, if signed in). */
+export async function cookieHeader(ctx: APIRequestContext | undefined): Promise<string> {
+  if (!ctx) return "";
+  const { cookies } = await ctx.storageState();
+  return cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+}
+
+export interface Opened {
+  status: number;
+  location?: string;
+  /** The JSON body of a refusal (a stream that opened is not read). */
+  json?: { error?: string };
+  close(): void;
+}
+
+/**
+ * One GET that does not follow redirects and does not wait for the body: a stream that
+ * opens stays open until `close()`. Playwright's request context reads whole bodies,
+ * which an SSE stream never finishes, hence fetch with the context's cookies.
+ */
+export async function open(url: string, cookie: string): Promise<Opened> {
+  const abort = new AbortController();
+  const res = await fetch(url, { headers: cookie ? { cookie } : {}, redirect: "manual", signal: abort.signal });
+  const close = () => abort.abort();
+  const isStream = (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  let json: Opened["json"];
+  if (!isStream && (res.headers.get("content-type") ?? "").includes("json")) json = (await res.json()) as Opened["json"];
+  return { status: res.status, location: res.headers.get("location") ?? undefined, json, close };
+}
+
+/** Status and redirect target of one GET, the body left unread. */
+export async function probe(url: string, cookie: string): Promise<{ status: number; location?: string }> {
+  const opened = await open(url, cookie);
+  opened.close();
+  return { status: opened.status, location: opened.location };
+}
