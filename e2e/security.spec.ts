@@ -88,6 +88,7 @@ const MATRIX: Record<string, { probe: string } & Record<Who, string>> = {
   "/labs/[slug]":                   { probe: `/labs/${LAB}`,                   anonymous: "307 /signin", A: "200",                B: "200",                facilitator: "200" },
   "/environment":                   { probe: "/environment",                   anonymous: "307 /signin", A: "200",                B: "200",                facilitator: "307 /facilitator" },
   "/facilitator":                   { probe: "/facilitator",                   anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
+  "/facilitator/attendees":         { probe: "/facilitator/attendees",         anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/facilitator/audit":             { probe: "/facilitator/audit",             anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/facilitator/environments/[id]": { probe: "/facilitator/environments/:env", anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/environments/[id]/notebook":    { probe: "/environments/:env/notebook",    anonymous: "307 /signin", A: "303",                B: "404",                facilitator: "403" },

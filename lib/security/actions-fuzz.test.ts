@@ -66,7 +66,7 @@ async function room() {
   updateEnvironment(env.id, { status: "CREATE_COMPLETE" });
   const help = requestHelp(rt, viewers.A!, "My workers?");
   current.rt = rt;
-  return { viewers, envId: env.id, helpId: help.id };
+  return { viewers, envId: env.id, helpId: help.id, bId: b.id };
 }
 
 const LAB = "01-set-up-your-tools";
@@ -104,6 +104,11 @@ const ACTIONS: Record<string, { valid: (c: Ctx) => unknown } & Record<Who, strin
   eventStackStatusAction: { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   deployEventStackAction: { valid: () => ({ requestId: "req-1" }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   deleteEventStackAction: { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
+  returnCodeKeptAction:   { valid: () => undefined,                                          anonymous: SIGN_IN, A: "ok",             B: "ok",             facilitator: ATTENDEES_ONLY },
+  reissueReturnCodeAction:{ valid: (c) => ({ attendeeId: c.bId }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
+  signOutAttendeeAction:  { valid: (c) => ({ attendeeId: c.bId }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
+  signOutEveryoneAction:  { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
+  removeAttendeeAction:   { valid: (c) => ({ attendeeId: c.bId }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
 };
 
 /** Who runs an action's fuzzing: its rightful role, so the input is what gets tested. */
