@@ -1,3 +1,4 @@
+import http from "node:http";
 import { request, type APIRequestContext } from "@playwright/test";
 
 // Talking to the portal over plain HTTP, the way a script (or an attacker) would: sign in
@@ -72,4 +73,42 @@ export async function probe(url: string, cookie: string): Promise<{ status: numb
   const opened = await open(url, cookie);
   opened.close();
   return { status: opened.status, location: opened.location };
+}
+
+/**
+ * One sign-in as above, sent from a chosen loopback source address (127.0.0.2, …), so the
+ * portal sees another client: connecting *to* another loopback address is not enough,
+ * the kernel still picks 127.0.0.1 as the source.
+ */
+export async function signInFrom(
+  localAddress: string,
+  baseURL: string,
+  provider: Provider,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<SignInAttempt> {
+  const send = (method: string, path: string, extra: Record<string, string>, body?: string) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const req = http.request(new URL(path, baseURL), { method, localAddress, headers: extra }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  const csrf = await send("GET", "/api/auth/csrf", {});
+  const cookie = (csrf.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
+  const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
+  const form = new URLSearchParams({ ...fields, csrfToken, json: "true" }).toString();
+  const res = await send("POST", `/api/auth/callback/${provider}`, {
+    ...headers,
+    cookie,
+    "content-type": "application/x-www-form-urlencoded",
+    "content-length": String(Buffer.byteLength(form)),
+  }, form);
+  const url = (JSON.parse(res.body || "{}") as { url?: string }).url;
+  const error = url ? (new URL(url).searchParams.get("error") ?? undefined) : `HTTP ${res.status}`;
+  return error ? { ok: false, error } : { ok: true };
 }
