@@ -22,6 +22,9 @@ const portalEnvSchema = z.object({
   PORTAL_LOCAL_GRACE_MS: positiveMs.default(5_000),
   PORTAL_LOCAL_CREATE_TIMEOUT_MS: positiveMs.default(120_000),
   ERA5_DATA_URL: z.string().min(1).optional(),
+  PORTAL_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(8),
+  PORTAL_STREAM_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
+  PORTAL_STREAM_EVENTS_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
 });
 
 const cidr = z
@@ -86,6 +89,16 @@ export interface PortalConfig {
   /** Worker counts an attendee may choose, and what a deploy starts with. */
   workers: { max: number; default: number };
   local: LocalConfig;
+  streams: StreamsConfig;
+}
+
+export interface StreamsConfig {
+  /** Live streams (environment, room, attendee together) one signed-in person may hold open. */
+  perUser: number;
+  /** How long a torn-down environment's stored stream events are kept. */
+  retentionMs: number;
+  /** Stored stream events kept per environment; older ones are deleted. */
+  keptPerEnvironment: number;
 }
 
 /** A configuration error, worded for the person starting the portal. */
@@ -125,6 +138,11 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       createTimeoutMs: e.PORTAL_LOCAL_CREATE_TIMEOUT_MS,
       sampleDataUrl: fromCwd(e.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),
       inherited: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME, LANG: env.LANG ?? "C.UTF-8" },
+    },
+    streams: {
+      perUser: e.PORTAL_STREAMS_PER_USER,
+      retentionMs: e.PORTAL_STREAM_RETENTION_HOURS * 60 * 60_000,
+      keptPerEnvironment: e.PORTAL_STREAM_EVENTS_KEPT,
     },
   };
 }

@@ -1,5 +1,6 @@
 import "server-only";
-import { appendStreamEvent, inTransaction, lastStreamSeq, streamEventsAfter, updateEnvironment } from "@/lib/db/queries";
+import { inTransaction, updateEnvironment } from "@/lib/db/queries";
+import { appendStreamEvent, lastStreamSeq, streamEventsAfter } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider } from "@/lib/providers/types";
 import { isQuiet } from "@/lib/status";
