@@ -10,9 +10,13 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request) {
   try {
     const viewer = await requireViewer("attendee");
-    const { attendees } = await ready();
+    const { attendees, openStreams } = await ready();
     const lastEventId = parseLastEventId(request.headers.get("last-event-id"));
-    return sseResponse(request, (sink) => attendees.subscribe({ ...sink, key: viewer.id }, lastEventId));
+    return sseResponse(request, {
+      owner: `${viewer.role}:${viewer.id}`,
+      open: openStreams,
+      subscribe: (sink) => attendees.subscribe({ ...sink, key: viewer.id }, lastEventId),
+    });
   } catch (err) {
     return errorResponse(err);
   }
