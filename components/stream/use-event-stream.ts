@@ -39,7 +39,8 @@ export function useEventStream<P extends Protocol>(url: string, spec: StreamSpec
     }
     source.addEventListener(SIGNED_OUT, () => {
       source.close();
-      window.location.assign("/signin");
+      // A full load, not a client-side push: nothing of the signed-out page's state survives.
+      window.location.assign(new URL("/signin", window.location.href));
     });
     source.onopen = () => setConnection("live");
     source.onerror = () => setConnection(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
