@@ -15,6 +15,8 @@ const MEMORY_BYTES = 2 * 1024 * 1024;
 /** The newest events replayed to a browser that connects without a resume point: at most so many, and so many bytes. */
 const FRESH_REPLAY = 1_000;
 const FRESH_REPLAY_BYTES = 512 * 1024;
+/** Stored events read at most for one reconnect; a page further behind is told of a gap. */
+const STORED_READ = 10_000;
 
 export type EnvironmentSink = Sink<EnvironmentEvents>;
 type Frame = UnnumberedFrame<EnvironmentEvents>;
@@ -58,7 +60,7 @@ export class EnvironmentStream {
       keepBytes: MEMORY_BYTES,
       lastId: lastStreamSeq(env.id),
       stored: (afterId, beforeId) =>
-        streamEventsAfter(env.id, afterId, MEMORY_EVENTS, beforeId).map(
+        streamEventsAfter(env.id, afterId, STORED_READ, beforeId).map(
           (r) => ({ id: r.seq, event: r.event, data: JSON.parse(r.data) }) as FrameOf<EnvironmentEvents>,
         ),
       gap: (missed) => ({ event: "gap", data: missed }),
