@@ -34,6 +34,9 @@ const portalEnvSchema = z.object({
       ctx.addIssue({ code: "custom", message: `${parsed.error}; give comma-separated addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8` });
       return z.NEVER;
     }),
+  PORTAL_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(8),
+  PORTAL_STREAM_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
+  PORTAL_STREAM_EVENTS_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
 });
 
 const cidr = z
@@ -104,6 +107,16 @@ export interface PortalConfig {
   /** How many attendees may join the event (each may run one environment). */
   maxAttendees: number;
   local: LocalConfig;
+  streams: StreamsConfig;
+}
+
+export interface StreamsConfig {
+  /** Live streams (environment, room, attendee together) one signed-in person may hold open. */
+  perUser: number;
+  /** How long a torn-down environment's stored stream events are kept. */
+  retentionMs: number;
+  /** Stored stream events kept per environment; older ones are deleted. */
+  keptPerEnvironment: number;
 }
 
 /** A configuration error, worded for the person starting the portal. */
@@ -146,6 +159,11 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       createTimeoutMs: e.PORTAL_LOCAL_CREATE_TIMEOUT_MS,
       sampleDataUrl: fromCwd(e.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),
       inherited: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME, LANG: env.LANG ?? "C.UTF-8" },
+    },
+    streams: {
+      perUser: e.PORTAL_STREAMS_PER_USER,
+      retentionMs: e.PORTAL_STREAM_RETENTION_HOURS * 60 * 60_000,
+      keptPerEnvironment: e.PORTAL_STREAM_EVENTS_KEPT,
     },
   };
 }

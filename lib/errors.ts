@@ -4,7 +4,7 @@ import { ProviderError } from "@/lib/providers/types";
  * One error type for the whole portal. Its code says what went wrong and for whom;
  * `status` maps it to HTTP in one place, and only `message` ever reaches a browser.
  */
-export type ErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "unavailable";
+export type ErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "too_many" | "unavailable";
 
 const statusOf: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -12,6 +12,7 @@ const statusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_many: 429,
   unavailable: 503,
 };
 

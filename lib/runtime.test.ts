@@ -1,8 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { attendee, environmentRow, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
-import { getEnvironment, listAudit, liveEnvironmentOf, providerRef } from "./db/queries";
+import { portalConfig } from "./config";
+import { getEnvironment, listAudit, liveEnvironmentOf, providerRef, updateEnvironment } from "./db/queries";
 import { getEventSettings, saveEventSettings } from "./db/room-queries";
+import { appendStreamEvent, streamEventsAfter } from "./db/stream-queries";
+import { FakeProvider } from "./providers/fake";
 import { enforceEventEnd } from "./room/event";
+import { Runtime } from "./runtime";
 
 // The portal's runtime with the fake provider: what happens at start-up and shutdown,
 // and the promise that nothing outlives the event.
@@ -48,5 +52,36 @@ describe("the portal's runtime", () => {
     // While the deletions run, nothing is asked twice; once they are gone, nothing is left to ask.
     expect(await enforceEventEnd(deps)).toBe(0);
     rt.stop();
+  });
+
+  it("prunes stored stream events at start and every ten minutes: a day after teardown, and beyond each environment's ceiling", async () => {
+    vi.useFakeTimers({ now: new Date("2026-12-02T09:00:00Z") });
+    const hours = (n: number) => new Date(Date.now() - n * 60 * 60_000).toISOString();
+    const withEvents = (name: string, from: number, to: number) => {
+      const row = environmentRow(attendee(name).id, `dask-${name.toLowerCase()}`);
+      for (let seq = from; seq <= to; seq++) appendStreamEvent(row.id, seq, "log", "{}");
+      return row;
+    };
+    const stored = (envId: string) => streamEventsAfter(envId, 0).map((e) => e.seq);
+    const longGone = withEvents("Ada", 1, 5);
+    updateEnvironment(longGone.id, { status: "DELETE_COMPLETE", deletedAt: hours(25) });
+    const busy = withEvents("Bob", 1, 250);
+    updateEnvironment(busy.id, { status: "DELETE_COMPLETE", deletedAt: hours(1) });
+    const rt = new Runtime(portalConfig({ PORTAL_DATA_DIR: "/nonexistent", PORTAL_STREAM_EVENTS_KEPT: "100" }), new FakeProvider());
+    try {
+      await rt.start();
+      expect(stored(longGone.id)).toEqual([]);
+      expect(stored(busy.id)).toEqual(Array.from({ length: 100 }, (_, i) => 151 + i));
+
+      for (let seq = 251; seq <= 300; seq++) appendStreamEvent(busy.id, seq, "log", "{}");
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      expect(stored(busy.id)).toEqual(Array.from({ length: 100 }, (_, i) => 201 + i));
+
+      await vi.advanceTimersByTimeAsync(24 * 60 * 60_000);
+      expect(stored(busy.id)).toEqual([]);
+    } finally {
+      rt.stop();
+      vi.useRealTimers();
+    }
   });
 });

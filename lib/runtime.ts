@@ -10,12 +10,16 @@ import { enforceEventEnd } from "@/lib/room/event";
 import { RoomStream } from "@/lib/room/room-stream";
 import { RoomSignal } from "@/lib/room/signal";
 import { sampleRoomUsage, trackUsage } from "@/lib/room/usage";
+import { pruneStreamEvents } from "@/lib/db/stream-queries";
 import { StreamHub } from "@/lib/stream/hub";
+import { OpenStreams } from "@/lib/stream/open-streams";
 
 const USAGE_SAMPLE_MS = 60_000;
 const END_CHECK_MS = 15_000;
 /** How often an environment nobody watches is polled anyway, so its worker maximum holds (lib/environments/enforce-limits.ts). */
 const LIMIT_CHECK_MS = 60_000;
+/** Stored stream events are pruned at start and this often (docs/architecture.md, "Stream limits"). */
+const PRUNE_MS = 10 * 60_000;
 
 /**
  * The portal process: its provider, the stream hub with one poller per environment, the
@@ -28,6 +32,8 @@ export class Runtime {
   readonly signal = new RoomSignal();
   readonly room: RoomStream;
   readonly attendees: AttendeeChannel;
+  /** Live streams each viewer holds open, against PORTAL_STREAMS_PER_USER. */
+  readonly openStreams: OpenStreams;
   private started?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
   private stopTracking?: () => void;
@@ -39,6 +45,7 @@ export class Runtime {
     this.hub = new StreamHub(provider);
     this.room = new RoomStream(this.hub, this.signal, provider.usage.unit);
     this.attendees = new AttendeeChannel(this.signal, config.eventName);
+    this.openStreams = new OpenStreams(config.streams.perUser);
   }
 
   /**
@@ -60,6 +67,8 @@ export class Runtime {
       );
       for (const row of live) this.hub.stream(row).wake();
       this.stopTracking = trackUsage(this.hub, this.provider.usage);
+      this.pruneStreams();
+      this.every(PRUNE_MS, () => this.pruneStreams());
       this.every(USAGE_SAMPLE_MS, () => {
         sampleRoomUsage(this.provider.usage);
         this.room.publishCost();
@@ -83,6 +92,15 @@ export class Runtime {
     this.stopTracking?.();
     this.hub.stop();
     this.provider.release();
+  }
+
+  /** Deletes stored stream events past their retention or over each environment's ceiling. */
+  private pruneStreams(): void {
+    try {
+      pruneStreamEvents(this.config.streams);
+    } catch (err) {
+      console.error("could not prune stored stream events:", err instanceof Error ? err.message : err);
+    }
   }
 
   private every(ms: number, fn: () => unknown): void {

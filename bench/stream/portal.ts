@@ -10,7 +10,10 @@ import { ready, runtime } from "@/lib/runtime";
 import { sseResponse } from "@/lib/stream/response";
 import { parseLastEventId } from "@/lib/stream/sse";
 
-const { provider, hub, room } = runtime();
+const { provider, hub, room, openStreams } = runtime();
+// Each benchmark viewer is its own person: the per-person stream cap never binds here.
+let viewers = 0;
+const viewer = () => ({ owner: `bench:${++viewers}`, open: openStreams });
 let cpuAt = { usage: process.cpuUsage(), wall: process.hrtime.bigint() };
 
 async function send(res: http.ServerResponse, response: Response) {
@@ -55,7 +58,7 @@ const server = http.createServer((req, res) => {
       req.on("close", () => abort.abort());
       const request = new Request(`http://portal${req.url}`, { signal: abort.signal });
       const lastEventId = parseLastEventId(String(req.headers["last-event-id"] ?? "") || null);
-      return send(res, sseResponse(request, (sink) => hub.stream(row).subscribe(sink, lastEventId)));
+      return send(res, sseResponse(request, { ...viewer(), subscribe: (sink) => hub.stream(row).subscribe(sink, lastEventId) }));
     }
     if (route[0] === "facilitator" && route[1] === "events") {
       await ready();
@@ -63,7 +66,7 @@ const server = http.createServer((req, res) => {
       req.on("close", () => abort.abort());
       const request = new Request(`http://portal${req.url}`, { signal: abort.signal });
       const lastEventId = parseLastEventId(String(req.headers["last-event-id"] ?? "") || null);
-      return send(res, sseResponse(request, (sink) => room.subscribe(sink, lastEventId)));
+      return send(res, sseResponse(request, { ...viewer(), subscribe: (sink) => room.subscribe(sink, lastEventId) }));
     }
     if (route[0] === "stats") {
       const now = { usage: process.cpuUsage(), wall: process.hrtime.bigint() };

@@ -5,7 +5,11 @@ import type { LogLine } from "./use-environment-stream";
 
 const SHOWN = 1_000;
 
-/** Follows new lines unless paused; filters by text and task. Text is rendered as text, never HTML. */
+/**
+ * Follows new lines unless paused; filters by text and task. Text is rendered as text, never
+ * HTML. Where the server could no longer send what the page missed, a mark says so (always
+ * shown, whatever the filter).
+ */
 export function LogPanel({ lines, taskIds }: { lines: LogLine[]; taskIds: string[] }) {
   const [paused, setPaused] = useState(false);
   const [frozen, setFrozen] = useState<LogLine[]>([]);
@@ -17,7 +21,7 @@ export function LogPanel({ lines, taskIds }: { lines: LogLine[]; taskIds: string
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
     return source
-      .filter((l) => (!task || l.task === task) && (!q || l.text.toLowerCase().includes(q)))
+      .filter((l) => l.gap || ((!task || l.task === task) && (!q || l.text.toLowerCase().includes(q))))
       .slice(-SHOWN);
   }, [source, query, task]);
 
@@ -25,7 +29,7 @@ export function LogPanel({ lines, taskIds }: { lines: LogLine[]; taskIds: string
     if (!paused && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [shown, paused]);
 
-  const tasks = useMemo(() => [...new Set([...taskIds, ...lines.map((l) => l.task)])].sort(), [taskIds, lines]);
+  const tasks = useMemo(() => [...new Set([...taskIds, ...lines.flatMap((l) => (l.gap ? [] : [l.task]))])].sort(), [taskIds, lines]);
 
   return (
     <div className="rounded-lg border border-line bg-card">
@@ -59,7 +63,7 @@ export function LogPanel({ lines, taskIds }: { lines: LogLine[]; taskIds: string
         >
           {paused ? `Resume (${lines.length - frozen.length} new)` : "Pause"}
         </button>
-        <span className="text-muted">{lines.length} lines</span>
+        <span className="text-muted">{lines.filter((l) => !l.gap).length} lines</span>
       </div>
       <div
         ref={box}
@@ -70,11 +74,17 @@ export function LogPanel({ lines, taskIds }: { lines: LogLine[]; taskIds: string
         className="h-80 overflow-y-auto p-3 font-mono text-xs leading-5"
       >
         {shown.length === 0 && <p className="text-muted">No log lines yet.</p>}
-        {shown.map((l) => (
-          <div key={l.id} data-testid="log-line" data-task={l.task} className="whitespace-pre-wrap break-all">
-            <span className="text-muted">{l.task}</span> {l.text}
-          </div>
-        ))}
+        {shown.map((l) =>
+          l.gap ? (
+            <div key={`gap-${l.id}`} data-testid="log-gap" role="note" className="my-1 border-y border-dashed border-line py-1 text-muted italic">
+              Earlier lines are no longer available (the portal no longer holds what this page missed while away).
+            </div>
+          ) : (
+            <div key={l.id} data-testid="log-line" data-task={l.task} className="whitespace-pre-wrap break-all">
+              <span className="text-muted">{l.task}</span> {l.text}
+            </div>
+          ),
+        )}
       </div>
     </div>
   );

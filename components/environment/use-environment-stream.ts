@@ -3,9 +3,10 @@
 import { useReducer } from "react";
 import { useEventStream, type Connection } from "@/components/stream/use-event-stream";
 import type { EnvironmentLinks, TaskState } from "@/lib/providers/types";
-import { environmentEventsPath, environmentStream, type EnvironmentEvents, type LogLine as StreamLogLine, type StackEventLine } from "@/lib/stream/protocol";
+import { environmentEventsPath, environmentStream, type EnvironmentEvents, type Gap, type LogLine as StreamLogLine, type StackEventLine } from "@/lib/stream/protocol";
 
-export type LogLine = StreamLogLine & { id: number };
+/** A log line, or the mark where lines the server no longer holds are missing. */
+export type LogLine = (StreamLogLine & { id: number; gap?: undefined }) | { id: number; gap: Gap };
 export type StackEvent = StackEventLine & { id: number };
 
 export interface EnvironmentState {
@@ -49,8 +50,9 @@ function reduce(state: EnvironmentState, action: Action): EnvironmentState {
       return { ...state, tasks: { ...state.tasks, [action.data.id]: action.data } };
     case "degraded":
       return { ...state, degraded: action.data.message };
-    case "log": {
-      const line = { id: action.id, ...action.data };
+    case "log":
+    case "gap": {
+      const line: LogLine = action.event === "gap" ? { id: action.id, gap: action.data } : { id: action.id, ...action.data };
       const logs = state.logs.length >= MAX_LINES ? [...state.logs.slice(-MAX_LINES + 1), line] : [...state.logs, line];
       return { ...state, logs };
     }
@@ -81,6 +83,7 @@ export function useEnvironmentStream(envId: string, initialStatus: string): Envi
     degraded: on("degraded"),
     log: on("log"),
     "stack-event": on("stack-event"),
+    gap: on("gap"),
   });
   return { ...state, connection };
 }

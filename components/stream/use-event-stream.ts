@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import type { Protocol, StreamSpec } from "@/lib/stream/protocol";
+import { SIGNED_OUT, type Protocol, type StreamSpec } from "@/lib/stream/protocol";
 
 export type Connection = "connecting" | "live" | "reconnecting" | "closed";
 
@@ -11,7 +11,8 @@ export type Handlers<P extends Protocol> = { [K in keyof P & string]?: (data: P[
  * Follows one of the portal's live streams (lib/stream/protocol.ts). EventSource
  * reconnects by itself and sends Last-Event-ID, so the server resumes where the page
  * stopped; a numbered event that arrives twice anyway is applied once. Handlers may
- * change between renders without reconnecting.
+ * change between renders without reconnecting. When the server says the viewer is signed
+ * out, the page goes to the sign-in page (a full navigation) instead of reconnecting.
  */
 export function useEventStream<P extends Protocol>(url: string, spec: StreamSpec<P>, handlers: Handlers<P>): Connection {
   const [connection, setConnection] = useState<Connection>("connecting");
@@ -36,6 +37,11 @@ export function useEventStream<P extends Protocol>(url: string, spec: StreamSpec
         handler?.(JSON.parse(message.data) as P[typeof name], id);
       });
     }
+    source.addEventListener(SIGNED_OUT, () => {
+      source.close();
+      // A full load, not a client-side push: nothing of the signed-out page's state survives.
+      window.location.assign(new URL("/signin", window.location.href));
+    });
     source.onopen = () => setConnection("live");
     source.onerror = () => setConnection(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
     return () => source.close();

@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attendee, memoryStorePerTest } from "@/test/support/unit";
-import {
-  appendStreamEvent,
-  createEnvironmentOnce,
-  inTransaction,
-  lastStreamSeq,
-  latestEnvironmentOf,
-  liveEnvironmentOf,
-  streamEventsAfter,
-  updateEnvironment,
-} from "./queries";
+import { createEnvironmentOnce, latestEnvironmentOf, liveEnvironmentOf, updateEnvironment } from "./queries";
 import { ensureAttendee, retireEnvironment, reviveEnvironment } from "./reconcile-queries";
 import { rosterRaw } from "./room-queries";
 
@@ -30,19 +21,6 @@ describe("the store", () => {
     const next = createEnvironmentOnce({ attendeeId: ada.id, provider: "fake", stackName: "dask-ada-3", desiredWorkers: 2 });
     expect(next.created).toBe(true);
     expect(latestEnvironmentOf(ada.id)?.id).toBe(next.row.id);
-  });
-
-  it("hands out an environment's stream events after a number, in order, and knows the last number", () => {
-    const ada = attendee("Ada");
-    const { row } = createEnvironmentOnce({ attendeeId: ada.id, provider: "fake", stackName: "dask-ada", desiredWorkers: 2 });
-    expect(lastStreamSeq(row.id)).toBe(0);
-    inTransaction(() => {
-      for (const seq of [1, 2, 3]) appendStreamEvent(row.id, seq, "log", JSON.stringify({ text: `line ${seq}` }));
-    });
-    expect(streamEventsAfter(row.id, 1).map((e) => e.seq)).toEqual([2, 3]);
-    expect(lastStreamSeq(row.id)).toBe(3);
-    // A number is used once per environment: the store refuses a second event 3.
-    expect(() => appendStreamEvent(row.id, 3, "log", "{}")).toThrow(/UNIQUE/);
   });
 
   it("retires a live environment once, and brings a retired one back", () => {

@@ -1,9 +1,9 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import type { EnvironmentRef } from "@/lib/providers/types";
 import { getDb } from "./index";
-import { attendees, auditLog, environments, labProgress, streamEvents, type EnvironmentRow } from "./schema";
+import { attendees, auditLog, environments, labProgress, type EnvironmentRow } from "./schema";
 
 const now = () => new Date().toISOString();
 
@@ -150,32 +150,9 @@ export function updateEnvironment(
     .run();
 }
 
-// ---- persisted stream events
+// ---- transactions (the stream events themselves are in stream-queries.ts)
 
 /** Runs `fn` in one SQLite transaction: the events of a poll and the cursor that produced them land together. */
 export function inTransaction<T>(fn: () => T): T {
   return getDb().transaction(() => fn());
-}
-
-export function appendStreamEvent(envId: string, seq: number, event: string, data: string) {
-  getDb().insert(streamEvents).values({ envId, seq, event, data, at: now() }).run();
-}
-
-export function streamEventsAfter(envId: string, afterSeq: number, limit = 10_000) {
-  return getDb()
-    .select()
-    .from(streamEvents)
-    .where(and(eq(streamEvents.envId, envId), gt(streamEvents.seq, afterSeq)))
-    .orderBy(asc(streamEvents.seq))
-    .limit(limit)
-    .all();
-}
-
-export function lastStreamSeq(envId: string): number {
-  const row = getDb()
-    .select({ seq: sql<number>`max(${streamEvents.seq})` })
-    .from(streamEvents)
-    .where(eq(streamEvents.envId, envId))
-    .get();
-  return row?.seq ?? 0;
 }

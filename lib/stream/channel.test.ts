@@ -5,6 +5,7 @@ import type { FrameOf } from "./protocol";
 interface Talk {
   line: { text: string };
   hello: { who: string };
+  gap: { missedFrom: number; missedTo: number };
 }
 type Frame = FrameOf<Talk>;
 
@@ -63,11 +64,49 @@ describe("a live channel", () => {
 
   it("reads what memory no longer holds from storage", () => {
     const stored: Frame[] = [];
-    const channel = new Channel<Talk>({ keep: 1, dropReason: "too slow", stored: (after) => stored.filter((f) => f.id > after) });
+    const channel = new Channel<Talk>({ keep: 1, dropReason: "too slow", stored: (after, before) => stored.filter((f) => f.id > after && f.id < before) });
     channel.publish(lines("a", "b", "c"), { persist: (numbered) => stored.push(...numbered) });
     const tab = new Tab();
     channel.subscribe(tab, 1, greet);
     expect(tab.texts()).toEqual(["b", "c"]);
+  });
+
+  it("keeps what memory allows in bytes as well as in frames: big frames push old ones out sooner", () => {
+    const channel = new Channel<Talk>({ keep: 100, keepBytes: 40_000, dropReason: "too slow" });
+    channel.publish(lines("small one", "small two"));
+    channel.publish(lines(...Array.from({ length: 5 }, (_, i) => `${i}`.padEnd(10_000, "x"))));
+    const tab = new Tab();
+    channel.subscribe(tab, 0, greet);
+    // Ids 1 and 2 and the oldest big ones are gone: the reconnect is greeted instead.
+    expect(tab.texts()).toEqual([]);
+    expect(channel.since(4)?.map((f) => f.id)).toEqual([5, 6, 7]);
+    expect(channel.since(3)).toBeNull();
+  });
+
+  it("marks a gap before the greeting when what a reconnect missed is held nowhere any more", () => {
+    const stored: Frame[] = [];
+    const channel = new Channel<Talk>({
+      keep: 2,
+      dropReason: "too slow",
+      stored: (after, before) => stored.filter((f) => f.id > after && f.id < before),
+      gap: (missed) => ({ event: "gap", data: missed }),
+    });
+    channel.publish(lines("a", "b", "c", "d", "e", "f"), { persist: (numbered) => stored.push(...numbered) });
+    stored.splice(0, 3); // pruned: 1 to 3 are gone, 4 to 6 remain (5 and 6 in memory too)
+
+    const behind = new Tab();
+    channel.subscribe(behind, 1, () => [...(channel.since(3) ?? []), ...greet()]);
+    expect(behind.frames).toEqual([
+      { id: 3, event: "gap", data: { missedFrom: 2, missedTo: 3 } },
+      { id: 4, event: "line", data: { text: "d" } },
+      { id: 5, event: "line", data: { text: "e" } },
+      { id: 6, event: "line", data: { text: "f" } },
+      { id: 6, event: "hello", data: { who: "new" } },
+    ]);
+
+    const justInTime = new Tab();
+    channel.subscribe(justInTime, 3, greet);
+    expect(justInTime.texts()).toEqual(["d", "e", "f"]);
   });
 
   it("keeps frames meant for one subscriber from the others, live and on replay", () => {

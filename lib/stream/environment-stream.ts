@@ -1,21 +1,36 @@
 import "server-only";
 import { holdWorkerMaximum } from "@/lib/environments/enforce-limits";
-import { appendStreamEvent, inTransaction, lastStreamSeq, streamEventsAfter, updateEnvironment } from "@/lib/db/queries";
+import { inTransaction, updateEnvironment } from "@/lib/db/queries";
+import { appendStreamEvent, lastStreamSeq, streamEventsAfter } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider } from "@/lib/providers/types";
 import { isQuiet } from "@/lib/status";
 import { pollDelay } from "./budget";
-import { Channel, type Sink } from "./channel";
+import { Channel, frameBytes, type Sink } from "./channel";
 import { diffSnapshots, linksChanged } from "./diff";
 import type { EnvironmentEvents, FrameOf, UnnumberedFrame } from "./protocol";
 
-/** Events kept in memory per environment for fast resume; everything is also on disk. */
+/** Events kept in memory per environment for fast resume (at most so many, and so many bytes); all are also on disk. */
 export const MEMORY_EVENTS = 5_000;
-/** Events replayed to a browser that connects without a resume point. */
+const MEMORY_BYTES = 2 * 1024 * 1024;
+/** The newest events replayed to a browser that connects without a resume point: at most so many, and so many bytes. */
 const FRESH_REPLAY = 1_000;
+const FRESH_REPLAY_BYTES = 512 * 1024;
+/** Stored events read at most for one reconnect; a page further behind is told of a gap. */
+const STORED_READ = 10_000;
 
 export type EnvironmentSink = Sink<EnvironmentEvents>;
 type Frame = UnnumberedFrame<EnvironmentEvents>;
+
+/** The newest of `frames` that fit in `bytes`. */
+function newestWithin<F extends { event: string; data: unknown }>(frames: F[], bytes: number): F[] {
+  let first = frames.length;
+  for (let used = 0; first > 0; first--) {
+    used += frameBytes(frames[first - 1]);
+    if (used > bytes) break;
+  }
+  return frames.slice(first);
+}
 
 /**
  * One environment's live stream: a single poller, however many browsers watch, turning
@@ -43,9 +58,13 @@ export class EnvironmentStream {
   ) {
     this.channel = new Channel<EnvironmentEvents>({
       keep: MEMORY_EVENTS,
+      keepBytes: MEMORY_BYTES,
       lastId: lastStreamSeq(env.id),
-      stored: (afterId) =>
-        streamEventsAfter(env.id, afterId).map((r) => ({ id: r.seq, event: r.event, data: JSON.parse(r.data) }) as FrameOf<EnvironmentEvents>),
+      stored: (afterId, beforeId) =>
+        streamEventsAfter(env.id, afterId, STORED_READ, beforeId).map(
+          (r) => ({ id: r.seq, event: r.event, data: JSON.parse(r.data) }) as FrameOf<EnvironmentEvents>,
+        ),
+      gap: (missed) => ({ event: "gap", data: missed }),
       dropReason: "This browser could not keep up and was disconnected; it will reconnect and resume where it stopped.",
     });
     this.cursor = row.streamCursor;
@@ -62,12 +81,13 @@ export class EnvironmentStream {
   }
 
   /**
-   * Registers a subscriber: it gets what it missed since `lastEventId` or, without one,
-   * the recent history and the current snapshot, then every new frame.
+   * Registers a subscriber: it gets what it missed since `lastEventId` or, without one (or
+   * when that is gone: then after a gap marker), the recent history and the current
+   * snapshot, then every new frame.
    */
   subscribe(sink: EnvironmentSink, lastEventId: number | null): () => void {
     const unsubscribe = this.channel.subscribe(sink, lastEventId, () => {
-      const recent = this.channel.since(Math.max(0, this.channel.lastId - FRESH_REPLAY)) ?? [];
+      const recent = newestWithin(this.channel.latest(FRESH_REPLAY), FRESH_REPLAY_BYTES);
       return this.snapshot ? [...recent, { event: "snapshot", data: this.snapshot }] : recent;
     });
     this.wake();

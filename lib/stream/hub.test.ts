@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { attendee, environmentRow, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { getEnvironment, providerRef } from "@/lib/db/queries";
+import { pruneStreamEvents } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { FakeProvider } from "@/lib/providers/fake";
 import type { EnvironmentSink } from "./environment-stream";
@@ -105,6 +106,32 @@ describe("an environment's stream", () => {
     ]);
     const ids = second.frames.filter((f) => f.event !== "snapshot").map((f) => f.id);
     expect(ids[0]).toBe(first.lastId()! + 1);
+  });
+
+  it("tells a page that comes back from further than anything kept which lines it missed, never skipping them silently", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const before = new StreamHub(fake);
+    const away = new Tab().open(before, row);
+    const watcher = new Tab().open(before, row);
+    fake.log(row.id, "seen");
+    await pass(3_000);
+    away.stop();
+    for (let i = 0; i < 40; i++) fake.log(row.id, `while away ${i}`);
+    await pass(3_000);
+    watcher.stop();
+    before.stop();
+    // The stored stream is pruned to its newest 10 events, and the portal restarts (memory is empty).
+    pruneStreamEvents({ retentionMs: 0, keptPerEnvironment: 10 });
+    const newest = watcher.lastId()!;
+
+    const back = new Tab().open(new StreamHub(fake), getEnvironment(row.id)!, away.lastId());
+    expect(back.frames[0]).toEqual({ id: newest - 10, event: "gap", data: { missedFrom: away.lastId()! + 1, missedTo: newest - 10 } });
+    expect(back.logs().at(-1)).toBe("while away 39");
+    expect(back.logs()).not.toContain("while away 0");
+    // Every frame after the gap is one the page had not had, in order, up to the newest.
+    const ids = back.frames.filter((f) => f.event !== "snapshot").map((f) => f.id);
+    expect(ids).toEqual(Array.from({ length: 11 }, (_, i) => newest - 10 + i));
   });
 
   it("shows an outage as degraded, keeps the last known state, and recovers by itself", async () => {

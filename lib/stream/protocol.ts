@@ -22,6 +22,23 @@ export interface StreamSpec<P extends Protocol> {
 /** Sent (as a plain SSE event, no id) just before the server closes a stream it had to drop. */
 export const DROPPED = "dropped";
 
+/**
+ * Sent (as a plain SSE event, no id, `data: { reason }`) just before the server closes a
+ * stream whose viewer is no longer signed in (their session was revoked or ended). The
+ * page goes to the sign-in page rather than reconnect.
+ */
+export const SIGNED_OUT = "signed-out";
+
+/**
+ * What a reconnecting page missed and can no longer get (memory and storage have let
+ * those frames go): ids `missedFrom` to `missedTo`, both included. Sent with id
+ * `missedTo`, before the fresh greeting, so the page can say so instead of skipping.
+ */
+export interface Gap {
+  missedFrom: number;
+  missedTo: number;
+}
+
 // ---- one environment: /api/environments/<id>/events
 
 export interface LogLine {
@@ -47,10 +64,12 @@ export interface EnvironmentEvents {
   degraded: { message: string | null };
   log: LogLine;
   "stack-event": StackEventLine;
+  /** Log lines and stack events between the page's last id and the greeting are gone. */
+  gap: Gap;
 }
 
 export const environmentStream: StreamSpec<EnvironmentEvents> = {
-  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event"],
+  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event", "gap"],
   state: ["snapshot"],
 };
 

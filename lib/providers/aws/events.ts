@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { StackEvent } from "@aws-sdk/client-cloudformation";
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { z } from "zod";
+import { capLogLine } from "../log-line";
 import type { ProviderEvent, TaskRole } from "../types";
 import type { RateLimiter } from "./limiter";
 
@@ -168,7 +169,8 @@ export async function fetchLogLines(
       const at = event.timestamp ?? 0;
       const stream = event.logStreamName ?? "";
       // Moto ignores logStreamNamePrefix; selectNewLines skips other environments' lines.
-      lines.push({ key: `${stream}:${event.eventId}`, at, stream, text: event.message ?? "" });
+      // A CloudWatch event may hold 256 KiB on one line: only its start goes on, marked as cut.
+      lines.push({ key: `${stream}:${event.eventId}`, at, stream, text: capLogLine(event.message ?? "") });
       reachedAt = Math.max(reachedAt, at);
     }
     nextToken = response.nextToken;

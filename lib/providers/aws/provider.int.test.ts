@@ -12,6 +12,7 @@ import {
   putLogLines,
   stopTask,
 } from "../../../test/moto/index.mjs";
+import { LOG_LINE_MAX_BYTES } from "../log-line";
 import type { EnvironmentRef } from "../types";
 import { loadAwsConfig, type AwsProviderConfig } from "./config";
 import { createAwsProvider } from "./provider";
@@ -107,6 +108,11 @@ describe.each(["solo", "event"] as const)("%s mode", (mode) => {
     await putLogLines(endpoint, { stackName: env.stackName, role: "worker", taskId: worker.id, lines: [{ text: "fourth" }] });
     const more = await provider.events(env, again.cursor);
     expect(more.events.map((e) => (e.kind === "log" ? e.text : e.status))).toEqual(["fourth"]);
+
+    // CloudWatch takes up to 256 KiB on one line: the portal passes on its start, marked as cut.
+    await putLogLines(endpoint, { stackName: env.stackName, role: "worker", taskId: worker.id, lines: [{ text: "z".repeat(200 * 1024) }] });
+    const long = await provider.events(env, more.cursor);
+    expect(long.events.map((e) => (e.kind === "log" ? e.text : e.status))).toEqual([`${"z".repeat(LOG_LINE_MAX_BYTES)}… [line truncated: 200.0 KiB]`]);
   });
 
   it("scales the worker service and shows a stopped task with its reason", async () => {

@@ -1,4 +1,4 @@
-import { requireViewer } from "@/lib/auth/session";
+import { requireViewer, sessionStillHolds } from "@/lib/auth/session";
 import { errorResponse } from "@/lib/errors";
 import { ready } from "@/lib/runtime";
 import { sseResponse } from "@/lib/stream/response";
@@ -10,9 +10,15 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request) {
   try {
     const viewer = await requireViewer("attendee");
-    const { attendees } = await ready();
+    const { attendees, openStreams } = await ready();
     const lastEventId = parseLastEventId(request.headers.get("last-event-id"));
-    return sseResponse(request, (sink) => attendees.subscribe({ ...sink, key: viewer.id }, lastEventId));
+    return sseResponse(request, {
+      owner: `${viewer.role}:${viewer.id}`,
+      open: openStreams,
+      // A signed-out, re-coded or removed attendee's open page hears it within seconds.
+      recheck: sessionStillHolds(viewer),
+      subscribe: (sink) => attendees.subscribe({ ...sink, key: viewer.id }, lastEventId),
+    });
   } catch (err) {
     return errorResponse(err);
   }

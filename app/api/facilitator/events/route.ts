@@ -9,10 +9,14 @@ export const dynamic = "force-dynamic";
 /** The whole room in one stream, for the facilitator. */
 export async function GET(request: Request) {
   try {
-    await requireViewer("facilitator");
-    const { room } = await ready();
+    const viewer = await requireViewer("facilitator");
+    const { room, openStreams } = await ready();
     const lastEventId = parseLastEventId(request.headers.get("last-event-id"));
-    return sseResponse(request, (sink) => room.subscribe(sink, lastEventId));
+    return sseResponse(request, {
+      owner: `${viewer.role}:${viewer.id}`,
+      open: openStreams,
+      subscribe: (sink) => room.subscribe(sink, lastEventId),
+    });
   } catch (err) {
     return errorResponse(err);
   }

@@ -1,4 +1,4 @@
-import { requireViewer } from "@/lib/auth/session";
+import { requireViewer, sessionStillHolds } from "@/lib/auth/session";
 import { environmentFor } from "@/lib/environments";
 import { errorResponse } from "@/lib/errors";
 import { ready } from "@/lib/runtime";
@@ -12,10 +12,16 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   try {
     const viewer = await requireViewer();
     const row = environmentFor(viewer, (await params).id);
-    const { hub } = await ready();
+    const { hub, openStreams } = await ready();
     const url = new URL(request.url);
     const lastEventId = parseLastEventId(request.headers.get("last-event-id") ?? url.searchParams.get("lastEventId"));
-    return sseResponse(request, (sink) => hub.stream(row).subscribe(sink, lastEventId));
+    return sseResponse(request, {
+      owner: `${viewer.role}:${viewer.id}`,
+      open: openStreams,
+      // A signed-out, re-coded or removed attendee's open page hears it within seconds.
+      recheck: sessionStillHolds(viewer),
+      subscribe: (sink) => hub.stream(row).subscribe(sink, lastEventId),
+    });
   } catch (err) {
     return errorResponse(err);
   }
