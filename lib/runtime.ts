@@ -27,6 +27,8 @@ export class Runtime {
   readonly room: RoomStream;
   readonly attendees: AttendeeChannel;
   private started?: Promise<void>;
+  /** start() has finished: the live environments are handed back and their streams run (/api/health). */
+  running = false;
   private timers: NodeJS.Timeout[] = [];
   private stopTracking?: () => void;
 
@@ -67,6 +69,7 @@ export class Runtime {
           console.error("event end:", e instanceof Error ? e.message : e),
         ),
       );
+      this.running = true;
     })();
     return this.started;
   }
