@@ -2,7 +2,7 @@ import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { audit } from "@/lib/audit";
-import { secret, secretIfSet } from "@/lib/config";
+import { secret, secretIfSet, servedOverHttps } from "@/lib/config";
 import { upsertAttendee } from "@/lib/db/queries";
 import { attendeeSignInSchema, facilitatorSignInSchema, firstIssue, secretsMatch } from "./credentials";
 import { FailureLimiter } from "./rate-limit";
@@ -25,6 +25,7 @@ function guard(key: string) {
 
 export const authOptions: NextAuthOptions = {
   secret: secretIfSet("NEXTAUTH_SECRET"),
+  useSecureCookies: servedOverHttps(),
   session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
   pages: { signIn: "/signin" },
   providers: [
