@@ -5,8 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { upsertAttendee } from "./queries";
-import { openDb, useStore } from "./index";
+import { openDb } from "./index";
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 let tmp: string;
@@ -22,13 +21,12 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Opens the store, writes an attendee (so the WAL exists), and says what each file's mode is. */
+/** Opens the store (creating or upgrading it), writes to it so the WAL exists, and says what each file's mode is. */
 function openAndWrite(file: string) {
-  const store = openDb(file);
-  const restore = useStore(store);
-  upsertAttendee({ name: "Ada", email: "ada@example.org" });
+  const { sqlite } = openDb(file);
+  sqlite.pragma("user_version = 2");
   const modes = { folder: mode(path.dirname(file)), db: mode(file), wal: mode(`${file}-wal`), shm: mode(`${file}-shm`) };
-  restore();
+  sqlite.close();
   return modes;
 }
 
