@@ -5,6 +5,8 @@ const nextConfig = {
   poweredByHeader: false,
   // `make test` type-checks the whole repo as its own step (npm run typecheck) before building.
   typescript: { ignoreBuildErrors: true },
+  // Headers every response gets, static files included. The Content-Security-Policy needs a
+  // nonce per response, so proxy.ts sets it.
   async headers() {
     return [
       {

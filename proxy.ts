@@ -1,10 +1,58 @@
-import { NextResponse } from "next/server";
-import { withAuth } from "next-auth/middleware";
+import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
+import { withAuth, type NextRequestWithAuth } from "next-auth/middleware";
 
-// Every page but /signin and /api/health needs a session; facilitator pages and APIs
-// also need the facilitator role. Route handlers and actions check again themselves.
-export default withAuth(
-  function proxy(req) {
+// Runs before every page and API route. It gives each response a Content-Security-Policy
+// with a nonce of its own (Next.js reads the nonce from the request's policy header and puts
+// it on the inline scripts it streams; the root layout reads the session, so every page is
+// rendered per request and can carry it). Then every page but the public ones needs a session,
+// and facilitator pages and APIs the facilitator role; route handlers and actions check again.
+// The static headers (nosniff, Referrer-Policy, X-Frame-Options) are in next.config.js.
+
+/** Served to anyone: the sign-in and "not allowed" pages, the health check, next-auth's own routes. */
+const publicPaths = /^\/(signin|forbidden|api\/health|api\/auth)(\/|$)/;
+
+/**
+ * Scripts only from the portal itself or carrying this response's nonce; nothing from
+ * elsewhere, no plugins, no framing, no <base> or form target off the portal. Inline style
+ * attributes stay allowed (the progress bars set their width): they cannot run script, while
+ * <style> elements, which can read the page through selectors, need the nonce.
+ */
+function contentSecurityPolicy(nonce: string): string {
+  // React's development build evaluates code for its error overlay; the production build does not.
+  const devEval = process.env.NODE_ENV === "development" ? " 'unsafe-eval'" : "";
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${devEval}`,
+    `style-src 'self' 'nonce-${nonce}'`,
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** The request as the app sees it, with the policy Next.js takes the nonce from. */
+function withPolicy(req: NextRequest): { headers: Headers; policy: string } {
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+  const policy = contentSecurityPolicy(nonce);
+  const headers = new Headers(req.headers);
+  headers.set("Content-Security-Policy", policy);
+  return { headers, policy };
+}
+
+function passOn(req: NextRequest): NextResponse {
+  const { headers, policy } = withPolicy(req);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("Content-Security-Policy", policy);
+  return response;
+}
+
+const authorised = withAuth(
+  function checkRole(req) {
     const { pathname } = req.nextUrl;
     const token = req.nextauth.token;
     const isApi = pathname.startsWith("/api/");
@@ -14,9 +62,12 @@ export default withAuth(
     const facilitatorOnly = pathname.startsWith("/facilitator") || pathname.startsWith("/api/facilitator");
     if (facilitatorOnly && token.role !== "facilitator") {
       if (isApi) return NextResponse.json({ error: "Only the facilitator can do that." }, { status: 403 });
-      return NextResponse.rewrite(new URL("/forbidden", req.url), { status: 403 });
+      const { headers, policy } = withPolicy(req);
+      const forbidden = NextResponse.rewrite(new URL("/forbidden", req.url), { status: 403, request: { headers } });
+      forbidden.headers.set("Content-Security-Policy", policy);
+      return forbidden;
     }
-    return NextResponse.next();
+    return passOn(req);
   },
   {
     callbacks: {
@@ -27,6 +78,15 @@ export default withAuth(
   },
 );
 
+export default async function proxy(req: NextRequest, event: NextFetchEvent) {
+  if (publicPaths.test(req.nextUrl.pathname)) return passOn(req);
+  const response = (await authorised(req as NextRequestWithAuth, event)) ?? passOn(req);
+  // A redirect to the sign-in page or a JSON refusal is no document: it may load nothing at all.
+  if (!response.headers.has("Content-Security-Policy")) response.headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  return response;
+}
+
 export const config = {
-  matcher: ["/((?!signin|forbidden|api/health|api/auth|_next/static|_next/image|favicon.ico|.*\\.svg$|.*\\.png$).*)"],
+  // Everything but the build's static files and images, which are not documents.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.svg$|.*\\.png$).*)"],
 };

@@ -54,9 +54,11 @@ export async function runAction<S extends z.ZodType, T>(
   rt: () => Promise<Runtime> = ready,
 ): Promise<ActionResult<T>> {
   const actor = { id: viewer.id, role: viewer.role };
-  const parsed = spec.input.safeParse(raw);
   try {
     requireRole(viewer, spec.role);
+    // Inside the try: a schema's refinement may itself fail (a lab check reads files), and
+    // that must reach the browser as a message, not as a 500.
+    const parsed = spec.input.safeParse(raw);
     if (!parsed.success) {
       const action = spec.audit?.action;
       if (typeof action === "string") audit(actor, action, { ok: false, detail: `refused: ${parsed.error.issues[0]?.message}` });

@@ -178,6 +178,11 @@ export function repoPath(...parts: string[]): string {
   return path.join(/* turbopackIgnore: true */ process.cwd(), ...parts);
 }
 
+/** Whether the portal's public address (NEXTAUTH_URL) is https: then its cookies are marked Secure. */
+export function servedOverHttps(env: Env = process.env): boolean {
+  return z.url({ protocol: /^https$/ }).safeParse(env.NEXTAUTH_URL).success;
+}
+
 export type SecretName = "EVENT_JOIN_CODE" | "FACILITATOR_PASSWORD" | "NEXTAUTH_SECRET";
 
 /**

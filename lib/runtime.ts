@@ -35,6 +35,8 @@ export class Runtime {
   /** Live streams each viewer holds open, against PORTAL_STREAMS_PER_USER. */
   readonly openStreams: OpenStreams;
   private started?: Promise<void>;
+  /** start() has finished: the live environments are handed back and their streams run (/api/health). */
+  running = false;
   private timers: NodeJS.Timeout[] = [];
   private stopTracking?: () => void;
 
@@ -81,6 +83,7 @@ export class Runtime {
           console.error("event end:", e instanceof Error ? e.message : e),
         ),
       );
+      this.running = true;
     })();
     return this.started;
   }

@@ -4,23 +4,19 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction } from "@/lib/actions";
 import { forgetReturnCode } from "@/lib/auth/reveal";
-import { setLabDone } from "@/lib/db/queries";
 import { setCurrentLab } from "@/lib/db/room-queries";
 import { deployEnvironment, scaleEnvironment, teardownEnvironment } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";
 import { findLab } from "@/lib/labs";
 import { runCheck } from "@/lib/labs/checks";
+import { labDoneAudit, labDoneSpec, labSlugSchema, markLabDone } from "@/lib/labs/progress";
 import { helpMessageSchema, requestHelp } from "@/lib/room/help";
 
 // The actions an attendee's pages call. Deploy, scale, tear down, checks and help
 // requests write their own audit entries (the commands are shared with the facilitator
-// and the portal itself); marking a lab done is audited here.
+// and the portal itself); marking a lab done is audited by its spec (lib/labs/progress.ts).
 
 const envId = z.string().min(1, "Environment not found.").max(64, "Environment not found.");
-const labSlug = z
-  .string()
-  .max(100, "No such lab.")
-  .refine((slug) => findLab(slug) !== undefined, "No such lab.");
 
 export const deployAction = defineAction({ input: z.void(), role: "attendee" }, async ({ viewer, rt }) => {
   const row = await deployEnvironment(rt, viewer);
@@ -38,22 +34,23 @@ export const teardownAction = defineAction({ input: z.object({ envId }), role: "
 });
 
 export const markLabDoneAction = defineAction(
-  { input: z.object({ slug: labSlug, done: z.boolean() }), role: "attendee" },
-  async ({ input, viewer }) => {
-    setLabDone(viewer.id, input.slug, input.done);
+  labDoneSpec,
+  async (ctx) => {
+    const result = await markLabDone(ctx);
+    // The sidebar's "n of 5 done" is rendered by the labs layout.
     revalidatePath("/labs", "layout");
-    return { done: input.done };
+    return result;
   },
-  { action: (input) => (input.done ? "lab-done" : "lab-undone"), target: (input) => input.slug },
+  labDoneAudit,
 );
 
 /** The attendee opened a lab: the facilitator's roster shows where they are. */
-export const visitLabAction = defineAction({ input: z.object({ slug: labSlug }), role: "attendee" }, async ({ input, viewer }) => {
+export const visitLabAction = defineAction({ input: z.object({ slug: labSlugSchema }), role: "attendee" }, async ({ input, viewer }) => {
   setCurrentLab(viewer.id, input.slug);
   return { slug: input.slug };
 });
 
-export const checkLabAction = defineAction({ input: z.object({ slug: labSlug }), role: "attendee" }, async ({ input, viewer, rt }) => {
+export const checkLabAction = defineAction({ input: z.object({ slug: labSlugSchema }), role: "attendee" }, async ({ input, viewer, rt }) => {
   const lab = findLab(input.slug);
   if (!lab?.check) throw new PortalError("bad_request", "This lab has no automatic check.");
   return runCheck(rt, viewer, lab.slug, lab.check);

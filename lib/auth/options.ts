@@ -1,7 +1,7 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { portalConfig, secret, secretIfSet } from "@/lib/config";
+import { portalConfig, secret, secretIfSet, servedOverHttps } from "@/lib/config";
 import { TrustedProxies, type HeaderLookup } from "./client-address";
 import { attendeeSessionHolds } from "./session-check";
 import { SignInGate, SignInRefused, type SignInSecrets } from "./sign-in";
@@ -34,6 +34,7 @@ function asFormError(error: unknown): never {
 
 export const authOptions: NextAuthOptions = {
   secret: secretIfSet("NEXTAUTH_SECRET"),
+  useSecureCookies: servedOverHttps(),
   session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
   pages: { signIn: "/signin" },
   providers: [

@@ -43,11 +43,32 @@ function joinGeneratedHistory(sqlite: Database.Database): void {
   })();
 }
 
+/**
+ * The store holds attendees' names and emails: its folder is the portal's alone (0700) and
+ * the database and its WAL files are readable by the portal's user only (0600). Modes are
+ * set explicitly, whatever the umask, and a folder or file made too open before is fixed.
+ */
+function restrictFolder(file: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  // Made empty and private before SQLite opens it; SQLite gives its -wal and -shm files the database's mode.
+  fs.closeSync(fs.openSync(file, "a", 0o600));
+}
+
+function restrictFiles(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+  }
+}
+
 /** Opens (and creates or upgrades) a store; ":memory:" gives a fresh one for tests. */
 export function openDb(file: string): Store {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  const onDisk = file !== ":memory:";
+  if (onDisk) restrictFolder(file);
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
+  if (onDisk) restrictFiles(file);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   joinGeneratedHistory(sqlite);

@@ -148,6 +148,12 @@ export function providerContract(subject: () => ContractSubject): void {
     expect((await s().provider.health()).ok).toBe(true);
   });
 
+  it("knows, without asking again, that its backend answered", async () => {
+    const { provider } = s();
+    await provider.describe(env);
+    expect(provider.lastKnownHealth().state).toBe("ok");
+  });
+
   it("deletes the environment: DELETE_COMPLETE with no task left running, and deleting again is harmless", async () => {
     const { provider, platform } = s();
     await platform.beforeDestroy?.(env);

@@ -152,6 +152,16 @@ export interface CloudTools {
   deleteEventStack(): Promise<EventStackView>;
 }
 
+/** The provider's backend as the provider last saw it. */
+export interface ProviderHealth {
+  /** ok: it answered; degraded: it did not (unreachable, refused credentials, throttling); unknown: not asked yet. */
+  state: "ok" | "degraded" | "unknown";
+  /** For the facilitator and the server's log: it may name an endpoint, an account or a role, so never for anyone else. */
+  message: string;
+  /** When that was seen (ISO), where the provider keeps it. */
+  at?: string;
+}
+
 export interface Provider {
   readonly name: "local" | "aws" | "fake";
   /** One sentence for the attendee: what deploying creates, and where. */
@@ -177,8 +187,14 @@ export interface Provider {
    * a token or expire within minutes, so it is never stored, streamed or logged.
    */
   openNotebook(env: EnvironmentRef): Promise<string>;
-  /** Whether the backend answers (credentials, endpoint, Python env); shown on /api/health and /environment. */
+  /** Asks the backend now whether it answers (credentials, endpoint, Python env): the lab's "tools ready" check. */
   health(): Promise<{ ok: boolean; message: string }>;
+  /**
+   * Whether the backend answered the last time the provider asked, from what it already
+   * holds: never a call of its own, so /api/health and /environment cost the backend
+   * nothing however often, and by whomever, they are loaded.
+   */
+  lastKnownHealth(): ProviderHealth;
   /** At start-up: every environment the store believes is alive. */
   adopt(envs: EnvironmentRef[]): Promise<void>;
   /** At shutdown: stop watching without touching what runs, so the next start adopts it. */

@@ -5,6 +5,7 @@ import { ActivityListeners } from "../activity";
 import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
 import { createAwsClients, type AwsClients } from "./clients";
 import type { AwsProviderConfig, Cadence } from "./config";
+import { AwsHealth } from "./health";
 import { createRateLimiter, type RateLimiter } from "./limiter";
 import { Refreshing } from "./refreshing";
 import { RoomLog } from "./room-log";
@@ -52,7 +53,10 @@ export interface Known {
  */
 export class AwsContext {
   readonly clients: AwsClients;
+  /** Every call goes through it; it records how each ended (see health). */
   readonly limiter: RateLimiter;
+  /** AWS's health as the provider's own calls last found it. */
+  readonly health: AwsHealth;
   readonly cadence: Cadence;
   /** How soon a failed shared read may be tried again. */
   readonly retryMs: number;
@@ -72,7 +76,8 @@ export class AwsContext {
     deps: { clients?: AwsClients; limiter?: RateLimiter } = {},
   ) {
     this.clients = deps.clients ?? createAwsClients(config);
-    this.limiter = deps.limiter ?? createRateLimiter({ sizes: config.callBudget });
+    this.health = new AwsHealth(`${config.region} (${config.mode} mode)`);
+    this.limiter = this.health.observe(deps.limiter ?? createRateLimiter({ sizes: config.callBudget }));
     this.cadence =
       config.taskCacheMs === undefined
         ? config.cadence

@@ -76,6 +76,8 @@ export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: A
       }
     },
 
+    lastKnownHealth: () => ctx.health.current(),
+
     onActivity(env, listener) {
       return ctx.activity.add(env.stackName, listener);
     },

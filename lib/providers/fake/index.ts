@@ -11,6 +11,7 @@ import {
   type FoundStack,
   type Provider,
   type ProviderEvent,
+  type ProviderHealth,
   type TaskRole,
   type TaskState,
   type UsageMeter,
@@ -193,6 +194,10 @@ export class FakeProvider implements Provider {
   async health() {
     this.count("health");
     return this.outage ? { ok: false, message: this.outage } : { ok: true, message: "The fake platform answers." };
+  }
+
+  lastKnownHealth(): ProviderHealth {
+    return this.outage ? { state: "degraded", message: this.outage } : { state: "ok", message: "The fake platform answers." };
   }
 
   async adopt(envs: EnvironmentRef[]): Promise<void> {

@@ -10,6 +10,7 @@ import {
   type EnvironmentSnapshot,
   type EventBatch,
   type Provider,
+  type ProviderHealth,
   type ProviderEvent,
   type UsageMeter,
 } from "../types";
@@ -76,10 +77,16 @@ export class LocalProvider implements Provider {
   }
 
   async health() {
+    const { state, message } = this.lastKnownHealth();
+    return { ok: state === "ok", message };
+  }
+
+  /** The backend is this machine: whether the Python env's `dask` is there is one file look-up. */
+  lastKnownHealth(): ProviderHealth {
     const dask = path.join(this.settings.pythonEnv, "bin", "dask");
     return fs.existsSync(dask)
-      ? { ok: true, message: `Python environment at ${this.settings.pythonEnv}` }
-      : { ok: false, message: `Python environment missing at ${this.settings.pythonEnv}: run \`make pyenv\`.` };
+      ? { state: "ok", message: `Python environment at ${this.settings.pythonEnv}` }
+      : { state: "degraded", message: `Python environment missing at ${this.settings.pythonEnv}: run \`make pyenv\`.` };
   }
 
   async deploy(env: EnvironmentRef, options: { workers: number }): Promise<void> {
