@@ -23,6 +23,7 @@ async function authServer(publicUrl: string) {
   vi.stubEnv("NEXTAUTH_URL", publicUrl);
   vi.stubEnv("NEXTAUTH_SECRET", "a-test-secret-of-enough-length-0123456789");
   vi.stubEnv("FACILITATOR_PASSWORD", "correct horse");
+  vi.stubEnv("EVENT_JOIN_CODE", "DASK-TEST-CODE");
   vi.resetModules();
   const { authOptions } = await import("./options");
   const server = http.createServer(async (req, res) => {
