@@ -29,14 +29,19 @@ async function liveSnapshot(hub: StreamHub, attendeeId: string): Promise<Environ
   return hub.stream(row).pollNow();
 }
 
+/** A message with any ARN or 12-digit account id replaced, for people outside the account. */
+export function withoutAccountIds(message: string): string {
+  return message.replace(/arn:aws[a-z-]*:[^\s"'(),]+/g, "(an AWS resource)").replace(/\b\d{12}\b/g, "(the account)");
+}
+
 /** Each check asks the provider or the scheduler itself; nothing is taken on the attendee's word. */
 async function evaluate(deps: CheckDeps, kind: CheckKind, attendeeId: string): Promise<CheckResult | { passed: true; detail: string }> {
   switch (kind) {
     case "tools-ready": {
       const health = await deps.provider.health();
-      return health.ok
-        ? { passed: true, detail: health.message }
-        : fail(health.message, "Fix the setup problem above, then check again.");
+      // An attendee reads this: the cloud's own words, without the account's ids or ARNs.
+      const words = withoutAccountIds(health.message);
+      return health.ok ? { passed: true, detail: words } : fail(words, "Fix the setup problem above, then check again.");
     }
     case "environment-running": {
       const snap = await liveSnapshot(deps.hub, attendeeId);
