@@ -69,10 +69,7 @@ test("workers the notebook asked for past the maximum are set back, and the atte
     await new SignInPage(page).asAttendee("Ada Workers", uniqueEmail("ada-workers"));
     await expect(page).toHaveURL(/\/labs\//);
     const env = new EnvironmentPage(page);
-    await env.goto();
-    await env.deploy();
-    await env.waitUntilReady();
-    const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
+    const envId = await env.deployReady();
 
     // Locally the worker service's desired count lives in the environment's state file, which
     // the notebook (the same user, in a folder below it) can rewrite; a restarted portal adopts it.

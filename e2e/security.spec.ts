@@ -41,11 +41,7 @@ const test = base.extend<object, { portal: PortalServer; room: Room }>({
       const page = await aBrowser.newPage();
       await new SignInPage(page).asAttendee("Attendee A", uniqueEmail("a"));
       await expect(page).toHaveURL(/\/labs\//);
-      const env = new EnvironmentPage(page);
-      await env.goto();
-      await env.deploy();
-      await env.waitUntilReady();
-      const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
+      const envId = await new EnvironmentPage(page).deployReady();
       // No page of A's stays open: its streams would count against A's own cap.
       await page.close();
 

@@ -29,6 +29,14 @@ export class EnvironmentPage {
     return this.page.getByTestId("deploy-button").locator("xpath=..").getByRole("alert");
   }
 
+  /** Deploys from the environment page, waits until it is ready, and gives its id. */
+  async deployReady(): Promise<string> {
+    await this.goto();
+    await this.deploy();
+    await this.waitUntilReady();
+    return (await this.page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
+  }
+
   async waitUntilReady() {
     await expect(this.status()).toHaveText("CREATE_COMPLETE", { timeout: 120_000 });
   }
