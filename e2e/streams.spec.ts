@@ -66,4 +66,26 @@ test.describe("live streams", () => {
       .toBe(200);
     for (const stream of opened) stream.close();
   });
+
+  test("a page whose stream is refused says why, in the server's words", async ({ page, signIn, portal }) => {
+    await signIn.asFacilitator();
+    await expect(page).toHaveURL(/\/facilitator$/);
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    await page.goto("about:blank");
+    const opened: OpenStream[] = [];
+    await expect
+      .poll(async () => {
+        for (const stream of opened.splice(0)) stream.close();
+        for (let tries = 0; tries < 20; tries++) {
+          const stream = await openStream(`${portal.url}/api/facilitator/events`, cookie);
+          if (stream.status !== 200) break;
+          opened.push(stream);
+        }
+        return opened.length;
+      })
+      .toBe(8);
+    await page.goto("/facilitator");
+    await expect(page.getByTestId("room-connection")).toContainText("already have 8 live portal views open");
+    for (const stream of opened) stream.close();
+  });
 });

@@ -3,7 +3,26 @@
 import { useEffect, useRef, useState } from "react";
 import { SIGNED_OUT, type Protocol, type StreamSpec } from "@/lib/stream/protocol";
 
-export type Connection = "connecting" | "live" | "reconnecting" | "closed";
+/** "refused": the server would not open the stream, in its own words (e.g. too many open). */
+export type Connection = "connecting" | "live" | "reconnecting" | "closed" | { refused: string };
+
+/**
+ * Why a stream that gave up was refused: EventSource hides the answer, so ask once more
+ * with fetch and read the JSON error (a stream that opens this time is let go at once).
+ */
+async function refusalOf(url: string): Promise<{ status: number; message?: string } | null> {
+  const abort = new AbortController();
+  try {
+    const res = await fetch(url, { signal: abort.signal, headers: { accept: "application/json" } });
+    if (res.ok) return null;
+    const body = (await res.json().catch(() => ({}))) as { error?: unknown };
+    return { status: res.status, message: typeof body.error === "string" ? body.error : undefined };
+  } catch {
+    return null;
+  } finally {
+    abort.abort();
+  }
+}
 
 export type Handlers<P extends Protocol> = { [K in keyof P & string]?: (data: P[K], id: number) => void };
 
@@ -42,9 +61,21 @@ export function useEventStream<P extends Protocol>(url: string, spec: StreamSpec
       // A full load, not a client-side push: nothing of the signed-out page's state survives.
       window.location.assign(new URL("/signin", window.location.href));
     });
+    let gone = false;
     source.onopen = () => setConnection("live");
-    source.onerror = () => setConnection(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
-    return () => source.close();
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) return setConnection("reconnecting");
+      setConnection("closed");
+      void refusalOf(url).then((refusal) => {
+        if (gone || !refusal) return;
+        if (refusal.status === 401) window.location.assign(new URL("/signin", window.location.href));
+        else if (refusal.message) setConnection({ refused: refusal.message });
+      });
+    };
+    return () => {
+      gone = true;
+      source.close();
+    };
   }, [url, spec]);
 
   return connection;
@@ -55,5 +86,6 @@ export function connectionWords(connection: Connection): string {
   if (connection === "live") return "● live";
   if (connection === "connecting") return "connecting…";
   if (connection === "closed") return "disconnected — reload the page";
+  if (typeof connection === "object") return connection.refused;
   return "reconnecting… (updates paused)";
 }
