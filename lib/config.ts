@@ -200,3 +200,13 @@ export function secret(name: SecretName, env: Env = process.env): string {
 export function secretIfSet(name: SecretName, env: Env = process.env): string | undefined {
   return env[name] || undefined;
 }
+
+/**
+ * The per-process token scripts/start.mjs generates for its proxy's calls to the portal's
+ * internal routes (PORTAL_INTERNAL_TOKEN). Never stored or given to a browser; unset when the
+ * portal was started another way, and then the internal routes refuse everyone.
+ */
+export function internalToken(env: Env = process.env): string | undefined {
+  const value = env.PORTAL_INTERNAL_TOKEN;
+  return value && value.length >= 32 ? value : undefined;
+}

@@ -110,9 +110,10 @@ function ConnectionNote({ connection }: { connection: Connection }) {
 }
 
 /**
- * The notebook opens through the portal, which makes its address (with a token or a
- * presigned URL) at that moment and for the owner only; the dashboard and the scheduler
- * address are shown as they are.
+ * The notebook opens through the portal, which makes its address at that moment and for the
+ * owner only (a local environment's JupyterLab is served under the portal's own path, an AWS
+ * one is a presigned URL); the dashboard link (the portal's path for a local environment)
+ * and the scheduler address are shown as they are.
  */
 function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks; owner: boolean }) {
   return (

@@ -1,6 +1,7 @@
 import "server-only";
 import { audit, type Actor } from "@/lib/audit";
-import { latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/queries";
+import { latestEnvironmentOf, liveEnvironmentOf, providerRef } from "@/lib/db/queries";
+import { proxiedBase } from "@/lib/environments/proxied";
 import { recordCheckPassed } from "@/lib/db/room-queries";
 import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
 import type { RoomSignal } from "@/lib/room/signal";
@@ -27,6 +28,18 @@ async function liveSnapshot(hub: StreamHub, attendeeId: string): Promise<Environ
   const row = liveEnvironmentOf(attendeeId);
   if (!row) return null;
   return hub.stream(row).pollNow();
+}
+
+/**
+ * The scheduler's HTTP address as the portal reaches it: where the provider serves the
+ * dashboard through the portal (local), the scheduler's own address behind it; else the
+ * dashboard link itself (aws).
+ */
+function schedulerHttp(provider: Provider, attendeeId: string, snap: EnvironmentSnapshot): string | undefined {
+  const row = liveEnvironmentOf(attendeeId);
+  const proxied = row && provider.proxyTarget?.(providerRef(row), "dashboard");
+  if (row && proxied) return `${proxied.origin}${proxiedBase(row.id, "dashboard")}`;
+  return snap.links.dashboard?.replace(/\/status\/?$/, "");
 }
 
 /** A message with any ARN or 12-digit account id replaced, for people outside the account. */
@@ -56,9 +69,8 @@ async function evaluate(deps: CheckDeps, kind: CheckKind, attendeeId: string): P
     }
     case "computation-ran": {
       const snap = await liveSnapshot(deps.hub, attendeeId);
-      const dashboard = snap?.links.dashboard;
-      if (!snap || !dashboard) return fail("Your cluster is not running, so there is nothing to ask.", "Deploy your environment and run the notebook.");
-      const base = dashboard.replace(/\/status\/?$/, "");
+      const base = snap?.links.dashboard && schedulerHttp(deps.provider, attendeeId, snap);
+      if (!snap || !base) return fail("Your cluster is not running, so there is nothing to ask.", "Deploy your environment and run the notebook.");
       let text: string;
       try {
         const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000), cache: "no-store" });

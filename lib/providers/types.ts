@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ProxiedKind } from "@/lib/environments/proxied";
 import type { StackStatus, TaskLastStatus } from "@/lib/status";
 
 // The contract between the portal and whatever runs the attendees' Dask environments.
@@ -38,6 +39,12 @@ export interface EnvironmentLinks {
   schedulerAddress?: string;
   /** The notebook server answers: "Open the notebook" may be offered. */
   notebookReady?: boolean;
+}
+
+/** A server on this machine the portal forwards to: its origin (http://127.0.0.1:<port>) and headers to add. */
+export interface ProxyTarget {
+  origin: string;
+  headers: Record<string, string>;
 }
 
 export interface EnvironmentSnapshot {
@@ -187,6 +194,13 @@ export interface Provider {
    * a token or expire within minutes, so it is never stored, streamed or logged.
    */
   openNotebook(env: EnvironmentRef): Promise<string>;
+  /**
+   * For providers whose servers only this machine reaches (local): where the portal forwards
+   * a viewer's request for the environment's notebook or dashboard, and the headers to add
+   * (the notebook's token, which never reaches the browser). Undefined while the
+   * environment has no such server. Providers with servers of their own address (aws) leave it out.
+   */
+  proxyTarget?(env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined;
   /** Asks the backend now whether it answers (credentials, endpoint, Python env): the lab's "tools ready" check. */
   health(): Promise<{ ok: boolean; message: string }>;
   /**

@@ -3,8 +3,9 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { LocalConfig } from "@/lib/config";
+import { proxiedBase, type ProxiedKind } from "@/lib/environments/proxied";
 import { isComplete, isReady } from "@/lib/status";
-import type { EnvironmentSnapshot } from "../types";
+import type { EnvironmentSnapshot, ProxyTarget } from "../types";
 import { launchNotebook, launchTask, logFile, pythonEnvReady } from "./launch";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
@@ -100,7 +101,7 @@ export class LocalEnvironment {
     const s = this.state;
     const { ports } = s;
     const links = isReady(s.status)
-      ? { schedulerAddress: `tcp://127.0.0.1:${ports.scheduler}`, dashboard: `http://127.0.0.1:${ports.dashboard}/status`, notebookReady: s.notebook.ready }
+      ? { schedulerAddress: `tcp://127.0.0.1:${ports.scheduler}`, dashboard: `${proxiedBase(s.envId, "dashboard")}/status`, notebookReady: s.notebook.ready }
       : {};
     return {
       stackName: s.stackName,
@@ -114,10 +115,23 @@ export class LocalEnvironment {
     };
   }
 
-  /** JupyterLab with its token, for the environment's owner only; undefined until it answers. */
+  /** The workshop notebook in JupyterLab, through the portal; undefined until JupyterLab answers. */
   notebookAddress(): string | undefined {
-    const { ports, notebookToken, notebook } = this.state;
-    return notebook.ready ? `http://127.0.0.1:${ports.notebook}/lab/tree/era5-analysis.ipynb?token=${notebookToken}` : undefined;
+    return this.state.notebook.ready ? `${proxiedBase(this.state.envId, "notebook")}/lab/tree/era5-analysis.ipynb` : undefined;
+  }
+
+  /** Where the portal forwards the notebook's or dashboard's requests; the notebook's token goes with each. */
+  proxyTarget(kind: ProxiedKind): ProxyTarget | undefined {
+    const { status, ports, notebookToken } = this.state;
+    if (status === "DELETE_IN_PROGRESS" || status === "DELETE_COMPLETE") return undefined;
+    return kind === "notebook"
+      ? { origin: `http://127.0.0.1:${ports.notebook}`, headers: { Authorization: `token ${notebookToken}` } }
+      : { origin: `http://127.0.0.1:${ports.dashboard}`, headers: {} };
+  }
+
+  /** The scheduler's HTTP server (health, identity, metrics), under the prefix it was started with. */
+  get schedulerHttp(): string {
+    return `http://127.0.0.1:${this.state.ports.dashboard}${proxiedBase(this.state.envId, "dashboard")}`;
   }
 
   logFile(taskId: string): string {
@@ -297,7 +311,7 @@ export class LocalEnvironment {
   private async promoteReady(): Promise<boolean> {
     const pending = this.state.tasks.filter((t) => t.lastStatus === "PENDING");
     if (!pending.length) return false;
-    const dashboardUrl = `http://127.0.0.1:${this.state.ports.dashboard}`;
+    const dashboardUrl = this.schedulerHttp;
     let changed = false;
     const scheduler = pending.find((t) => t.role === "scheduler");
     if (scheduler && (await schedulerAnswers(dashboardUrl))) {
@@ -329,7 +343,7 @@ export class LocalEnvironment {
       this.state.notebook = { pid: null, ready: false };
       return true;
     }
-    if (!nb.ready && (await jupyterAnswers(`http://127.0.0.1:${this.state.ports.notebook}`, this.state.notebookToken))) {
+    if (!nb.ready && (await jupyterAnswers(`http://127.0.0.1:${this.state.ports.notebook}${proxiedBase(this.state.envId, "notebook")}`, this.state.notebookToken))) {
       nb.ready = true;
       return true;
     }

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { portalConfig, repoPath, type Env, type PortalConfig } from "@/lib/config";
+import type { ProxiedKind } from "@/lib/environments/proxied";
 import { ActivityListeners } from "../activity";
 import {
   ProviderError,
@@ -12,6 +13,7 @@ import {
   type Provider,
   type ProviderHealth,
   type ProviderEvent,
+  type ProxyTarget,
   type UsageMeter,
 } from "../types";
 import { LocalEnvironment, type LocalSettings } from "./environment";
@@ -165,6 +167,10 @@ export class LocalProvider implements Provider {
     const address = this.envs.get(env.id)?.notebookAddress();
     if (!address) throw new ProviderError("not_found", "The notebook is not running yet; wait until the environment is ready.");
     return address;
+  }
+
+  proxyTarget(env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined {
+    return this.envs.get(env.id)?.proxyTarget(kind);
   }
 
   /**

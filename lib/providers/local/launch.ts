@@ -1,6 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import path from "node:path";
+import { proxiedBase } from "@/lib/environments/proxied";
 import type { LocalSettings } from "./environment";
 import { ENV_MARKER, OWNER_MARKER, spawnInGroup, type ChildEnv, type Spawned } from "./processes";
 import type { LocalState, TaskRecord } from "./state";
@@ -37,7 +38,15 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
   const { ports } = state;
   const args =
     task.role === "scheduler"
-      ? ["scheduler", "--host", "127.0.0.1", "--port", String(ports.scheduler), "--dashboard-address", `127.0.0.1:${ports.dashboard}`]
+      ? [
+          "scheduler",
+          "--host", "127.0.0.1",
+          "--port", String(ports.scheduler),
+          "--dashboard-address", `127.0.0.1:${ports.dashboard}`,
+          // Served through the portal (scripts/proxy.mjs) under this path, so its pages and
+          // Bokeh WebSocket ask for addresses the portal forwards.
+          "--dashboard-prefix", proxiedBase(state.envId, "dashboard"),
+        ]
       : [
           "worker",
           `tcp://127.0.0.1:${ports.scheduler}`,
@@ -72,6 +81,9 @@ export function launchNotebook(settings: LocalSettings, dir: string, state: Loca
       "--ip=127.0.0.1",
       `--port=${state.ports.notebook}`,
       `--ServerApp.root_dir=${workDir}`,
+      // Served through the portal (scripts/proxy.mjs), which adds the token to every request
+      // and presents the browser's Origin as JupyterLab's own when it is the portal's.
+      `--ServerApp.base_url=${proxiedBase(state.envId, "notebook")}/`,
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
       // Containers and CI run as root; JupyterLab refuses that unless told it is intended.
       ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
@@ -83,6 +95,8 @@ export function launchNotebook(settings: LocalSettings, dir: string, state: Loca
         JUPYTER_RUNTIME_DIR: path.join(dir, "jupyter-runtime"),
         DASK_SCHEDULER_ADDRESS: `tcp://127.0.0.1:${state.ports.scheduler}`,
         ERA5_DATA_URL: settings.sampleDataUrl,
+        // client.dashboard_link in the notebook: the portal's path, opened beside the notebook.
+        DASK_DISTRIBUTED__DASHBOARD__LINK: `${proxiedBase(state.envId, "dashboard")}/status`,
       },
       logFile: path.join(dir, "notebook.log"),
       cwd: workDir,

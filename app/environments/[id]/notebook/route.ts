@@ -8,9 +8,10 @@ export const dynamic = "force-dynamic";
 
 /**
  * "Open the notebook": for the environment's owner only (anyone else gets the same 404 as
- * for a missing environment), the provider makes the notebook's address now (a token, or
- * a presigned URL valid for minutes) and the browser is sent there. The address is never
- * stored, streamed or logged.
+ * for a missing environment), the provider makes the notebook's address now (a local
+ * JupyterLab under the portal's /environments/<id>/notebook/, which scripts/proxy.mjs
+ * serves; or a presigned URL valid for minutes) and the browser is sent there. The address
+ * is never stored, streamed or logged.
  */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
