@@ -34,19 +34,19 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
   const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
   expect(envId).toMatch(/^[0-9a-f-]{36}$/);
-  // The notebook opens through the portal: its token is made for the owner when they click, never put in the page.
+  // The notebook opens through the portal, under its own path: JupyterLab's token never reaches the page.
   await expect(page.getByTestId("notebook-link")).toHaveAttribute("href", `/environments/${envId}/notebook`);
   expect(await page.content()).not.toMatch(/token=/);
   const opened = await page.request.get(`/environments/${envId}/notebook`, { maxRedirects: 0 });
   expect(opened.status()).toBe(303);
-  const notebook = new URL(opened.headers()["location"]);
-  expect(notebook.search).toMatch(/token=[0-9a-f]{48}/);
-  await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:\d+\/status$/);
-  // Both lead somewhere real: JupyterLab accepts the token, the scheduler serves its dashboard.
-  expect((await page.request.get(notebook.href)).status(), "notebook").toBe(200);
+  const notebook = opened.headers()["location"];
+  expect(notebook).toBe(`/environments/${envId}/notebook/lab/tree/era5-analysis.ipynb`);
+  await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", `/environments/${envId}/dashboard/status`);
+  // Both lead somewhere real, through the portal: JupyterLab and the scheduler's dashboard.
+  expect((await page.request.get(notebook)).status(), "notebook").toBe(200);
   expect((await page.request.get((await page.getByTestId("dashboard-link").getAttribute("href"))!)).status(), "dashboard").toBe(200);
-  // A client without the token (and without the browser's cookies) is turned away.
-  expect((await fetch(`${notebook.origin}/api/contents?token=wrong`)).status).toBe(403);
+  // A client without the portal's session is turned away.
+  expect((await fetch(`${portal.url}/environments/${envId}/notebook/api/contents`)).status).toBe(401);
 
   // A second tab on the same environment sees the same live events.
   const context = page.context();
@@ -75,6 +75,7 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   const peek = await strangerPage.request.get(`/api/environments/${envId}/events`);
   expect(peek.status()).toBe(404);
   expect((await strangerPage.request.get(`/environments/${envId}/notebook`, { maxRedirects: 0 })).status()).toBe(404);
+  expect((await strangerPage.request.get(`/environments/${envId}/notebook/api/contents`)).status()).toBe(404);
   await stranger.close();
 
   await environment.teardown();

@@ -88,6 +88,7 @@ const MATRIX: Record<string, { probe: string } & Record<Who, string>> = {
   "/facilitator/audit":             { probe: "/facilitator/audit",             anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/facilitator/environments/[id]": { probe: "/facilitator/environments/:env", anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/environments/[id]/notebook":    { probe: "/environments/:env/notebook",    anonymous: "307 /signin", A: "303",                B: "404",                facilitator: "403" },
+  "/api/internal/proxy-target":     { probe: "/api/internal/proxy-target?env=:env&kind=dashboard", anonymous: "401", A: "404", B: "404", facilitator: "404" },
   "/api/health":                    { probe: "/api/health",                    anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },
   "/api/auth/[...nextauth]":        { probe: "/api/auth/session",              anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },
   "/api/attendee/events":           { probe: "/api/attendee/events",           anonymous: "401",         A: "200",                B: "200",                facilitator: "403" },
@@ -147,7 +148,7 @@ test("every route answers each visitor as the matrix says", async ({ portal, roo
 
 test("A's notebook link leads to A's notebook; the refusals say why in JSON", async ({ portal, room }) => {
   const a = await probe(`${portal.url}/environments/${room.envId}/notebook`, await cookieHeader(room.a));
-  expect(new URL(a.location ?? "").search).toMatch(/token=/);
+  expect(a.location).toBe(`/environments/${room.envId}/notebook/lab/tree/era5-analysis.ipynb`);
   const b = await open(`${portal.url}/api/environments/${room.envId}/events`, await cookieHeader(room.b));
   b.close();
   expect(b.json?.error).toBe("Environment not found.");
