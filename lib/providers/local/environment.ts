@@ -5,9 +5,10 @@ import path from "node:path";
 import type { LocalConfig } from "@/lib/config";
 import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentSnapshot } from "../types";
-import { launchNotebook, launchTask, logFile, pythonEnvReady } from "./launch";
+import { launchNotebook, launchTask, logFile, pythonEnvReady, schedulerAddress } from "./launch";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
+import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
 import { beginStopping, markRunning, markStopped, newTask, toTaskState } from "./task-records";
 
@@ -62,6 +63,12 @@ export class LocalEnvironment {
     env.stackEvent(stackName, "CREATE_IN_PROGRESS", "User Initiated");
     env.save();
     env.createDeadline = Date.now() + settings.createTimeoutMs;
+    try {
+      await createTlsFiles(dir, envId);
+    } catch (err) {
+      env.fail("LogGroup", (err as Error).message);
+      return env;
+    }
     env.begin();
     return env;
   }
@@ -100,7 +107,7 @@ export class LocalEnvironment {
     const s = this.state;
     const { ports } = s;
     const links = isReady(s.status)
-      ? { schedulerAddress: `tcp://127.0.0.1:${ports.scheduler}`, dashboard: `http://127.0.0.1:${ports.dashboard}/status`, notebookReady: s.notebook.ready }
+      ? { schedulerAddress: schedulerAddress(s), dashboard: `http://127.0.0.1:${ports.dashboard}/status`, notebookReady: s.notebook.ready }
       : {};
     return {
       stackName: s.stackName,
