@@ -85,24 +85,32 @@ export function sandboxed(bwrap: string, mounts: SandboxMounts, command: string,
   return { command: bwrap, args: [...sandboxArgs(mounts, cwd), "--", command, ...args] };
 }
 
-let detected: { bwrap: string | null; error?: string } | undefined;
+export interface SandboxProbe {
+  /** The bwrap binary, once a sandbox started with it; null otherwise. */
+  bwrap: string | null;
+  error?: string;
+}
 
-/** Runs bubblewrap once with the very flags environments get: a missing binary or a kernel that refuses shows here. */
-function probe(): { bwrap: string | null; error?: string } {
-  if (detected) return detected;
-  const bwrap = bwrapPath();
-  if (!bwrap) return (detected = { bwrap: null, error: "bubblewrap (bwrap) is not installed" });
+/** Runs bubblewrap with the very flags environments get: a missing binary or a kernel that refuses shows here. */
+export function probeSandbox(bwrap: string | null): SandboxProbe {
+  if (!bwrap) return { bwrap: null, error: "bubblewrap (bwrap) is not installed" };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-bwrap-probe-"));
   try {
     execFileSync(bwrap, [...sandboxArgs({ envDir: dir, readOnly: [] }, dir), "--", "true"], { stdio: "pipe", timeout: 10_000 });
-    detected = { bwrap };
+    return { bwrap };
   } catch (err) {
     const stderr = String((err as { stderr?: Buffer }).stderr ?? "").trim().split("\n")[0];
-    detected = { bwrap: null, error: `bubblewrap cannot make a sandbox here (${stderr || (err as Error).message})` };
+    return { bwrap: null, error: `bubblewrap cannot make a sandbox here (${stderr || (err as Error).message})` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return detected;
+}
+
+let detected: SandboxProbe | undefined;
+
+/** Probed once per portal process. */
+function probe(): SandboxProbe {
+  return (detected ??= probeSandbox(bwrapPath()));
 }
 
 /** The bwrap binary to run environments with, once the probe passed. */
@@ -111,7 +119,7 @@ export function sandboxBinary(): string | null {
 }
 
 /** How environments are isolated under this setting, detected once per portal process. */
-export function isolation(setting: IsolationMode): Isolation {
+export function isolation(setting: IsolationMode, found: () => SandboxProbe = probe): Isolation {
   if (setting === "none") {
     return {
       mode: "none",
@@ -119,13 +127,13 @@ export function isolation(setting: IsolationMode): Isolation {
       message: "Environments are not isolated (PORTAL_LOCAL_ISOLATION=none): for a single-user machine only.",
     };
   }
-  const found = probe();
-  if (found.bwrap) {
+  const { bwrap, error } = found();
+  if (bwrap) {
     return { mode: "sandbox", deploysAllowed: true, message: "Each environment runs in its own bubblewrap sandbox with Dask TLS." };
   }
   return {
     mode: "sandbox",
     deploysAllowed: false,
-    message: `Deploys are refused: ${found.error}. Install it (\`apt-get install bubblewrap\`, done by \`make start\`), or set PORTAL_LOCAL_ISOLATION=none on a single-user machine.`,
+    message: `Deploys are refused: ${error}. Install it (\`apt-get install bubblewrap\`, done by \`make start\`), or set PORTAL_LOCAL_ISOLATION=none on a single-user machine.`,
   };
 }
