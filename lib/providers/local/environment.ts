@@ -6,7 +6,7 @@ import type { LocalConfig } from "@/lib/config";
 import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentSnapshot } from "../types";
 import { launchNotebook, launchTask, logFile, pythonEnvReady, schedulerAddress } from "./launch";
-import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, stopGroup } from "./processes";
+import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, signalGroup, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
@@ -276,6 +276,8 @@ export class LocalEnvironment {
       const exit = this.exits.get(task.id);
       if (!exit && (isAlive(task.pid) || this.spawnedHere.has(task.id))) continue;
       const reason = exit ? describeExit(exit.code, exit.signal) : "Essential container in task exited";
+      // Whatever its leader left behind in its group (a sandbox's processes) goes with it.
+      signalGroup(task.pid, "SIGKILL");
       markStopped(task, reason);
       changed = true;
       if (task.role === "scheduler" && this.state.status === "CREATE_IN_PROGRESS") {
@@ -333,6 +335,7 @@ export class LocalEnvironment {
       return true;
     }
     if (!isAlive(nb.pid)) {
+      signalGroup(nb.pid, "SIGKILL");
       this.state.notebook = { pid: null, ready: false };
       return true;
     }

@@ -28,7 +28,7 @@ function processEnv(settings: LocalSettings, envId: string, dir: string): ChildE
 /**
  * Starts one of the environment's processes: in its bubblewrap sandbox (lib/providers/local/sandbox.ts)
  * unless the portal runs with PORTAL_LOCAL_ISOLATION=none. The pid is bubblewrap's, which leads
- * the process group; stopping the group stops what runs inside (and --die-with-parent kills the rest).
+ * the process group; signalling the group reaches what runs inside.
  */
 function spawnInEnvironment(settings: LocalSettings, dir: string, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
   fs.mkdirSync(path.join(dir, "home"), { recursive: true, mode: 0o700 });

@@ -64,12 +64,23 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM, then SIGKILL for whatever is still there after the grace period. */
 export async function stopGroup(pgid: number, graceMs: number): Promise<"exited" | "killed"> {
   signalGroup(pgid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pgid)) return "exited";
+    // The whole group, not only its leader: a sandboxed task's leader is bubblewrap, which
+    // goes at once while the work inside may still be shutting down.
+    if (!groupAlive(pgid)) return "exited";
     await new Promise((r) => setTimeout(r, 100));
   }
   signalGroup(pgid, "SIGKILL");

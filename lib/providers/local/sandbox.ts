@@ -59,7 +59,10 @@ export function pythonEnvDirs(pythonEnv: string): string[] {
 
 /** bubblewrap's arguments for one environment's sandbox, up to the command it runs. */
 export function sandboxArgs(mounts: SandboxMounts, cwd: string): string[] {
-  const args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--unshare-user"];
+  // No --die-with-parent: a task outlives a portal restart (the next start adopts it). bubblewrap
+  // leads the task's process group, so the group's signals reach what runs inside, and a SIGKILL
+  // to the group ends the namespace's init and with it every process in the sandbox.
+  const args = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--unshare-user"];
   // As root, the user namespace maps root to an ordinary uid inside; otherwise it keeps the caller's own.
   if (process.getuid?.() === 0) args.push("--uid", INSIDE_ID, "--gid", INSIDE_ID);
   // Nothing inside may make a new user namespace to get capabilities back.
