@@ -23,6 +23,7 @@ const portalEnvSchema = z.object({
     .default("2GiB"),
   PORTAL_LOCAL_GRACE_MS: positiveMs.default(5_000),
   PORTAL_LOCAL_CREATE_TIMEOUT_MS: positiveMs.default(120_000),
+  PORTAL_LOCAL_ISOLATION: z.enum(["sandbox", "none"]).default("sandbox"),
   ERA5_DATA_URL: z.string().min(1).optional(),
   NEXTAUTH_URL: z.url("NEXTAUTH_URL must be the portal's public URL, e.g. https://workshop.example.org").optional(),
   PORTAL_TRUSTED_PROXIES: z
@@ -91,6 +92,8 @@ export interface LocalConfig {
   sampleDataUrl: string;
   /** What the processes the portal starts get of its own environment (never its secrets). */
   inherited: { PATH: string; HOME?: string; LANG: string };
+  /** `sandbox`: each environment runs in bubblewrap (deploys refused without it); `none`: a single-user machine. */
+  isolation: "sandbox" | "none";
 }
 
 export interface PortalConfig {
@@ -159,6 +162,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       createTimeoutMs: e.PORTAL_LOCAL_CREATE_TIMEOUT_MS,
       sampleDataUrl: fromCwd(e.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),
       inherited: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME, LANG: env.LANG ?? "C.UTF-8" },
+      isolation: e.PORTAL_LOCAL_ISOLATION,
     },
     streams: {
       perUser: e.PORTAL_STREAMS_PER_USER,

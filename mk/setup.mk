@@ -1,6 +1,6 @@
 # What `make start` and `make test` install when it is missing. Included by the Makefile,
 # which defines PYTHON, VENV, TOOLS and PORTAL_DATA_DIR.
-.PHONY: install pyenv tools chromium sample-data build
+.PHONY: install pyenv tools chromium bubblewrap sample-data build
 
 install: node_modules/.stamp $(VENV)/.stamp
 
@@ -33,6 +33,13 @@ $(VENV)/.test-stamp: $(VENV)/.stamp notebooks/requirements-test.txt
 # Debian's Chromium for Playwright: this machine cannot download a browser.
 chromium:
 	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Debian's bubblewrap: each local environment runs in its own sandbox (README, "Isolation").
+# Without root it cannot be installed here: the portal then says so and refuses deploys
+# unless PORTAL_LOCAL_ISOLATION=none.
+bubblewrap:
+	@command -v bwrap >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	  else echo "bubblewrap is missing: run 'sudo apt-get install bubblewrap' (or set PORTAL_LOCAL_ISOLATION=none on a single-user machine)"; fi; }
 
 # ERA5-like files for the local notebook; quick when they exist (the generator keeps complete months).
 sample-data: $(VENV)/.stamp

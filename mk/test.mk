@@ -12,7 +12,7 @@ lint: node_modules/.stamp
 unit: node_modules/.stamp
 	npm run test:unit
 # The local provider on real Dask processes.
-integration: node_modules/.stamp $(VENV)/.stamp
+integration: node_modules/.stamp $(VENV)/.stamp bubblewrap
 	npx vitest run --project local
 
 # solo.yaml is up to date, cfn-lint passes, and the workshop's own template rules hold.
@@ -42,5 +42,5 @@ test-node22: node_modules/.stamp $(VENV)/.stamp
 
 # The e2e suite starts its own portals (and real Dask processes); stop-local makes sure
 # none of those processes outlives the run, even when a test fails half-way.
-e2e: node_modules/.stamp $(VENV)/.stamp chromium
+e2e: node_modules/.stamp $(VENV)/.stamp chromium bubblewrap
 	npm run test:e2e; status=$$?; $(MAKE) stop-local; exit $$status

@@ -97,7 +97,7 @@ export function providerContract(subject: () => ContractSubject): void {
     expect(running(ready, "scheduler")).toBe(1);
     expect(running(ready, "worker")).toBe(2);
     expect(ready.desiredWorkers).toBe(2);
-    expect(ready.links.schedulerAddress).toMatch(/^tcp:\/\/.+:8786$|^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.links.schedulerAddress).toMatch(/^tcp:\/\/.+:8786$|^tls:\/\/127\.0\.0\.1:\d+$/);
     // Sizes as the platform reports them (moto leaves a task's CPU out; Fargate never does).
     expect(ready.tasks.every((t) => t.memory > 0)).toBe(true);
   });

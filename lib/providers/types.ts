@@ -35,7 +35,7 @@ export interface TaskState {
  */
 export interface EnvironmentLinks {
   dashboard?: string;
-  /** Where a Dask client connects, e.g. tcp://127.0.0.1:8786. */
+  /** Where a Dask client connects, e.g. tcp://10.0.1.5:8786 (aws) or tls://127.0.0.1:8786 (local, with its certificates). */
   schedulerAddress?: string;
   /** The notebook server answers: "Open the notebook" may be offered. */
   notebookReady?: boolean;

@@ -1,12 +1,14 @@
 import Link from "next/link";
 import { AwsPanel } from "@/components/facilitator/aws-panel";
 import { FinalReport } from "@/components/facilitator/final-report";
+import { IsolationLine } from "@/components/facilitator/isolation-line";
 import { LimitsCard } from "@/components/facilitator/limits-card";
 import { ReconcileButton } from "@/components/facilitator/reconcile-button";
 import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { pageViewer } from "@/lib/auth/session";
 import { countAttendees } from "@/lib/db/limit-queries";
 import { listLabs } from "@/lib/labs";
+import { isolation } from "@/lib/providers/local/sandbox";
 import { eventInfo } from "@/lib/room/event";
 import { deploysClosedReason, eventLimits } from "@/lib/room/limits";
 import { finalReport } from "@/lib/room/report";
@@ -37,6 +39,7 @@ export default async function FacilitatorPage() {
       </header>
       {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
+      {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
       {provider.cloud && <AwsPanel attendees={initial.rows.length} />}
       <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
     </div>

@@ -7,6 +7,7 @@ import { isQuiet } from "@/lib/status";
 import { contractEnvironment, describeUntil, providerContract } from "../provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
+import { daskTlsEnv, tlsFiles } from "./tls";
 
 // The provider contract on real Dask processes: the platform is this machine, which
 // starts and stops the tasks by itself; settling is waiting for it.
@@ -30,7 +31,9 @@ describe("the local provider keeps the provider contract", () => {
         // A real client connecting makes the real scheduler log it.
         const { links } = await provider.describe(env);
         const code = "import sys\nfrom distributed import Client\nwith Client(sys.argv[1], timeout=30):\n    pass";
-        execFileSync(python, ["-c", code, links.schedulerAddress!], { stdio: "ignore" });
+        // With the environment's own certificates: its scheduler speaks TLS and asks for one.
+        const tls = daskTlsEnv(tlsFiles(path.join(settings.rootDir, env.id)));
+        execFileSync(python, ["-c", code, links.schedulerAddress!], { stdio: "ignore", env: { ...process.env, ...tls } });
         return "Receive client connection";
       },
     },

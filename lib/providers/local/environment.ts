@@ -6,9 +6,10 @@ import type { LocalConfig } from "@/lib/config";
 import { proxiedBase, type ProxiedKind } from "@/lib/environments/proxied";
 import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentSnapshot, ProxyTarget } from "../types";
-import { launchNotebook, launchTask, logFile, pythonEnvReady } from "./launch";
-import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, stopGroup } from "./processes";
+import { launchNotebook, launchTask, logFile, pythonEnvReady, schedulerAddress } from "./launch";
+import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, signalGroup, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
+import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
 import { beginStopping, markRunning, markStopped, newTask, toTaskState } from "./task-records";
 
@@ -63,6 +64,12 @@ export class LocalEnvironment {
     env.stackEvent(stackName, "CREATE_IN_PROGRESS", "User Initiated");
     env.save();
     env.createDeadline = Date.now() + settings.createTimeoutMs;
+    try {
+      await createTlsFiles(dir, envId);
+    } catch (err) {
+      env.fail("LogGroup", (err as Error).message);
+      return env;
+    }
     env.begin();
     return env;
   }
@@ -101,7 +108,7 @@ export class LocalEnvironment {
     const s = this.state;
     const { ports } = s;
     const links = isReady(s.status)
-      ? { schedulerAddress: `tcp://127.0.0.1:${ports.scheduler}`, dashboard: `${proxiedBase(s.envId, "dashboard")}/status`, notebookReady: s.notebook.ready }
+      ? { schedulerAddress: schedulerAddress(s), dashboard: `${proxiedBase(s.envId, "dashboard")}/status`, notebookReady: s.notebook.ready }
       : {};
     return {
       stackName: s.stackName,
@@ -283,6 +290,8 @@ export class LocalEnvironment {
       const exit = this.exits.get(task.id);
       if (!exit && (isAlive(task.pid) || this.spawnedHere.has(task.id))) continue;
       const reason = exit ? describeExit(exit.code, exit.signal) : "Essential container in task exited";
+      // Whatever its leader left behind in its group (a sandbox's processes) goes with it.
+      signalGroup(task.pid, "SIGKILL");
       markStopped(task, reason);
       changed = true;
       if (task.role === "scheduler" && this.state.status === "CREATE_IN_PROGRESS") {
@@ -340,6 +349,7 @@ export class LocalEnvironment {
       return true;
     }
     if (!isAlive(nb.pid)) {
+      signalGroup(nb.pid, "SIGKILL");
       this.state.notebook = { pid: null, ready: false };
       return true;
     }

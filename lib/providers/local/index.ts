@@ -19,6 +19,7 @@ import {
 import { LocalEnvironment, type LocalSettings } from "./environment";
 import { readNewLines } from "./log-tail";
 import { findOwnedProcesses, signalGroup } from "./processes";
+import { isolation, type Isolation } from "./sandbox";
 
 const cursorSchema = z.record(z.string(), z.number().int().min(0));
 
@@ -91,8 +92,15 @@ export class LocalProvider implements Provider {
       : { state: "degraded", message: `Python environment missing at ${this.settings.pythonEnv}: run \`make pyenv\`.` };
   }
 
+  /** How this portal's environments are isolated from each other and from it (probed once). */
+  isolation(): Isolation {
+    return isolation(this.settings.isolation);
+  }
+
   async deploy(env: EnvironmentRef, options: { workers: number }): Promise<void> {
     if (this.envs.has(env.id)) return;
+    const isolated = this.isolation();
+    if (!isolated.deploysAllowed) throw new ProviderError("unavailable", isolated.message);
     if (!Number.isInteger(options.workers) || options.workers < 0 || options.workers > this.maxWorkers) {
       throw new ProviderError("bad_request", `Workers must be a whole number from 0 to ${this.maxWorkers}.`);
     }

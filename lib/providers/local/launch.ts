@@ -4,23 +4,53 @@ import path from "node:path";
 import { proxiedBase } from "@/lib/environments/proxied";
 import type { LocalSettings } from "./environment";
 import { ENV_MARKER, OWNER_MARKER, spawnInGroup, type ChildEnv, type Spawned } from "./processes";
+import { pythonEnvDirs, sandboxBinary, sandboxed } from "./sandbox";
 import type { LocalState, TaskRecord } from "./state";
+import { daskTlsArgs, daskTlsEnv, tlsFiles } from "./tls";
 
 // The commands a local environment runs: `dask scheduler`, `dask worker` and JupyterLab,
 // with the flags the ECS task definitions use, each in its own process group with its
 // output appended to a log file the portal streams.
 
 /** Only what Dask needs: the portal's own secrets never reach the processes it starts. */
-function processEnv(settings: LocalSettings, envId: string): ChildEnv {
+function processEnv(settings: LocalSettings, envId: string, dir: string): ChildEnv {
   return {
     PATH: `${path.join(settings.pythonEnv, "bin")}:${settings.inherited.PATH}`,
-    HOME: settings.inherited.HOME,
+    // A HOME of its own: start-up files planted there run in this environment only.
+    HOME: path.join(dir, "home"),
     LANG: settings.inherited.LANG,
     PYTHONUNBUFFERED: "1",
     DASK_DISTRIBUTED__WORKER__DAEMON: "False",
     [ENV_MARKER]: envId,
     [OWNER_MARKER]: settings.owner,
   };
+}
+
+/**
+ * Starts one of the environment's processes: in its bubblewrap sandbox (lib/providers/local/sandbox.ts)
+ * unless the portal runs with PORTAL_LOCAL_ISOLATION=none. The pid is bubblewrap's, which leads
+ * the process group; signalling the group reaches what runs inside.
+ */
+function spawnInEnvironment(settings: LocalSettings, dir: string, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
+  fs.mkdirSync(path.join(dir, "home"), { recursive: true, mode: 0o700 });
+  const wrapped = environmentCommand(settings, dir, command, args, opts.cwd);
+  return spawnInGroup(wrapped.command, wrapped.args, opts);
+}
+
+/** The command line that runs `command` as the environment's processes run (the tests use it too). */
+export function environmentCommand(settings: LocalSettings, dir: string, command: string, args: string[], cwd: string): { command: string; args: string[] } {
+  if (settings.isolation === "none") return { command, args };
+  const bwrap = sandboxBinary();
+  // LocalProvider refuses deploys before this point; this only guards a bwrap removed since start.
+  if (!bwrap) throw new Error("bubblewrap is not usable on this machine; the environment cannot start isolated.");
+  const readOnly = pythonEnvDirs(settings.pythonEnv);
+  if (path.isAbsolute(settings.sampleDataUrl)) readOnly.push(settings.sampleDataUrl);
+  return sandboxed(bwrap, { envDir: dir, readOnly }, command, args, cwd);
+}
+
+/** The scheduler's address, which every client of the environment needs its certificates for. */
+export function schedulerAddress(state: LocalState): string {
+  return `tls://127.0.0.1:${state.ports.scheduler}`;
 }
 
 export function logFile(dir: string, taskId: string): string {
@@ -36,6 +66,8 @@ export function pythonEnvReady(settings: LocalSettings): boolean {
 export function launchTask(settings: LocalSettings, dir: string, state: LocalState, task: TaskRecord): Spawned {
   const dask = path.join(settings.pythonEnv, "bin", "dask");
   const { ports } = state;
+  // Comms are TLS with the environment's own certificates; the dashboard stays HTTP on loopback.
+  const tls = ["--protocol", "tls", ...daskTlsArgs(tlsFiles(dir))];
   const args =
     task.role === "scheduler"
       ? [
@@ -46,10 +78,12 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           // Served through the portal (scripts/proxy.mjs) under this path, so its pages and
           // Bokeh WebSocket ask for addresses the portal forwards.
           "--dashboard-prefix", proxiedBase(state.envId, "dashboard"),
+          ...tls,
         ]
       : [
           "worker",
-          `tcp://127.0.0.1:${ports.scheduler}`,
+          schedulerAddress(state),
+          ...tls,
           "--name", task.id,
           "--host", "127.0.0.1",
           "--nthreads", "1",
@@ -59,7 +93,22 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           "--no-dashboard",
           "--local-directory", path.join(dir, "scratch"),
         ];
-  return spawnInGroup(dask, args, { env: processEnv(settings, state.envId), logFile: logFile(dir, task.id), cwd: dir });
+  return spawnInEnvironment(settings, dir, dask, args, { env: processEnv(settings, state.envId, dir), logFile: logFile(dir, task.id), cwd: dir });
+}
+
+/** What JupyterLab and so every kernel it starts gets in its environment. */
+export function notebookEnv(settings: LocalSettings, dir: string, state: LocalState): ChildEnv {
+  return {
+    ...processEnv(settings, state.envId, dir),
+    JUPYTER_TOKEN: state.notebookToken,
+    JUPYTER_RUNTIME_DIR: path.join(dir, "jupyter-runtime"),
+    // The kernel's Client(DASK_SCHEDULER_ADDRESS) picks these up through Dask's config.
+    DASK_SCHEDULER_ADDRESS: schedulerAddress(state),
+    ...daskTlsEnv(tlsFiles(dir)),
+    ERA5_DATA_URL: settings.sampleDataUrl,
+    // client.dashboard_link in the notebook: the portal's path, opened beside the notebook.
+    DASK_DISTRIBUTED__DASHBOARD__LINK: `${proxiedBase(state.envId, "dashboard")}/status`,
+  };
 }
 
 /** Starts JupyterLab on the attendee's own copy of the workshop notebooks, connected to their scheduler. */
@@ -73,7 +122,9 @@ export function launchNotebook(settings: LocalSettings, dir: string, state: Loca
     });
   }
   const jupyter = path.join(settings.pythonEnv, "bin", "jupyter");
-  return spawnInGroup(
+  return spawnInEnvironment(
+    settings,
+    dir,
     jupyter,
     [
       "lab",
@@ -85,19 +136,11 @@ export function launchNotebook(settings: LocalSettings, dir: string, state: Loca
       // and presents the browser's Origin as JupyterLab's own when it is the portal's.
       `--ServerApp.base_url=${proxiedBase(state.envId, "notebook")}/`,
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-      // Containers and CI run as root; JupyterLab refuses that unless told it is intended.
-      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
+      // Only an unisolated portal running as root needs this: in the sandbox the user is never root.
+      ...(settings.isolation === "none" && process.getuid?.() === 0 ? ["--allow-root"] : []),
     ],
     {
-      env: {
-        ...processEnv(settings, state.envId),
-        JUPYTER_TOKEN: state.notebookToken,
-        JUPYTER_RUNTIME_DIR: path.join(dir, "jupyter-runtime"),
-        DASK_SCHEDULER_ADDRESS: `tcp://127.0.0.1:${state.ports.scheduler}`,
-        ERA5_DATA_URL: settings.sampleDataUrl,
-        // client.dashboard_link in the notebook: the portal's path, opened beside the notebook.
-        DASK_DISTRIBUTED__DASHBOARD__LINK: `${proxiedBase(state.envId, "dashboard")}/status`,
-      },
+      env: notebookEnv(settings, dir, state),
       logFile: path.join(dir, "notebook.log"),
       cwd: workDir,
     },

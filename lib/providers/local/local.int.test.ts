@@ -7,14 +7,15 @@ import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
+import { daskTlsEnv, tlsFiles } from "./tls";
 
 const python = path.resolve(".venv/bin/python");
 
 const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") =>
   s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING");
 
-/** Asks the real scheduler, from a real Dask client, how many workers it has and to compute a sum. */
-function clientSays(address: string): { workers: number; total: number } {
+/** Asks the real scheduler, from a real Dask client with the environment's certificates, how many workers it has and to compute a sum. */
+function clientSays(address: string, envDir: string): { workers: number; total: number } {
   const code = [
     "import json, sys",
     "from distributed import Client",
@@ -23,7 +24,7 @@ function clientSays(address: string): { workers: number; total: number } {
     "    total = int(da.arange(1000, chunks=100).sum().compute())",
     "    print(json.dumps({'workers': len(c.scheduler_info()['workers']), 'total': total}))",
   ].join("\n");
-  return JSON.parse(execFileSync(python, ["-c", code, address], { encoding: "utf8" }).trim().split("\n").pop()!);
+  return JSON.parse(execFileSync(python, ["-c", code, address], { encoding: "utf8", env: { ...process.env, ...daskTlsEnv(tlsFiles(envDir)) } }).trim().split("\n").pop()!);
 }
 
 describe("local provider with real Dask processes", () => {
@@ -31,6 +32,7 @@ describe("local provider with real Dask processes", () => {
   const settings = { ...localSettingsFromEnv(dataDir), graceMs: 3000 };
   const provider = new LocalProvider(settings, { max: 4, default: 2 });
   const env: EnvironmentRef = { id: "11111111-1111-4111-8111-111111111111", stackName: "dask-test-aaaaaa", attendeeId: "a1", attendeeEmail: "a@example.com" };
+  const envDir = path.join(settings.rootDir, env.id);
 
   beforeAll(() => {
     if (!fs.existsSync(python)) throw new Error("Run `make pyenv` first: the Python env from docker/requirements.txt is missing.");
@@ -49,8 +51,8 @@ describe("local provider with real Dask processes", () => {
     expect(running(ready, "scheduler")).toHaveLength(1);
     expect(running(ready, "worker")).toHaveLength(2);
     expect(ready.progress).toEqual({ done: 4, total: 4 });
-    expect(ready.links.schedulerAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
-    expect(clientSays(ready.links.schedulerAddress!)).toEqual({ workers: 2, total: 499500 });
+    expect(ready.links.schedulerAddress).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
+    expect(clientSays(ready.links.schedulerAddress!, envDir)).toEqual({ workers: 2, total: 499500 });
   });
 
   it("streams scheduler log lines and stack events once each", async () => {
@@ -73,7 +75,7 @@ describe("local provider with real Dask processes", () => {
     });
     try {
       // A real client connecting makes the scheduler log it.
-      clientSays((await provider.describe(env)).links.schedulerAddress!);
+      clientSays((await provider.describe(env)).links.schedulerAddress!, envDir);
       const deadline = Date.now() + 15_000;
       while (heard === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(heard).toBeGreaterThan(0);
@@ -87,7 +89,7 @@ describe("local provider with real Dask processes", () => {
   it("scales to three workers, all registered with the scheduler", async () => {
     await provider.scale(env, 3);
     const scaled = await describeUntil(provider, env, (s) => s.status === "UPDATE_COMPLETE" && running(s, "worker").length === 3);
-    expect(clientSays(scaled.links.schedulerAddress!).workers).toBe(3);
+    expect(clientSays(scaled.links.schedulerAddress!, envDir).workers).toBe(3);
   });
 
   it("refuses a worker count outside 0..max and changes nothing", async () => {

@@ -64,12 +64,23 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM, then SIGKILL for whatever is still there after the grace period. */
 export async function stopGroup(pgid: number, graceMs: number): Promise<"exited" | "killed"> {
   signalGroup(pgid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pgid)) return "exited";
+    // The whole group, not only its leader: a sandboxed task's leader is bubblewrap, which
+    // goes at once while the work inside may still be shutting down.
+    if (!groupAlive(pgid)) return "exited";
     await new Promise((r) => setTimeout(r, 100));
   }
   signalGroup(pgid, "SIGKILL");
@@ -87,16 +98,42 @@ export function markersOf(pid: number): { envId?: string; owner?: string } {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, or null once it is gone. */
-export function cpuSecondsOf(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
+/** One /proc scan (parent and own CPU seconds of every process), reused for a second by every task. */
+let processTable: { at: number; rows: Map<number, { ppid: number; cpu: number }> } | undefined;
+
+function readProcessTable(): Map<number, { ppid: number; cpu: number }> {
+  if (processTable && Date.now() - processTable.at < 1000) return processTable.rows;
+  const rows = new Map<number, { ppid: number; cpu: number }>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // ppid is field 4; utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+      rows.set(Number(entry), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      /* gone meanwhile */
+    }
   }
+  processTable = { at: Date.now(), rows };
+  return rows;
+}
+
+/**
+ * CPU seconds (user + system) a task's processes have used so far, or null once it is gone.
+ * The whole tree counts: a sandboxed task's pid is bubblewrap's, and the work runs below it.
+ */
+export function cpuSecondsOf(pid: number): number | null {
+  const rows = readProcessTable();
+  if (!rows.has(pid)) return null;
+  let total = 0;
+  const queue = [pid];
+  while (queue.length) {
+    const current = queue.pop()!;
+    total += rows.get(current)?.cpu ?? 0;
+    for (const [child, row] of rows) if (row.ppid === current) queue.push(child);
+  }
+  return Math.round(total * 100) / 100;
 }
 
 function processGroupOf(pid: number): number | null {
