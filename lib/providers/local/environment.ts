@@ -106,7 +106,6 @@ export class LocalEnvironment {
 
   snapshot(): EnvironmentSnapshot {
     const s = this.state;
-    const { ports } = s;
     const links = isReady(s.status)
       ? { schedulerAddress: schedulerAddress(s), dashboard: `${proxiedBase(s.envId, "dashboard")}/status`, notebookReady: s.notebook.ready }
       : {};
