@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { AwsPanel } from "@/components/facilitator/aws-panel";
+import { CapacityCard } from "@/components/facilitator/capacity-card";
 import { FinalReport } from "@/components/facilitator/final-report";
 import { LimitsCard } from "@/components/facilitator/limits-card";
 import { ReconcileButton } from "@/components/facilitator/reconcile-button";
@@ -37,6 +38,7 @@ export default async function FacilitatorPage() {
       </header>
       {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
+      {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
       {provider.cloud && <AwsPanel attendees={initial.rows.length} />}
       <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
     </div>
