@@ -6,7 +6,7 @@ import type { LocalConfig } from "@/lib/config";
 import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentSnapshot } from "../types";
 import type { Machine } from "./capacity";
-import { launchNotebook, launchTask, logFile, pythonEnvReady } from "./launch";
+import { closedCleanly, launchNotebook, launchTask, logFile, pythonEnvReady } from "./launch";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
@@ -418,7 +418,7 @@ export class LocalEnvironment {
     if (task.pid !== null && isAlive(task.pid)) {
       task.cpuSeconds = Math.max(task.cpuSeconds, cpuSecondsOf(task.pid) ?? 0);
       task.lastStatus = "STOPPING";
-      await stopGroup(task.pid, this.settings.graceMs);
+      await stopGroup(task.pid, this.settings.graceMs, () => closedCleanly(this.dir, task.id));
     }
     markStopped(task, reason);
   }

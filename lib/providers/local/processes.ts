@@ -64,13 +64,21 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM, then SIGKILL for whatever is still there after the grace period. */
-export async function stopGroup(pgid: number, graceMs: number): Promise<"exited" | "killed"> {
+/**
+ * SIGTERM, then SIGKILL for whatever is still there after the grace period, or as soon as
+ * `finished()` says the task has completed its own shutdown (what is left is the Python
+ * interpreter tearing itself down, which takes seconds on a busy machine).
+ */
+export async function stopGroup(pgid: number, graceMs: number, finished?: () => boolean): Promise<"exited" | "killed"> {
   signalGroup(pgid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   // Most tasks exit within a few hundred ms of SIGTERM: look often, so teardown is not rounded up.
   while (Date.now() < deadline) {
     if (!isAlive(pgid)) return "exited";
+    if (finished?.()) {
+      signalGroup(pgid, "SIGKILL");
+      return "exited";
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   signalGroup(pgid, "SIGKILL");
