@@ -85,8 +85,12 @@ async function floorOnce(): Promise<FloorRun> {
   await client.exited;
   const ready = performance.now();
   if (client.child.exitCode !== 0) throw new Error(`the floor's client failed (exit ${client.child.exitCode})`);
-  for (const p of [...workers, scheduler]) process.kill(-p.child.pid!, "SIGTERM");
-  await Promise.all([...workers, scheduler].map((p) => p.exited));
+  // Workers first, then their scheduler, as the portal does: a worker whose scheduler
+  // has gone can hang in its close.
+  for (const p of workers) process.kill(-p.child.pid!, "SIGTERM");
+  await Promise.all(workers.map((p) => p.exited));
+  process.kill(-scheduler.child.pid!, "SIGTERM");
+  await scheduler.exited;
   return { readySeconds: seconds(ready - t0), teardownSeconds: seconds(performance.now() - ready) };
 }
 
@@ -220,6 +224,11 @@ function report(floor: FloorRun[], single: SingleRun[], room: Room, info: Return
     row("Teardown (`DELETE_COMPLETE`, every process gone)", single.map((r) => r.teardownSeconds)),
     "",
     `Processes of the environment left at \`DELETE_COMPLETE\`: ${single.map((r) => r.leftoverProcesses).join(", ")} (per run).`,
+    "",
+    "The floor's client is a Python process too, so its import time is in the floor; the portal's figure",
+    "is observed from Node. The floor's teardown waits for each process to exit; the provider stops a task",
+    "as soon as it has logged its clean close (`End worker`, `End scheduler`) and kills what is left (the",
+    "interpreter's own shutdown, which takes a second or more on a busy machine).",
     "",
     "![One environment against the floor, and a room of 20 becoming ready](timings.png)",
     "",
