@@ -61,6 +61,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "bench-local-room", include: ["bench/local-room/*.bench-run.ts"], testTimeout: 30 * 60_000, ...serial },
+      },
+      {
+        extends: true,
         test: { name: "bench-facilitator", include: ["bench/facilitator/*.bench-run.ts"], testTimeout: 20 * 60_000, hookTimeout: 60_000, ...serial },
       },
     ],

@@ -21,6 +21,10 @@ const portalEnvSchema = z.object({
     .string()
     .regex(/^[1-9]\d{0,5}(GiB|MiB)$/, "a size such as 2GiB or 512MiB")
     .default("2GiB"),
+  PORTAL_LOCAL_MEMORY_RESERVE: z
+    .string()
+    .regex(/^\d{1,6}(GiB|MiB)$/, "a size such as 2GiB or 512MiB")
+    .default("2GiB"),
   PORTAL_LOCAL_GRACE_MS: positiveMs.default(5_000),
   PORTAL_LOCAL_CREATE_TIMEOUT_MS: positiveMs.default(120_000),
   PORTAL_LOCAL_ISOLATION: z.enum(["sandbox", "none"]).default("sandbox"),
@@ -84,6 +88,8 @@ export interface LocalConfig {
   /** `--memory-limit` of each worker, as Dask reads it (2GiB, 512MiB), and the same in MiB. */
   workerMemory: string;
   workerMemoryMiB: number;
+  /** Memory kept free for the portal and the system when planning environments (MiB). */
+  memoryReserveMiB: number;
   /** How long a stopping task gets after SIGTERM before SIGKILL (ECS's stop timeout). */
   graceMs: number;
   /** A create that is not ready after this long fails, as a stuck CloudFormation resource would. */
@@ -158,6 +164,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       pythonEnv: fromCwd(e.PORTAL_PYTHON_ENV),
       workerMemory: e.PORTAL_LOCAL_WORKER_MEMORY,
       workerMemoryMiB: mebibytes(e.PORTAL_LOCAL_WORKER_MEMORY),
+      memoryReserveMiB: mebibytes(e.PORTAL_LOCAL_MEMORY_RESERVE),
       graceMs: e.PORTAL_LOCAL_GRACE_MS,
       createTimeoutMs: e.PORTAL_LOCAL_CREATE_TIMEOUT_MS,
       sampleDataUrl: fromCwd(e.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),

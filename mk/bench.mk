@@ -1,11 +1,18 @@
 # Benchmarks: each measures and writes a report (Markdown, results.json, a chart where it
 # helps); none passes or fails on timing. Included by the Makefile.
-.PHONY: bench-local bench-analysis bench-stream bench-facilitator
+.PHONY: bench-local bench-local-room bench-analysis bench-stream bench-facilitator
 
 # Deploy-to-ready and teardown seconds with real Dask processes (bench/local/REPORT.md).
 bench-local: node_modules/.stamp $(VENV)/.stamp
 	npx vitest run --project bench-local
 	$(VENV)/bin/python bench/local/plot.py
+
+# A room on one machine: one environment's click-to-ready and teardown against the raw
+# floor (median of 5), and 20 small environments deployed at once: time and memory
+# (bench/local-room/REPORT.md). About 3 minutes on 2 cores.
+bench-local-room: node_modules/.stamp $(VENV)/.stamp
+	npx vitest run --project bench-local-room
+	$(VENV)/bin/python bench/local-room/plot.py
 
 # The notebook's steps against NumPy on a medium sample (0.5°, two months, ~1.5 GiB in
 # memory) under $(PORTAL_DATA_DIR)/bench (bench/analysis/REPORT.md).

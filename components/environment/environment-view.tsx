@@ -129,6 +129,12 @@ function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks
           Open the notebook
         </a>
       )}
+      {owner && !links.notebookReady && links.schedulerAddress && (
+        // The cluster is ready; JupyterLab starts alongside and the link appears when it answers.
+        <span data-testid="notebook-starting" className="rounded-md border border-line px-4 py-2 text-muted">
+          Notebook starting…
+        </span>
+      )}
       {links.dashboard && (
         <a data-testid="dashboard-link" href={links.dashboard} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
           Dask dashboard

@@ -61,6 +61,9 @@ export class PortalServer {
         FACILITATOR_PASSWORD,
         NEXTAUTH_SECRET: "e2e-secret-not-for-production-use-000000",
         NEXTAUTH_URL: this.url,
+        // Small workers: the specs of one worker share this portal, and the capacity check
+        // (lib/providers/local/capacity.ts) must let their environments in on a smaller CI machine.
+        PORTAL_LOCAL_WORKER_MEMORY: "512MiB",
         ...this.extraEnv,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -85,3 +85,40 @@ describe("one environment per attendee", () => {
     expect(fake.callCount("deploy")).toBe(2);
   });
 });
+
+describe("deploys and the machine's memory", () => {
+  const capacity = { machine: { cores: 2, memoryMiB: 8 * 1024 }, reserveMiB: 1024, workerMemoryMiB: 2048 };
+
+  it("refuses a deploy that would overcommit the machine, creating nothing and saying what to do", async () => {
+    // (8192 - 1024) / (2 × 2048 + 500) = 1.5: one environment fits, the second does not.
+    const { fake, rt } = fakeRuntime({ capacity });
+    expect(rt.provider.capacity?.report()).toMatchObject({ fit: 1, more: 1 });
+    await deployEnvironment(rt, asAttendee("Ada"));
+    expect(rt.provider.capacity?.report()).toMatchObject({ live: 1, more: 0 });
+
+    const grace = asAttendee("Grace");
+    const refused = await refusal(deployEnvironment(rt, grace));
+    expect(refused.message).toMatch(/^This machine is full: 1 environment already plan 4\.5 GiB and a new one needs 4\.5 GiB/);
+    expect(refused.message).toMatch(/tear down idle environments/);
+    expect(fake.callCount("deploy")).toBe(1);
+    expect(liveEnvironmentOf(grace.id)).toBeUndefined();
+    expect(deployAudits().filter((a) => a.actorId === grace.id)).toMatchObject([{ result: "error", detail: refused.message }]);
+  });
+
+  it("lets the next attendee deploy once an environment is torn down", async () => {
+    const { fake, rt } = fakeRuntime({ capacity });
+    const ada = asAttendee("Ada");
+    const row = await deployEnvironment(rt, ada);
+    await teardownEnvironment(rt, ada, row.id);
+    fake.settle(row.id);
+    const second = await deployEnvironment(rt, asAttendee("Grace"));
+    expect(second.status).toBe("CREATE_IN_PROGRESS");
+  });
+
+  it("gives an attendee who already has an environment that one, even when the machine is full", async () => {
+    const { rt } = fakeRuntime({ capacity });
+    const ada = asAttendee("Ada");
+    const row = await deployEnvironment(rt, ada);
+    expect((await deployEnvironment(rt, ada)).id).toBe(row.id);
+  });
+});

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { audit, audited, type Actor, type AuditAction } from "@/lib/audit";
 import { requireRole } from "@/lib/auth/roles";
-import { createEnvironmentOnce, getAttendee, getEnvironment, providerRef, updateEnvironment } from "@/lib/db/queries";
+import { createEnvironmentOnce, getAttendee, getEnvironment, liveEnvironmentOf, providerRef, updateEnvironment } from "@/lib/db/queries";
 import { getEventSettings } from "@/lib/db/room-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
@@ -59,6 +59,17 @@ export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Pr
     throw error;
   }
   const { provider } = deps;
+  const existing = liveEnvironmentOf(attendee.id);
+  if (!existing) {
+    try {
+      // A machine that cannot hold one more environment says so before anything is made.
+      provider.capacity?.admit(provider.defaultWorkers);
+    } catch (error) {
+      const refused = toPortalError(error);
+      audit(actor, "deploy", { ok: false, detail: refused.message });
+      throw refused;
+    }
+  }
   const { row, created } = createEnvironmentOnce({
     attendeeId: attendee.id,
     provider: provider.name,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ProxiedKind } from "@/lib/environments/proxied";
 import type { StackStatus, TaskLastStatus } from "@/lib/status";
+import type { RoomCapacity } from "./local/capacity";
 
 // The contract between the portal and whatever runs the attendees' Dask environments.
 // The UI, the stream hub, the commands and the runtime speak only this; each provider
@@ -223,6 +224,16 @@ export interface Provider {
   listStacks?(): Promise<FoundStack[]>;
   /** The facilitator's account tools (preflight, the event stack). */
   readonly cloud?: CloudTools;
+  /** How many environments this machine holds (the local provider: they share its memory). */
+  readonly capacity?: CapacityPlanner;
+}
+
+/** Plans a machine's memory for its environments. */
+export interface CapacityPlanner {
+  /** The machine, one environment's measured (or estimated) footprint, and how many fit. */
+  report(): RoomCapacity;
+  /** Throws a ProviderError saying what to do when one more environment would overcommit memory. */
+  admit(workers: number): void;
 }
 
 // Marks a ProviderError however many copies of this module the server has loaded (Next.js

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { AwsPanel } from "@/components/facilitator/aws-panel";
+import { CapacityCard } from "@/components/facilitator/capacity-card";
 import { FinalReport } from "@/components/facilitator/final-report";
 import { IsolationLine } from "@/components/facilitator/isolation-line";
 import { LimitsCard } from "@/components/facilitator/limits-card";
@@ -40,6 +41,7 @@ export default async function FacilitatorPage() {
       {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
       {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
+      {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
       {provider.cloud && <AwsPanel attendees={initial.rows.length} />}
       <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
     </div>

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { isReady, type StackStatus } from "@/lib/status";
 import { ActivityListeners } from "../activity";
+import { admitOrRefuse, roomCapacity, type Machine } from "../local/capacity";
 import {
   ProviderError,
+  type CapacityPlanner,
   type CloudTools,
   type DeployOptions,
   type EnvironmentRef,
@@ -48,6 +50,8 @@ export interface FakeOptions {
   listsStacks?: boolean;
   /** Offer cloud tools (preflight, the event stack), as the AWS provider does. */
   cloud?: CloudTools;
+  /** Plan a machine's memory as the local provider does (nothing is measured: the estimate counts). */
+  capacity?: { machine: Machine; reserveMiB: number; workerMemoryMiB: number };
 }
 
 const cpuMeter: UsageMeter = { unit: "cpu-seconds", measure: ({ snapshot }) => snapshot.usage?.cpuSeconds ?? 0 };
@@ -60,6 +64,7 @@ export class FakeProvider implements Provider {
   readonly defaultWorkers: number;
   readonly cloud?: CloudTools;
   readonly listStacks?: () => Promise<FoundStack[]>;
+  readonly capacity?: CapacityPlanner;
   /** Calls received, by method. */
   readonly calls: Record<string, number> = {};
   /** Stacks the cloud holds that the portal may not know (for listStacks). */
@@ -77,6 +82,14 @@ export class FakeProvider implements Provider {
     this.maxWorkers = options.maxWorkers ?? 4;
     this.defaultWorkers = Math.min(options.defaultWorkers ?? 2, this.maxWorkers);
     this.cloud = options.cloud;
+    if (options.capacity) {
+      const plan = { ...options.capacity, defaultWorkers: this.defaultWorkers };
+      const live = () => [...this.envs.values()].filter((e) => e.status !== "DELETE_COMPLETE" && !e.status.endsWith("FAILED")).map((e) => e.desiredWorkers);
+      this.capacity = {
+        report: () => roomCapacity(plan, live(), null),
+        admit: (workers) => admitOrRefuse(plan, live(), workers, null),
+      };
+    }
     if (options.listsStacks) {
       this.listStacks = async () => {
         this.count("listStacks");

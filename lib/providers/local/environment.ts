@@ -6,7 +6,8 @@ import type { LocalConfig } from "@/lib/config";
 import { proxiedBase, type ProxiedKind } from "@/lib/environments/proxied";
 import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentSnapshot, ProxyTarget } from "../types";
-import { launchNotebook, launchTask, logFile, pythonEnvReady, schedulerAddress } from "./launch";
+import type { Machine } from "./capacity";
+import { closedCleanly, launchNotebook, launchTask, logFile, pythonEnvReady, schedulerAddress } from "./launch";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, signalGroup, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { createTlsFiles } from "./tls";
@@ -21,10 +22,18 @@ export interface LocalSettings extends LocalConfig {
   owner: string;
   /** The workshop's notebooks, copied for each attendee. */
   notebooksDir: string;
+  /** The machine's cores and memory for capacity planning (tests give their own). */
+  machine?: Machine;
 }
 
-const TICK_MS = 500;
+/** Supervision pace: quick while something is starting or stopping, slower once settled. */
+const TICK_MS = { busy: 100, settled: 500 };
 const now = () => new Date().toISOString();
+
+async function freePorts(): Promise<LocalState["ports"]> {
+  const [scheduler, dashboard, notebook] = await Promise.all([freePort(), freePort(), freePort()]);
+  return { scheduler, dashboard, notebook };
+}
 
 /**
  * One attendee's local Dask environment: a `dask scheduler`, N `dask worker`s and a
@@ -33,6 +42,7 @@ const now = () => new Date().toISOString();
 export class LocalEnvironment {
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  private supervising = false;
   private readonly exits = new Map<string, { code: number | null; signal: NodeJS.Signals | null }>();
   /** Tasks this portal process started: their exit status arrives as an event, so wait for it. */
   private readonly spawnedHere = new Set<string>();
@@ -54,7 +64,7 @@ export class LocalEnvironment {
       createdAt: now(),
       desiredWorkers: workers,
       nextWorker: 1,
-      ports: { scheduler: await freePort(), dashboard: await freePort(), notebook: await freePort() },
+      ports: await freePorts(),
       notebookToken: randomBytes(24).toString("hex"),
       notebook: { pid: null, ready: false },
       resourcesDone: [],
@@ -113,7 +123,7 @@ export class LocalEnvironment {
       stackName: s.stackName,
       status: s.status,
       reason: s.reason,
-      progress: { done: s.resourcesDone.length, total: RESOURCES.length },
+      progress: { done: RESOURCES.filter((r) => s.resourcesDone.includes(r)).length, total: RESOURCES.length },
       tasks: s.tasks.map((t) => toTaskState(t, this.settings.workerMemoryMiB)),
       desiredWorkers: s.desiredWorkers,
       links,
@@ -213,18 +223,21 @@ export class LocalEnvironment {
     this.startTicking();
   }
 
+  /** Supervises from now on: one step at once, then the next after the current pace. */
   private startTicking(): void {
-    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
-    this.timer.unref();
+    if (this.supervising) return;
+    this.supervising = true;
+    if (!this.ticking) void this.tick();
   }
 
   private stopTicking(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.supervising = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking) return;
+    this.timer = undefined;
     this.ticking = true;
     try {
       await this.reconcile();
@@ -233,6 +246,16 @@ export class LocalEnvironment {
     } finally {
       this.ticking = false;
     }
+    if (!this.supervising) return;
+    this.timer = setTimeout(() => void this.tick(), this.busy() ? TICK_MS.busy : TICK_MS.settled);
+    this.timer.unref();
+  }
+
+  /** Something is on its way up (or out) that the next step should notice soon. */
+  private busy(): boolean {
+    const s = this.state;
+    const notebookStarting = !s.notebook.ready && Date.now() < this.createDeadline;
+    return !isComplete(s.status) || notebookStarting || s.tasks.some((t) => t.lastStatus !== "RUNNING" && t.lastStatus !== "STOPPED");
   }
 
   /** One supervision step: notice exits, start what is missing, promote what is ready. */
@@ -306,8 +329,8 @@ export class LocalEnvironment {
   }
 
   private launch(task: TaskRecord): boolean {
-    // A worker waits for its scheduler to be up, as ECS tasks wait on a service dependency.
-    if (task.role === "worker" && !this.state.tasks.some((t) => t.role === "scheduler" && t.lastStatus === "RUNNING")) return false;
+    // Workers start with their scheduler, not after it: Python's start-up is most of the
+    // wait, and a worker keeps retrying its scheduler's address until it answers.
     const spawned = launchTask(this.settings, this.dir, this.state, task);
     task.pid = spawned.pid;
     task.lastStatus = "PENDING";
@@ -341,9 +364,8 @@ export class LocalEnvironment {
 
   private async superviseNotebook(): Promise<boolean> {
     const nb = this.state.notebook;
-    const schedulerUp = this.state.tasks.some((t) => t.role === "scheduler" && t.lastStatus === "RUNNING");
     if (nb.pid === null) {
-      if (!schedulerUp) return false;
+      // JupyterLab starts alongside the cluster; the notebook connects when its first cell runs.
       nb.pid = launchNotebook(this.settings, this.dir, this.state).pid;
       return true;
     }
@@ -354,6 +376,9 @@ export class LocalEnvironment {
     }
     if (!nb.ready && (await jupyterAnswers(`http://127.0.0.1:${this.state.ports.notebook}${proxiedBase(this.state.envId, "notebook")}`, this.state.notebookToken))) {
       nb.ready = true;
+      // Not one of the stack's gating resources: the environment is ready without it, and
+      // the page turns the notebook link live when this event arrives.
+      this.stackEvent("NotebookInstance", "CREATE_COMPLETE");
       return true;
     }
     return false;
@@ -376,11 +401,7 @@ export class LocalEnvironment {
         this.resourceDone("WorkerService");
         changed = true;
       }
-      if (s.notebook.ready && !s.resourcesDone.includes("NotebookInstance")) {
-        this.resourceDone("NotebookInstance");
-        changed = true;
-      }
-      if (s.resourcesDone.length === RESOURCES.length) {
+      if (RESOURCES.every((r) => s.resourcesDone.includes(r))) {
         s.status = "CREATE_COMPLETE";
         this.stackEvent(s.stackName, "CREATE_COMPLETE");
         changed = true;
@@ -420,7 +441,7 @@ export class LocalEnvironment {
     if (task.pid !== null && isAlive(task.pid)) {
       task.cpuSeconds = Math.max(task.cpuSeconds, cpuSecondsOf(task.pid) ?? 0);
       task.lastStatus = "STOPPING";
-      await stopGroup(task.pid, this.settings.graceMs);
+      await stopGroup(task.pid, this.settings.graceMs, () => closedCleanly(this.dir, task.id));
     }
     markStopped(task, reason);
   }

@@ -15,7 +15,9 @@ import {
   type ProviderEvent,
   type ProxyTarget,
   type UsageMeter,
+  type CapacityPlanner,
 } from "../types";
+import { admitOrRefuse, residentByEnvironment, roomCapacity, thisMachine, type CapacitySettings } from "./capacity";
 import { LocalEnvironment, type LocalSettings } from "./environment";
 import { readNewLines } from "./log-tail";
 import { findOwnedProcesses, signalGroup } from "./processes";
@@ -49,6 +51,16 @@ export function localSettingsFromEnv(dataDir: string, env: Env = process.env): L
   return localSettings(portalConfig({ ...env, PORTAL_DATA_DIR: dataDir }));
 }
 
+/** Every task running as asked, and JupyterLab answering: the environment's full footprint. */
+function isWhole(s: EnvironmentSnapshot): boolean {
+  return (
+    s.status.endsWith("_COMPLETE") &&
+    s.status !== "DELETE_COMPLETE" &&
+    s.links.notebookReady === true &&
+    s.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length === s.desiredWorkers
+  );
+}
+
 /** CPU seconds the environment's processes used: measured, not estimated. */
 const cpuMeter: UsageMeter = {
   unit: "cpu-seconds",
@@ -69,6 +81,11 @@ export class LocalProvider implements Provider {
   /** Streams waiting to hear that an environment wrote something (onActivity). */
   private readonly listeners = new ActivityListeners();
   private readonly watchers = new Map<string, { watcher: fs.FSWatcher; timer?: NodeJS.Timeout }>();
+  /** Largest resident memory (MiB) one whole environment has been measured at; null before any. */
+  private measuredMiB: number | null = null;
+  /** Environments measured once they were whole (cluster up, notebook answering). */
+  private readonly measured = new Set<string>();
+  readonly capacity: CapacityPlanner;
 
   constructor(
     private readonly settings: LocalSettings,
@@ -77,6 +94,39 @@ export class LocalProvider implements Provider {
     this.maxWorkers = workers.max;
     this.defaultWorkers = Math.min(workers.default, workers.max);
     fs.mkdirSync(settings.rootDir, { recursive: true, mode: 0o700 });
+    const plan: CapacitySettings = {
+      machine: settings.machine ?? thisMachine(),
+      reserveMiB: settings.memoryReserveMiB,
+      workerMemoryMiB: settings.workerMemoryMiB,
+      defaultWorkers: this.defaultWorkers,
+    };
+    this.capacity = {
+      report: () => {
+        this.measure();
+        return roomCapacity(plan, this.liveWorkers(), this.measuredMiB);
+      },
+      admit: (workers) => admitOrRefuse(plan, this.liveWorkers(), workers, this.measuredMiB),
+    };
+  }
+
+  /** Worker counts of the environments that hold (or will hold) memory on this machine. */
+  private liveWorkers(): number[] {
+    return [...this.envs.values()].map((e) => e.snapshot()).filter((s) => s.status !== "DELETE_COMPLETE" && !s.status.endsWith("FAILED")).map((s) => s.desiredWorkers);
+  }
+
+  /**
+   * Measures the resident memory of every whole environment (all its processes, kernels
+   * included) and keeps the largest: a whole one shows what an attendee's environment costs.
+   */
+  private measure(only?: string): void {
+    const whole = [...this.envs.entries()].filter(([id, e]) => (!only || id === only) && isWhole(e.snapshot()));
+    if (!whole.length) return;
+    const ids = new Set(whole.map(([id]) => id));
+    const totals = residentByEnvironment(findOwnedProcesses(this.settings.owner).filter((p) => ids.has(p.envId)));
+    for (const [id, mib] of totals) {
+      this.measured.add(id);
+      this.measuredMiB = Math.max(this.measuredMiB ?? 0, Math.round(mib));
+    }
   }
 
   async health() {
@@ -125,6 +175,8 @@ export class LocalProvider implements Provider {
     }
     const snapshot = local.snapshot();
     if (snapshot.status === "DELETE_COMPLETE") this.unwatch(env.id);
+    // The first moment an environment is whole, its footprint is measured once.
+    if (!this.measured.has(env.id) && isWhole(snapshot)) this.measure(env.id);
     return snapshot;
   }
 
@@ -220,7 +272,8 @@ export class LocalProvider implements Provider {
     try {
       const watcher = fs.watch(local.dir, (_kind, file) => {
         const name = String(file ?? "");
-        if (name !== "stack-events.jsonl" && (!name.endsWith(".log") || name === "notebook.log")) return;
+        // state.json changes when a task turns RUNNING or the notebook answers.
+        if (name !== "stack-events.jsonl" && name !== "state.json" && (!name.endsWith(".log") || name === "notebook.log")) return;
         const watched = this.watchers.get(envId);
         if (!watched || watched.timer) return;
         // A burst of writes is one nudge: the stream reads everything new in one poll.

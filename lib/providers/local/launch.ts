@@ -57,6 +57,26 @@ export function logFile(dir: string, taskId: string): string {
   return path.join(dir, `${taskId}.log`);
 }
 
+/** The last line `dask scheduler` and `dask worker` log once they have closed cleanly on SIGTERM. */
+const CLOSED_LINE = /End (scheduler|worker)\s*$/;
+
+/** Whether the task's log ends with its clean-close line: nothing of it is left to wait for. */
+export function closedCleanly(dir: string, taskId: string): boolean {
+  try {
+    const fd = fs.openSync(logFile(dir, taskId), "r");
+    try {
+      const size = fs.fstatSync(fd).size;
+      const tail = Buffer.alloc(Math.min(size, 256));
+      fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+      return CLOSED_LINE.test(tail.toString("utf8"));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** Whether the Python env the tasks run from exists (made by `make pyenv`). */
 export function pythonEnvReady(settings: LocalSettings): boolean {
   return fs.existsSync(path.join(settings.pythonEnv, "bin", "dask"));

@@ -50,9 +50,18 @@ describe("local provider with real Dask processes", () => {
     const ready = await describeUntil(provider, env, (s) => s.status === "CREATE_COMPLETE");
     expect(running(ready, "scheduler")).toHaveLength(1);
     expect(running(ready, "worker")).toHaveLength(2);
-    expect(ready.progress).toEqual({ done: 4, total: 4 });
+    expect(ready.progress).toEqual({ done: 3, total: 3 });
     expect(ready.links.schedulerAddress).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
     expect(clientSays(ready.links.schedulerAddress!, envDir)).toEqual({ workers: 2, total: 499500 });
+  });
+
+  it("opens the notebook once JupyterLab answers, without holding the environment's readiness", async () => {
+    const withNotebook = await describeUntil(provider, env, (s) => s.links.notebookReady === true);
+    expect(withNotebook.status).toBe("CREATE_COMPLETE");
+    expect(await provider.openNotebook(env)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/lab\/tree\/era5-analysis\.ipynb\?token=[0-9a-f]{48}$/);
+    const { events } = await provider.events(env, null);
+    const stack = events.flatMap((e) => (e.kind === "stack" ? [`${e.resource} ${e.status}`] : []));
+    expect(stack).toContain("NotebookInstance CREATE_COMPLETE");
   });
 
   it("streams scheduler log lines and stack events once each", async () => {

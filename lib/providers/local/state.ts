@@ -35,8 +35,12 @@ export const localStateSchema = z.object({
 });
 export type LocalState = z.infer<typeof localStateSchema>;
 
-/** The stack's resources, as CloudFormation would list them; progress counts these. */
-export const RESOURCES = ["LogGroup", "SchedulerService", "WorkerService", "NotebookInstance"] as const;
+/**
+ * The stack's resources that must be complete before it is (progress counts these): the
+ * environment is ready once its workers have registered. The NotebookInstance (JupyterLab)
+ * starts alongside and reports on its own (the snapshot's `notebookReady`).
+ */
+export const RESOURCES = ["LogGroup", "SchedulerService", "WorkerService"] as const;
 
 export function stateFile(dir: string): string {
   return path.join(dir, "state.json");

@@ -1,0 +1,118 @@
+import fs from "node:fs";
+import os from "node:os";
+import { ProviderError } from "../types";
+
+// How many local environments this machine holds. Each environment plans for its workers'
+// memory limits plus what its scheduler and JupyterLab use; once one has been measured
+// (the resident memory of all its processes), the larger of plan and measurement counts.
+// A deploy that would push the live environments' plans past the machine's memory (less
+// a reserve for the portal and the system) is refused before anything starts.
+
+/** Used for a scheduler and a JupyterLab until an environment has been measured. */
+export const OVERHEAD_ESTIMATE_MIB = { scheduler: 200, notebook: 300 };
+
+export interface Machine {
+  cores: number;
+  memoryMiB: number;
+}
+
+export function thisMachine(): Machine {
+  return { cores: os.cpus().length, memoryMiB: Math.floor(os.totalmem() / 2 ** 20) };
+}
+
+export interface CapacitySettings {
+  machine: Machine;
+  /** Kept free for the portal, the system and other programs. */
+  reserveMiB: number;
+  /** Each worker's `--memory-limit`. */
+  workerMemoryMiB: number;
+  /** Workers a new environment starts with. */
+  defaultWorkers: number;
+}
+
+/** What the facilitator sees: the machine, one environment's footprint, how many fit. */
+export interface RoomCapacity {
+  cores: number;
+  memoryMiB: number;
+  reserveMiB: number;
+  workerMemoryMiB: number;
+  workersPerEnvironment: number;
+  /** Resident memory of the largest environment measured so far, or the estimate before any. */
+  footprintMiB: number;
+  footprintMeasured: boolean;
+  /** What a new environment is counted as: its workers' limits plus overhead, or its measurement if larger. */
+  plannedPerEnvironmentMiB: number;
+  /** Environments on the machine now, and what they are counted as together. */
+  live: number;
+  plannedLiveMiB: number;
+  /** Environments the machine holds in all, and how many more fit now. */
+  fit: number;
+  more: number;
+}
+
+/** Memory planned for an environment with `workers` workers. */
+export function plannedMiB(settings: CapacitySettings, workers: number, measuredMiB: number | null): number {
+  const estimate = workers * settings.workerMemoryMiB + OVERHEAD_ESTIMATE_MIB.scheduler + OVERHEAD_ESTIMATE_MIB.notebook;
+  return Math.max(estimate, measuredMiB ?? 0);
+}
+
+/** The room's capacity, given each live environment's worker count and the largest measurement. */
+export function roomCapacity(settings: CapacitySettings, liveWorkers: number[], measuredMiB: number | null): RoomCapacity {
+  const usable = Math.max(0, settings.machine.memoryMiB - settings.reserveMiB);
+  const perEnvironment = plannedMiB(settings, settings.defaultWorkers, measuredMiB);
+  const plannedLive = liveWorkers.reduce((sum, w) => sum + plannedMiB(settings, w, measuredMiB), 0);
+  return {
+    cores: settings.machine.cores,
+    memoryMiB: settings.machine.memoryMiB,
+    reserveMiB: settings.reserveMiB,
+    workerMemoryMiB: settings.workerMemoryMiB,
+    workersPerEnvironment: settings.defaultWorkers,
+    footprintMiB: measuredMiB ?? plannedMiB(settings, settings.defaultWorkers, null),
+    footprintMeasured: measuredMiB !== null,
+    plannedPerEnvironmentMiB: perEnvironment,
+    live: liveWorkers.length,
+    plannedLiveMiB: plannedLive,
+    fit: Math.floor(usable / perEnvironment),
+    more: Math.max(0, Math.floor((usable - plannedLive) / perEnvironment)),
+  };
+}
+
+export function formatMiB(mib: number): string {
+  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.round(mib)} MiB`;
+}
+
+/** Throws, with what to do, when one more environment with `workers` workers would overcommit memory. */
+export function admitOrRefuse(settings: CapacitySettings, liveWorkers: number[], workers: number, measuredMiB: number | null): void {
+  const room = roomCapacity(settings, liveWorkers, measuredMiB);
+  const needed = plannedMiB(settings, workers, measuredMiB);
+  const usable = room.memoryMiB - room.reserveMiB;
+  if (room.plannedLiveMiB + needed <= usable) return;
+  throw new ProviderError(
+    "unavailable",
+    `This machine is full: ${room.live} environment${room.live === 1 ? "" : "s"} already plan ${formatMiB(room.plannedLiveMiB)} ` +
+      `and a new one needs ${formatMiB(needed)}, but only ${formatMiB(usable)} of ${formatMiB(room.memoryMiB)} may be used ` +
+      `(${formatMiB(room.reserveMiB)} is kept free). Ask the facilitator to tear down idle environments, or to give ` +
+      "workers less memory (PORTAL_LOCAL_WORKER_MEMORY) or fewer workers (PORTAL_DEFAULT_WORKERS), then deploy again.",
+  );
+}
+
+/** Resident memory (MiB) of a process, from /proc; null once it is gone. */
+export function residentMiB(pid: number): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return kb ? Number(kb[1]) / 1024 : 0;
+  } catch {
+    return null;
+  }
+}
+
+/** Total resident memory (MiB) of each environment's processes, keyed by environment id. */
+export function residentByEnvironment(processes: { pid: number; envId: string }[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const { pid, envId } of processes) {
+    const mib = residentMiB(pid);
+    if (mib !== null) totals.set(envId, (totals.get(envId) ?? 0) + mib);
+  }
+  return totals;
+}
