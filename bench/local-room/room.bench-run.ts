@@ -12,6 +12,7 @@ import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
 import { formatMiB, residentByEnvironment } from "@/lib/providers/local/capacity";
 import { findOwnedProcesses, freePort } from "@/lib/providers/local/processes";
 import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/types";
+import { loadProxyResults, proxySection } from "./proxy-report";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOM = Number(process.env.BENCH_ROOM ?? 20);
@@ -247,18 +248,7 @@ function report(floor: FloorRun[], single: SingleRun[], room: Room, info: Return
     "(Python imports), not the portal's: the per-environment figure above is the one an attendee meets",
     "when deploys are spread over a few seconds.",
     "",
-    "## Proxy overhead (to be filled after the proxy is merged)",
-    "",
-    "<!-- PROXY-OVERHEAD: HTTP and WebSocket round trips to JupyterLab and the Dask dashboard through",
-    "the portal (/environments/<id>/notebook|dashboard) against the same requests made directly. The",
-    "portal proxy is being built in another branch; add the measurement to room.bench-run.ts",
-    "(section \"proxy overhead\") and its table here once it is in main. -->",
-    "",
-    "| measure | direct (ms) | through the portal (ms) |",
-    "|---|---|---|",
-    "| HTTP GET JupyterLab `/api/status` | not measured yet | not measured yet |",
-    "| WebSocket round trip (kernel channel) | not measured yet | not measured yet |",
-    "",
+    ...proxySection(loadProxyResults()),
     "## Machine",
     "",
     "| | |",
@@ -309,7 +299,7 @@ it(`times one environment against the raw floor, and a room of ${ROOM}`, async (
   }
   const room = await roomOnce();
   console.log(JSON.stringify(room));
-  const results = { machine: info, pollMs: POLL_MS, floor, single, room, proxyOverhead: null };
+  const results = { machine: info, pollMs: POLL_MS, floor, single, room, proxyOverhead: loadProxyResults() };
   fs.writeFileSync(path.join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(here, "REPORT.md"), report(floor, single, room, info, settings.workerMemory));
 });
