@@ -27,6 +27,24 @@ describe("a portal restart with local environments running", () => {
       .map((p) => p.pid);
     expect(pids.length).toBe(4);
 
+    // An attendee's kernel: JupyterLab starts it in a session of its own.
+    await describeUntil(before, env, (s) => s.links.notebookReady === true);
+    const state = JSON.parse(fs.readFileSync(path.join(dataDir, "local", env.id, "state.json"), "utf8"));
+    const started = await fetch(`http://127.0.0.1:${state.ports.notebook}/environments/${env.id}/notebook/api/kernels`, {
+      method: "POST",
+      headers: { authorization: `token ${state.notebookToken}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(started.status).toBe(201);
+    const kernelPid = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const kernel = findOwnedProcesses(dataDir).find((p) => fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("ipykernel"));
+        if (kernel) return kernel.pid;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("no kernel process appeared");
+    })();
+
     // A process of ours that no environment claims, as if left over from a lost database.
     const stray = spawn(path.join(settings.pythonEnv, "bin", "python"), ["-c", "import time; time.sleep(120)"], {
       detached: true,
@@ -48,6 +66,8 @@ describe("a portal restart with local environments running", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(isAlive(stray.pid!)).toBe(false);
     for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    // The attendee's kernel (and what it holds in memory) survives the restart too.
+    expect(isAlive(kernelPid)).toBe(true);
 
     // An adopted worker that dies is still noticed and replaced.
     const worker = adopted.tasks.find((t) => t.role === "worker" && t.lastStatus === "RUNNING")!;

@@ -20,7 +20,7 @@ import {
 import { admitOrRefuse, residentByEnvironment, roomCapacity, thisMachine, type CapacitySettings } from "./capacity";
 import { LocalEnvironment, type LocalSettings } from "./environment";
 import { readNewLines } from "./log-tail";
-import { findOwnedProcesses, signalGroup } from "./processes";
+import { descendsFrom, findOwnedProcesses, signalGroup } from "./processes";
 import { isolation, type Isolation } from "./sandbox";
 
 const cursorSchema = z.record(z.string(), z.number().int().min(0));
@@ -299,9 +299,11 @@ export class LocalProvider implements Provider {
   }
 
   private sweepOrphans(): void {
-    // Every task runs as the leader of its own process group, so its group id names it.
+    // Every task runs as the leader of its own process group, so its group id names it;
+    // what a task started in a session of its own (a notebook's kernels) descends from it.
     for (const { pid, pgid, envId } of findOwnedProcesses(this.settings.owner)) {
-      if (this.envs.get(envId)?.ownedPids().has(pgid)) continue;
+      const owned = this.envs.get(envId)?.ownedPids();
+      if (owned && (owned.has(pgid) || descendsFrom(pid, owned))) continue;
       console.warn(`local provider: stopping orphaned process ${pid} of environment ${envId}`);
       signalGroup(pgid, "SIGKILL");
     }

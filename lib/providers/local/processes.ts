@@ -145,13 +145,34 @@ export function cpuSecondsOf(pid: number): number | null {
   return Math.round(total * 100) / 100;
 }
 
-function processGroupOf(pid: number): number | null {
+/** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, …]. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
+}
+
+function processGroupOf(pid: number): number | null {
+  const fields = statFields(pid);
+  return fields ? Number(fields[2]) : null;
+}
+
+/**
+ * Whether `pid` is, or descends from, one of `roots`. A kernel JupyterLab starts leads a
+ * session of its own, so its group names no task; its ancestry still leads to one.
+ */
+export function descendsFrom(pid: number, roots: ReadonlySet<number>): boolean {
+  let current = pid;
+  for (let depth = 0; depth < 64 && current > 1; depth++) {
+    if (roots.has(current)) return true;
+    const fields = statFields(current);
+    if (!fields) return false;
+    current = Number(fields[1]);
+  }
+  return false;
 }
 
 /** Every live process on this machine carrying our owner marker, with its group and environment id. */
