@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isolation, probeSandbox } from "./sandbox";
+import { execFileSync } from "node:child_process";
+import { isolation, probeSandbox, sandboxed } from "./sandbox";
 
 describe("local isolation", () => {
   it("refuses deploys when bubblewrap is not installed, and says how to fix it", () => {
@@ -31,5 +32,24 @@ describe("local isolation", () => {
     const said = isolation("none", () => probeSandbox(null));
     expect(said).toMatchObject({ mode: "none", deploysAllowed: true });
     expect(said.message).toContain("single-user");
+  });
+
+  it("sees read-only folders that live under /tmp (a CI clone's Python env and notebooks), beside its own /tmp", () => {
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), "portal-sandbox-ro-"));
+    const envDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-sandbox-env-"));
+    const hostOnly = fs.mkdtempSync(path.join(os.tmpdir(), "portal-sandbox-host-"));
+    fs.writeFileSync(path.join(shared, "notebook.txt"), "the workshop's notebook");
+    const bwrap = execFileSync("bash", ["-c", "command -v bwrap"], { encoding: "utf8" }).trim();
+    const run = (script: string) => {
+      const { command, args } = sandboxed(bwrap, { envDir, readOnly: [shared] }, "/bin/sh", ["-c", script], envDir);
+      return execFileSync(command, args, { encoding: "utf8" });
+    };
+    try {
+      expect(run(`cat ${shared}/notebook.txt`)).toBe("the workshop's notebook");
+      // Its /tmp is its own: the host's other temporary files are not there.
+      expect(run("ls /tmp")).not.toContain(path.basename(hostOnly));
+    } finally {
+      for (const dir of [shared, envDir, hostOnly]) fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

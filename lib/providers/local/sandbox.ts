@@ -77,8 +77,10 @@ export function sandboxArgs(mounts: SandboxMounts, cwd: string): string[] {
     if (stat.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(dir), dir);
     else args.push("--ro-bind", dir, dir);
   }
-  for (const dir of mounts.readOnly) args.push("--ro-bind-try", dir, dir);
+  // A private /tmp first, then what is bound into the sandbox: a repository or data folder
+  // that itself lives under /tmp (a CI clone, a test's folder) must not be hidden by it.
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  for (const dir of mounts.readOnly) args.push("--ro-bind-try", dir, dir);
   args.push("--bind", mounts.envDir, mounts.envDir, "--chdir", cwd);
   return args;
 }
