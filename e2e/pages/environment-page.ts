@@ -29,11 +29,15 @@ export class EnvironmentPage {
     return this.page.getByTestId("deploy-button").locator("xpath=..").getByRole("alert");
   }
 
-  /** Deploys from the environment page, waits until it is ready, and gives its id. */
+  /**
+   * Deploys from the environment page, waits until it is ready and its notebook answers
+   * (JupyterLab starts alongside and may come a moment after "ready"), and gives its id.
+   */
   async deployReady(): Promise<string> {
     await this.goto();
     await this.deploy();
     await this.waitUntilReady();
+    await expect(this.page.getByTestId("notebook-link")).toBeVisible({ timeout: 60_000 });
     return (await this.page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
   }
 
