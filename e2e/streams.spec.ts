@@ -30,6 +30,27 @@ function openStream(url: string, cookie: string): Promise<OpenStream> {
   });
 }
 
+/**
+ * Opens streams at `url` until the portal refuses one, and expects that to happen at `cap`.
+ * The page the cookie came from has just left: its own stream counts until the server hears
+ * it end, so the count is retried until it settles.
+ */
+async function fillToCap(url: string, cookie: string, cap: number): Promise<OpenStream[]> {
+  const opened: OpenStream[] = [];
+  await expect
+    .poll(async () => {
+      for (const stream of opened.splice(0)) stream.close();
+      for (let tries = 0; tries < 20; tries++) {
+        const stream = await openStream(url, cookie);
+        if (stream.status !== 200) break;
+        opened.push(stream);
+      }
+      return opened.length;
+    })
+    .toBe(cap);
+  return opened;
+}
+
 test.describe("live streams", () => {
   test("one person may hold 8 streams open; one more is refused with what to do, and closing one makes room", async ({ page, signIn, portal }) => {
     await signIn.asAttendee("Tab Hoarder", uniqueEmail("tabs"));
@@ -38,19 +59,7 @@ test.describe("live streams", () => {
     const url = `${portal.url}/api/attendee/events`;
     await page.goto("about:blank");
 
-    // The lab page's own stream ends when the page leaves, as the server hears it: until then it counts.
-    const opened: OpenStream[] = [];
-    await expect
-      .poll(async () => {
-        for (const stream of opened.splice(0)) stream.close();
-        for (let tries = 0; tries < 20; tries++) {
-          const stream = await openStream(url, cookie);
-          if (stream.status !== 200) break;
-          opened.push(stream);
-        }
-        return opened.length;
-      })
-      .toBe(8);
+    const opened = await fillToCap(url, cookie, 8);
 
     const refused = await openStream(url, cookie);
     expect(refused.status).toBe(429);
@@ -72,18 +81,7 @@ test.describe("live streams", () => {
     await expect(page).toHaveURL(/\/facilitator$/);
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     await page.goto("about:blank");
-    const opened: OpenStream[] = [];
-    await expect
-      .poll(async () => {
-        for (const stream of opened.splice(0)) stream.close();
-        for (let tries = 0; tries < 20; tries++) {
-          const stream = await openStream(`${portal.url}/api/facilitator/events`, cookie);
-          if (stream.status !== 200) break;
-          opened.push(stream);
-        }
-        return opened.length;
-      })
-      .toBe(8);
+    const opened = await fillToCap(`${portal.url}/api/facilitator/events`, cookie, 8);
     await page.goto("/facilitator");
     await expect(page.getByTestId("room-connection")).toContainText("already have 8 live portal views open");
     for (const stream of opened) stream.close();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { attendee, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
+import { asAttendee, fakeRuntime, memoryStorePerTest, refusal } from "@/test/support/unit";
 import { getEnvironment, listAudit, liveEnvironmentOf, providerRef } from "@/lib/db/queries";
-import { PortalError } from "@/lib/errors";
 import { deployEnvironment, environmentFor, scaleEnvironment, teardownEnvironment } from "./index";
 import { reconcileEnvironments } from "./reconcile";
 
@@ -10,18 +9,8 @@ import { reconcileEnvironments } from "./reconcile";
 
 memoryStorePerTest();
 
-const asAttendee = (name: string) => ({ id: attendee(name).id, role: "attendee" as const });
 const facilitator = { id: "facilitator", role: "facilitator" as const };
 const audits = (action: string) => listAudit().filter((a) => a.action === action);
-
-async function refusal(work: Promise<unknown>): Promise<PortalError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!PortalError.is(error)) throw new Error(`expected a PortalError, got ${String(error)}`);
-  return error;
-}
 
 describe("deploy", () => {
   it("creates one environment however often it is clicked, and records it", async () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { listAudit, liveEnvironmentOf, updateEnvironment } from "@/lib/db/queries";
 import { markEventEnded, saveEventSettings } from "@/lib/db/room-queries";
-import { PortalError } from "@/lib/errors";
-import { attendee, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
+import { asAttendee, fakeRuntime, fakeTimersPerTest, memoryStorePerTest, refusal } from "@/test/support/unit";
 import { deployEnvironment, teardownEnvironment } from "./index";
 
 // Deploy within the event's limits: only while the event is on, and one environment per
@@ -11,17 +10,7 @@ import { deployEnvironment, teardownEnvironment } from "./index";
 memoryStorePerTest();
 fakeTimersPerTest();
 
-const asAttendee = (name: string) => ({ id: attendee(name).id, role: "attendee" as const });
 const deployAudits = () => listAudit().filter((a) => a.action === "deploy");
-
-async function refusal(work: Promise<unknown>): Promise<PortalError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!PortalError.is(error)) throw new Error(`expected a PortalError, got ${String(error)}`);
-  return error;
-}
 
 const event = (startsAt: string | null, endsAt: string | null) => saveEventSettings({ name: "Workshop", startsAt, endsAt });
 

@@ -4,13 +4,10 @@
 import { DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { describe, expect, inject, it } from "vitest";
 import { motoClients, motoTemplateTransform, playFargate, stackOutputs } from "../../test/moto/index.mjs";
-import { attendee, environmentRow, memoryStorePerTest } from "../../test/support/unit";
+import { attendee, environmentRow, environmentTab, memoryStorePerTest } from "../../test/support/unit";
 import { getEnvironment, listAudit, providerRef } from "../db/queries";
 import { createAwsProvider, loadAwsConfig } from "../providers/aws";
-import type { EnvironmentSink } from "../stream/environment-stream";
 import { StreamHub } from "../stream/hub";
-import type { EnvironmentEvents, FrameOf } from "../stream/protocol";
-import { PORTAL_TASK } from "./enforce-limits";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -52,10 +49,9 @@ describe("the worker maximum on AWS (moto)", () => {
     await provider.deploy(env, { workers: 2 });
     await playFargate(endpoint, env.stackName);
     const hub = new StreamHub(provider);
-    const frames: FrameOf<EnvironmentEvents>[] = [];
-    const page: EnvironmentSink = { send: (f) => (frames.push(f), true), close: () => {} };
+    const page = environmentTab();
     const stream = hub.stream(row);
-    stream.subscribe(page, null);
+    stream.subscribe(page.sink, null);
     stream.stop();
     expect((await stream.pollNow())?.desiredWorkers).toBe(2);
 
@@ -69,8 +65,7 @@ describe("the worker maximum on AWS (moto)", () => {
     expect(snap?.desiredWorkers).toBe(4);
     expect(await workerDesiredCount(env.stackName)).toBe(4);
     expect(getEnvironment(row.id)?.desiredWorkers).toBe(4);
-    const notices = frames.flatMap((f) => (f.event === "log" && f.data.task === PORTAL_TASK ? [f.data.text] : []));
-    expect(notices).toEqual(["Your workers were set back to 4, the event's maximum (the worker service had been asked for 10)."]);
+    expect(page.notices()).toEqual(["Your workers were set back to 4, the event's maximum (the worker service had been asked for 10)."]);
     expect(listAudit().filter((a) => a.action === "worker-limit")).toMatchObject([{ target: row.id, detail: "desired count 10 set back to 4" }]);
 
     // ECS follows the service back down; the next polls leave it there.

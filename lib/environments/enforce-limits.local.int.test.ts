@@ -8,16 +8,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { attendee, environmentRow, memoryStorePerTest } from "../../test/support/unit";
+import { attendee, environmentRow, environmentTab, memoryStorePerTest } from "../../test/support/unit";
 import { listAudit, providerRef } from "../db/queries";
 import { describeUntil } from "../providers/provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "../providers/local";
 import { findOwnedProcesses } from "../providers/local/processes";
 import { stateFile } from "../providers/local/state";
-import type { EnvironmentSink } from "../stream/environment-stream";
 import { StreamHub } from "../stream/hub";
-import type { EnvironmentEvents, FrameOf } from "../stream/protocol";
-import { PORTAL_TASK } from "./enforce-limits";
 
 memoryStorePerTest();
 
@@ -47,16 +44,14 @@ describe("the worker maximum on the local provider", () => {
     const after = new LocalProvider(settings, workers);
     await after.adopt([env]);
     const hub = new StreamHub(after);
-    const frames: FrameOf<EnvironmentEvents>[] = [];
-    const page: EnvironmentSink = { send: (f) => (frames.push(f), true), close: () => {} };
+    const page = environmentTab();
     const stream = hub.stream(row);
-    stream.subscribe(page, null);
+    stream.subscribe(page.sink, null);
     stream.stop();
 
     expect((await stream.pollNow())?.desiredWorkers).toBe(2);
     expect(JSON.parse(fs.readFileSync(file, "utf8")).desiredWorkers).toBe(2);
-    const notices = frames.flatMap((f) => (f.event === "log" && f.data.task === PORTAL_TASK ? [f.data.text] : []));
-    expect(notices).toEqual(["Your workers were set back to 2, the event's maximum (the worker service had been asked for 6)."]);
+    expect(page.notices()).toEqual(["Your workers were set back to 2, the event's maximum (the worker service had been asked for 6)."]);
     expect(listAudit().filter((a) => a.action === "worker-limit")).toMatchObject([{ target: row.id, detail: "desired count 6 set back to 2" }]);
 
     // What runs settles at the maximum.

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getEnvironment, listAudit, providerRef } from "@/lib/db/queries";
-import type { EnvironmentSink } from "@/lib/stream/environment-stream";
-import type { EnvironmentEvents, FrameOf } from "@/lib/stream/protocol";
-import { attendee, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
-import { PORTAL_TASK } from "./enforce-limits";
+import { attendee, environmentTab, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { deployEnvironment } from "./index";
 
 // The worker maximum held on what runs: the notebook sets its worker service's desired
@@ -12,15 +9,6 @@ import { deployEnvironment } from "./index";
 
 memoryStorePerTest();
 const pass = fakeTimersPerTest();
-
-type Frame = FrameOf<EnvironmentEvents>;
-
-function tab() {
-  const frames: Frame[] = [];
-  const sink: EnvironmentSink = { send: (f) => (frames.push(f), true), close: () => {} };
-  const notices = () => frames.flatMap((f) => (f.event === "log" && f.data.task === PORTAL_TASK ? [f.data.text] : []));
-  return { sink, frames, notices };
-}
 
 async function runningEnvironment(maxWorkers = 4) {
   const { fake, rt } = fakeRuntime({ maxWorkers });
@@ -33,7 +21,7 @@ async function runningEnvironment(maxWorkers = 4) {
 describe("the worker maximum", () => {
   it("sets a count raised past the maximum outside the portal back to it, and tells the attendee why", async () => {
     const { fake, rt, row } = await runningEnvironment(4);
-    const page = tab();
+    const page = environmentTab();
     rt.hub.stream(row).subscribe(page.sink, null);
     await pass(5_000);
 
@@ -55,7 +43,7 @@ describe("the worker maximum", () => {
 
   it("leaves a count within the maximum alone, whoever set it", async () => {
     const { fake, rt, row } = await runningEnvironment(4);
-    const page = tab();
+    const page = environmentTab();
     rt.hub.stream(row).subscribe(page.sink, null);
     fake.setDesiredCountOutside(row.id, 4);
     await pass(5_000);

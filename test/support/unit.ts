@@ -5,8 +5,12 @@ import { afterEach, beforeEach, vi } from "vitest";
 import { portalConfig } from "@/lib/config";
 import { openDb, useStore } from "@/lib/db";
 import { createEnvironmentOnce, upsertAttendee } from "@/lib/db/queries";
+import { PORTAL_TASK } from "@/lib/environments/enforce-limits";
+import { PortalError } from "@/lib/errors";
 import { FakeProvider, type FakeOptions } from "@/lib/providers/fake";
 import { Runtime } from "@/lib/runtime";
+import type { EnvironmentSink } from "@/lib/stream/environment-stream";
+import type { EnvironmentEvents, FrameOf } from "@/lib/stream/protocol";
 
 const runtimes: Runtime[] = [];
 
@@ -28,6 +32,27 @@ export function memoryStorePerTest(): void {
 
 export function attendee(name: string) {
   return upsertAttendee({ name, email: `${name.toLowerCase().replace(/\W+/g, "-")}@example.org` });
+}
+
+/** A new attendee, as the commands see them acting. */
+export const asAttendee = (name: string) => ({ id: attendee(name).id, role: "attendee" as const });
+
+/** The PortalError `work` is refused with (the test fails if it is not refused, or otherwise). */
+export async function refusal(work: Promise<unknown>): Promise<PortalError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!PortalError.is(error)) throw new Error(`expected a PortalError, got ${String(error)}`);
+  return error;
+}
+
+/** A browser tab on an environment's stream: every frame it got, and the portal's own notices among them. */
+export function environmentTab() {
+  const frames: FrameOf<EnvironmentEvents>[] = [];
+  const sink: EnvironmentSink = { send: (f) => (frames.push(f), true), close: () => {} };
+  const notices = () => frames.flatMap((f) => (f.event === "log" && f.data.task === PORTAL_TASK ? [f.data.text] : []));
+  return { sink, frames, notices };
 }
 
 /** An attendee's environment row, as the deploy command would create it. */
