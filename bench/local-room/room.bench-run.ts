@@ -3,7 +3,7 @@
 // directly), and what 20 environments deployed at once cost in time and memory. Uses the
 // same LocalProvider the portal uses, through the Provider interface its stream hub calls.
 // Writes bench/local-room/results.json and REPORT.md; `plot.py` draws the chart.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +12,7 @@ import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
 import { formatMiB, residentByEnvironment } from "@/lib/providers/local/capacity";
 import { findOwnedProcesses, freePort } from "@/lib/providers/local/processes";
 import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/types";
+import { machine, machineSection, median, type Machine } from "../support/machine";
 import { loadProxyResults, proxySection } from "./proxy-report";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -26,12 +27,6 @@ const started: ChildProcess[] = [];
 
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 100) / 100;
-}
 
 function tempDataDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-room-"));
@@ -183,26 +178,7 @@ async function roomOnce(): Promise<Room> {
 
 // ---- the report
 
-function quiet(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: "utf8" }).trim();
-  } catch {
-    return "unknown";
-  }
-}
-
-function machine() {
-  return {
-    cpu: `${os.cpus()[0]?.model ?? "unknown"} × ${os.cpus().length}`,
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    node: process.version,
-    dask: quiet(path.join(python, "python"), ["-c", "import distributed, sys; print(f'distributed {distributed.__version__}, Python {sys.version.split()[0]}')"]),
-    load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
-    commit: quiet("git", ["rev-parse", "--short", "HEAD"]),
-  };
-}
-
-function report(floor: FloorRun[], single: SingleRun[], room: Room, info: ReturnType<typeof machine>, workerMemory: string): string {
+function report(floor: FloorRun[], single: SingleRun[], room: Room, info: Machine, workerMemory: string): string {
   const row = (label: string, values: number[]) =>
     `| ${label} | ${values.length} | ${median(values).toFixed(2)} | ${Math.min(...values).toFixed(2)} | ${Math.max(...values).toFixed(2)} |`;
   const mem = room.residentMiB;
@@ -249,17 +225,7 @@ function report(floor: FloorRun[], single: SingleRun[], room: Room, info: Return
     "when deploys are spread over a few seconds.",
     "",
     ...proxySection(loadProxyResults()),
-    "## Machine",
-    "",
-    "| | |",
-    "|---|---|",
-    `| CPU | ${info.cpu} |`,
-    `| memory | ${info.memory} |`,
-    `| Node.js | ${info.node} |`,
-    `| Python env | ${info.dask} |`,
-    `| load average before the runs | ${info.load} |`,
-    `| commit | ${info.commit} |`,
-    "",
+    ...machineSection(info),
   ].join("\n");
 }
 

@@ -2,7 +2,6 @@
 // the same LocalProvider, settings and defaults the portal uses (scheduler, 2 workers,
 // JupyterLab), driven through the Provider interface the portal's stream hub calls.
 // Writes bench/local/results.json and bench/local/REPORT.md; `plot.py` draws the chart.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { afterAll, it } from "vitest";
 import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
 import { findOwnedProcesses } from "@/lib/providers/local/processes";
 import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/types";
+import { machine, machineSection, median, type Machine } from "../support/machine";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WORKERS = 2;
@@ -66,36 +66,10 @@ async function once(provider: LocalProvider, run: number): Promise<Run> {
 }
 
 function stats(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median: Math.round(median * 100) / 100, min: sorted[0], max: sorted[sorted.length - 1] };
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
-function quiet(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: "utf8" }).trim();
-  } catch {
-    return "unknown";
-  }
-}
-
-function machine() {
-  const python = path.resolve(process.env.PORTAL_PYTHON_ENV ?? ".venv", "bin", "python");
-  return {
-    cpu: `${os.cpus()[0]?.model ?? "unknown"} × ${os.cpus().length}`,
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    dask: quiet(python, ["-c", "import dask, distributed, sys; print(f'dask {dask.__version__}, distributed {distributed.__version__}, Python {sys.version.split()[0]}')"]),
-    load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
-    commit: `${quiet("git", ["rev-parse", "--short", "HEAD"])}${
-      quiet("git", ["status", "--porcelain", "lib/providers/local"]) ? " with uncommitted changes to lib/providers/local" : ""
-    }`,
-  };
-}
-
-function report(runs: Run[], info: ReturnType<typeof machine>, settings: { graceMs: number; workerMemory: string }): string {
+function report(runs: Run[], info: Machine, settings: { graceMs: number; workerMemory: string }): string {
   const rows: [string, "clusterUpSeconds" | "readySeconds" | "teardownSeconds"][] = [
     ["Cluster up (scheduler + 2 workers RUNNING)", "clusterUpSeconds"],
     ["Deploy to ready (`CREATE_COMPLETE`, JupyterLab answering)", "readySeconds"],
@@ -136,18 +110,7 @@ function report(runs: Run[], info: ReturnType<typeof machine>, settings: { grace
     `Teardown sends SIGTERM to each task's process group and SIGKILL after the grace period`,
     `(\`PORTAL_LOCAL_GRACE_MS\`, ${settings.graceMs} ms here), as ECS does with its stop timeout.`,
     "",
-    "## Machine",
-    "",
-    "| | |",
-    "|---|---|",
-    `| CPU | ${info.cpu} |`,
-    `| memory | ${info.memory} |`,
-    `| OS | ${info.os} |`,
-    `| Node.js | ${info.node} |`,
-    `| Python env | ${info.dask} |`,
-    `| load average before the runs | ${info.load} |`,
-    `| commit | ${info.commit} |`,
-    "",
+    ...machineSection(info),
   ].join("\n");
 }
 
@@ -164,7 +127,7 @@ afterAll(() => {
 });
 
 it(`times ${RUNS} deploy and teardown cycles of the local provider`, async () => {
-  const info = machine();
+  const info = machine("lib/providers/local");
   const settings = localSettingsFromEnv(dataDir);
   const provider = new LocalProvider(settings, { max: 4, default: 2 });
   const runs: Run[] = [];
