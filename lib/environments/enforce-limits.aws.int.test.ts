@@ -9,12 +9,6 @@ import { getEnvironment, listAudit, providerRef } from "../db/queries";
 import { createAwsProvider, loadAwsConfig } from "../providers/aws";
 import { StreamHub } from "../stream/hub";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    motoEndpoint: string;
-  }
-}
-
 const endpoint = inject("motoEndpoint");
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";

@@ -17,12 +17,6 @@ import type { EnvironmentRef } from "../types";
 import { loadAwsConfig, type AwsProviderConfig } from "./config";
 import { createAwsProvider } from "./provider";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    motoEndpoint: string;
-  }
-}
-
 const endpoint = inject("motoEndpoint");
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
