@@ -7,6 +7,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+WORKER_VENV := .venv-worker
 TOOLS := .venv-tools
 export PORTAL_DATA_DIR ?= data
 

@@ -8,13 +8,29 @@ node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# The local Dask cluster and the notebook use the very pins the container image uses.
-$(VENV)/.stamp: docker/requirements.txt
+# The pins label: the first 12 hex digits of docker/requirements.txt's sha256, as the
+# image's build (docker/buildspec.yml) and the portal (lib/image/pins.ts) compute it.
+PINS_HASH = $$(sha256sum docker/requirements.txt | cut -c1-12)
+
+# The local Dask cluster and the notebook kernel: the image's pins plus the notebook's own
+# packages (notebooks/requirements.txt includes docker/requirements.txt). .venv/pins
+# records which pins it was built from; the scheduler's progress lines report it.
+$(VENV)/.stamp: docker/requirements.txt notebooks/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r docker/requirements.txt
+	$(VENV)/bin/pip install --quiet -r notebooks/requirements.txt
+	echo "$(PINS_HASH)" > $(VENV)/pins
 	touch $@
 pyenv: $(VENV)/.stamp
+
+# What the image carries and nothing more: `make test-python` runs the notebook's cluster
+# from it, so a package the workers need but only the notebook side installs fails there.
+$(WORKER_VENV)/.stamp: docker/requirements.txt
+	$(PYTHON) -m venv --clear $(WORKER_VENV)
+	$(WORKER_VENV)/bin/pip install --quiet --upgrade pip
+	$(WORKER_VENV)/bin/pip install --quiet -r docker/requirements.txt
+	echo "$(PINS_HASH)" > $(WORKER_VENV)/pins
+	touch $@
 
 # Test-only tools (moto, cfn-lint, hadolint), apart from the runtime's pins.
 $(TOOLS)/.stamp: tools/requirements.txt

@@ -1,6 +1,6 @@
 """Start and stop a real Dask cluster on loopback, the way the local provider does.
 
-One `dask scheduler` and N `dask worker` processes from the current environment,
+One `dask scheduler` and N `dask worker` processes (see DASK below for which environment),
 each in its own process group so stopping them also stops what they spawned
 (the nanny's worker process), and nothing else. Used by the notebook tests and
 the analysis benchmark.
@@ -21,7 +21,14 @@ from pathlib import Path
 
 from distributed import Client
 
-DASK = Path(sys.executable).with_name("dask")
+# The cluster runs from the environment named by DASK_CLUSTER_VENV when it is set
+# (`make test-python` points it at .venv-worker, built from docker/requirements.txt
+# alone, i.e. exactly what the image carries), else from the current one.
+DASK = (
+    Path(os.environ["DASK_CLUSTER_VENV"]).resolve() / "bin" / "dask"
+    if os.environ.get("DASK_CLUSTER_VENV")
+    else Path(sys.executable).with_name("dask")
+)
 START_TIMEOUT_S = 60.0
 
 
