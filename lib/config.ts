@@ -50,7 +50,11 @@ const cidr = z
 
 const awsEnvSchema = z
   .object({
-    AWS_REGION: z.string().min(1, "AWS_REGION is required for PORTAL_PROVIDER=aws"),
+    // ERA5 (s3://nsf-ncar-era5) is in us-west-2; stacks there read it in-region.
+    AWS_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region name such as us-west-2")
+      .default("us-west-2"),
     AWS_ENDPOINT_URL: z.url().optional(),
     PORTAL_AWS_MODE: z.enum(["solo", "event"]).default("solo"),
     PORTAL_EVENT_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/).optional(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TaskState } from "@/lib/providers/types";
 import { estimateCost } from "./estimate";
-import { PRICES_2026_11_US_EAST_1 as P } from "./prices";
+import { CURRENT_PRICES as P, PRICES_2026_11_US_EAST_1 } from "./prices";
 
 const task = (over: Partial<TaskState>): TaskState => ({
   id: "t",
@@ -16,7 +16,7 @@ const task = (over: Partial<TaskState>): TaskState => ({
 const solo = { workerCapacity: "FARGATE" as const, notebookInstanceType: "ml.t3.medium", natGateway: true };
 
 describe("estimateCost", () => {
-  it("charges a one-vCPU 8 GB worker for the hours it ran, plus notebook and NAT for the environment's life", () => {
+  it("charges a one-vCPU 8 GB worker for the hours it ran, plus notebook, NAT and the NAT's public address for the environment's life", () => {
     const est = estimateCost(
       {
         createdAt: "2026-11-28T10:00:00Z",
@@ -26,8 +26,22 @@ describe("estimateCost", () => {
       solo,
     );
     const workerHour = P.fargate.vcpuHour + 8 * P.fargate.gbHour;
-    expect(est.accruedUsd).toBeCloseTo(workerHour + 2 * (0.05 + P.natGatewayHour), 4);
-    expect(est.hourlyUsd).toBeCloseTo(workerHour + 0.05 + P.natGatewayHour, 4);
+    const fixed = 0.05 + P.natGatewayHour + 0.005;
+    expect(est.accruedUsd).toBeCloseTo(workerHour + 2 * fixed, 4);
+    expect(est.hourlyUsd).toBeCloseTo(workerHour + fixed, 4);
+  });
+
+  it("charges the scheduler's public IPv4 address while it runs, and reports made with a table from before the charge keep their figures", () => {
+    const input = {
+      createdAt: "2026-11-28T10:00:00Z",
+      now: new Date("2026-11-28T11:00:00Z"),
+      tasks: [task({ role: "scheduler", cpu: 1024, memory: 4096, startedAt: "2026-11-28T10:00:00Z" })],
+    };
+    const event = { ...solo, natGateway: false };
+    const schedulerHour = P.fargate.vcpuHour + 4 * P.fargate.gbHour;
+    expect(estimateCost(input, event).hourlyUsd).toBeCloseTo(schedulerHour + 0.005 + 0.05, 4);
+    expect(estimateCost(input, event, PRICES_2026_11_US_EAST_1).hourlyUsd).toBeCloseTo(schedulerHour + 0.05, 4);
+    expect(P.region).toBe("us-west-2");
   });
 
   it("prices Spot workers lower and stops charging when the environment is deleted", () => {

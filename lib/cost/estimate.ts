@@ -17,13 +17,16 @@ const HOUR_MS = 3_600_000;
 
 function taskRate(task: TaskState, prices: PriceTable, a: CostAssumptions): number {
   const rates = task.role === "worker" && a.workerCapacity === "FARGATE_SPOT" ? prices.fargateSpot : prices.fargate;
-  return (task.cpu / 1024) * rates.vcpuHour + (task.memory / 1024) * rates.gbHour;
+  // The scheduler runs with a public address (its dashboard); workers have none.
+  const address = task.role === "scheduler" ? (prices.publicIpv4Hour ?? 0) : 0;
+  return (task.cpu / 1024) * rates.vcpuHour + (task.memory / 1024) * rates.gbHour + address;
 }
 
 /**
  * What an environment costs per hour now, and has cost since it was created: every
- * task from its start to its stop (or now), plus the notebook and, in solo mode, the NAT
- * gateway for the environment's whole life.
+ * task from its start to its stop (or now, the scheduler with its public IPv4 address),
+ * plus the notebook and, in solo mode, the NAT gateway and its Elastic IP for the
+ * environment's whole life.
  */
 export function estimateCost(
   input: { tasks: TaskState[]; createdAt: string; deletedAt?: string | null; now?: Date },
@@ -34,7 +37,7 @@ export function estimateCost(
   const end = input.deletedAt ? Date.parse(input.deletedAt) : now;
   const fixedRate =
     (prices.notebookHour[assumptions.notebookInstanceType] ?? prices.notebookHour["ml.t3.medium"]) +
-    (assumptions.natGateway ? prices.natGatewayHour : 0);
+    (assumptions.natGateway ? prices.natGatewayHour + (prices.publicIpv4Hour ?? 0) : 0);
   let accrued = (Math.max(0, end - Date.parse(input.createdAt)) / HOUR_MS) * fixedRate;
   let hourly = input.deletedAt ? 0 : fixedRate;
   for (const task of input.tasks) {

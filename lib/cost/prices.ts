@@ -1,7 +1,8 @@
 /**
  * On-demand list prices the cost estimate uses. Versioned: when AWS changes a price,
  * add a new table with its date rather than editing this one, so old reports stay true.
- * Linux/x86, us-east-1, as published on the AWS pricing pages; check before an event.
+ * Linux/x86 on-demand list prices as published on the AWS pricing pages; check them before
+ * an event (docs/aws.md, "What a room costs", lists the sources).
  */
 export interface PriceTable {
   version: string;
@@ -11,6 +12,12 @@ export interface PriceTable {
   /** Fargate Spot is priced per hour too; it moves with capacity, so this is a typical figure. */
   fargateSpot: { vcpuHour: number; gbHour: number };
   natGatewayHour: number;
+  /**
+   * Every public IPv4 address, in use or idle, since 2024-02-01: the scheduler task's
+   * address (it is in a public subnet so a browser can reach its dashboard) and a NAT
+   * gateway's Elastic IP. Absent from tables written before the charge.
+   */
+  publicIpv4Hour?: number;
   notebookHour: Record<string, number>;
 }
 
@@ -30,4 +37,26 @@ export const PRICES_2026_11_US_EAST_1: PriceTable = {
   },
 };
 
-export const CURRENT_PRICES = PRICES_2026_11_US_EAST_1;
+/**
+ * The default region since ERA5 moved to s3://nsf-ncar-era5 in us-west-2. Oregon lists the
+ * same Fargate, NAT gateway and notebook-instance rates as N. Virginia; Fargate Spot moves
+ * with spare capacity, so its figure is typical, not quoted.
+ */
+export const PRICES_2026_12_US_WEST_2: PriceTable = {
+  version: "2026-12-02",
+  region: "us-west-2",
+  currency: "USD",
+  fargate: { vcpuHour: 0.04048, gbHour: 0.004445 },
+  fargateSpot: { vcpuHour: 0.01275, gbHour: 0.0014 },
+  natGatewayHour: 0.045,
+  publicIpv4Hour: 0.005,
+  notebookHour: {
+    "ml.t3.medium": 0.05,
+    "ml.t3.large": 0.1,
+    "ml.t3.xlarge": 0.2,
+    "ml.m5.large": 0.115,
+    "ml.m5.xlarge": 0.23,
+  },
+};
+
+export const CURRENT_PRICES = PRICES_2026_12_US_WEST_2;
