@@ -1,13 +1,18 @@
-"""Write ERA5-like 2 m air temperature files for running the workshop offline.
+"""Write ERA5 2 m temperature files laid out like NSF NCAR's bucket, for running offline.
 
-The files copy the layout and encoding of the public ERA5 bucket
-(``s3://era5-pds/YYYY/MM/data/air_temperature_at_2_metres.nc``): one NetCDF4 file
-per month, variable ``air_temperature_at_2_metres`` (float32, Kelvin) on dims
-``time0`` (hourly) x ``lat`` (90 to -90) x ``lon`` (0 to 360 - step), HDF5 chunks
-(24, 100, 100) and zlib level 4. The field is synthetic but shaped like the real
-thing: warm tropics and cold poles, seasons that flip between hemispheres, a
-daily cycle that follows local solar time, continents that swing harder than
-oceans, and travelling weather systems. A fixed seed gives identical files.
+The files copy the layout and encoding of ``s3://nsf-ncar-era5`` (us-west-2), which
+docs/era5-data.md records with its sources: one netCDF-4 file per month at
+``e5.oper.an.sfc/YYYYMM/e5.oper.an.sfc.128_167_2t.ll025sc.YYYYMM0100_YYYYMMDD23.nc``,
+variable ``VAR_2T`` (float32, Kelvin) on ``time`` (hourly, int32 hours since 1900)
+x ``latitude`` (90 to -90) x ``longitude`` (0 to 360 - step), plus ``utc_date``
+(YYYYMMDDHH); HDF5 chunks of 27 hours, deflate level 1 with shuffle, fill value
+9.999e20. On grids coarser than 0.25 degrees the chunk keeps its 27 hours and its
+spatial extent shrinks with the grid (see ``file_chunks``).
+
+The field is synthetic but shaped like the real thing: warm tropics and cold poles,
+seasons that flip between hemispheres, a daily cycle that follows local solar time,
+continents that swing harder than oceans, and travelling weather systems. A fixed
+seed gives identical files.
 
     python notebooks/generate_sample_data.py                    # small, for CI
     python notebooks/generate_sample_data.py --preset workshop  # a few GB
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import math
 import os
 import sys
 import tempfile
@@ -27,14 +33,38 @@ import h5netcdf
 import h5py
 import numpy as np
 
-VARIABLE = "air_temperature_at_2_metres"
-FILE_CHUNKS = (24, 100, 100)
-ZLIB_LEVEL = 4
+# The layout of the real files (docs/era5-data.md, checked by test_layout.py).
+PRODUCT = "e5.oper.an.sfc"
+PATH_PATTERN = (
+    "e5.oper.an.sfc/{year:04d}{month:02d}/e5.oper.an.sfc.128_167_2t.ll025sc."
+    "{year:04d}{month:02d}0100_{year:04d}{month:02d}{last_day:02d}23.nc"
+)
+VARIABLE = "VAR_2T"
+DIMENSIONS = ("time", "latitude", "longitude")
+REAL_GRID = (721, 1440)
+REAL_CHUNKS = (27, 139, 277)
+ZLIB_LEVEL = 1
+SHUFFLE = True
+FILL_VALUE = np.float32(9.999e20)
+TIME_UNITS = "hours since 1900-01-01 00:00:00"
+VARIABLE_ATTRS = {
+    "long_name": "2 metre temperature",
+    "short_name": "2t",
+    "units": "K",
+    "original_format": "WMO GRIB 1 with ECMWF local table",
+    "ecmwf_local_table": np.int32(128),
+    "ecmwf_parameter": np.int32(167),
+    "missing_value": FILL_VALUE,
+    "rda_dataset": "ds633.0",
+    "rda_dataset_url": "https://rda.ucar.edu/datasets/ds633.0/",
+    "rda_dataset_doi": "DOI: 10.5065/BH6N-5N20",
+    "rda_dataset_group": "ERA5 atmospheric surface analysis [netCDF4]",
+    "number_of_significant_digits": np.int32(7),
+}
 # ERA5 values come from GRIB fields packed to 16 bits; rounding to 1/64 K leaves the
-# low mantissa bits empty the same way, so zlib compresses the files as it does
+# low mantissa bits empty the same way, so deflate compresses the files as it does
 # the real ones.
 PRECISION_K = 1.0 / 64.0
-TIME_UNITS = "hours since 1900-01-01 00:00:00"
 
 
 @dataclass(frozen=True)
@@ -45,7 +75,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    # A few MB: two months so the notebook combines files along time0.
+    # A few MB: two months so the notebook combines files along time.
     "small": Preset(resolution=4.0, years=(2021,), months=(1, 2)),
     # A few GB on disk and in memory: enough to keep a local cluster busy.
     "workshop": Preset(resolution=0.5, years=(2021,), months=(1, 2, 3)),
@@ -66,9 +96,15 @@ class Grid:
         if not (np.isclose(n_lon * resolution, 360.0)
                 and np.isclose((n_lat - 1) * resolution, 180.0)):
             raise ValueError(f"resolution {resolution} does not divide 360 degrees")
-        lat = np.linspace(90.0, -90.0, n_lat, dtype=np.float32)
-        lon = (np.arange(n_lon, dtype=np.float64) * resolution).astype(np.float32)
+        lat = 90.0 - np.arange(n_lat, dtype=np.float64) * resolution
+        lon = np.arange(n_lon, dtype=np.float64) * resolution
         return cls(lat=lat, lon=lon)
+
+    def specification(self) -> str:
+        """The grid_specification attribute NCAR writes, for this grid."""
+        step = f"{self.lon[1] - self.lon[0]:g}"
+        return (f"{step} degree x {step} degree from 90N to 90S and 0E to "
+                f"{self.lon[-1]:g}E ({self.lat.size} x {self.lon.size} Latitude/Longitude)")
 
 
 @dataclass(frozen=True)
@@ -182,18 +218,37 @@ class TemperatureModel:
 
 
 def file_path(base: Path, year: int, month: int) -> Path:
-    return base / f"{year:04d}" / f"{month:02d}" / "data" / f"{VARIABLE}.nc"
+    last_day = calendar.monthrange(year, month)[1]
+    return base / PATH_PATTERN.format(year=year, month=month, last_day=last_day)
 
 
 def file_chunks(shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    return tuple(min(c, n) for c, n in zip(FILE_CHUNKS, shape))  # type: ignore[return-value]
+    """The real chunk shape, its spatial extent scaled to this grid and rounded up.
+
+    Keeps 27 hours per chunk and about as many chunks per axis as the 721 x 1440
+    files have, so a coarse sample is cut like the real one; at 0.25 degrees this
+    is exactly (27, 139, 277).
+    """
+    hours, n_lat, n_lon = shape
+    return (
+        min(REAL_CHUNKS[0], hours),
+        min(n_lat, math.ceil(REAL_CHUNKS[1] * n_lat / REAL_GRID[0])),
+        min(n_lon, math.ceil(REAL_CHUNKS[2] * n_lon / REAL_GRID[1])),
+    )
+
+
+def utc_dates(hours: np.ndarray) -> np.ndarray:
+    """Hours since 1900 as YYYYMMDDHH integers, the way the files' utc_date holds them."""
+    stamps = (np.datetime64("1900-01-01T00", "h") + hours.astype("timedelta64[h]")).astype(str)
+    return np.array([int(s[0:4] + s[5:7] + s[8:10] + s[11:13]) for s in stamps], np.int32)
 
 
 def is_complete(path: Path, shape: tuple[int, int, int]) -> bool:
-    """True when ``path`` already holds the variable with the expected shape."""
+    """True when ``path`` already holds the variable with the expected shape and chunks."""
     try:
         with h5py.File(path, "r") as f:
-            return VARIABLE in f and f[VARIABLE].shape == shape
+            return (VARIABLE in f and f[VARIABLE].shape == shape
+                    and f[VARIABLE].chunks == file_chunks(shape))
     except OSError:
         return False
 
@@ -204,6 +259,7 @@ def write_month(
     """Write one month to a temporary file beside ``path``, then rename it."""
     hours = month_hours(year, month)
     shape = (hours.size, grid.lat.size, grid.lon.size)
+    chunks = file_chunks(shape)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -213,56 +269,48 @@ def write_month(
         with h5netcdf.File(tmp, "w") as nc:
             _write_header(nc, grid, hours)
             var = nc.create_variable(
-                VARIABLE,
-                ("time0", "lat", "lon"),
-                np.float32,
-                chunks=file_chunks(shape),
-                compression="gzip",
-                compression_opts=ZLIB_LEVEL,
-                shuffle=False,
+                VARIABLE, DIMENSIONS, np.float32, chunks=chunks,
+                compression="gzip", compression_opts=ZLIB_LEVEL, shuffle=SHUFFLE,
+                fillvalue=FILL_VALUE,
             )
-            var.attrs.update(
-                {
-                    "standard_name": "air_temperature",
-                    "long_name": "2 metre temperature",
-                    "units": "K",
-                    "nameECMWF": "2 metre temperature",
-                    "shortNameECMWF": "2t",
-                    "nameCDM": "2_metre_temperature_surface",
-                    "product_type": "analysis",
-                }
-            )
-            step = FILE_CHUNKS[0]
-            for start in range(0, hours.size, step):
-                var[start : start + step] = model.block(hours[start : start + step], rng)
+            var.attrs.update(VARIABLE_ATTRS)
+            var.attrs["grid_specification"] = grid.specification()
+            low, high = np.inf, -np.inf
+            for start in range(0, hours.size, chunks[0]):
+                block = model.block(hours[start : start + chunks[0]], rng)
+                var[start : start + block.shape[0]] = block
+                low, high = min(low, float(block.min())), max(high, float(block.max()))
+            var.attrs["minimum_value"] = np.float32(low)
+            var.attrs["maximum_value"] = np.float32(high)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
 def _write_header(nc: h5netcdf.File, grid: Grid, hours: np.ndarray) -> None:
-    nc.dimensions = {"time0": hours.size, "lat": grid.lat.size, "lon": grid.lon.size}
+    # time is unlimited in NCAR's files; its size comes from the time variable.
+    nc.dimensions = {"time": None, "latitude": grid.lat.size, "longitude": grid.lon.size}
     nc.attrs.update(
         {
-            "source": "Reanalysis",
-            "institution": "ECMWF",
-            "title": "ERA5 forecasts (synthetic sample for the Dask on ECS workshop)",
-            "comment": "Generated by notebooks/generate_sample_data.py; not real data.",
+            "Conventions": "CF-1.6",
+            "DATA_SOURCE": "Synthetic stand-in for ECMWF ERA5 (NSF NCAR RDA ds633.0 layout)",
+            "NETCDF_CONVERSION": "Generated by notebooks/generate_sample_data.py",
+            "comment": "Not real data: a synthetic field for the Dask on ECS workshop.",
         }
     )
-    time0 = nc.create_variable("time0", ("time0",), np.int64, data=hours)
-    time0.attrs.update(
-        {"standard_name": "time", "long_name": "time", "units": TIME_UNITS,
-         "calendar": "gregorian"}
-    )
-    lat = nc.create_variable("lat", ("lat",), np.float32, data=grid.lat)
-    lat.attrs.update(
-        {"standard_name": "latitude", "long_name": "latitude", "units": "degrees_north"}
-    )
-    lon = nc.create_variable("lon", ("lon",), np.float32, data=grid.lon)
-    lon.attrs.update(
-        {"standard_name": "longitude", "long_name": "longitude", "units": "degrees_east"}
-    )
+    time = nc.create_variable("time", ("time",), np.int32, chunks=(min(hours.size, 1024),))
+    nc.resize_dimension("time", hours.size)
+    time[:] = hours.astype(np.int32)
+    time.attrs.update({"long_name": "time", "units": TIME_UNITS, "calendar": "gregorian"})
+    lat = nc.create_variable("latitude", ("latitude",), np.float64, data=grid.lat)
+    lat.attrs.update({"long_name": "latitude", "units": "degrees_north"})
+    lon = nc.create_variable("longitude", ("longitude",), np.float64, data=grid.lon)
+    lon.attrs.update({"long_name": "longitude", "units": "degrees_east"})
+    utc_date = nc.create_variable("utc_date", ("time",), np.int32,
+                                  chunks=(min(hours.size, 1024),))
+    utc_date[:] = utc_dates(hours)
+    utc_date.attrs.update({"long_name": "UTC date yyyy-mm-dd hh:00:00 as yyyymmddhh",
+                           "units": "Gregorian_year month day hour"})
 
 
 def generate(
@@ -292,7 +340,7 @@ def generate(
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Write ERA5-like air_temperature_at_2_metres NetCDF files.",
+        description="Write ERA5 2 m temperature files in the NSF NCAR bucket's layout.",
     )
     parser.add_argument("--base", type=Path, default=Path("data/sample/era5"),
                         help="folder that plays the bucket root (default: %(default)s)")

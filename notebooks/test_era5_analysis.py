@@ -8,6 +8,7 @@ as numbers that disagree.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import urllib.request
@@ -61,13 +62,14 @@ def executed(dask_cluster: LocalCluster, sample_data: Path, artifacts: Path) -> 
 @pytest.fixture(scope="module")
 def reference(sample_data: Path) -> dict[str, np.ndarray]:
     """The same data read with h5py alone, in float64 degrees Celsius."""
-    files = sorted(sample_data.glob(f"*/*/data/{gen.VARIABLE}.nc"))
+    files = sorted(sample_data.glob(f"{gen.PRODUCT}/*/*.nc"))
+    assert len(files) == 2
     parts, hours = [], []
     for path in files:
         with h5py.File(path, "r") as f:
             parts.append(f[gen.VARIABLE][...].astype(np.float64) - 273.15)
-            hours.append(f["time0"][...])
-            lat, lon = f["lat"][...], f["lon"][...]
+            hours.append(f["time"][...].astype(np.int64))
+            lat, lon = f["latitude"][...], f["longitude"][...]
     times = np.datetime64("1900-01-01T00", "h") + np.concatenate(hours).astype("timedelta64[h]")
     return {"t": np.concatenate(parts), "time": times, "lat": lat, "lon": lon}
 
@@ -134,49 +136,127 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def run_expecting_setup_error(output: Path, **parameters: object) -> str:
+    """Run the notebook, expect it to stop with one SetupError line; return the message."""
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        run_notebook(output, **parameters)
+    assert failure.value.ename == "SetupError"
+    assert "set " in failure.value.evalue  # says what to change
+    nb = nbformat.read(output, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [(i, o) for i, c in enumerate(code) for o in c.outputs if o.output_type == "error"]
+    assert len(errors) == 1
+    assert errors[0][1].traceback == [f"SetupError: {failure.value.evalue}"]
+    failing = code[errors[0][0]].source
+    # Data problems stop at the first cell that reads storage, not later.
+    if "data_url" in failure.value.evalue or "month" in failure.value.evalue \
+            or "reach" in failure.value.evalue or "us-west-2" in failure.value.evalue:
+        assert "month_files(fs, root)" in failing
+    return failure.value.evalue
+
+
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("empty_data_url", "no ERA5 year folders under data_url="),
-        ("missing_year", "no air_temperature_at_2_metres files for year 1999"),
+        ("empty_data_url", "no e5.oper.an.sfc month folders under data_url="),
+        ("years_without_files", "no months of [1999, 2000] under "),
+        ("missing_month", "month 2021-07 is not in "),
         ("unreachable_scheduler", "no Dask scheduler answers at tcp://127.0.0.1:"),
+        ("chunks_not_whole_multiples", "chunks {'lat': 10} are not whole multiples of the files' chunks (time 27, lat 9, lon 18)"),
     ],
 )
-def test_bad_input_stops_with_one_line(
+def test_bad_input_stops_with_one_sentence(
     case: str, message: str, dask_cluster: LocalCluster, sample_data: Path,
     artifacts: Path, tmp_path: Path,
 ) -> None:
-    parameters = {"scheduler_address": dask_cluster.address, "data_url": str(sample_data)}
+    parameters: dict[str, object] = {"scheduler_address": dask_cluster.address,
+                                     "data_url": str(sample_data)}
     if case == "empty_data_url":
         parameters["data_url"] = str(tmp_path)
-    elif case == "missing_year":
-        parameters["years"] = [1999]
+    elif case == "years_without_files":
+        parameters["years"] = [1999, 2000]
+    elif case == "missing_month":
+        parameters["months"] = [1, 7]
+    elif case == "chunks_not_whole_multiples":
+        parameters["chunks"] = {"time": 54, "lat": 10}
     else:
         parameters["scheduler_address"] = f"tcp://127.0.0.1:{_free_port()}"
-    output = artifacts / f"bad-input-{case}.ipynb"
+    evalue = run_expecting_setup_error(artifacts / f"bad-input-{case}.ipynb", **parameters)
+    assert message in evalue
+    if case == "missing_month":
+        assert "it holds 2021-01 to 2021-02" in evalue
 
-    with pytest.raises(papermill.PapermillExecutionError) as failure:
-        run_notebook(output, **parameters)
 
-    assert failure.value.ename == "SetupError"
-    assert message in failure.value.evalue
-    assert "set " in failure.value.evalue  # says what to change
-    nb = nbformat.read(output, as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
-    assert len(errors) == 1
-    assert errors[0].traceback == [f"SetupError: {failure.value.evalue}"]
+def test_unreachable_bucket_says_so(
+    dask_cluster: LocalCluster, artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An S3 endpoint nobody listens on (a closed loopback port) stands for no route."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    evalue = run_expecting_setup_error(
+        artifacts / "bad-input-unreachable-bucket.ipynb",
+        scheduler_address=dask_cluster.address, data_url="s3://nsf-ncar-era5",
+    )
+    assert evalue.startswith("cannot reach s3://nsf-ncar-era5: ")
+    assert "folder written by `make sample-data`" in evalue
 
 
 def test_stored_notebook_is_clean_and_parameterised() -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
-    for name in ("scheduler_address", "data_url", "years", "months", "chunks", "results_dir"):
+    for name in ("scheduler_address", "data_url", "region", "years", "months", "chunks",
+                 "results_dir"):
         assert f"{name} = " in code[0].source
+    assert 'os.environ.get("ERA5_DATA_URL", "s3://nsf-ncar-era5")' in code[0].source
     assert all(not c.outputs and c.execution_count is None for c in code)
     source = json.dumps([c.source for c in code])
-    for deprecated in ("dask-scheduler", "dask-worker", "--nprocs", ".drop("):
+    for deprecated in ("dask-scheduler", "dask-worker", "--nprocs", ".drop(", "era5-pds",
+                       "time0"):
         assert deprecated not in source
+    persist = [c.source for c in code if ".persist()" in c.source]
+    assert persist == ["t2m_c = t2m_c.persist()\nprogress(t2m_c)"]  # its own cell
     kinds = [c.cell_type for c in nb.cells]
     assert all(kinds[i - 1] == "markdown" for i, k in enumerate(kinds) if k == "code")
+
+
+def _notebook_helpers() -> dict:
+    """Run the notebook's library cell (SetupError, storage_problem) in this process."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if "def storage_problem" in c.source)
+    namespace: dict = {}
+    exec(cell.source, namespace)  # noqa: S102 - the notebook's own code, under test
+    return namespace
+
+
+@pytest.mark.parametrize("code", ["PermanentRedirect", "AuthorizationHeaderMalformed"])
+def test_wrong_region_is_named(code: str) -> None:
+    """S3's answers to a client in the wrong region, as s3fs raises them.
+
+    moto on loopback does not redirect between regions, so this feeds the notebook's
+    mapping the exact errors botocore builds from S3's 301 / 400 responses and s3fs
+    translates, rather than a live request.
+    """
+    from botocore.exceptions import ClientError
+    from s3fs.errors import translate_boto_error
+
+    status = 301 if code == "PermanentRedirect" else 400
+    boto = ClientError(
+        {"Error": {"Code": code, "Message": "The bucket you are attempting to access must "
+                   "be addressed using the specified endpoint."},
+         "ResponseMetadata": {"HTTPStatusCode": status}},
+        "ListObjectsV2",
+    )
+    raised = translate_boto_error(boto)
+    helpers = _notebook_helpers()
+    message = helpers["storage_problem"](raised, "s3://nsf-ncar-era5")
+    assert message == (
+        'the bucket of s3://nsf-ncar-era5 is in us-west-2: set region = "us-west-2" '
+        "and unset AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 if they name another region"
+    )
+
+
+def test_other_storage_errors_are_not_dressed_up() -> None:
+    helpers = _notebook_helpers()
+    assert helpers["storage_problem"](ValueError("bad header"), "s3://nsf-ncar-era5") is None
+    denied = helpers["storage_problem"](PermissionError("Access Denied"), "s3://x")
+    assert denied.startswith("no read access to s3://x: set data_url")
