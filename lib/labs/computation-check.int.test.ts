@@ -34,7 +34,7 @@ describe("the lab 4 check on a local environment", () => {
   async function client(code: string): Promise<void> {
     const address = (await provider.describe(providerRef(row))).links.schedulerAddress!;
     const script = ["import sys", "from distributed import Client", "import dask.array as da", "with Client(sys.argv[1], timeout=30) as c:", ...code.split("\n").map((l) => `    ${l}`)].join("\n");
-    execFileSync(python, ["-c", script, address], { env: { PATH: process.env.PATH, ...daskTlsEnv(tlsFiles(path.join(settings.rootDir, row.id))) }, stdio: "pipe" });
+    execFileSync(python, ["-c", script, address], { env: { ...process.env, ...daskTlsEnv(tlsFiles(path.join(settings.rootDir, row.id))) }, stdio: "pipe" });
   }
 
   const check = (): Promise<CheckResult> => runCheck(rt, actor, LAB, "computation-ran");
