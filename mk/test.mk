@@ -34,7 +34,7 @@ test-stream: $(TOOLS)/.stamp node_modules/.stamp
 # The notebook's cluster runs from .venv-worker (the image's pins alone).
 test-python: $(VENV)/.stamp $(TOOLS)/.stamp $(VENV)/.test-stamp $(WORKER_VENV)/.stamp
 	$(TOOLS)/bin/hadolint docker/Dockerfile
-	DASK_CLUSTER_VENV=$(WORKER_VENV) $(VENV)/bin/python -m pytest -p no:cacheprovider notebooks
+	DASK_CLUSTER_VENV=$(WORKER_VENV) $(VENV)/bin/python -m pytest -p no:cacheprovider notebooks docker
 
 # The supported Node versions are 20 and 22 (package.json "engines"): the typecheck and
 # the unit and local projects again under Node 22, in a copy with its own node_modules.

@@ -1,6 +1,7 @@
 "use client";
 
 import { connectionWords, type Connection } from "@/components/stream/use-event-stream";
+import { pinsWarning, progressWords, type ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentLinks } from "@/lib/providers/types";
 import { isDeletable, isFailed, isInProgress, isReady } from "@/lib/status";
 import { DeployAgain, ScaleControl, Teardown } from "./environment-actions";
@@ -16,10 +17,15 @@ export interface EnvironmentViewProps {
   maxWorkers: number;
   /** The facilitator's view: no actions, no notebook (it is the attendee's own). */
   readOnly?: boolean;
+  /** The scheduler's newest progress line the portal had stored when the page was made. */
+  initialProgress?: ClusterProgress | null;
+  /** The pins this portal's workshop was written for (lib/labs/portal-pins.ts). */
+  portalPins?: string | null;
 }
 
-export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, readOnly = false }: EnvironmentViewProps) {
-  const state = useEnvironmentStream(envId, initialStatus);
+export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, readOnly = false, initialProgress = null, portalPins = null }: EnvironmentViewProps) {
+  const state = useEnvironmentStream(envId, initialStatus, initialProgress);
+  const otherPins = pinsWarning(state.clusterProgress?.pins ?? null, portalPins);
   const tasks = Object.values(state.tasks);
   const pct = state.progress.total ? Math.round((state.progress.done / state.progress.total) * 100) : 0;
 
@@ -61,6 +67,16 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
           </div>
         )}
         {isReady(state.status) && <Links envId={envId} links={state.links} owner={!readOnly} />}
+        {state.clusterProgress && (
+          <p className="mt-3 text-sm" data-testid="cluster-progress">
+            Cluster progress, as the scheduler last logged it: {progressWords(state.clusterProgress)}
+          </p>
+        )}
+        {otherPins && (
+          <p role="alert" data-testid="pins-warning" className="mt-2 rounded border border-warn px-3 py-1.5 text-warn">
+            {otherPins}
+          </p>
+        )}
       </section>
 
       {!readOnly && isDeletable(state.status) && (

@@ -2,6 +2,7 @@
 
 import { useReducer } from "react";
 import { useEventStream, type Connection } from "@/components/stream/use-event-stream";
+import { progressOfLogLine, type ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentLinks, TaskState } from "@/lib/providers/types";
 import { environmentEventsPath, environmentStream, type EnvironmentEvents, type Gap, type LogLine as StreamLogLine, type StackEventLine } from "@/lib/stream/protocol";
 
@@ -19,6 +20,8 @@ export interface EnvironmentState {
   logs: LogLine[];
   stackEvents: StackEvent[];
   degraded: string | null;
+  /** The scheduler's newest progress line (docker/workshop_progress.py), as logged. */
+  clusterProgress: ClusterProgress | null;
 }
 
 const MAX_LINES = 5_000;
@@ -54,7 +57,8 @@ function reduce(state: EnvironmentState, action: Action): EnvironmentState {
     case "gap": {
       const line: LogLine = action.event === "gap" ? { id: action.id, gap: action.data } : { id: action.id, ...action.data };
       const logs = state.logs.length >= MAX_LINES ? [...state.logs.slice(-MAX_LINES + 1), line] : [...state.logs, line];
-      return { ...state, logs };
+      const progress = action.event === "log" ? progressOfLogLine(action.data) : null;
+      return { ...state, logs, clusterProgress: progress ?? state.clusterProgress };
     }
     case "stack-event":
       return { ...state, stackEvents: [...state.stackEvents.slice(-199), { id: action.id, ...action.data }] };
@@ -62,7 +66,11 @@ function reduce(state: EnvironmentState, action: Action): EnvironmentState {
 }
 
 /** One environment, live: its stack, tasks, logs and stack events, from /api/environments/[id]/events. */
-export function useEnvironmentStream(envId: string, initialStatus: string): EnvironmentState & { connection: Connection } {
+export function useEnvironmentStream(
+  envId: string,
+  initialStatus: string,
+  initialProgress: ClusterProgress | null = null,
+): EnvironmentState & { connection: Connection } {
   const [state, dispatch] = useReducer(reduce, {
     status: initialStatus,
     progress: { done: 0, total: 0 },
@@ -72,6 +80,7 @@ export function useEnvironmentStream(envId: string, initialStatus: string): Envi
     logs: [],
     stackEvents: [],
     degraded: null,
+    clusterProgress: initialProgress,
   });
   const on = <K extends keyof EnvironmentEvents>(event: K) => (data: EnvironmentEvents[K], id: number) => dispatch({ event, data, id } as Action);
   const connection = useEventStream(environmentEventsPath(envId), environmentStream, {

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useMemo, useState, useTransition } from "react";
 import { scaleToZeroAction, teardownOneAction } from "@/app/(facilitator)/actions";
+import { PINS_ADVICE, progressWords } from "@/lib/labs/progress-line";
 import type { UsageUnit } from "@/lib/providers/types";
 import { isDeletable, isFailed, isLive, isScalable, teardownLabel } from "@/lib/status";
 import type { RosterRow } from "@/lib/stream/protocol";
@@ -117,6 +118,7 @@ export function RosterTable({ rows, unit, labTitles }: { rows: RosterRow[]; unit
               {header("checksPassed", "Checks")}
               {header("envStatus", "Environment")}
               {header("workersRunning", "Workers")}
+              <th scope="col" className="px-2 py-2">Cluster progress</th>
               <th scope="col" className="px-2 py-2">Last error</th>
               {header("usage", usageLabel(unit, "column"))}
               {header("lastActivity", "Last activity")}
@@ -139,6 +141,9 @@ export function RosterTable({ rows, unit, labTitles }: { rows: RosterRow[]; unit
                 <td className="px-2 py-2" data-testid="roster-checks">{r.checksPassed}</td>
                 <td className="px-2 py-2 font-mono" data-testid="roster-status">{r.envStatus}</td>
                 <td className="px-2 py-2">{r.workersRunning}</td>
+                <td className="px-2 py-2" data-testid="roster-progress">
+                  <ClusterProgressCell row={r} />
+                </td>
                 <td className="max-w-xs px-2 py-2 text-bad">{r.lastError ?? ""}</td>
                 <td className="px-2 py-2">{formatUsage(unit, r.usage)}</td>
                 <td className="px-2 py-2">{ago(r.lastActivity, now)}</td>
@@ -160,6 +165,20 @@ export function RosterTable({ rows, unit, labTitles }: { rows: RosterRow[]; unit
         </button>
       </nav>
     </section>
+  );
+}
+
+/** What the attendee's scheduler last logged (tasks done, memory held, workers), and a warning for an image of other pins. */
+function ClusterProgressCell({ row }: { row: RosterRow }) {
+  return (
+    <>
+      {row.progress ? progressWords(row.progress) : <span className="text-muted">—</span>}
+      {row.otherPins && (
+        <p role="note" data-testid="roster-pins-warning" className="mt-1 text-warn">
+          ⚠ Image built from other pins ({row.otherPins}). {PINS_ADVICE}
+        </p>
+      )}
+    </>
   );
 }
 

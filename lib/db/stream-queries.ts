@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
 import { getDb } from "./index";
 import { environments, streamEvents } from "./schema";
 
@@ -20,6 +20,29 @@ export function streamEventsAfter(envId: string, afterSeq: number, limit = 10_00
     .orderBy(asc(streamEvents.seq))
     .limit(limit)
     .all();
+}
+
+/**
+ * The data of the environment's newest stored `log` event from a scheduler task whose line
+ * contains `needle` (e.g. the progress lines' prefix), or null. Walks back from the newest
+ * event on the primary key, so it reads no further than that line.
+ */
+export function newestSchedulerLineContaining(envId: string, needle: string): string | null {
+  const row = getDb()
+    .select({ data: streamEvents.data })
+    .from(streamEvents)
+    .where(
+      and(
+        eq(streamEvents.envId, envId),
+        eq(streamEvents.event, "log"),
+        sql`instr(${streamEvents.data}, ${needle}) > 0`,
+        sql`json_extract(${streamEvents.data}, '$.role') = 'scheduler'`,
+      ),
+    )
+    .orderBy(desc(streamEvents.seq))
+    .limit(1)
+    .get();
+  return row?.data ?? null;
 }
 
 export function lastStreamSeq(envId: string): number {

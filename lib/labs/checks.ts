@@ -1,20 +1,22 @@
 import "server-only";
 import { audit, type Actor } from "@/lib/audit";
-import { latestEnvironmentOf, liveEnvironmentOf, providerRef } from "@/lib/db/queries";
-import { proxiedBase } from "@/lib/environments/proxied";
+import { latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/queries";
 import { recordCheckPassed } from "@/lib/db/room-queries";
 import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
 import type { RoomSignal } from "@/lib/room/signal";
 import { isFailed, isReady } from "@/lib/status";
 import type { StreamHub } from "@/lib/stream/hub";
 import type { CheckKind } from "./check-kinds";
-import { tasksComputed } from "./metrics";
+import { progressWords } from "./progress-line";
 
 export type { CheckKind } from "./check-kinds";
 
 export type CheckResult =
   | { passed: true; passedAt: string; detail: string }
   | { passed: false; message: string; hint: string };
+
+const PERSIST_HINT =
+  "Run the notebook through the persist step (section 5) and check again while the data is still in memory, before section 11 releases it.";
 
 const fail = (message: string, hint: string): CheckResult => ({ passed: false, message, hint });
 
@@ -30,24 +32,12 @@ async function liveSnapshot(hub: StreamHub, attendeeId: string): Promise<Environ
   return hub.stream(row).pollNow();
 }
 
-/**
- * The scheduler's HTTP address as the portal reaches it: where the provider serves the
- * dashboard through the portal (local), the scheduler's own address behind it; else the
- * dashboard link itself (aws).
- */
-function schedulerHttp(provider: Provider, attendeeId: string, snap: EnvironmentSnapshot): string | undefined {
-  const row = liveEnvironmentOf(attendeeId);
-  const proxied = row && provider.proxyTarget?.(providerRef(row), "dashboard");
-  if (row && proxied) return `${proxied.origin}${proxiedBase(row.id, "dashboard")}`;
-  return snap.links.dashboard?.replace(/\/status\/?$/, "");
-}
-
 /** A message with any ARN or 12-digit account id replaced, for people outside the account. */
 export function withoutAccountIds(message: string): string {
   return message.replace(/arn:aws[a-z-]*:[^\s"'(),]+/g, "(an AWS resource)").replace(/\b\d{12}\b/g, "(the account)");
 }
 
-/** Each check asks the provider or the scheduler itself; nothing is taken on the attendee's word. */
+/** Each check asks the provider or reads what the scheduler logged; nothing is taken on the attendee's word. */
 async function evaluate(deps: CheckDeps, kind: CheckKind, attendeeId: string): Promise<CheckResult | { passed: true; detail: string }> {
   switch (kind) {
     case "tools-ready": {
@@ -68,21 +58,24 @@ async function evaluate(deps: CheckDeps, kind: CheckKind, attendeeId: string): P
       return { passed: true, detail: `scheduler and ${running("worker")} worker(s) RUNNING` };
     }
     case "computation-ran": {
-      const snap = await liveSnapshot(deps.hub, attendeeId);
-      const base = snap?.links.dashboard && schedulerHttp(deps.provider, attendeeId, snap);
-      if (!snap || !base) return fail("Your cluster is not running, so there is nothing to ask.", "Deploy your environment and run the notebook.");
-      let text: string;
-      try {
-        const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000), cache: "no-store" });
-        if (!res.ok) throw new Error(String(res.status));
-        text = await res.text();
-      } catch {
-        return fail("The portal could not reach your scheduler to ask it.", "Make sure the scheduler task is RUNNING, then check again.");
+      // Read from the progress lines the scheduler writes to its own log: the portal never
+      // needs a network path to the scheduler, on AWS or locally.
+      const row = liveEnvironmentOf(attendeeId);
+      if (!row) return fail("You have no environment, so nothing has run.", "Deploy your environment, then run the notebook.");
+      const stream = deps.hub.stream(row);
+      await stream.pollNow();
+      const progress = stream.latestProgress();
+      if (!progress) {
+        return fail(
+          "Your scheduler has not reported any progress yet.",
+          "Wait until your environment is CREATE_COMPLETE and its scheduler log shows a dask-workshop-progress line, then check again.",
+        );
       }
-      const n = tasksComputed(text);
-      return n > 0
-        ? { passed: true, detail: `the scheduler has computed ${n} task(s)` }
-        : fail("Your scheduler has not computed anything yet.", "Run the notebook's cells through the persist step, then check again.");
+      if (progress.tasks === 0) return fail("Your scheduler has not computed anything yet.", PERSIST_HINT);
+      if (progress.bytes === 0) {
+        return fail(`Your scheduler has computed ${progress.tasks} task(s) but holds no data in the workers' memory.`, PERSIST_HINT);
+      }
+      return { passed: true, detail: `your scheduler reports ${progressWords(progress)}` };
     }
     case "environment-deleted": {
       const latest = latestEnvironmentOf(attendeeId);

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { attendee, environmentRow, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { providerRef } from "@/lib/db/queries";
@@ -59,6 +61,26 @@ describe("the facilitator's room stream", () => {
     const changed = tab.rows().slice(before);
     expect(changed.map((r) => r.attendeeId)).toEqual([rows[0].attendeeId]);
     expect(changed[0].lastError).toContain("Spot interruption");
+    rt.stop();
+  });
+
+  it("shows each attendee's cluster progress from their scheduler's newest progress line, and warns of an image built from other pins", async () => {
+    const { fake, rt, rows } = await runningRoom(["Lea", "Max"]);
+    const tab = facilitatorTab();
+    rt.room.subscribe(tab.sink, null);
+    await pass(10_000);
+    const ours = createHash("sha256").update(fs.readFileSync("docker/requirements.txt")).digest("hex").slice(0, 12);
+    const line = (tasks: number, bytes: number, pins: string) =>
+      `2026-12-01 09:14:03,512 - distributed.workshop_progress - INFO - dask-workshop-progress {"v":1,"tasks":${tasks},"bytes":${bytes},"workers":2,"pins":"${pins}"}`;
+    fake.log(rows[0].id, line(10, 0, ours));
+    fake.log(rows[0].id, line(1520, 3 * 1024 ** 3, ours));
+    fake.log(rows[1].id, line(5, 0, "ffffffffffff"));
+    await pass(40_000);
+    const newest = (id: string) => tab.rows().filter((r) => r.attendeeId === id).at(-1);
+    expect(newest(rows[0].attendeeId)).toMatchObject({ progress: { tasks: 1520, bytes: 3 * 1024 ** 3, workers: 2 }, otherPins: null });
+    expect(newest(rows[1].attendeeId)).toMatchObject({ progress: { tasks: 5, bytes: 0, workers: 2 }, otherPins: "ffffffffffff" });
+    // A page opened now reads the same from the store.
+    expect(rt.room.view().rows.find((r) => r.attendeeId === rows[1].attendeeId)?.otherPins).toBe("ffffffffffff");
     rt.stop();
   });
 

@@ -5,7 +5,8 @@ import type { UsageUnit } from "@/lib/providers/types";
 import { Channel, type Sink } from "@/lib/stream/channel";
 import type { StreamHub } from "@/lib/stream/hub";
 import type { RoomEvents, RoomView } from "@/lib/stream/protocol";
-import { buildRoster } from "./roster";
+import { portalPins } from "@/lib/labs/portal-pins";
+import { buildRoster, type RosterSources } from "./roster";
 import type { RoomEvent, RoomSignal } from "./signal";
 
 const FLUSH_MS = 1_000;
@@ -37,10 +38,16 @@ export class RoomStream {
     signal.on((event) => this.roomEvent(event));
   }
 
+  private readonly sources: RosterSources = {
+    snapshotOf: (id) => this.hub.lastSnapshot(id),
+    progressOf: (id) => this.hub.progressOf(id),
+    portalPins: portalPins(),
+  };
+
   /** The whole room as the facilitator's page first shows it. */
   view(): RoomView {
     return {
-      rows: buildRoster((id) => this.hub.lastSnapshot(id), this.unit),
+      rows: buildRoster(this.sources, this.unit),
       help: listHelpQueue(),
       cost: costSamples(),
     };
@@ -62,7 +69,7 @@ export class RoomStream {
    */
   publishCost(): void {
     if (!this.channel.subscribers) return;
-    const rows = buildRoster((id) => this.hub.lastSnapshot(id), this.unit);
+    const rows = buildRoster(this.sources, this.unit);
     const byAttendee = Object.fromEntries(rows.map((r) => [r.attendeeId, r.usage]));
     this.channel.publish([
       { event: "cost", data: { cost: costSamples() } },
@@ -124,7 +131,7 @@ export class RoomStream {
     }
     // Most snapshots in a busy room carry log lines only: the row they would send is the same.
     // Use grows with every snapshot; it goes out with the cost samples (publishCost) instead.
-    const rows = buildRoster((id) => this.hub.lastSnapshot(id), this.unit, this.dirty).filter((row) => {
+    const rows = buildRoster(this.sources, this.unit, this.dirty).filter((row) => {
       const text = JSON.stringify({ ...row, usage: null });
       if (this.sentRows.get(row.attendeeId) === text) return false;
       this.sentRows.set(row.attendeeId, text);

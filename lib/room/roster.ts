@@ -1,5 +1,6 @@
 import "server-only";
 import { rosterRaw } from "@/lib/db/room-queries";
+import type { ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentSnapshot, UsageUnit } from "@/lib/providers/types";
 import { isExpectedStop, isFailed, isStackStatus, NO_ENVIRONMENT } from "@/lib/status";
 import type { RosterRow } from "@/lib/stream/protocol";
@@ -14,15 +15,19 @@ export function lastErrorOf(status: string, reason: string | null, snapshot: Env
   return last ? `${last.id}: ${last.stoppedReason}` : null;
 }
 
+/** What the roster reads from the hub besides the store: each environment's last snapshot and progress line. */
+export interface RosterSources {
+  snapshotOf(envId: string): EnvironmentSnapshot | null;
+  progressOf(envId: string): ClusterProgress | null;
+  /** The portal's own pins (lib/labs/portal-pins.ts), to tell a cluster built from others. */
+  portalPins: string | null;
+}
+
 /**
  * Every attendee's row (or only those in `only`: the queries then read just their rows),
- * from a handful of queries plus the hub's last snapshots.
+ * from a handful of queries plus the hub's last snapshots and progress lines.
  */
-export function buildRoster(
-  snapshotOf: (envId: string) => EnvironmentSnapshot | null,
-  unit: UsageUnit,
-  only?: ReadonlySet<string>,
-): RosterRow[] {
+export function buildRoster(sources: RosterSources, unit: UsageUnit, only?: ReadonlySet<string>): RosterRow[] {
   const { people, envs, checks, help, usage } = rosterRaw(only);
   const latestEnv = new Map<string, (typeof envs)[number]>();
   for (const env of envs) {
@@ -34,7 +39,8 @@ export function buildRoster(
   const helpOf = new Map(help.map((h) => [h.attendeeId, h.status as "open" | "coming"]));
   return people.map((p) => {
     const env = latestEnv.get(p.id);
-    const snapshot = env ? snapshotOf(env.id) : null;
+    const snapshot = env ? sources.snapshotOf(env.id) : null;
+    const progress = env && !env.deletedAt ? sources.progressOf(env.id) : null;
     const use = env ? usage.get(env.id) : undefined;
     return {
       attendeeId: p.id,
@@ -50,6 +56,8 @@ export function buildRoster(
       usage: (unit === "usd" ? use?.costUsd : use?.cpuSeconds) ?? 0,
       lastActivity: p.lastSeenAt,
       help: helpOf.get(p.id) ?? null,
+      progress: progress && { tasks: progress.tasks, bytes: progress.bytes, workers: progress.workers },
+      otherPins: progress?.pins && sources.portalPins && progress.pins !== sources.portalPins ? progress.pins : null,
     };
   });
 }

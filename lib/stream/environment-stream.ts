@@ -1,8 +1,9 @@
 import "server-only";
 import { holdWorkerMaximum } from "@/lib/environments/enforce-limits";
 import { inTransaction, updateEnvironment } from "@/lib/db/queries";
-import { appendStreamEvent, lastStreamSeq, streamEventsAfter } from "@/lib/db/stream-queries";
+import { appendStreamEvent, lastStreamSeq, newestSchedulerLineContaining, streamEventsAfter } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
+import { PROGRESS_PREFIX, progressOfLogLine, progressOfStoredLog, type ClusterProgress } from "@/lib/labs/progress-line";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider } from "@/lib/providers/types";
 import { isQuiet } from "@/lib/status";
 import { pollDelay } from "./budget";
@@ -49,6 +50,8 @@ export class EnvironmentStream {
   private stopped = false;
   /** News arrived while a poll was running: poll again right after it. */
   private again = false;
+  /** The newest progress line the scheduler wrote (undefined: not looked up in the store yet). */
+  private progress: ClusterProgress | null | undefined;
 
   constructor(
     private readonly env: EnvironmentRef,
@@ -114,6 +117,17 @@ export class EnvironmentStream {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * The cluster's progress as its scheduler last wrote it to the log (docker/workshop_progress.py),
+   * or null when no such line came yet. Read from the store once, then kept from each poll's lines.
+   */
+  latestProgress(): ClusterProgress | null {
+    if (this.progress === undefined) {
+      this.progress = progressOfStoredLog(newestSchedulerLineContaining(this.env.id, PROGRESS_PREFIX));
+    }
+    return this.progress;
   }
 
   /** One poll now, awaited: used by progress checks and tests. */
@@ -194,6 +208,10 @@ export class EnvironmentStream {
     const gone = snapshot.status === "DELETE_COMPLETE";
     // A settled environment polled again changes nothing: skip the write rather than touch the row each poll.
     const unchanged = before !== null && frames.length === 0 && cursor === this.cursor;
+    for (const f of providerFrames) {
+      const progress = f.event === "log" ? progressOfLogLine(f.data) : null;
+      if (progress) this.progress = progress;
+    }
     if (!unchanged) {
       const runningWorkers = snapshot.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length;
       // The frames and the cursor that produced them land together, or neither does.

@@ -1,6 +1,8 @@
 import "server-only";
 import { getEnvironment, providerRef } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
+import { newestSchedulerLineContaining } from "@/lib/db/stream-queries";
+import { PROGRESS_PREFIX, progressOfStoredLog, type ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
 import { EnvironmentStream } from "./environment-stream";
 
@@ -39,6 +41,13 @@ export class StreamHub {
   /** The last snapshot the environment's stream saw, if it has one. */
   lastSnapshot(envId: string): EnvironmentSnapshot | null {
     return this.streams.get(envId)?.lastSnapshot ?? null;
+  }
+
+  /** The cluster's newest progress line: from the environment's stream, or the store when none is open. */
+  progressOf(envId: string): ClusterProgress | null {
+    const stream = this.streams.get(envId);
+    if (stream) return stream.latestProgress();
+    return progressOfStoredLog(newestSchedulerLineContaining(envId, PROGRESS_PREFIX));
   }
 
   onSnapshot(listener: SnapshotListener): () => void {

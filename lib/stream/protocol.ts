@@ -94,6 +94,10 @@ export interface RosterRow {
   usage: number;
   lastActivity: string;
   help: "open" | "coming" | null;
+  /** The live cluster's newest progress line (docker/workshop_progress.py), if it wrote one. */
+  progress: { tasks: number; bytes: number; workers: number } | null;
+  /** The pins the live cluster's image was built from, when they are not the portal's own. */
+  otherPins: string | null;
 }
 
 export interface HelpItem {

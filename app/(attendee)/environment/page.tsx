@@ -2,6 +2,7 @@ import { DeployButton } from "@/components/environment/deploy-button";
 import { EnvironmentView } from "@/components/environment/environment-view";
 import { pageViewer } from "@/lib/auth/session";
 import { liveEnvironmentOf } from "@/lib/db/queries";
+import { portalPins } from "@/lib/labs/portal-pins";
 import { ready } from "@/lib/runtime";
 
 export const metadata = { title: "My environment" };
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 export default async function EnvironmentPage() {
   const viewer = await pageViewer("attendee");
-  const { provider } = await ready();
+  const { provider, hub } = await ready();
   const env = liveEnvironmentOf(viewer.id);
   // As the provider last found its backend: loading this page asks the backend nothing.
   const backend = provider.lastKnownHealth();
@@ -26,7 +27,9 @@ export default async function EnvironmentPage() {
         </p>
       )}
       {env ? (
-        <EnvironmentView key={env.id} envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers} />
+        <EnvironmentView key={env.id} envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
+          initialProgress={hub.progressOf(env.id)}
+          portalPins={portalPins()} />
       ) : (
         <section className="rounded-lg border border-line bg-card p-6">
           <p className="mb-4 max-w-[72ch]">

@@ -22,6 +22,8 @@ export interface LocalSettings extends LocalConfig {
   owner: string;
   /** The workshop's notebooks, copied for each attendee. */
   notebooksDir: string;
+  /** The folder holding the scheduler's progress plugin (docker/workshop_progress.py). */
+  pluginDir: string;
   /** The machine's cores and memory for capacity planning (tests give their own). */
   machine?: Machine;
 }

@@ -43,6 +43,7 @@ export function localSettings(config: PortalConfig): LocalSettings {
     rootDir: path.join(config.dataDir, "local"),
     owner: config.dataDir,
     notebooksDir: repoPath("notebooks"),
+    pluginDir: repoPath("docker"),
   };
 }
 

@@ -43,7 +43,7 @@ export function environmentCommand(settings: LocalSettings, dir: string, command
   const bwrap = sandboxBinary();
   // LocalProvider refuses deploys before this point; this only guards a bwrap removed since start.
   if (!bwrap) throw new Error("bubblewrap is not usable on this machine; the environment cannot start isolated.");
-  const readOnly = pythonEnvDirs(settings.pythonEnv);
+  const readOnly = [...pythonEnvDirs(settings.pythonEnv), settings.pluginDir];
   if (path.isAbsolute(settings.sampleDataUrl)) readOnly.push(settings.sampleDataUrl);
   return sandboxed(bwrap, { envDir: dir, readOnly }, command, args, cwd);
 }
@@ -82,6 +82,24 @@ export function pythonEnvReady(settings: LocalSettings): boolean {
   return fs.existsSync(path.join(settings.pythonEnv, "bin", "dask"));
 }
 
+/**
+ * The pins the Python env was built from, as `make pyenv` wrote them to `<env>/pins`; the
+ * progress plugin reports them so the portal can tell a cluster built from other pins.
+ */
+export function pythonEnvPins(settings: LocalSettings): string | undefined {
+  try {
+    return fs.readFileSync(path.join(settings.pythonEnv, "pins"), "utf8").trim().slice(0, 64) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the scheduler alone gets: its progress plugin (docker/workshop_progress.py) on the path, and the pins. */
+function schedulerEnv(settings: LocalSettings, envId: string, dir: string): ChildEnv {
+  const pins = pythonEnvPins(settings);
+  return { ...processEnv(settings, envId, dir), PYTHONPATH: settings.pluginDir, ...(pins ? { DASK_WORKSHOP_PINS: pins } : {}) };
+}
+
 /** Starts a scheduler or worker task's process. */
 export function launchTask(settings: LocalSettings, dir: string, state: LocalState, task: TaskRecord): Spawned {
   const dask = path.join(settings.pythonEnv, "bin", "dask");
@@ -98,6 +116,8 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           // Served through the portal (scripts/proxy.mjs) under this path, so its pages and
           // Bokeh WebSocket ask for addresses the portal forwards.
           "--dashboard-prefix", proxiedBase(state.envId, "dashboard"),
+          // Writes the progress lines the portal's checks and roster read from this log.
+          "--preload", "workshop_progress",
           ...tls,
         ]
       : [
@@ -113,7 +133,8 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           "--no-dashboard",
           "--local-directory", path.join(dir, "scratch"),
         ];
-  return spawnInEnvironment(settings, dir, dask, args, { env: processEnv(settings, state.envId, dir), logFile: logFile(dir, task.id), cwd: dir });
+  const env = task.role === "scheduler" ? schedulerEnv(settings, state.envId, dir) : processEnv(settings, state.envId, dir);
+  return spawnInEnvironment(settings, dir, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
 }
 
 /** What JupyterLab and so every kernel it starts gets in its environment. */

@@ -5,6 +5,7 @@ import { pageViewer } from "@/lib/auth/session";
 import { getAttendee } from "@/lib/db/queries";
 import { environmentFor } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";
+import { portalPins } from "@/lib/labs/portal-pins";
 import { ready } from "@/lib/runtime";
 
 export const metadata = { title: "Attendee environment" };
@@ -12,7 +13,7 @@ export const dynamic = "force-dynamic";
 
 export default async function AttendeeEnvironment({ params }: { params: Promise<{ id: string }> }) {
   const viewer = await pageViewer("facilitator");
-  const { provider } = await ready();
+  const { provider, hub } = await ready();
   let env;
   try {
     env = environmentFor(viewer, (await params).id);
@@ -30,7 +31,9 @@ export default async function AttendeeEnvironment({ params }: { params: Promise<
         {attendee?.name ?? "Unknown attendee"} <span className="text-base font-normal text-muted">{attendee?.email}</span>
       </h1>
       <p className="text-sm text-muted">Read-only view: the facilitator acts from the roster.</p>
-      <EnvironmentView envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers} readOnly />
+      <EnvironmentView envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
+          initialProgress={hub.progressOf(env.id)}
+          portalPins={portalPins()} readOnly />
     </div>
   );
 }
