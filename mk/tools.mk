@@ -1,9 +1,13 @@
 # Helpers for working by hand. Included by the Makefile.
-.PHONY: cfn-solo moto stop-local
+.PHONY: cfn-solo cfn-policy moto stop-local
 
 # solo.yaml is event.yaml + attendee.yaml in one stack; regenerate after editing either.
 cfn-solo: $(TOOLS)/.stamp
 	$(TOOLS)/bin/python cloudformation/tools/compose_solo.py
+
+# portal-policy.json is portal-access.yaml's PortalPolicy; regenerate after editing it.
+cfn-policy: $(TOOLS)/.stamp
+	$(TOOLS)/bin/python cloudformation/tools/portal_policy.py
 
 # A moto server with the event stack deployed, for trying the portal by hand
 # (prints the environment to export; Ctrl-C stops it).

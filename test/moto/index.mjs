@@ -1,5 +1,5 @@
 // The moto harness other suites reuse (vitest, Playwright, benchmarks).
-export { startMoto, motoTemplateTransform, motoCredentials, motoRegion, repoRoot } from "./server.mjs";
+export { startMoto, motoTemplateTransform, motoCredentials, motoRegion, repoRoot, setIamEnforcement } from "./server.mjs";
 export {
   deployEventStack,
   drainTasks,

@@ -46,15 +46,21 @@ async function waitUntilAnswering(endpoint, timeoutMs) {
 }
 
 /**
- * Starts `.venv-tools/bin/moto_server` (run `make tools` first) on 127.0.0.1.
- * @param {{ port?: number, timeoutMs?: number }} [options]
+ * Starts `.venv-tools/bin/moto_server` (run `make tools` first) on 127.0.0.1. With `iam`,
+ * test/moto/iam_server.py instead: IAM enforced from the start (INITIAL_NO_AUTH_ACTION_COUNT=0)
+ * and resource scopes evaluated for the portal's calls; see setIamEnforcement.
+ * @param {{ port?: number, timeoutMs?: number, iam?: boolean }} [options]
  * @returns {Promise<{ endpoint: string, port: number, pid: number, stop: () => Promise<void> }>}
  */
 export async function startMoto(options = {}) {
   const port = options.port ?? (await freePort());
-  const child = spawn(motoServer, ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const args = ["-H", "127.0.0.1", "-p", String(port)];
+  const child = options.iam
+    ? spawn(toolsPython, [path.join(repoRoot, "test/moto/iam_server.py"), ...args], {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: "0" },
+      })
+    : spawn(motoServer, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
@@ -96,4 +102,16 @@ export function motoTemplateTransform(templateBody) {
   });
   if (result.status !== 0) throw new Error(`moto_template.py failed: ${result.stderr || result.error}`);
   return result.stdout;
+}
+
+/**
+ * Turns moto's IAM enforcement on or off (moto's /moto-api/reset-auth): off while the
+ * harness plays the administrator or Fargate with its fixed test credentials, on while the
+ * portal acts.
+ * @param {string} endpoint
+ * @param {boolean} on
+ */
+export async function setIamEnforcement(endpoint, on) {
+  const response = await fetch(`${endpoint}/moto-api/reset-auth`, { method: "POST", body: on ? "0" : "inf" });
+  if (!response.ok) throw new Error(`reset-auth failed: ${response.status}`);
 }

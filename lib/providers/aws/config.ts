@@ -14,7 +14,10 @@ export interface AwsProviderConfig {
   dashboardCidr: string;
   notebookRepoUrl?: string;
   notebookInstanceType: string;
+  /** The role CloudFormation acts with; unset: the access stack's CloudFormationRoleArn output. */
   cloudFormationRoleArn?: string;
+  /** The access stack (cloudformation/portal-access.yaml) the deploy role is found in. */
+  accessStack: string;
   workerCapacity?: "FARGATE_SPOT" | "FARGATE";
   daskImage?: string;
   /** Folder holding event.yaml, attendee.yaml and solo.yaml. */
@@ -87,6 +90,7 @@ export function loadAwsConfig(env: Env = process.env, overrides: Partial<AwsProv
     notebookRepoUrl: e.PORTAL_NOTEBOOK_REPO_URL,
     notebookInstanceType: e.PORTAL_NOTEBOOK_INSTANCE_TYPE,
     cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,
+    accessStack: e.PORTAL_ACCESS_STACK,
     workerCapacity: e.PORTAL_WORKER_CAPACITY,
     daskImage: e.DASK_IMAGE,
     templateDir: repoPath("cloudformation"),

@@ -13,7 +13,7 @@ import { RoomStacks } from "./room-stacks";
 import { ServiceCounts } from "./services";
 import { StackEventLog } from "./stack-events";
 import { describeStack } from "./stack-reads";
-import { loadTemplate, type StackTemplate } from "./stack";
+import { loadTemplate, outputsOf, type StackTemplate } from "./stack";
 import { ClusterTasks } from "./tasks";
 
 /** After a deploy, scale or destroy the environment is watched closely for this long. */
@@ -70,6 +70,7 @@ export class AwsContext {
   private readonly known = new Map<string, Known>();
   private readonly roomLogs = new Map<string, RoomLog>();
   private template?: Promise<StackTemplate>;
+  private deployRole?: Promise<string | undefined>;
 
   constructor(
     readonly config: AwsProviderConfig,
@@ -96,6 +97,31 @@ export class AwsContext {
       throw error;
     });
     return this.template;
+  }
+
+  /**
+   * The role CloudFormation acts with: PORTAL_CFN_ROLE_ARN, else the access stack's
+   * CloudFormationRoleArn output. Without either, stacks are made with the portal's own
+   * credentials. A found role is kept; an absent access stack is asked for again next time,
+   * so deploying it needs no portal restart.
+   */
+  cloudFormationRole(): Promise<string | undefined> {
+    if (this.config.cloudFormationRoleArn) return Promise.resolve(this.config.cloudFormationRoleArn);
+    this.deployRole ??= describeStack(this.clients.cfn, this.limiter, this.config.accessStack).then((stack) => {
+      const arn = stack ? outputsOf(stack).CloudFormationRoleArn : undefined;
+      if (!arn) this.deployRole = undefined;
+      return arn || undefined;
+    }, (error: unknown) => {
+      this.deployRole = undefined;
+      throw error;
+    });
+    return this.deployRole;
+  }
+
+  /** CreateStack/DeleteStack's RoleARN, when there is a deploy role. */
+  async roleArgument(): Promise<{ RoleARN?: string }> {
+    const role = await this.cloudFormationRole();
+    return role ? { RoleARN: role } : {};
   }
 
   entry(env: EnvironmentRef): Known {

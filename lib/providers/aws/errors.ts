@@ -60,8 +60,37 @@ function plainMessage(error: unknown): string {
   return message.split("\n")[0].slice(0, 500);
 }
 
-/** Turns any SDK failure into a ProviderError with a message fit for the page. */
-export function toProviderError(error: unknown, doing: string): ProviderError {
+const accessDeniedNames = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "AuthorizationError"]);
+
+/**
+ * The permission AWS says is missing, from its refusal ("… is not authorized to perform:
+ * ecs:UpdateService on resource: arn:… because …"); either part may be absent (moto names
+ * no resource, EC2 encodes the whole message).
+ */
+export function deniedPermission(error: unknown): { action?: string; resource?: string } {
+  const message = shape(error).message ?? "";
+  const action = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1];
+  const resource = /on resource:?\s+(\S+?)(?:\s|$|,)/.exec(message)?.[1];
+  return { ...(action ? { action } : {}), ...(resource ? { resource } : {}) };
+}
+
+/**
+ * A refusal by IAM, worded so the administrator knows what to change: the access stack
+ * (cloudformation/portal-access.yaml) holds everything the portal may do. The caller's
+ * identity (an ARN in AWS's message) is left out.
+ */
+function accessDenied(error: unknown, doing: string, resource?: string): ProviderError {
+  const denied = deniedPermission(error);
+  const where = denied.resource ?? resource;
+  const what = denied.action ? `cannot ${denied.action}` : `is refused while ${doing}`;
+  return new ProviderError("credentials", `The portal's role ${what}${where ? ` on ${where}` : ""}: update portal-access.`);
+}
+
+/**
+ * Turns any SDK failure into a ProviderError with a message fit for the page; `resource`
+ * names what was acted on, for refusals whose message does not.
+ */
+export function toProviderError(error: unknown, doing: string, resource?: string): ProviderError {
   if (ProviderError.is(error)) return error;
   const name = errorName(error);
   if (credentialNames.has(name)) {
@@ -70,9 +99,7 @@ export function toProviderError(error: unknown, doing: string): ProviderError {
       `AWS did not accept the portal's credentials while ${doing}. Check the credential chain (AWS_PROFILE, role, or keys) and AWS_REGION.`,
     );
   }
-  if (name === "AccessDeniedException" || name === "AccessDenied" || name === "UnauthorizedOperation") {
-    return new ProviderError("credentials", `The portal's AWS role may not do this (${doing}): ${plainMessage(error)}`);
-  }
+  if (accessDeniedNames.has(name)) return accessDenied(error, doing, resource);
   if (isThrottling(error)) return new ProviderError("throttled", `AWS is throttling the portal while ${doing}; it will try again.`);
   if (isUnreachable(error)) return new ProviderError("unavailable", `Cannot reach AWS while ${doing}.`);
   const message = plainMessage(error);

@@ -68,6 +68,7 @@ export async function deployEventStack(ctx: AwsContext, requestId: string): Prom
   if (current.status !== "NOT_DEPLOYED" && current.status !== "DELETE_COMPLETE") return current;
   try {
     const body = await templateBody(config, "event.yaml");
+    const role = await ctx.roleArgument();
     await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new CreateStackCommand({
@@ -79,13 +80,13 @@ export async function deployEventStack(ctx: AwsContext, requestId: string): Prom
             { Key: attendeeTagKey, Value: "facilitator" },
           ],
           ClientRequestToken: token,
-          ...(config.cloudFormationRoleArn ? { RoleARN: config.cloudFormationRoleArn } : {}),
+          ...role,
         }),
       ),
     );
   } catch (error) {
     // Another request (a second tab) created it meanwhile: that is the stack we wanted.
-    if (errorName(error) !== "AlreadyExistsException") throw toProviderError(error, "creating the event stack");
+    if (errorName(error) !== "AlreadyExistsException") throw toProviderError(error, "creating the event stack", stackName);
   }
   return eventStackStatus(ctx);
 }
@@ -107,16 +108,17 @@ export async function deleteEventStack(ctx: AwsContext, listStacks: () => Promis
   try {
     const stack = await describeStack(ctx.clients.cfn, ctx.limiter, stackName);
     if (!stack) return eventStackStatus(ctx);
+    const role = await ctx.roleArgument();
     await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new DeleteStackCommand({
           StackName: stack.StackId ?? stackName,
-          ...(ctx.config.cloudFormationRoleArn ? { RoleARN: ctx.config.cloudFormationRoleArn } : {}),
+          ...role,
         }),
       ),
     );
   } catch (error) {
-    throw toProviderError(error, "deleting the event stack");
+    throw toProviderError(error, "deleting the event stack", stackName);
   }
   return eventStackStatus(ctx);
 }

@@ -30,6 +30,7 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
   k.actedAt = Date.now();
   try {
     const { body } = await ctx.templateOnce();
+    const role = await ctx.roleArgument();
     const response = await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new CreateStackCommand({
@@ -39,7 +40,7 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
           Tags: stackTags(config, env),
           Capabilities: ["CAPABILITY_IAM"],
           ClientRequestToken: createToken(env, k.generation),
-          ...(config.cloudFormationRoleArn ? { RoleARN: config.cloudFormationRoleArn } : {}),
+          ...role,
         }),
       ),
     );
@@ -50,7 +51,7 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
       if (stack && tagValue(stack, environmentTagKey) === env.id) return;
       throw new ProviderError("bad_request", `A stack named ${env.stackName} already exists and belongs to another environment.`);
     }
-    const problem = toProviderError(error, "creating the stack");
+    const problem = toProviderError(error, "creating the stack", env.stackName);
     if (problem.code === "bad_request") k.refused = problem.message;
     throw problem;
   }
@@ -76,7 +77,7 @@ export async function scaleWorkers(ctx: AwsContext, env: EnvironmentRef, workers
     ctx.serviceCounts.invalidate(names.cluster, names.worker);
     ctx.clusterTasks.invalidate(names.cluster);
   } catch (error) {
-    throw toProviderError(error, "scaling the workers");
+    throw toProviderError(error, "scaling the workers", env.stackName);
   }
 }
 
@@ -88,18 +89,19 @@ export async function deleteStack(ctx: AwsContext, env: EnvironmentRef): Promise
   try {
     const stack = await ctx.findStack(env);
     if (!stack) return;
+    const role = await ctx.roleArgument();
     await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new DeleteStackCommand({
           StackName: stack.StackId,
-          ...(ctx.config.cloudFormationRoleArn ? { RoleARN: ctx.config.cloudFormationRoleArn } : {}),
+          ...role,
         }),
       ),
     );
     k.generation += 1;
     k.actedAt = Date.now();
   } catch (error) {
-    throw toProviderError(error, "deleting the stack");
+    throw toProviderError(error, "deleting the stack", env.stackName);
   }
 }
 

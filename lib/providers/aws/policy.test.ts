@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-// The portal's IAM policy must allow exactly the calls the provider sends: a command
-// added without its permission fails in production, a permission left behind is a
-// privilege nobody needs.
+// The portal's IAM policy (generated from cloudformation/portal-access.yaml) must allow
+// exactly the calls the provider sends: a command added without its permission fails in
+// production, a permission left behind is a privilege nobody needs.
 const root = path.resolve(__dirname, "../../..");
 const policy = JSON.parse(readFileSync(path.join(root, "cloudformation/portal-policy.json"), "utf8")) as {
   Statement: { Action: string | string[] }[];
@@ -12,8 +12,10 @@ const policy = JSON.parse(readFileSync(path.join(root, "cloudformation/portal-po
 
 /** Calls the portal makes that are not SDK commands of its own. */
 const notSentByTheProvider = new Set([
-  // CreateStack/DeleteStack hand the work to PORTAL_CFN_ROLE_ARN, the deploy role.
+  // CreateStack/DeleteStack hand the work to the access stack's deploy role.
   "iam:PassRole",
+  // CreateStack with Tags is also authorised as TagResource on the new stack.
+  "cloudformation:TagResource",
 ]);
 
 const servicePrefix: Record<string, string> = {

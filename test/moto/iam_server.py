@@ -1,0 +1,99 @@
+"""moto server for the IAM-enforced tests (test/moto/server.mjs starts it with iam: true).
+
+moto 5.2 checks each call's *action* against the caller's policies, but passes "*" as the
+resource for every service except IAM, STS and SQS, and never checks iam:PassRole. So that
+the portal's resource scopes are tested at all, this launcher gives moto the resource
+ARN AWS would authorise for the calls the portal makes, and checks PassRole for a stack's
+RoleARN, using moto's own policy evaluation in both cases. Nothing else changes:
+  cloudformation  every call with a StackName: the stack's ARN (stack/<name>/* for a name)
+  ecs             UpdateService, DescribeServices: service/<cluster>/<service> (the first named)
+                  DescribeTasks: task/<cluster>/<task> (the first named)
+  logs            FilterLogEvents: log-group:<name>
+  CreateStack / DeleteStack with RoleARN: iam:PassRole on it, passed to cloudformation.amazonaws.com
+Condition keys other than iam:PassedToService are not evaluated by moto (docs/aws-permissions.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from moto import settings
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import AccessDeniedError
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.iam.access_control import IAMPolicy, PermissionResult, create_access_key
+from moto.logs.responses import LogsResponse
+from moto.server import main
+
+
+def _last(value: str) -> str:
+    return value.rsplit("/", 1)[-1]
+
+
+def _stack(self: Any) -> str:
+    name = self._get_param("StackName")
+    if not name:
+        return "*"
+    return name if name.startswith("arn:") else f"arn:aws:cloudformation:{self.region}:{self.current_account}:stack/{name}/*"
+
+
+def _ecs(self: Any) -> str:
+    action = self._get_action()
+    cluster = _last(self._get_param("cluster") or "default")
+    base = f"arn:aws:ecs:{self.region}:{self.current_account}"
+    if action == "UpdateService":
+        return f"{base}:service/{cluster}/{_last(self._get_param('service'))}"
+    if action == "DescribeServices" and self._get_param("services"):
+        return f"{base}:service/{cluster}/{_last(self._get_param('services')[0])}"
+    if action == "DescribeTasks" and self._get_param("tasks"):
+        return f"{base}:task/{cluster}/{_last(self._get_param('tasks')[0])}"
+    return "*"
+
+
+def _logs(self: Any) -> str:
+    if self._get_action() == "FilterLogEvents" and self._get_param("logGroupName"):
+        return f"arn:aws:logs:{self.region}:{self.current_account}:log-group:{self._get_param('logGroupName')}"
+    return "*"
+
+
+def _enforcing() -> bool:
+    return ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+
+
+def _check_pass_role(self: Any) -> None:
+    role = self._get_param("RoleARN")
+    if not role or not _enforcing():
+        return
+    key_id = self.headers["Authorization"].split("Credential=")[1].split("/")[0]
+    key = create_access_key(self.current_account, "aws", key_id, self.headers)
+    permitted = False
+    for policy in key.collect_policies():
+        result = IAMPolicy(policy).is_action_permitted(
+            "iam:PassRole", role, incoming_condition_values={"iam:PassedToService": "cloudformation.amazonaws.com"}
+        )
+        if result == PermissionResult.DENIED:
+            permitted = False
+            break
+        permitted = permitted or result == PermissionResult.PERMITTED
+    if not permitted:
+        raise AccessDeniedError(user_arn=key.arn, action=f"iam:PassRole on resource: {role}")
+
+
+def _guard(method: Any) -> Any:
+    def guarded(self: Any) -> Any:
+        _check_pass_role(self)
+        return method(self)
+
+    return guarded
+
+
+CloudFormationResponse._determine_resource = _stack  # type: ignore[attr-defined]
+EC2ContainerServiceResponse._determine_resource = _ecs  # type: ignore[attr-defined]
+LogsResponse._determine_resource = _logs  # type: ignore[attr-defined]
+CloudFormationResponse.create_stack = _guard(CloudFormationResponse.create_stack)  # type: ignore[method-assign]
+CloudFormationResponse.delete_stack = _guard(CloudFormationResponse.delete_stack)  # type: ignore[method-assign]
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
