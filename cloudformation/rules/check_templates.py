@@ -38,7 +38,6 @@ NEEDS_ROUTES = ("AWS::ECS::Service", "AWS::SageMaker::NotebookInstance")
 # A service missing from this table is not checked.
 TRUST_CONDITION_KEYS = {
     "ecs-tasks.amazonaws.com": {"aws:sourceaccount", "aws:sourcearn"},
-    "codebuild.amazonaws.com": {"aws:sourceaccount", "aws:sourcearn"},
     "sagemaker.amazonaws.com": set(),
 }
 DASK_PORTS = (8786, 8787)
