@@ -6,6 +6,13 @@ Fails on:
   retain-policy    DeletionPolicy or UpdateReplacePolicy Retain (stacks must delete cleanly)
   wildcard-action  an IAM policy action "*" or "service:*"
   missing-tags     a taggable resource without the workshop:event and workshop:attendee tags
+  circuit-breaker  an ECS service without DeploymentCircuitBreaker Enable and Rollback (a bad image
+                   would leave the stack in CREATE_IN_PROGRESS for hours)
+  routes-first     in a template that holds the network too (solo), an ECS service or notebook
+                   instance that does not depend on every route, route-table association and
+                   VPC endpoint (it could start before its network, or outlive it on delete)
+  trust-condition  a trust policy condition key the trusted service does not document for roles
+                   it assumes (TRUST_CONDITION_KEYS); its AssumeRole would be refused
 
 Usage: check_templates.py TEMPLATE...
 """
@@ -23,6 +30,16 @@ from cfnlint.decode import decode
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 REQUIRED_TAGS = ("workshop:event", "workshop:attendee")
+ROUTE_TYPES = ("AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::VPCEndpoint")
+NEEDS_ROUTES = ("AWS::ECS::Service", "AWS::SageMaker::NotebookInstance")
+# Condition keys each service documents for the trust policies of roles it assumes (docs/aws.md,
+# "Template hardening", has the sources). ECS documents them for task roles; SageMaker documents
+# them per feature and not for notebook instances, the only thing that assumes our SageMaker role.
+# A service missing from this table is not checked.
+TRUST_CONDITION_KEYS = {
+    "ecs-tasks.amazonaws.com": {"aws:sourceaccount", "aws:sourcearn"},
+    "sagemaker.amazonaws.com": set(),
+}
 DASK_PORTS = (8786, 8787)
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -129,7 +146,66 @@ def missing_tags(template: dict[str, Any]) -> Iterator[Finding]:
             yield Finding("missing-tags", name, f"{resource['Type']} lacks tags {', '.join(missing)}")
 
 
-RULES = (open_dask_port, log_retention, retain_policy, wildcard_action, missing_tags)
+def circuit_breaker(template: dict[str, Any]) -> Iterator[Finding]:
+    for name, resource in template.get("Resources", {}).items():
+        if resource["Type"] != "AWS::ECS::Service":
+            continue
+        config = resource.get("Properties", {}).get("DeploymentConfiguration", {}) or {}
+        breaker = config.get("DeploymentCircuitBreaker", {}) or {}
+        if breaker.get("Enable") is not True or breaker.get("Rollback") is not True:
+            yield Finding("circuit-breaker", name, "ECS service without DeploymentCircuitBreaker Enable and Rollback true")
+
+
+def _depends_on(resource: dict[str, Any]) -> list[str]:
+    depends = resource.get("DependsOn", [])
+    return [depends] if isinstance(depends, str) else list(depends)
+
+
+def routes_first(template: dict[str, Any]) -> Iterator[Finding]:
+    resources = template.get("Resources", {})
+    routes = {name for name, r in resources.items() if r["Type"] in ROUTE_TYPES}
+    if not routes:
+        return  # the network lives in another stack, which an import already waits for
+    for name, resource in resources.items():
+        if resource["Type"] not in NEEDS_ROUTES:
+            continue
+        missing = sorted(routes - set(_depends_on(resource)))
+        if missing:
+            yield Finding("routes-first", name, f"{resource['Type']} does not DependsOn {', '.join(missing)}")
+
+
+def _principal_services(statement: dict[str, Any]) -> list[str]:
+    principal = statement.get("Principal", {})
+    services = principal.get("Service", []) if isinstance(principal, dict) else []
+    return [services] if isinstance(services, str) else list(services)
+
+
+def trust_condition(template: dict[str, Any]) -> Iterator[Finding]:
+    for name, resource in template.get("Resources", {}).items():
+        document = resource.get("Properties", {}).get("AssumeRolePolicyDocument")
+        if resource["Type"] != "AWS::IAM::Role" or not isinstance(document, dict):
+            continue
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            keys = {key.lower() for test in (statement.get("Condition") or {}).values() for key in test}
+            for service in _principal_services(statement):
+                allowed = TRUST_CONDITION_KEYS.get(service)
+                if allowed is None:
+                    continue
+                for key in sorted(keys - allowed):
+                    yield Finding("trust-condition", name, f"{service} does not document condition {key} for roles it assumes")
+
+
+RULES = (
+    open_dask_port,
+    log_retention,
+    retain_policy,
+    wildcard_action,
+    missing_tags,
+    circuit_breaker,
+    routes_first,
+    trust_condition,
+)
 
 
 def check(template: dict[str, Any]) -> list[Finding]:

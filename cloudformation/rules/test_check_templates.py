@@ -40,3 +40,25 @@ def test_missing_tags_fire_only_on_taggable_resources() -> None:
 @pytest.mark.parametrize("name", ["event.yaml", "attendee.yaml", "solo.yaml"])
 def test_workshop_templates_pass(name: str) -> None:
     assert check(load(HERE.parent / name)) == []
+
+
+def test_services_without_circuit_breaker_and_rollback_fire() -> None:
+    assert findings("circuit-breaker") == {"NoBreaker", "BreakerWithoutRollback"}
+
+
+def test_services_and_notebooks_that_do_not_wait_for_the_routes_fire() -> None:
+    # NoBreaker names the route as a string, BreakerWithoutRollback and CarefulService as a list.
+    assert findings("routes-first") == {"EarlyService", "EarlyNotebook"}
+
+
+def test_routes_first_is_not_asked_where_the_network_lives_in_another_stack() -> None:
+    template = {"Resources": {"S": {"Type": "AWS::ECS::Service", "Properties": {}}}}
+    assert [f for f in check(template) if f.rule == "routes-first"] == []
+
+
+def test_trust_conditions_a_service_does_not_document_fire() -> None:
+    messages = {(f.resource, f.message) for f in check(BAD) if f.rule == "trust-condition"}
+    assert messages == {
+        ("ConditionalNotebookRole", "sagemaker.amazonaws.com does not document condition aws:sourceaccount for roles it assumes"),
+        ("TaskRoleWithDocumentedConditions", "ecs-tasks.amazonaws.com does not document condition aws:sourcevpc for roles it assumes"),
+    }
