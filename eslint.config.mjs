@@ -15,6 +15,7 @@ const config = [
       "node_modules/**",
       ".venv/**",
       ".venv-tools/**",
+      ".venv-worker/**",
       ".node22/**",
       "data/**",
       "test-results/**",

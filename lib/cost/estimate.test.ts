@@ -40,7 +40,8 @@ describe("estimateCost", () => {
     const event = { ...solo, natGateway: false };
     const schedulerHour = P.fargate.vcpuHour + 4 * P.fargate.gbHour;
     expect(estimateCost(input, event).hourlyUsd).toBeCloseTo(schedulerHour + 0.005 + 0.05, 4);
-    expect(estimateCost(input, event, PRICES_2026_11_US_EAST_1).hourlyUsd).toBeCloseTo(schedulerHour + 0.05, 4);
+    const old = PRICES_2026_11_US_EAST_1;
+    expect(estimateCost(input, event, old).hourlyUsd).toBeCloseTo(old.fargate.vcpuHour + 4 * old.fargate.gbHour + 0.05, 4);
     expect(P.region).toBe("us-west-2");
   });
 

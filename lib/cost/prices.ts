@@ -1,8 +1,8 @@
 /**
  * On-demand list prices the cost estimate uses. Versioned: when AWS changes a price,
  * add a new table with its date rather than editing this one, so old reports stay true.
- * Linux/x86 on-demand list prices as published on the AWS pricing pages; check them before
- * an event (docs/aws.md, "What a room costs", lists the sources).
+ * On-demand list prices as published on the AWS pricing pages (Fargate for the CPU
+ * architecture the templates run); check them before an event.
  */
 export interface PriceTable {
   version: string;
@@ -38,16 +38,18 @@ export const PRICES_2026_11_US_EAST_1: PriceTable = {
 };
 
 /**
- * The default region since ERA5 moved to s3://nsf-ncar-era5 in us-west-2. Oregon lists the
- * same Fargate, NAT gateway and notebook-instance rates as N. Virginia; Fargate Spot moves
- * with spare capacity, so its figure is typical, not quoted.
+ * The default region since ERA5 moved to s3://nsf-ncar-era5 in us-west-2, and Graviton
+ * (Linux/ARM64) Fargate, which the templates run since Fargate Spot takes ARM64 tasks.
+ * Oregon lists the same Fargate, NAT gateway and notebook-instance rates as N. Virginia;
+ * Fargate Spot moves with spare capacity, so its figure is typical (the same ~69 % below
+ * on-demand as the x86 table), not quoted.
  */
 export const PRICES_2026_12_US_WEST_2: PriceTable = {
   version: "2026-12-02",
   region: "us-west-2",
   currency: "USD",
-  fargate: { vcpuHour: 0.04048, gbHour: 0.004445 },
-  fargateSpot: { vcpuHour: 0.01275, gbHour: 0.0014 },
+  fargate: { vcpuHour: 0.03238, gbHour: 0.00356 },
+  fargateSpot: { vcpuHour: 0.0102, gbHour: 0.00112 },
   natGatewayHour: 0.045,
   publicIpv4Hour: 0.005,
   notebookHour: {
