@@ -146,10 +146,12 @@ export async function notebookAddress(ctx: AwsContext, env: EnvironmentRef): Pro
       throw new ProviderError("credentials", `the portal's role cannot sagemaker:CreatePresignedNotebookInstanceUrl on ${name}: update portal-access`);
     }
     const problem = toProviderError(error, "opening the notebook");
-    // Never AWS's own words here: a failed presign must not echo anything of the request.
-    throw new ProviderError(problem.code, problem.code === "bad_request" || problem.code === "not_found"
-      ? `SageMaker did not open notebook ${name}; it may still be starting or stopped. Try again in a minute, or ask the facilitator.`
-      : problem.message);
+    // Any other refusal (an unknown or stopped notebook) in words, not as the SDK raised it.
+    const refused = problem.code === "bad_request" || problem.code === "not_found";
+    throw new ProviderError(
+      problem.code,
+      refused ? `SageMaker did not open notebook ${name}; it may still be starting or stopped. Try again in a minute, or ask the facilitator.` : problem.message,
+    );
   }
   if (!url) throw new ProviderError("unavailable", `SageMaker returned no address for notebook ${name}; try again.`);
   return url;
