@@ -68,6 +68,13 @@ test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it do
   // included), not in the portal's output.
   expect(storedText(portal.dataDir)).not.toContain(token);
   expect(portal.output.join("")).not.toContain(token);
+  // A role without the permission: a page that says which, not SageMaker's error.
+  shim?.deny(true);
+  const refused = await page.request.get(`/environments/${envId}/notebook`, { maxRedirects: 0 });
+  shim?.deny(false);
+  expect(refused.status()).toBe(503);
+  expect(refused.headers()["content-type"]).toMatch(/^text\/html/);
+  expect(await refused.text()).toMatch(/the portal&#39;s role cannot sagemaker:CreatePresignedNotebookInstanceUrl on [\w-]+: update portal-access/);
   // Another attendee gets the same 404 as for an environment that does not exist.
   const other = await httpClient(portal.url);
   expect(await signInOverHttp(other, "attendee", { name: "Other Learner", email: uniqueEmail("other"), code: JOIN_CODE })).toEqual({ ok: true });
@@ -107,7 +114,7 @@ test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it do
   const audit = await (await facilitator.get("/api/facilitator/audit")).text();
   expect(audit).toMatch(/open-dashboard.*added 198\.51\.100\.7\/32 to sg-/);
   expect(audit).toMatch(/teardown.*removed 1 dashboard address rule\(s\) first/);
-  expect(audit).toMatch(/open-notebook/);
+  expect(audit).toMatch(/open-notebook.*update portal-access/);
   expect(audit).not.toContain(token);
   await facilitator.dispose();
 });
