@@ -88,6 +88,7 @@ const MATRIX: Record<string, { probe: string } & Record<Who, string>> = {
   "/facilitator/audit":             { probe: "/facilitator/audit",             anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/facilitator/environments/[id]": { probe: "/facilitator/environments/:env", anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/environments/[id]/notebook":    { probe: "/environments/:env/notebook",    anonymous: "307 /signin", A: "303",                B: "404",                facilitator: "403" },
+  "/environments/[id]/dashboard":   { probe: "/environments/:env/dashboard",   anonymous: "307 /signin", A: "303",                B: "404",                facilitator: "303" },
   "/api/internal/proxy-target":     { probe: "/api/internal/proxy-target?env=:env&kind=dashboard", anonymous: "401", A: "404", B: "404", facilitator: "404" },
   "/api/health":                    { probe: "/api/health",                    anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },
   "/api/auth/[...nextauth]":        { probe: "/api/auth/session",              anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },

@@ -28,6 +28,8 @@ export const auditActions = {
   "lab-done": "marked a lab done",
   "lab-undone": "marked a lab not done",
   check: "checked their progress",
+  "open-notebook": "opened their notebook (the address made for it is never recorded)",
+  "open-dashboard": "opened a Dask dashboard (the portal let their address reach it)",
   "aws-preflight": "checked the account's headroom",
   "event-stack-deploy": "deployed the event stack",
   "event-stack-delete": "deleted the event stack",

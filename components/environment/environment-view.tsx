@@ -126,10 +126,19 @@ function ConnectionNote({ connection }: { connection: Connection }) {
 }
 
 /**
+ * A dashboard the portal serves under its own path (local) is linked as it is; one with an
+ * address of its own (aws) opens through the portal's route, which first lets this viewer's
+ * address reach it.
+ */
+function dashboardHref(envId: string, dashboard: string): string {
+  return dashboard.startsWith("/") ? dashboard : `/environments/${envId}/dashboard`;
+}
+
+/**
  * The notebook opens through the portal, which makes its address at that moment and for the
  * owner only (a local environment's JupyterLab is served under the portal's own path, an AWS
- * one is a presigned URL); the dashboard link (the portal's path for a local environment)
- * and the scheduler address are shown as they are.
+ * one is a presigned URL or, in solo mode, the console's link); the dashboard as
+ * dashboardHref says; the scheduler address is shown as it is.
  */
 function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks; owner: boolean }) {
   return (
@@ -152,7 +161,7 @@ function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks
         </span>
       )}
       {links.dashboard && (
-        <a data-testid="dashboard-link" href={links.dashboard} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
+        <a data-testid="dashboard-link" href={dashboardHref(envId, links.dashboard)} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
           Dask dashboard
         </a>
       )}

@@ -70,10 +70,10 @@ export class MotoHarness {
   }
 }
 
-/** One harness command (test/moto/cli.mjs) against this run's moto, e.g. "log" or "stop-task". */
-export function harness(moto: MotoStarted, command: string, args: Record<string, string>) {
+/** One harness command (test/moto/cli.mjs) against this run's moto, e.g. "log" or "stop-task"; returns what it printed. */
+export function harness(moto: MotoStarted, command: string, args: Record<string, string>): string {
   const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
-  execFileSync(process.execPath, ["test/moto/cli.mjs", command, "--endpoint", moto.endpoint, ...flags], { stdio: "pipe" });
+  return execFileSync(process.execPath, ["test/moto/cli.mjs", command, "--endpoint", moto.endpoint, ...flags], { stdio: "pipe" }).toString();
 }
 
 /**

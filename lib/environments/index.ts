@@ -140,7 +140,9 @@ export async function teardownEnvironment(
   const row = environmentFor(actor, envId);
   if (row.deletedAt) return;
   const by = whoTearsDown[actor.role];
-  await audited(actor, action, row.id, () => deps.provider.destroy(providerRef(row), by), () => row.stackName);
+  await audited(actor, action, row.id, () => deps.provider.destroy(providerRef(row), by), (outcome) =>
+    outcome?.revokedAddresses ? `${row.stackName}; removed ${outcome.revokedAddresses} dashboard address rule(s) first` : row.stackName,
+  );
   // The store says so at once (the stream confirms it on its next poll), so a second
   // tear-down, or the event's end, does not ask again.
   updateEnvironment(row.id, { status: "DELETE_IN_PROGRESS", statusReason: `User Initiated by ${by}` });

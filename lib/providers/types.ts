@@ -160,6 +160,31 @@ export interface CloudTools {
   deleteEventStack(): Promise<EventStackView>;
 }
 
+/** Who opens an environment's dashboard, as the portal saw them. */
+export interface DashboardViewer {
+  /** The browser's address as the portal sees it (lib/auth/client-address.ts). */
+  address: string;
+  /** Names the viewer in what the cloud records (the rule's description): role and email. */
+  who: string;
+}
+
+/** The outcome of letting a viewer reach a dashboard: where it is, and what changed in the cloud. */
+export interface DashboardAdmission {
+  url: string;
+  /** A rule for the viewer's address was added now (false: it was there, or the stack admits by its own parameter). */
+  added: boolean;
+  /** Older addresses removed to stay within the bound. */
+  revoked: number;
+  /** The address as admitted (a /32), and where. */
+  cidr?: string;
+  groupId?: string;
+}
+
+/** What a deletion did besides starting (the AWS provider: dashboard addresses removed first). */
+export interface DestroyOutcome {
+  revokedAddresses: number;
+}
+
 /** The provider's backend as the provider last saw it. */
 export interface ProviderHealth {
   /** ok: it answered; degraded: it did not (unreachable, refused credentials, throttling); unknown: not asked yet. */
@@ -189,7 +214,7 @@ export interface Provider {
   events(env: EnvironmentRef, cursor: string | null): Promise<EventBatch>;
   scale(env: EnvironmentRef, workers: number): Promise<void>;
   /** Starts deletion; describe() then reports DELETE_IN_PROGRESS → DELETE_COMPLETE. `by` names who asked. */
-  destroy(env: EnvironmentRef, by: string): Promise<void>;
+  destroy(env: EnvironmentRef, by: string): Promise<DestroyOutcome | void>;
   /**
    * An address that opens the environment's notebook for its owner, made now: it may carry
    * a token or expire within minutes, so it is never stored, streamed or logged.
@@ -202,6 +227,12 @@ export interface Provider {
    * environment has no such server. Providers with servers of their own address (aws) leave it out.
    */
   proxyTarget?(env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined;
+  /**
+   * For providers whose dashboards are reached at their own address (aws): lets the viewer's
+   * address reach this environment's dashboard now and returns where it is. Providers that
+   * serve dashboards through the portal (local) leave it out.
+   */
+  admitDashboard?(env: EnvironmentRef, viewer: DashboardViewer): Promise<DashboardAdmission>;
   /** Asks the backend now whether it answers (credentials, endpoint, Python env): the lab's "tools ready" check. */
   health(): Promise<{ ok: boolean; message: string }>;
   /**

@@ -12,9 +12,21 @@
 //   node test/moto/cli.mjs stop-task --endpoint URL --stack NAME --task ID --reason TEXT
 //   node test/moto/cli.mjs log --endpoint URL --stack NAME --role scheduler|worker --task ID --text TEXT
 //   node test/moto/cli.mjs prepare-delete --endpoint URL --stack NAME
+//   node test/moto/cli.mjs public-address --endpoint URL --stack NAME
+//       Gives the stack's scheduler a public address, as Fargate's AssignPublicIp would
+//       (givePublicAddress in fargate.mjs); prints {"taskId", "publicIp"}.
 import { parseArgs } from "node:util";
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { deployEventStack, holdTaskStates, motoClients, playFargate, prepareStackDeletion, putLogLines, stopTask } from "./fargate.mjs";
+import {
+  deployEventStack,
+  givePublicAddress,
+  holdTaskStates,
+  motoClients,
+  playFargate,
+  prepareStackDeletion,
+  putLogLines,
+  stopTask,
+} from "./fargate.mjs";
 import { motoCredentials, motoRegion, startMoto } from "./server.mjs";
 
 const [command, ...rest] = process.argv.slice(2);
@@ -112,6 +124,10 @@ async function main() {
       });
     case "prepare-delete":
       return prepareStackDeletion(required(values.endpoint, "endpoint"), required(values.stack, "stack"));
+    case "public-address": {
+      const given = await givePublicAddress(required(values.endpoint, "endpoint"), required(values.stack, "stack"));
+      return void process.stdout.write(`${JSON.stringify(given)}\n`);
+    }
     default:
       throw new Error(`unknown command ${command ?? "(none)"}; see the comment at the top of test/moto/cli.mjs`);
   }

@@ -9,7 +9,13 @@
 import { CloudFormationClient, CreateStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
   DeleteNetworkInterfaceCommand,
+  DescribeAddressesCommand,
+  DescribeSecurityGroupsCommand,
+  DisassociateAddressCommand,
+  ReleaseAddressCommand,
   DeleteRouteTableCommand,
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
@@ -17,7 +23,16 @@ import {
   EC2Client,
   ModifyVpcAttributeCommand,
 } from "@aws-sdk/client-ec2";
-import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+} from "@aws-sdk/client-ecs";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { motoCredentials, motoRegion, motoTemplateTransform, repoRoot } from "./server.mjs";
@@ -166,9 +181,89 @@ export async function stopTask(endpoint, { stackName, taskId, reason }) {
   const { task } = await clients.ecs.send(new StopTaskCommand({ cluster: ClusterName, task: taskId, reason }));
   for (const attachment of task?.attachments ?? []) {
     const eni = attachment.details?.find((d) => d.name === "networkInterfaceId")?.value;
-    if (eni) await clients.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni }));
+    if (!eni) continue;
+    // A public address Fargate gave the task goes with it (see givePublicAddress).
+    const { Addresses } = await clients.ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: "network-interface-id", Values: [eni] }] }));
+    for (const address of Addresses ?? []) {
+      if (address.AssociationId) await clients.ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId }));
+      if (address.AllocationId) await clients.ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId }));
+    }
+    await clients.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni }));
   }
 }
+
+/**
+ * Gives the environment's scheduler a public IPv4 address, as Fargate does for a service
+ * with AssignPublicIp ENABLED. Moto's CloudFormation drops a task definition's NetworkMode,
+ * so its tasks get no network interface; this replaces the scheduler task with one of an
+ * awsvpc revision of the same definition (in the scheduler's security group and a subnet of
+ * its VPC), then associates an Elastic IP with its interface. stopTask releases it again.
+ * @param {string} endpoint
+ * @param {string} stackName
+ * @returns {Promise<{ taskId: string, publicIp: string }>}
+ */
+export async function givePublicAddress(endpoint, stackName) {
+  const clients = motoClients(endpoint);
+  const env = await environmentOf(clients, stackName);
+  const groupId = env.outputs.SchedulerSecurityGroupId;
+  if (!groupId) throw new Error(`${stackName} has no SchedulerSecurityGroupId output`);
+  const { SecurityGroups } = await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+  const { Subnets } = await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [SecurityGroups?.[0]?.VpcId ?? ""] }] }));
+  const subnet = Subnets?.[0]?.SubnetId;
+  if (!subnet) throw new Error(`${stackName}: no subnet in the scheduler's VPC`);
+  await enableDnsHostnames(clients, subnet);
+
+  const service = env.services.scheduler;
+  const { taskDefinition: current } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
+  const { taskDefinition: awsvpc } = await clients.ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: current?.family,
+      containerDefinitions: current?.containerDefinitions,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      cpu: current?.cpu,
+      memory: current?.memory,
+    }),
+  );
+  await drainRole(clients, endpoint, env, stackName, "scheduler");
+  const { tasks, failures } = await clients.ecs.send(
+    new RunTaskCommand({
+      cluster: env.cluster,
+      taskDefinition: awsvpc?.taskDefinitionArn,
+      launchType: "FARGATE",
+      networkConfiguration: { awsvpcConfiguration: { subnets: [subnet], securityGroups: [groupId], assignPublicIp: "ENABLED" } },
+      group: `service:${service.serviceName}`,
+      startedBy: playerStartedBy,
+      count: 1,
+    }),
+  );
+  const task = tasks?.[0];
+  const eni = task?.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === "networkInterfaceId")?.value;
+  if (!task?.taskArn || !eni) throw new Error(`RunTask with awsvpc failed: ${JSON.stringify(failures)}`);
+  const { AllocationId, PublicIp } = await clients.ec2.send(new AllocateAddressCommand({ Domain: "vpc" }));
+  await clients.ec2.send(new AssociateAddressCommand({ AllocationId, NetworkInterfaceId: eni }));
+  return { taskId: task.taskArn.split("/").pop() ?? "", publicIp: /** @type {string} */ (PublicIp) };
+}
+
+/**
+ * Stops the running player tasks of one of the environment's services.
+ * @param {ReturnType<typeof motoClients>} clients
+ * @param {string} endpoint
+ * @param {Awaited<ReturnType<typeof environmentOf>>} env
+ * @param {string} stackName
+ * @param {"scheduler" | "worker"} role
+ */
+async function drainRole(clients, endpoint, env, stackName, role) {
+  const { taskArns } = await clients.ecs.send(new ListTasksCommand({ cluster: env.cluster, startedBy: playerStartedBy, desiredStatus: "RUNNING" }));
+  if (!taskArns?.length) return;
+  const { tasks } = await clients.ecs.send(new DescribeTasksCommand({ cluster: env.cluster, tasks: taskArns }));
+  for (const task of tasks ?? []) {
+    if (task.group === `service:${env.services[role].serviceName}` && task.lastStatus !== "STOPPED") {
+      await stopTask(endpoint, { stackName, taskId: task.taskArn?.split("/").pop() ?? "", reason: "Replaced by the harness" });
+    }
+  }
+}
+
 
 /**
  * Stops every running task of an environment, as ECS does while CloudFormation deletes

@@ -3,6 +3,7 @@ export { startMoto, motoTemplateTransform, motoCredentials, motoRegion, repoRoot
 export {
   deployEventStack,
   drainTasks,
+  givePublicAddress,
   holdTaskStates,
   motoClients,
   playFargate,

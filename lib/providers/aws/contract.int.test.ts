@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { deployEventStack, holdTaskStates, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines, startMoto } from "../../../test/moto/index.mjs";
+import { startPresignShim } from "../../../test/moto/presign-shim.mjs";
 import { isDeleting, isQuiet } from "@/lib/status";
 import { contractEnvironment, describeUntil, providerContract } from "../provider-contract";
 import type { Provider } from "../types";
@@ -10,15 +11,22 @@ import { createAwsProvider } from "./provider";
 // here is the harness, which starts each service's tasks (test/moto/fargate.mjs) and
 // writes the scheduler's log lines as the awslogs driver would. A moto of its own: one
 // that another suite left holding a refused stack answers 500 to DescribeStacks listings.
+// The provider reaches it through the presign shim (test/moto/presign-shim.mjs), which
+// answers CreatePresignedNotebookInstanceUrl, the one call moto lacks.
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 
 let moto: Awaited<ReturnType<typeof startMoto>>;
+let shim: Awaited<ReturnType<typeof startPresignShim>>;
 beforeAll(async () => {
   moto = await startMoto();
   await holdTaskStates(moto.endpoint);
+  shim = await startPresignShim({ target: moto.endpoint });
 });
-afterAll(() => moto?.stop());
+afterAll(async () => {
+  await shim?.close();
+  await moto?.stop();
+});
 
 describe.each(["event", "solo"] as const)("the AWS provider keeps the provider contract (%s mode)", (mode) => {
   const eventStack = `contract-${mode}`;
@@ -31,7 +39,7 @@ describe.each(["event", "solo"] as const)("the AWS provider keeps the provider c
       loadAwsConfig(
         {
           AWS_REGION: "us-east-1",
-          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_ENDPOINT_URL: shim.endpoint,
           PORTAL_AWS_MODE: mode,
           PORTAL_EVENT_ID: eventStack,
           PORTAL_EVENT_STACK: mode === "event" ? eventStack : undefined,

@@ -2,8 +2,9 @@ import "server-only";
 import { CreateStackCommand, DeleteStackCommand } from "@aws-sdk/client-cloudformation";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { CreatePresignedNotebookInstanceUrlCommand } from "@aws-sdk/client-sagemaker";
-import { ProviderError, type DeployOptions, type EnvironmentRef } from "../types";
+import { ProviderError, type DeployOptions, type DestroyOutcome, type EnvironmentRef } from "../types";
 import type { AwsContext } from "./context";
+import { revokeDashboardAddresses } from "./dashboard-access";
 import { errorName, toProviderError } from "./errors";
 import { serviceNames } from "./snapshot";
 import { createToken, environmentTagKey, outputsOf, stackParameters, stackTags, tagValue, validateStackName } from "./stack";
@@ -81,15 +82,19 @@ export async function scaleWorkers(ctx: AwsContext, env: EnvironmentRef, workers
   }
 }
 
-/** Starts DeleteStack; deleting again (e.g. after DELETE_FAILED) retries. */
-export async function deleteStack(ctx: AwsContext, env: EnvironmentRef): Promise<void> {
+/**
+ * Removes the dashboard addresses the portal added, then starts DeleteStack; deleting again
+ * (e.g. after DELETE_FAILED) retries. Returns how many addresses were removed, for the audit log.
+ */
+export async function deleteStack(ctx: AwsContext, env: EnvironmentRef): Promise<DestroyOutcome> {
   validateStackName(env.stackName);
   const k = ctx.entry(env);
   k.refused = undefined;
   try {
     const stack = await ctx.findStack(env);
-    if (!stack) return;
+    if (!stack) return { revokedAddresses: 0 };
     const role = await ctx.roleArgument();
+    const revokedAddresses = await revokeDashboardAddresses(ctx, env);
     await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new DeleteStackCommand({
@@ -100,15 +105,20 @@ export async function deleteStack(ctx: AwsContext, env: EnvironmentRef): Promise
     );
     k.generation += 1;
     k.actedAt = Date.now();
+    return { revokedAddresses };
   } catch (error) {
     throw toProviderError(error, "deleting the stack", env.stackName);
   }
 }
 
+/** How long the notebook session a presigned URL opens lasts: the shortest SageMaker allows (docs/aws.md). */
+export const notebookSessionSeconds = 1800;
+
 /**
- * A JupyterLab address for the notebook's owner, made now: a presigned URL, which AWS
- * accepts only within minutes of its making, or the SageMaker console's link where the
- * endpoint offers no presigned URLs (moto does not).
+ * A JupyterLab address for the notebook's owner, made now. In event mode a presigned URL,
+ * which AWS accepts only within minutes of its making and which needs no console sign-in;
+ * in solo mode the SageMaker console's link, since the account is the attendee's own.
+ * Never stored, streamed or logged: the caller redirects to it and forgets it.
  */
 export async function notebookAddress(ctx: AwsContext, env: EnvironmentRef): Promise<string> {
   validateStackName(env.stackName);
@@ -119,20 +129,32 @@ export async function notebookAddress(ctx: AwsContext, env: EnvironmentRef): Pro
   } catch (error) {
     throw toProviderError(error, "finding the notebook");
   }
-  if (!outputs.NotebookInstanceName && !outputs.NotebookConsoleUrl) {
-    throw new ProviderError("not_found", "This environment has no notebook yet; wait until it is ready.");
+  if (ctx.config.mode === "solo") {
+    if (!outputs.NotebookConsoleUrl) throw new ProviderError("not_found", "This environment has no notebook yet; wait until it is ready.");
+    return outputs.NotebookConsoleUrl;
   }
-  if (outputs.NotebookInstanceName) {
-    try {
-      const { AuthorizedUrl } = await ctx.limiter.run("sagemaker", () =>
-        ctx.clients.sagemaker.send(
-          new CreatePresignedNotebookInstanceUrlCommand({ NotebookInstanceName: outputs.NotebookInstanceName, SessionExpirationDurationInSeconds: 1800 }),
-        ),
-      );
-      if (AuthorizedUrl) return AuthorizedUrl;
-    } catch (error) {
-      if (!outputs.NotebookConsoleUrl) throw toProviderError(error, "opening the notebook");
+  const name = outputs.NotebookInstanceName;
+  if (!name) throw new ProviderError("not_found", "This environment has no notebook yet; wait until it is ready.");
+  let url: string | undefined;
+  try {
+    ({ AuthorizedUrl: url } = await ctx.limiter.run("sagemaker", () =>
+      ctx.clients.sagemaker.send(
+        new CreatePresignedNotebookInstanceUrlCommand({ NotebookInstanceName: name, SessionExpirationDurationInSeconds: notebookSessionSeconds }),
+      ),
+    ));
+  } catch (error) {
+    const code = errorName(error);
+    if (code === "AccessDeniedException" || code === "AccessDenied") {
+      throw new ProviderError("credentials", `the portal's role cannot sagemaker:CreatePresignedNotebookInstanceUrl on ${name}: update portal-access`);
     }
+    const problem = toProviderError(error, "opening the notebook");
+    // Any other refusal (an unknown or stopped notebook) in words, not as the SDK raised it.
+    const refused = problem.code === "bad_request" || problem.code === "not_found";
+    throw new ProviderError(
+      problem.code,
+      refused ? `SageMaker did not open notebook ${name}; it may still be starting or stopped. Try again in a minute, or ask the facilitator.` : problem.message,
+    );
   }
-  return outputs.NotebookConsoleUrl;
+  if (!url) throw new ProviderError("unavailable", `SageMaker returned no address for notebook ${name}; try again.`);
+  return url;
 }

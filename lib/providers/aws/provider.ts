@@ -6,6 +6,7 @@ import type { AwsClients } from "./clients";
 import { cloudTools } from "./cloud-tools";
 import type { AwsProviderConfig } from "./config";
 import { AwsContext } from "./context";
+import { admitDashboard } from "./dashboard-access";
 import { environmentEvents } from "./environment-events";
 import { toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
@@ -52,6 +53,7 @@ export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: A
     scale: (env, workers) => scaleWorkers(ctx, env, workers),
     destroy: (env) => deleteStack(ctx, env),
     openNotebook: (env) => notebookAddress(ctx, env),
+    admitDashboard: (env, viewer) => admitDashboard(ctx, env, viewer),
     listStacks: () => listFoundStacks(ctx),
 
     async adopt(envs) {

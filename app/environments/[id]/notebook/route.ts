@@ -1,7 +1,9 @@
+import { audit } from "@/lib/audit";
 import { requireViewer } from "@/lib/auth/session";
 import { providerRef } from "@/lib/db/queries";
 import { environmentFor } from "@/lib/environments";
-import { errorResponse, PortalError } from "@/lib/errors";
+import { openingFailed, redirectNow } from "@/lib/environments/opening";
+import { PortalError, toPortalError } from "@/lib/errors";
 import { ready } from "@/lib/runtime";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +12,9 @@ export const dynamic = "force-dynamic";
  * "Open the notebook": for the environment's owner only (anyone else gets the same 404 as
  * for a missing environment), the provider makes the notebook's address now (a local
  * JupyterLab under the portal's /environments/<id>/notebook/, which scripts/proxy.mjs
- * serves; or a presigned URL valid for minutes) and the browser is sent there. The address
- * is never stored, streamed or logged.
+ * serves; in AWS event mode a presigned URL valid for minutes; in solo mode the SageMaker
+ * console's link) and the browser is sent there. The address is never stored, streamed or
+ * logged: the audit entry says that a notebook was opened, not where.
  */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
@@ -19,9 +22,15 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
     const row = environmentFor(viewer, (await params).id);
     if (row.deletedAt) throw new PortalError("not_found", "Environment not found.");
     const { provider } = await ready();
-    const address = await provider.openNotebook(providerRef(row));
-    return new Response(null, { status: 303, headers: { Location: address, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
+    try {
+      const address = await provider.openNotebook(providerRef(row));
+      audit(viewer, "open-notebook", { target: row.id, detail: row.stackName });
+      return redirectNow(address);
+    } catch (error) {
+      audit(viewer, "open-notebook", { target: row.id, ok: false, detail: toPortalError(error).message });
+      throw error;
+    }
   } catch (err) {
-    return errorResponse(err);
+    return openingFailed(err, "the notebook");
   }
 }
