@@ -182,7 +182,9 @@ describe("the portal, holding only the access stack's policy", () => {
 
     await p.scale(env, 3);
     expect((await p.describe(env)).desiredWorkers).toBe(3);
-    expect(await p.openNotebook(env)).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/sagemaker\//);
+    // The notebook link presigns in event mode, an API moto lacks: reach.int.test.ts proves it
+    // through the presign shim; here it only matters that the refusal is moto's, not IAM's.
+    await expect(p.openNotebook(env)).rejects.not.toThrow(/cannot sagemaker:CreatePresignedNotebookInstanceUrl/);
     expect((await p.listStacks!()).map((s) => s.stackName)).toContain(env.stackName);
   });
 
