@@ -63,7 +63,8 @@ const awsEnvSchema = z
     PORTAL_NOTEBOOK_INSTANCE_TYPE: z.enum(["ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.m5.xlarge"]).default("ml.t3.medium"),
     PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
     PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
-    DASK_IMAGE: z.string().min(1).optional(),
+    // Empty means unset, so a test or a shell can take a configured image away.
+    DASK_IMAGE: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
     PORTAL_AWS_TEMPLATE_TRANSFORM: z.enum(["moto"]).optional(),
     PORTAL_AWS_CALL_BUDGET: z
       .string()

@@ -6,7 +6,7 @@ import { isThrottling } from "./errors";
  * sized below that quota, so the portal's calls grow with environments, never past
  * what the account allows (ECS cluster reads 20/s, FilterLogEvents 10/s at worst).
  */
-export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "sagemaker"] as const;
+export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "sagemaker", "image"] as const;
 export type ApiFamily = (typeof apiFamilies)[number];
 
 export interface BucketSize {
@@ -33,6 +33,8 @@ export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
   "logs-read": { ratePerSecond: 2, burst: 2 },
   "ec2-read": { ratePerSecond: 5, burst: 2 },
   sagemaker: { ratePerSecond: 2, burst: 4 },
+  // The room's image: CodeBuild, ECR and S3 calls of the facilitator's build card.
+  image: { ratePerSecond: 2, burst: 4 },
 };
 
 export interface Clock {
