@@ -16,7 +16,7 @@ import { deployEventStack } from "../../../test/moto/index.mjs";
 import { ImageBuildChannel } from "@/lib/image/build-channel";
 import { pinsHash } from "@/lib/image/pins";
 import { buildOutcome, pinsWarning } from "@/lib/image/words";
-import type { EnvironmentRef, Provider, RoomImageTools } from "../types";
+import type { EnvironmentRef, ImageBuildLogLine, ImageBuildView, RoomImageTools } from "../types";
 import { createAwsClients } from "./clients";
 import { loadAwsConfig } from "./config";
 import { createAwsProvider } from "./provider";
@@ -64,13 +64,13 @@ function eventTemplate() {
 /** What a page watching the build stream receives. */
 function watch(tools: RoomImageTools) {
   const channel = new ImageBuildChannel(tools, { pollMs: 50, idleMs: 50 });
-  const frames: { event: string; data: any }[] = [];
+  const frames: { event: string; data: unknown }[] = [];
   const stop = channel.subscribe({ send: (f) => (frames.push(f), true), close: () => undefined }, null);
   return {
     channel,
     frames,
-    lines: () => frames.filter((f) => f.event === "log").map((f) => f.data.text as string),
-    lastBuild: () => frames.filter((f) => f.event === "build").at(-1)?.data,
+    lines: () => frames.filter((f) => f.event === "log").map((f) => (f.data as ImageBuildLogLine).text),
+    lastBuild: () => frames.filter((f) => f.event === "build").at(-1)?.data as ImageBuildView | undefined,
     stop: () => (stop(), channel.stop()),
   };
 }
@@ -131,7 +131,7 @@ describe("the room's image on moto", () => {
     await until(() => page.lastBuild()?.status === "SUCCEEDED");
     const pins = await pinsHash();
     const image = `${outputs.ImageRepositoryUri}:pins-${pins}`;
-    expect(page.lastBuild().phases.map((p: { phase: string }) => p.phase)).toEqual(["SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"]);
+    expect(page.lastBuild()?.phases.map((p) => p.phase)).toEqual(["SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"]);
     await until(() => page.lines().some((l) => l === `Pushed ${image}`));
     expect(page.lines().filter((l) => l.includes("Entering phase BUILD"))).toHaveLength(1);
     page.stop();
@@ -158,7 +158,7 @@ describe("the room's image on moto", () => {
     page.channel.follow(started.build);
     await player.finish(started.build.id);
     await until(() => page.lastBuild()?.status === "FAILED");
-    const build = page.lastBuild();
+    const build = page.lastBuild()!;
     expect(build.failedPhase).toMatchObject({ phase: "BUILD", status: "FAILED", message });
     expect(buildOutcome(build)).toBe(`The build failed in BUILD (FAILED): ${message}`);
     await until(() => page.lines().some((l) => l.endsWith(message)));
