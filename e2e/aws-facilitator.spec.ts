@@ -86,6 +86,7 @@ imageTest("the facilitator builds the room's image and attendees deploy with it;
   const context = await browser.newContext({ baseURL: portal.url });
   const attendee = await context.newPage();
   await new SignInPage(attendee).asAttendee("Image Learner", uniqueEmail("image"));
+  await expect(attendee).toHaveURL(/\/labs\//);
   const environment = new EnvironmentPage(attendee);
   await environment.goto();
   await environment.deploy();

@@ -30,7 +30,7 @@ let player: Awaited<ReturnType<typeof startCodeBuildPlayer>>;
 let outputs: Record<string, string>;
 
 /** The portal's AWS provider in event mode, its CodeBuild calls going to the player. */
-function portal(extra: Record<string, string> = {}) {
+function portal(extra: Record<string, string | undefined> = {}) {
   const config = loadAwsConfig(
     {
       AWS_REGION: "us-east-1",
@@ -166,6 +166,14 @@ describe("the room's image on moto", () => {
     expect(page.lines().at(-1)).toContain("Phase complete: BUILD State: FAILED");
     page.stop();
     expect((await tools.current()).image).toBe(before);
+  });
+
+  it("solo mode has no room image: a deploy needs DASK_IMAGE and says so", async () => {
+    const { provider } = portal({ PORTAL_AWS_MODE: "solo", PORTAL_EVENT_STACK: undefined });
+    expect(provider.image).toBeUndefined();
+    await expect(provider.admitDeploy!()).rejects.toThrow(
+      "No Dask image is configured: set DASK_IMAGE to the image you built from docker/ (Lab 2: docker buildx for linux/amd64, or CodeBuild), then restart the portal.",
+    );
   });
 
   it("warns when the room's image carries other pins than the portal's", async () => {

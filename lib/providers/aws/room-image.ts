@@ -229,7 +229,8 @@ export class AwsRoomImage implements RoomImageTools {
       const lines = (page.events ?? []).map((e, i) => ({
         at: new Date(e.timestamp ?? 0).toISOString(),
         text: (e.message ?? "").replace(/\n$/, ""),
-        key: `${e.timestamp ?? 0}-${e.ingestionTime ?? 0}-${i}-${(e.message ?? "").length}`,
+        // The page's own token and the line's place in it: unique across pages.
+        key: `${cursor ?? "head"}#${i}`,
       }));
       return { lines, cursor: page.nextForwardToken ?? cursor };
     } catch (error) {
