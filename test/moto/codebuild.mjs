@@ -153,7 +153,7 @@ export async function startCodeBuildPlayer(motoEndpoint, options = {}) {
       source: { type: "S3", location },
       environment: {
         type: "LINUX_CONTAINER",
-        image: "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+        image: "aws/codebuild/amazonlinux2-x86_64-standard:5.0",
         computeType: "BUILD_GENERAL1_MEDIUM",
         privilegedMode: true,
         environmentVariables: [{ name: "REPOSITORY_URI", value: project.repositoryUri, type: "PLAINTEXT" }, ...(body.environmentVariablesOverride ?? [])],
