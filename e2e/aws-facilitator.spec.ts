@@ -65,3 +65,68 @@ test("the facilitator sees the account's headroom, deploys the event stack, and 
   }
   await context.close();
 });
+
+// The room's image, with no DASK_IMAGE: deploys wait for it; the facilitator builds it from
+// the page and follows CodeBuild's phases and log live (the harness plays CodeBuild,
+// test/moto/codebuild.mjs, one phase a second); the attendee's stack then runs it; a
+// failed build shows its phase and last lines.
+const imageTest = testOnMoto("aws-img", { DASK_IMAGE: "" });
+
+imageTest("the facilitator builds the room's image and attendees deploy with it; a failed build shows where it failed", async ({ page, browser, portal, moto }) => {
+  const { createHash } = await import("node:crypto");
+  const { readFileSync } = await import("node:fs");
+  const pins = createHash("sha256").update(readFileSync("docker/requirements.txt")).digest("hex").slice(0, 12);
+
+  await new SignInPage(page).asFacilitator();
+  const card = page.getByTestId("room-image");
+  await expect(page.getByTestId("room-image-current")).toContainText("none yet");
+  await expect(page.getByTestId("room-image-portal-pins")).toHaveText(`pins-${pins}`);
+
+  // Without an image, a deploy is refused with what to do.
+  const context = await browser.newContext({ baseURL: portal.url });
+  const attendee = await context.newPage();
+  await new SignInPage(attendee).asAttendee("Image Learner", uniqueEmail("image"));
+  await expect(attendee).toHaveURL(/\/labs\//);
+  const environment = new EnvironmentPage(attendee);
+  await environment.goto();
+  await environment.deploy();
+  await expect(environment.deployError()).toContainText("Deploys wait for the room's image.");
+  await expect(environment.deployError()).toContainText("Build the room's image");
+
+  // One build, however often the button is pressed while it runs.
+  await page.getByTestId("room-image-build").click();
+  await expect(page.getByTestId("room-image-build-status")).toHaveText(`Build started for pins-${pins}.`);
+  await page.getByTestId("room-image-build").click();
+  await expect(page.getByTestId("room-image-build-status")).toContainText("A build is already running");
+  await expect(page.locator('[data-testid="room-image-phase"][data-phase="BUILD"]')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("room-image-build-view")).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 30_000 });
+  const image = await page.getByTestId("room-image-build-outcome").textContent();
+  expect(image).toMatch(new RegExp(`^The build succeeded: .+:pins-${pins}\\.$`));
+  await expect(page.getByTestId("room-image-log-line").filter({ hasText: "Entering phase POST_BUILD" })).toHaveCount(1);
+  await expect(page.getByTestId("room-image-current")).toContainText(`:pins-${pins}`, { timeout: 40_000 });
+  await expect(page.getByTestId("room-image-pins-warning")).toHaveCount(0);
+
+  // The attendee deploys now, and the stack runs the room's image.
+  await environment.goto();
+  await environment.deploy();
+  await environment.waitUntilReady();
+  const { CloudFormationClient, DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");
+  const cfn = new CloudFormationClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  const { Stacks } = await cfn.send(new DescribeStacksCommand({}));
+  const stack = Stacks?.find((s) => s.Parameters?.some((p) => p.ParameterKey === "DaskImage"));
+  expect(stack?.Parameters?.find((p) => p.ParameterKey === "DaskImage")?.ParameterValue).toBe(image?.replace(/^The build succeeded: /, "").replace(/\.$/, ""));
+
+  // A build that fails in BUILD: the card names the phase and keeps the last lines in view.
+  const failure = "COMMAND_EXECUTION_ERROR: Error while executing command: docker build docker/. Reason: exit status 1";
+  await fetch(`${moto.env.AWS_ENDPOINT_URL_CODEBUILD}/player/next-build`, { method: "POST", body: JSON.stringify({ failAt: "BUILD", message: failure }) });
+  await page.getByTestId("room-image-build").click();
+  await expect(page.getByTestId("room-image-build-view")).toHaveAttribute("data-status", "FAILED", { timeout: 30_000 });
+  await expect(page.getByTestId("room-image-build-outcome")).toHaveText(`The build failed in BUILD (FAILED): ${failure}`);
+  await expect(page.locator('[data-testid="room-image-phase"][data-phase="BUILD"]')).toHaveAttribute("data-status", "FAILED");
+  await expect(page.getByTestId("room-image-log-line").last()).toContainText("Phase complete: BUILD State: FAILED");
+  await expect(card).toContainText(failure);
+
+  await page.goto("/facilitator/audit");
+  await expect(page.getByText("image-build").first()).toBeVisible();
+  await context.close();
+});

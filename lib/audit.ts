@@ -33,6 +33,7 @@ export const auditActions = {
   "aws-preflight": "checked the account's headroom",
   "event-stack-deploy": "deployed the event stack",
   "event-stack-delete": "deleted the event stack",
+  "image-build": "asked for a build of the room's image",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 

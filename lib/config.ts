@@ -69,7 +69,8 @@ const awsEnvSchema = z
     // The administrator's access stack (cloudformation/portal-access.yaml): its outputs name the deploy role.
     PORTAL_ACCESS_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/).default("portal-access"),
     PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
-    DASK_IMAGE: z.string().min(1).optional(),
+    // Empty means unset, so a test or a shell can take a configured image away.
+    DASK_IMAGE: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
     PORTAL_AWS_TEMPLATE_TRANSFORM: z.enum(["moto"]).optional(),
     PORTAL_AWS_CALL_BUDGET: z
       .string()

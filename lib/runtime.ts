@@ -3,6 +3,7 @@ import { portalActor } from "@/lib/audit";
 import { portalConfig, type PortalConfig } from "@/lib/config";
 import { listLiveEnvironments, providerRef } from "@/lib/db/queries";
 import { reconcileEnvironments } from "@/lib/environments/reconcile";
+import { ImageBuildChannel } from "@/lib/image/build-channel";
 import { createProvider } from "@/lib/providers";
 import type { Provider } from "@/lib/providers/types";
 import { AttendeeChannel } from "@/lib/room/attendee-channel";
@@ -34,6 +35,8 @@ export class Runtime {
   readonly attendees: AttendeeChannel;
   /** Live streams each viewer holds open, against PORTAL_STREAMS_PER_USER. */
   readonly openStreams: OpenStreams;
+  /** The room's image and its build, for the facilitator (providers that build one). */
+  readonly imageBuild?: ImageBuildChannel;
   private started?: Promise<void>;
   /** start() has finished: the live environments are handed back and their streams run (/api/health). */
   running = false;
@@ -48,6 +51,7 @@ export class Runtime {
     this.room = new RoomStream(this.hub, this.signal, provider.usage.unit);
     this.attendees = new AttendeeChannel(this.signal, config.eventName);
     this.openStreams = new OpenStreams(config.streams.perUser);
+    if (provider.image) this.imageBuild = new ImageBuildChannel(provider.image);
   }
 
   /**
@@ -93,6 +97,7 @@ export class Runtime {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.stopTracking?.();
+    this.imageBuild?.stop();
     this.hub.stop();
     this.provider.release();
   }

@@ -5,7 +5,7 @@ import { defineAction } from "@/lib/actions";
 import { scaleEnvironment, teardownEnvironment } from "@/lib/environments";
 import { reconcileNow, summarizeReconciliation } from "@/lib/environments/reconcile";
 import { PortalError } from "@/lib/errors";
-import type { CloudTools, EventStackView } from "@/lib/providers/types";
+import type { CloudTools, EventStackView, RoomImageTools } from "@/lib/providers/types";
 import { eventSettingsSchema, saveEvent } from "@/lib/room/event";
 import { reissueReturnCode, removeAttendee, signOutAttendee, signOutEveryone } from "@/lib/room/attendees";
 import { announce, announcementSchema, teardownAll } from "@/lib/room/facilitator";
@@ -22,6 +22,11 @@ const helpId = z.coerce.number({ message: "Unknown help request." }).int("Unknow
 function cloudOf(rt: Runtime): CloudTools {
   if (!rt.provider.cloud) throw new PortalError("bad_request", "These checks apply to the AWS provider only.");
   return rt.provider.cloud;
+}
+
+function imageOf(rt: Runtime): RoomImageTools {
+  if (!rt.provider.image) throw new PortalError("bad_request", "The room's image is built in the cloud with the AWS provider in event mode only.");
+  return rt.provider.image;
 }
 
 const attendeesMessage = "Enter the number of attendees as a whole number from 0 to 10000.";
@@ -89,6 +94,17 @@ export const deleteEventStackAction = defineAction({ input: z.void(), role: "fac
   action: "event-stack-delete",
   detail: stackDetail,
 });
+
+/** Uploads docker/ and starts CodeBuild, unless a build runs: then nothing starts and the answer says so. */
+export const buildRoomImageAction = defineAction(
+  { input: z.void(), role: "facilitator" },
+  async ({ rt }) => {
+    const result = await imageOf(rt).startBuild();
+    rt.imageBuild?.follow(result.build);
+    return result;
+  },
+  { action: "image-build", detail: (r) => `${r.started ? "started" : "not started"}: ${r.build.id}${r.build.pins ? ` (pins-${r.build.pins})` : ""}` },
+);
 
 // ---- attendees: their return codes and sessions (lib/room/attendees.ts audits each)
 

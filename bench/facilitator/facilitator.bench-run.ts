@@ -195,6 +195,7 @@ it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, as
     PORTAL_EVENT_STACK: EVENT,
     PORTAL_EVENT_ID: EVENT,
     PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+    DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
     PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
     EVENT_JOIN_CODE: "BENCH-JOIN",
     FACILITATOR_PASSWORD: PASSWORD,

@@ -175,6 +175,7 @@ async function prepare({ mode, provider = "aws", n }, parts) {
           PORTAL_AWS_MODE: mode,
           ...(mode === "event" ? { PORTAL_EVENT_STACK: eventStack, PORTAL_EVENT_ID: eventStack } : {}),
           PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+          DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
           PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
           // Seeding deploys N stacks at once; the read budget stays the default.
           PORTAL_AWS_CALL_BUDGET: "cfn-write=20",

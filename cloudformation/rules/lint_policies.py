@@ -35,6 +35,12 @@ SUPPRESSED: list[tuple[str, str, str]] = [
         "it reaches no other bucket (arn:aws:s3:::<prefix>*)",
     ),
     (
+        "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
+        "s3:PutBucketPolicy",
+        "the deploy role writes the event's build-source bucket policy (TLS only) on buckets named "
+        "<prefix>*-imagesourcebucket-* alone; the objects in them are the public docker/ folder",
+    ),
+    (
         "RESOURCE_STAR",
         "ecr:GetAuthorizationToken",
         "the registry login token has no resource-level permissions (see docs/aws-permissions.md)",
@@ -42,6 +48,16 @@ SUPPRESSED: list[tuple[str, str, str]] = [
 ]
 
 PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "*", "AWS::AccountId": "*", "AWS::URLSuffix": "amazonaws.com"}
+
+
+# What a resource's Arn attribute looks like, for the types whose ARN a policy names; the
+# name part is a wildcard, since CloudFormation makes it up.
+ARN_SHAPES = {
+    "AWS::S3::Bucket": "arn:aws:s3:::{name}*",
+    "AWS::ECR::Repository": "arn:aws:ecr:*:*:repository/{name}*",
+    "AWS::Logs::LogGroup": "arn:aws:logs:*:*:log-group:{name}*",
+    "AWS::CodeBuild::Project": "arn:aws:codebuild:*:*:project/{name}*",
+}
 
 
 def _render(value: Any, names: dict[str, str], roles: frozenset[str] = frozenset()) -> Any:
@@ -58,6 +74,8 @@ def _render(value: Any, names: dict[str, str], roles: frozenset[str] = frozenset
         return names.get(value["Ref"], "*")
     if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][1:] == ["Arn"] and value["Fn::GetAtt"][0] in roles:
         return f"arn:aws:iam::*:role/{value['Fn::GetAtt'][0]}-*"
+    if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][1:] == ["Arn"] and f"{value['Fn::GetAtt'][0]}.Arn" in names:
+        return names[f"{value['Fn::GetAtt'][0]}.Arn"]
     if len(value) == 1 and next(iter(value)).startswith("Fn::"):
         return "*"
     return {k: _render(v, names, roles) for k, v in value.items()}
@@ -70,6 +88,9 @@ def template_policies(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     names = {n: str(p.get("Default", "*")) for n, p in (template.get("Parameters") or {}).items()} | PSEUDO
     names["AWS::StackName"] = "*"
     roles = frozenset(n for n, r in template.get("Resources", {}).items() if r["Type"] == "AWS::IAM::Role")
+    for n, r in template.get("Resources", {}).items():
+        if r["Type"] in ARN_SHAPES:
+            names[f"{n}.Arn"] = ARN_SHAPES[r["Type"]].format(name="")
     for name, resource in template.get("Resources", {}).items():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::IAM::Role":

@@ -24,6 +24,7 @@ const provider = createAwsProvider(
       PORTAL_EVENT_ID: "it-limits",
       PORTAL_MAX_WORKERS: "4",
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
     },
     { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
   ),

@@ -64,6 +64,8 @@ export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Pr
     try {
       // A machine that cannot hold one more environment says so before anything is made.
       provider.capacity?.admit(provider.defaultWorkers);
+      // …and so does a provider that cannot deploy yet (the AWS provider: no image for the room).
+      await provider.admitDeploy?.();
     } catch (error) {
       const refused = toPortalError(error);
       audit(actor, "deploy", { ok: false, detail: refused.message });

@@ -44,6 +44,7 @@ function awsProvider() {
         PORTAL_EVENT_ID: eventId,
         PORTAL_EVENT_STACK: eventId,
         PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+        DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
       },
       { templateTransform: motoTemplateTransform, taskCacheMs: 0 },
     ),

@@ -76,6 +76,7 @@ const ATTENDEES_ONLY = "This is for attendees: sign in with the event's join cod
 const FACILITATOR_ONLY = "Only the facilitator can do that.";
 const NOT_FOUND = "Environment not found.";
 const AWS_ONLY = "These checks apply to the AWS provider only.";
+const IMAGE_ONLY = "The room's image is built in the cloud with the AWS provider in event mode only.";
 
 type Ctx = Awaited<ReturnType<typeof room>>;
 
@@ -104,6 +105,7 @@ const ACTIONS: Record<string, { valid: (c: Ctx) => unknown } & Record<Who, strin
   eventStackStatusAction: { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   deployEventStackAction: { valid: () => ({ requestId: "req-1" }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   deleteEventStackAction: { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
+  buildRoomImageAction:   { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: IMAGE_ONLY },
   returnCodeKeptAction:   { valid: () => undefined,                                          anonymous: SIGN_IN, A: "ok",             B: "ok",             facilitator: ATTENDEES_ONLY },
   reissueReturnCodeAction:{ valid: (c) => ({ attendeeId: c.bId }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
   signOutAttendeeAction:  { valid: (c) => ({ attendeeId: c.bId }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },

@@ -1,4 +1,4 @@
-import type { EnvironmentSnapshot, TaskRole, TaskState } from "@/lib/providers/types";
+import type { EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
 import type { EnvironmentState, StackStatus } from "@/lib/status";
 
 // The live streams' protocol, shared by the server that sends it and the browser that
@@ -169,3 +169,23 @@ export const attendeeStream: StreamSpec<AttendeeEvents> = {
 };
 
 export const attendeeEventsPath = "/api/attendee/events";
+
+// ---- the room's image build, for the facilitator: /api/facilitator/image-build/events
+
+export interface ImageBuildEvents {
+  /** The room's image as the provider reads it now (replaces what the card shows). */
+  snapshot: RoomImage;
+  /** The followed build changed (a phase began or ended, or it finished). */
+  build: ImageBuildView;
+  /** A line of the followed build's log. */
+  log: ImageBuildLogLine & { build: string };
+  /** The provider could not be read; null once it answers again. */
+  degraded: { message: string | null };
+}
+
+export const imageBuildStream: StreamSpec<ImageBuildEvents> = {
+  events: ["snapshot", "build", "log", "degraded"],
+  state: ["snapshot"],
+};
+
+export const imageBuildEventsPath = "/api/facilitator/image-build/events";

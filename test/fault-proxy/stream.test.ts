@@ -38,6 +38,7 @@ function provider(cadence?: Partial<Cadence>) {
       PORTAL_EVENT_STACK: eventStack,
       PORTAL_EVENT_ID: eventStack,
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
     },
     { templateTransform: motoTemplateTransform },
   );

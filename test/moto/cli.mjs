@@ -6,7 +6,10 @@
 //       ONE line of JSON {"endpoint", "pid", "env": {...}} to stdout, then keeps running
 //       until SIGINT/SIGTERM. With --play-every it plays Fargate for every environment
 //       stack in the event's cluster on that interval (start/stop tasks to match each
-//       service's desired count, write a start-up log line per new task).
+//       service's desired count, write a start-up log line per new task), and plays
+//       CodeBuild for the event's image builds (test/moto/codebuild.mjs), advancing each
+//       running build one phase on the same interval. POST {"failAt": PHASE, "message": …}
+//       to <env.AWS_ENDPOINT_URL_CODEBUILD>/player/next-build to make the next build fail.
 //   node test/moto/cli.mjs play --endpoint URL --stack NAME
 //       One round of Fargate for one environment stack; prints the running task ids.
 //   node test/moto/cli.mjs stop-task --endpoint URL --stack NAME --task ID --reason TEXT
@@ -17,6 +20,7 @@
 //       (givePublicAddress in fargate.mjs); prints {"taskId", "publicIp"}.
 import { parseArgs } from "node:util";
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { startCodeBuildPlayer } from "./codebuild.mjs";
 import {
   deployEventStack,
   givePublicAddress,
@@ -66,7 +70,10 @@ async function environmentStacks(endpoint) {
 
 async function start() {
   const moto = await startMoto({ port: values.port ? Number(values.port) : undefined });
+  const every = values["play-every"] ? Number(values["play-every"]) : 0;
+  const codebuild = await startCodeBuildPlayer(moto.endpoint, { autoplayMs: every || undefined });
   const stop = async () => {
+    await codebuild.stop();
     await moto.stop();
     process.exit(0);
   };
@@ -86,10 +93,11 @@ async function start() {
     PORTAL_EVENT_STACK: eventStack,
     PORTAL_EVENT_ID: eventId,
     PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+    DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
     PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
+    AWS_ENDPOINT_URL_CODEBUILD: codebuild.endpoint,
   };
   process.stdout.write(`${JSON.stringify({ endpoint: moto.endpoint, pid: moto.pid, env })}\n`);
-  const every = values["play-every"] ? Number(values["play-every"]) : 0;
   if (every > 0) {
     for (;;) {
       for (const stack of await environmentStacks(moto.endpoint).catch(() => [])) {

@@ -8,6 +8,11 @@ Fn::GetAtt to a skipped resource leaves the stack stuck in CREATE_IN_PROGRESS. S
   - any other Ref/GetAtt to a removed resource becomes the string "moto-skipped-<id>".
 Moto also lacks Fn::Cidr, so a Fn::Cidr over a parameter is computed here from that
 parameter's Default (the tests never override those parameters).
+Moto 5.2.5 has no AWS::CodeBuild::Project in CloudFormation either (its CodeBuild backend
+is a plain model, and its builds succeed the moment they are read), so the harness plays
+CodeBuild itself (test/moto/codebuild.mjs): the project is removed here, and a Ref to it
+becomes the project's Name, which the player serves. AWS::S3::BucketPolicy is removed too
+(moto skips it; nothing refers to it).
 """
 
 from __future__ import annotations
@@ -33,6 +38,17 @@ def replace_refs(node: Any, removed: set[str]) -> Any:
     return {key: replace_refs(value, removed) for key, value in node.items()}
 
 
+def project_names(node: Any, names: dict[str, Any]) -> Any:
+    """A Ref to a removed CodeBuild project becomes the Name the template gives it."""
+    if isinstance(node, list):
+        return [project_names(item, names) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("Ref") in names:
+        return names[node["Ref"]]
+    return {key: project_names(value, names) for key, value in node.items()}
+
+
 def expand_cidr(node: Any, parameters: dict[str, Any]) -> Any:
     if isinstance(node, list):
         return [expand_cidr(item, parameters) for item in node]
@@ -55,6 +71,13 @@ def main() -> int:
         print(f"cannot parse template: {matches}", file=sys.stderr)
         return 1
     template = json.loads(json.dumps(template))
+    resources = template["Resources"]
+    projects = {name: r["Properties"]["Name"] for name, r in resources.items() if r["Type"] == "AWS::CodeBuild::Project"}
+    for name in projects:
+        del resources[name]
+    for name in [n for n, r in resources.items() if r["Type"] == "AWS::S3::BucketPolicy"]:
+        del resources[name]
+    template = project_names(template, projects)
     resources = template["Resources"]
     removed = {name for name, r in resources.items() if r["Type"].startswith("AWS::ServiceDiscovery::")}
     for name in removed:

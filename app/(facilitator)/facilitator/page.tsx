@@ -5,6 +5,7 @@ import { FinalReport } from "@/components/facilitator/final-report";
 import { IsolationLine } from "@/components/facilitator/isolation-line";
 import { LimitsCard } from "@/components/facilitator/limits-card";
 import { ReconcileButton } from "@/components/facilitator/reconcile-button";
+import { RoomImageCard } from "@/components/facilitator/room-image-card";
 import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { pageViewer } from "@/lib/auth/session";
 import { countAttendees } from "@/lib/db/limit-queries";
@@ -43,6 +44,7 @@ export default async function FacilitatorPage() {
       {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
       {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
       {provider.cloud && <AwsPanel attendees={initial.rows.length} />}
+      {provider.image && <RoomImageCard />}
       <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
     </div>
   );

@@ -1,8 +1,11 @@
 import "server-only";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import type { AwsProviderConfig } from "./config";
@@ -14,6 +17,9 @@ export interface AwsClients {
   ec2: EC2Client;
   sagemaker: SageMakerClient;
   quotas: ServiceQuotasClient;
+  codebuild: CodeBuildClient;
+  ecr: ECRClient;
+  s3: S3Client;
 }
 
 /**
@@ -39,5 +45,11 @@ export function createAwsClients(config: AwsProviderConfig): AwsClients {
     ec2: new EC2Client(common),
     sagemaker: new SageMakerClient(common),
     quotas: new ServiceQuotasClient(common),
+    // The SDK's own per-service variable wins over AWS_ENDPOINT_URL, as it does when no
+    // endpoint is given in code: the moto harness points CodeBuild at its player this way.
+    codebuild: new CodeBuildClient({ ...common, ...(process.env.AWS_ENDPOINT_URL_CODEBUILD ? { endpoint: process.env.AWS_ENDPOINT_URL_CODEBUILD } : {}) }),
+    ecr: new ECRClient(common),
+    // A custom endpoint (moto, LocalStack) serves buckets by path, not by host name.
+    s3: new S3Client({ ...common, ...(config.endpoint ? { forcePathStyle: true } : {}) }),
   };
 }

@@ -35,6 +35,7 @@ beforeAll(async () => {
       PORTAL_EVENT_STACK: "fac-event",
       PORTAL_EVENT_ID: "fac-it",
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
       PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
     },
     { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },

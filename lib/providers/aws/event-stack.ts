@@ -5,6 +5,7 @@ import { ProviderError, type EventStackView, type FoundStack } from "../types";
 import type { AwsProviderConfig } from "./config";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
+import { emptySourceBucket } from "./room-image";
 import { describeStack } from "./stack-reads";
 import { attendeeTagKey, currentOperation, eventTagKey, failureReason, outputsOf, templateBody, toStackStatus } from "./stack";
 
@@ -109,6 +110,9 @@ export async function deleteEventStack(ctx: AwsContext, listStacks: () => Promis
     const stack = await describeStack(ctx.clients.cfn, ctx.limiter, stackName);
     if (!stack) return eventStackStatus(ctx);
     const role = await ctx.roleArgument();
+    // CloudFormation cannot delete a bucket that still holds objects: the build sources go first.
+    const bucket = outputsOf(stack).ImageSourceBucket;
+    if (bucket) await emptySourceBucket(ctx, bucket);
     await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new DeleteStackCommand({

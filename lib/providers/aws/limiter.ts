@@ -6,7 +6,7 @@ import { isThrottling } from "./errors";
  * sized below that quota, so the portal's calls grow with environments, never past
  * what the account allows (ECS cluster reads 20/s, FilterLogEvents 10/s at worst).
  */
-export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "ec2-write", "sagemaker"] as const;
+export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "ec2-write", "sagemaker", "image"] as const;
 export type ApiFamily = (typeof apiFamilies)[number];
 
 export interface BucketSize {
@@ -35,6 +35,8 @@ export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
   // Security group rules for dashboard viewers: one or two per click, never polled.
   "ec2-write": { ratePerSecond: 2, burst: 3 },
   sagemaker: { ratePerSecond: 2, burst: 4 },
+  // The room's image: CodeBuild, ECR and S3 calls of the facilitator's build card.
+  image: { ratePerSecond: 2, burst: 4 },
 };
 
 export interface Clock {

@@ -22,7 +22,7 @@ function checkWorkers(ctx: AwsContext, workers: number): void {
 }
 
 /** Starts CreateStack; a repeated click (same environment and generation) never makes a second stack. */
-export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options: DeployOptions): Promise<void> {
+export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options: DeployOptions, daskImage: string): Promise<void> {
   validateStackName(env.stackName);
   const { config } = ctx;
   checkWorkers(ctx, options.workers);
@@ -37,7 +37,7 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
         new CreateStackCommand({
           StackName: env.stackName,
           TemplateBody: body,
-          Parameters: stackParameters(config, env, options.workers),
+          Parameters: stackParameters(config, env, options.workers, daskImage),
           Tags: stackTags(config, env),
           Capabilities: ["CAPABILITY_IAM"],
           ClientRequestToken: createToken(env, k.generation),

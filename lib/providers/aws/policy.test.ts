@@ -25,6 +25,18 @@ const servicePrefix: Record<string, string> = {
   "client-ec2": "ec2",
   "client-sagemaker": "sagemaker",
   "client-service-quotas": "servicequotas",
+  "client-codebuild": "codebuild",
+  "client-ecr": "ecr",
+  "client-s3": "s3",
+};
+
+/**
+ * Calls whose IAM action is named otherwise: ListObjectsV2 is allowed by s3:ListBucket, and
+ * DeleteObjects by s3:DeleteObject on each key (docs/aws.md, "The room's image").
+ */
+const iamActionOf: Record<string, string> = {
+  "s3:ListObjectsV2": "s3:ListBucket",
+  "s3:DeleteObjects": "s3:DeleteObject",
 };
 
 function sourceFiles(dir: string): string[] {
@@ -45,10 +57,11 @@ function actionsSent(): Set<string> {
         if (name.endsWith("Command")) commandClient.set(name, m[2]);
       }
     }
-    for (const m of text.matchAll(/new\s+([A-Za-z]+)Command\(/g)) {
+    for (const m of text.matchAll(/new\s+([A-Za-z0-9]+)Command\(/g)) {
       const client = commandClient.get(`${m[1]}Command`);
       if (!client) throw new Error(`${file}: ${m[1]}Command is not imported from an @aws-sdk client`);
-      actions.add(`${servicePrefix[client]}:${m[1]}`);
+      const call = `${servicePrefix[client]}:${m[1]}`;
+      actions.add(iamActionOf[call] ?? call);
     }
   }
   return actions;

@@ -30,6 +30,7 @@ function configFor(mode: "solo" | "event", extra: Record<string, string> = {}, o
       PORTAL_EVENT_ID: `it-${mode}`,
       PORTAL_EVENT_STACK: mode === "event" ? "it-event" : undefined,
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
       PORTAL_DASHBOARD_CIDR: "203.0.113.7/32",
       ...extra,
     },

@@ -1,7 +1,7 @@
 import "server-only";
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { estimateCost } from "@/lib/cost/estimate";
-import type { Provider, UsageMeter } from "../types";
+import { ProviderError, type Provider, type UsageMeter } from "../types";
 import type { AwsClients } from "./clients";
 import { cloudTools } from "./cloud-tools";
 import type { AwsProviderConfig } from "./config";
@@ -12,6 +12,7 @@ import { toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
 import { deleteStack, deployStack, notebookAddress, scaleWorkers } from "./operations";
 import { listFoundStacks } from "./reconcile";
+import { AwsRoomImage } from "./room-image";
 import { describeEnvironment } from "./snapshot";
 import { validateStackName } from "./stack";
 
@@ -29,6 +30,15 @@ function costMeter(config: AwsProviderConfig): UsageMeter {
   };
 }
 
+/** Solo mode's image: DASK_IMAGE, or a refusal that says how to get one. */
+function soloImage(config: AwsProviderConfig): string {
+  if (config.daskImage) return config.daskImage;
+  throw new ProviderError(
+    "bad_request",
+    "No Dask image is configured: set DASK_IMAGE to the image you built from docker/ (Lab 2: docker buildx for linux/amd64, or CodeBuild), then restart the portal.",
+  );
+}
+
 /**
  * The AWS provider: CloudFormation stacks with an ECS cluster on Fargate, watched
  * through ECS, CloudWatch Logs and SageMaker (docs/aws.md). Its parts share one
@@ -36,6 +46,9 @@ function costMeter(config: AwsProviderConfig): UsageMeter {
  */
 export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: AwsClients; limiter?: RateLimiter } = {}): Provider {
   const ctx = new AwsContext(config, deps);
+  // Event mode builds one image for the room; a solo attendee brings their own (DASK_IMAGE).
+  const image = config.mode === "event" ? new AwsRoomImage(ctx) : undefined;
+  const deployImage = async () => image?.forDeploy() ?? soloImage(config);
   return {
     name: "aws",
     description:
@@ -46,8 +59,12 @@ export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: A
     defaultWorkers: config.defaultWorkers,
     usage: costMeter(config),
     cloud: cloudTools(ctx),
+    ...(image ? { image } : {}),
 
-    deploy: (env, options) => deployStack(ctx, env, options),
+    async admitDeploy() {
+      await deployImage();
+    },
+    deploy: async (env, options) => deployStack(ctx, env, options, await deployImage()),
     describe: (env) => describeEnvironment(ctx, env),
     events: (env, cursor) => environmentEvents(ctx, env, cursor),
     scale: (env, workers) => scaleWorkers(ctx, env, workers),

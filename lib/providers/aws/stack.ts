@@ -63,7 +63,7 @@ export async function loadTemplate(config: AwsProviderConfig): Promise<StackTemp
   return { body, resourceCount: countResources(body) };
 }
 
-export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, workers: number): Parameter[] {
+export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, workers: number, daskImage: string): Parameter[] {
   if (!config.notebookRepoUrl) {
     throw new ProviderError("bad_request", "PORTAL_NOTEBOOK_REPO_URL is not set: the notebook needs this repository's git URL.");
   }
@@ -74,7 +74,7 @@ export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, 
     AllowedCidr: config.dashboardCidr,
     NotebookRepoUrl: config.notebookRepoUrl,
     NotebookInstanceType: config.notebookInstanceType,
-    DaskImage: config.daskImage,
+    DaskImage: daskImage,
     WorkerCapacity: config.workerCapacity,
     EventStackName: config.mode === "event" ? config.eventStack : undefined,
   };

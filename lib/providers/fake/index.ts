@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isReady, type StackStatus } from "@/lib/status";
 import { ActivityListeners } from "../activity";
 import { admitOrRefuse, roomCapacity, type Machine } from "../local/capacity";
+import type { FakeRoomImage } from "./room-image";
 import {
   ProviderError,
   type CapacityPlanner,
@@ -50,6 +51,8 @@ export interface FakeOptions {
   listsStacks?: boolean;
   /** Offer cloud tools (preflight, the event stack), as the AWS provider does. */
   cloud?: CloudTools;
+  /** Offer the room's image (event mode on AWS): deploys then wait for an image. */
+  image?: FakeRoomImage;
   /** Plan a machine's memory as the local provider does (nothing is measured: the estimate counts). */
   capacity?: { machine: Machine; reserveMiB: number; workerMemoryMiB: number };
 }
@@ -65,6 +68,10 @@ export class FakeProvider implements Provider {
   readonly cloud?: CloudTools;
   readonly listStacks?: () => Promise<FoundStack[]>;
   readonly capacity?: CapacityPlanner;
+  readonly image?: FakeRoomImage;
+  readonly admitDeploy?: () => Promise<void>;
+  /** The DaskImage each environment was deployed with (the room's image, when offered). */
+  readonly deployedImages = new Map<string, string>();
   /** Calls received, by method. */
   readonly calls: Record<string, number> = {};
   /** Stacks the cloud holds that the portal may not know (for listStacks). */
@@ -82,6 +89,13 @@ export class FakeProvider implements Provider {
     this.maxWorkers = options.maxWorkers ?? 4;
     this.defaultWorkers = Math.min(options.defaultWorkers ?? 2, this.maxWorkers);
     this.cloud = options.cloud;
+    if (options.image) {
+      const image = options.image;
+      this.image = image;
+      this.admitDeploy = async () => {
+        await image.require();
+      };
+    }
     if (options.capacity) {
       const plan = { ...options.capacity, defaultWorkers: this.defaultWorkers };
       const live = () => [...this.envs.values()].filter((e) => e.status !== "DELETE_COMPLETE" && !e.status.endsWith("FAILED")).map((e) => e.desiredWorkers);
@@ -109,6 +123,7 @@ export class FakeProvider implements Provider {
     this.reachable();
     this.checkWorkers(options.workers);
     if (this.envs.has(env.id)) return;
+    if (this.image) this.deployedImages.set(env.id, await this.image.require());
     this.lost.delete(env.id);
     const e: FakeEnvironment = {
       ref: env,
