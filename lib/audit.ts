@@ -29,6 +29,7 @@ export const auditActions = {
   "lab-undone": "marked a lab not done",
   check: "checked their progress",
   "aws-preflight": "checked the account's headroom",
+  "ecs-service-linked-role": "created the ECS service-linked role",
   "event-stack-deploy": "deployed the event stack",
   "event-stack-delete": "deleted the event stack",
 } as const;

@@ -2,7 +2,10 @@ import "server-only";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import type { AwsProviderConfig } from "./config";
@@ -14,6 +17,9 @@ export interface AwsClients {
   ec2: EC2Client;
   sagemaker: SageMakerClient;
   quotas: ServiceQuotasClient;
+  ecr: ECRClient;
+  iam: IAMClient;
+  s3: S3Client;
 }
 
 /**
@@ -39,5 +45,11 @@ export function createAwsClients(config: AwsProviderConfig): AwsClients {
     ec2: new EC2Client(common),
     sagemaker: new SageMakerClient(common),
     quotas: new ServiceQuotasClient(common),
+    ecr: new ECRClient(common),
+    // IAM is global: its one endpoint answers whatever the region (a custom endpoint still wins).
+    iam: new IAMClient(common),
+    // A custom endpoint (moto, LocalStack) serves buckets by path, not by host name; a bucket in
+    // another region (ERA5 is in us-west-2) answers with a redirect that the client follows.
+    s3: new S3Client({ ...common, followRegionRedirects: true, ...(config.endpoint ? { forcePathStyle: true } : {}) }),
   };
 }

@@ -17,6 +17,10 @@ export interface AwsProviderConfig {
   cloudFormationRoleArn?: string;
   workerCapacity?: "FARGATE_SPOT" | "FARGATE";
   daskImage?: string;
+  /** The stack cloudformation/portal-access.yaml was deployed as. */
+  accessStack: string;
+  /** The ERA5 months the room reads, "YYYYMM" in order (PORTAL_ERA5_MONTHS). */
+  era5Months: string[];
   /** Folder holding event.yaml, attendee.yaml and solo.yaml. */
   templateDir: string;
   /**
@@ -89,6 +93,8 @@ export function loadAwsConfig(env: Env = process.env, overrides: Partial<AwsProv
     cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,
     workerCapacity: e.PORTAL_WORKER_CAPACITY,
     daskImage: e.DASK_IMAGE,
+    accessStack: e.PORTAL_ACCESS_STACK,
+    era5Months: e.PORTAL_ERA5_MONTHS,
     templateDir: repoPath("cloudformation"),
     callBudget: parseCallBudget(e.PORTAL_AWS_CALL_BUDGET),
     cadence: parseCadence(e.PORTAL_AWS_POLL_MS),
