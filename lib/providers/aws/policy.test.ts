@@ -23,6 +23,14 @@ const servicePrefix: Record<string, string> = {
   "client-ec2": "ec2",
   "client-sagemaker": "sagemaker",
   "client-service-quotas": "servicequotas",
+  "client-iam": "iam",
+  "client-ecr": "ecr",
+  "client-s3": "s3",
+};
+
+/** API calls whose IAM action has another name. */
+const actionOfCall: Record<string, string> = {
+  "s3:ListObjectsV2": "s3:ListBucket",
 };
 
 function sourceFiles(dir: string): string[] {
@@ -46,7 +54,8 @@ function actionsSent(): Set<string> {
     for (const m of text.matchAll(/new\s+([A-Za-z]+)Command\(/g)) {
       const client = commandClient.get(`${m[1]}Command`);
       if (!client) throw new Error(`${file}: ${m[1]}Command is not imported from an @aws-sdk client`);
-      actions.add(`${servicePrefix[client]}:${m[1]}`);
+      const call = `${servicePrefix[client]}:${m[1]}`;
+      actions.add(actionOfCall[call] ?? call);
     }
   }
   return actions;
