@@ -108,6 +108,13 @@ describe("a quota line", () => {
     expect(line.fix).toMatch(/^Look up "Fargate Spot vCPU resource count" \(L-36FBB829\) in the Service Quotas console for eu-west-1/);
   });
 
+  it("asks for the reading, not a quota increase, when only current use could not be read", () => {
+    const line = quotaLine({ ...base, quota: { value: 4000, source: "account" }, inUse: { value: null, problem: "AccessDenied" }, needed: 60 }, "us-west-2");
+    expect(line.status).toBe("warn");
+    expect(line.sentence).toContain("current use could not be read (AccessDenied)");
+    expect(line.fix).toMatch(/^Re-run these checks/);
+  });
+
   it("names a notebook type's quota by its name, with the code Service Quotas answered", () => {
     expect(notebookTypeQuota("ml.t3.medium").name).toBe("ml.t3.medium for notebook instance usage");
     expect(quotaFix({ name: "ml.t3.medium for notebook instance usage", code: "L-ABC12345" }, "us-west-2", "fail", 8, 9)).toContain(

@@ -241,7 +241,10 @@ export function quotaLine(input: QuotaLineInput, region: string): PreflightQuota
   const use = inUse.value === null ? `current use could not be read (${inUse.problem ?? "no answer"})` : `${inUse.value} ${unit} ${input.useWords}`;
   const verdict = quota.value === null ? "" : ` ${verdicts[status]}`;
   const sentence = `${input.needWords}; ${use}; ${quotaWords(quota.value, quota.source, unit)}.${verdict}`;
-  const fix = quotaFix({ name: input.spec.name, code: quota.code ?? input.spec.quotaCode }, region, status, quota.value, projected, input.alternative);
+  const unread = inUse.value === null && quota.value !== null && status === "warn";
+  const fix = unread
+    ? "Re-run these checks; if current use still cannot be read, give the portal the read permissions docs/aws.md lists under Preflight."
+    : quotaFix({ name: input.spec.name, code: quota.code ?? input.spec.quotaCode }, region, status, quota.value, projected, input.alternative);
   return { kind: "quota", key, label, unit, quota: quota.value, quotaSource: quota.source, inUse: inUse.value, needed, projected, status, sentence, ...(fix ? { fix } : {}) };
 }
 
