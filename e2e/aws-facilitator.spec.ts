@@ -17,12 +17,26 @@ test("the facilitator sees the account's headroom, deploys the event stack, and 
   await new SignInPage(page).asFacilitator();
   await expect(page).toHaveURL(/\/facilitator/);
 
-  // Preflight: event mode has one line, Fargate vCPU; moto has no Fargate quota to read.
-  const fargate = page.locator('[data-testid="preflight-row"][data-key="fargate-vcpu"]');
+  // Preflight: event mode has no VPC or Elastic IP lines (the event stack holds the one network);
+  // moto has no Fargate quota to read, so that line is amber and says where to look it up.
+  const row = (key: string) => page.locator(`[data-testid="preflight-row"][data-key="${key}"]`);
+  const fargate = row("fargate-vcpu");
+  const spot = row("fargate-spot-vcpu");
   await expect(fargate).toBeVisible();
-  await expect(page.getByTestId("preflight-row")).toHaveCount(1);
+  await expect(page.getByTestId("preflight-row")).toHaveCount(9);
+  await expect(row("vpcs")).toHaveCount(0);
   await expect(fargate).toContainText("could not read");
   await expect(fargate).toHaveAttribute("data-status", "warn");
+  await expect(fargate.getByTestId("preflight-fix")).toContainText('Look up "Fargate On-Demand vCPU resource count" (L-3032A538)');
+
+  // The ECS service-linked role is missing in a fresh moto account: the row is red and its
+  // button creates it (moto names the role its own way, so the row stays red on moto; the
+  // audit log below shows the action ran).
+  const role = row("ecs-service-linked-role");
+  await expect(role).toHaveAttribute("data-status", "fail");
+  await expect(role.getByTestId("preflight-fix")).toContainText("aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com");
+  await role.getByTestId("preflight-fix-action").click();
+  await expect(page.getByTestId("preflight-fix-error")).toHaveCount(0);
 
   // The event stack: not there yet; the facilitator deploys it from the page.
   const card = page.getByTestId("event-stack");
@@ -45,11 +59,13 @@ test("the facilitator sees the account's headroom, deploys the event stack, and 
   await environment.waitUntilReady();
   await expect(environment.tasks("worker", "RUNNING")).toHaveCount(2);
 
-  // Re-run preflight for a room of 10: 3 vCPU each, and what runs now is counted.
+  // Re-run preflight for a room of 10: the scheduler On-Demand, the two workers on Spot, and what runs now is counted.
   await page.getByTestId("preflight-attendees").fill("10");
   await page.getByTestId("preflight-run").click();
-  await expect(fargate).toContainText("The room needs 30 vCPU (10 attendees × 3 vCPU");
-  await expect(fargate).toContainText("3 vCPU run in the event cluster");
+  await expect(fargate).toContainText("The room needs 10 vCPU (10 attendees × 1 vCPU");
+  await expect(fargate).toContainText("1 vCPU run in the event cluster");
+  await expect(spot).toContainText("The room needs 20 vCPU (10 attendees × 2 vCPU");
+  await expect(spot).toContainText("2 vCPU run in the event cluster");
 
   // Deleting the event stack under a live attendee stack is refused, with the reason.
   await page.getByTestId("event-stack-delete").click();
@@ -60,7 +76,7 @@ test("the facilitator sees the account's headroom, deploys the event stack, and 
 
   // Every one of those actions is in the audit log.
   await page.goto("/facilitator/audit");
-  for (const action of ["aws-preflight", "event-stack-deploy", "event-stack-delete"]) {
+  for (const action of ["aws-preflight", "ecs-service-linked-role", "event-stack-deploy", "event-stack-delete"]) {
     await expect(page.getByText(action).first()).toBeVisible();
   }
   await context.close();

@@ -31,6 +31,7 @@ export const auditActions = {
   "open-notebook": "opened their notebook (the address made for it is never recorded)",
   "open-dashboard": "opened a Dask dashboard (the portal let their address reach it)",
   "aws-preflight": "checked the account's headroom",
+  "ecs-service-linked-role": "created the ECS service-linked role",
   "event-stack-deploy": "deployed the event stack",
   "event-stack-delete": "deleted the event stack",
   "image-build": "asked for a build of the room's image",

@@ -11,3 +11,24 @@ describe("the AWS section of the configuration", () => {
     expect(() => awsEnv({ AWS_REGION: "oregon" })).toThrow(/AWS_REGION.*region name such as us-west-2/);
   });
 });
+
+describe("PORTAL_ERA5_MONTHS", () => {
+  it("reads the whole of 2021 by default", () => {
+    const months = awsEnv({}).PORTAL_ERA5_MONTHS;
+    expect(months).toHaveLength(12);
+    expect([months[0], months[11]]).toEqual(["202101", "202112"]);
+  });
+
+  it("takes a month, a range across a year's end, and a list, in order and once each", () => {
+    expect(awsEnv({ PORTAL_ERA5_MONTHS: "2020-06" }).PORTAL_ERA5_MONTHS).toEqual(["202006"]);
+    expect(awsEnv({ PORTAL_ERA5_MONTHS: "2020-11..2021-02" }).PORTAL_ERA5_MONTHS).toEqual(["202011", "202012", "202101", "202102"]);
+    expect(awsEnv({ PORTAL_ERA5_MONTHS: "2021-03, 2021-01..2021-02,2021-03" }).PORTAL_ERA5_MONTHS).toEqual(["202101", "202102", "202103"]);
+  });
+
+  it.each(["2021-13", "2021-1", "21-01", "2021-03..2021-01", "2021-01..2021-02..2021-03", "", "1900-01", "2000-01..2099-12"])(
+    "refuses %j with what it expects",
+    (text) => {
+      expect(() => awsEnv({ PORTAL_ERA5_MONTHS: text })).toThrow(/PORTAL_ERA5_MONTHS.*a range \(2021-01\.\.2021-12\)/);
+    },
+  );
+});

@@ -48,6 +48,45 @@ const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/([89]|[12]\d|3[0-2])$/, "an IPv4 CIDR from /8 to /32 (never 0.0.0.0/0)");
 
+/** Most months PORTAL_ERA5_MONTHS may name: preflight lists each one in the bucket. */
+export const maxEra5Months = 120;
+const era5MonthsHelp = "a month (2021-01), a range (2021-01..2021-12) or a comma-separated list of them, months 01-12 from 1940 on";
+
+function era5Month(text: string): number | null {
+  const match = /^(\d{4})-(\d{2})$/.exec(text.trim());
+  if (!match) return null;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  return year >= 1940 && month >= 1 && month <= 12 ? year * 12 + (month - 1) : null;
+}
+
+/**
+ * The ERA5 months the room reads, as "YYYYMM" in order, from "2021-01..2021-12",
+ * "2021-01,2021-03" or "2021-06"; null when the text is not one of those.
+ */
+export function parseEra5Months(text: string): string[] | null {
+  const months = new Set<number>();
+  for (const part of text.split(",")) {
+    const [from, to, extra] = part.split("..");
+    if (extra !== undefined) return null;
+    const start = era5Month(from);
+    const end = to === undefined ? start : era5Month(to);
+    if (start === null || end === null || end < start) return null;
+    for (let m = start; m <= end && months.size <= maxEra5Months; m++) months.add(m);
+  }
+  if (months.size === 0 || months.size > maxEra5Months) return null;
+  return [...months].sort((a, b) => a - b).map((m) => `${Math.floor(m / 12)}${String((m % 12) + 1).padStart(2, "0")}`);
+}
+
+const era5Months = z.string().transform((text, ctx) => {
+  const months = parseEra5Months(text);
+  if (!months) {
+    ctx.addIssue({ code: "custom", message: `${era5MonthsHelp}, at most ${maxEra5Months} months (got "${text.slice(0, 40)}")` });
+    return z.NEVER;
+  }
+  return months;
+});
+
 const awsEnvSchema = z
   .object({
     // ERA5 (s3://nsf-ncar-era5) is in us-west-2; stacks there read it in-region.
@@ -67,10 +106,12 @@ const awsEnvSchema = z
     PORTAL_NOTEBOOK_INSTANCE_TYPE: z.enum(["ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.m5.xlarge"]).default("ml.t3.medium"),
     PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
     // The administrator's access stack (cloudformation/portal-access.yaml): its outputs name the deploy role.
-    PORTAL_ACCESS_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/).default("portal-access"),
+    PORTAL_ACCESS_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/, "a CloudFormation stack name").default("portal-access"),
     PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),
     // Empty means unset, so a test or a shell can take a configured image away.
     DASK_IMAGE: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+    // The ERA5 months the room's notebooks read; preflight checks each is in s3://nsf-ncar-era5.
+    PORTAL_ERA5_MONTHS: era5Months.prefault("2021-01..2021-12"),
     PORTAL_AWS_TEMPLATE_TRANSFORM: z.enum(["moto"]).optional(),
     PORTAL_AWS_CALL_BUDGET: z
       .string()

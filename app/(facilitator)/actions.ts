@@ -78,6 +78,12 @@ export const preflightAction = defineAction(
   },
 );
 
+export const createEcsServiceLinkedRoleAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ rt }) => cloudOf(rt).createEcsServiceLinkedRole(), {
+  action: "ecs-service-linked-role",
+  target: () => "AWSServiceRoleForECS",
+  detail: (result) => (result.created ? "created" : "already existed"),
+});
+
 /** A read the panel repeats every few seconds while the stack changes: not an action to audit. */
 export const eventStackStatusAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ rt }) => cloudOf(rt).eventStack());
 

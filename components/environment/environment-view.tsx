@@ -19,7 +19,7 @@ export interface EnvironmentViewProps {
   readOnly?: boolean;
   /** The scheduler's newest progress line the portal had stored when the page was made. */
   initialProgress?: ClusterProgress | null;
-  /** The pins this portal's workshop was written for (lib/labs/portal-pins.ts). */
+  /** The pins this portal's workshop was written for (lib/image/pins.ts). */
   portalPins?: string | null;
 }
 

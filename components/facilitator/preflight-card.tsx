@@ -1,21 +1,35 @@
 "use client";
 
 import { useCallback, useEffect, useState, useTransition } from "react";
-import { preflightAction } from "@/app/(facilitator)/actions";
-import type { HeadroomStatus, PreflightResult } from "@/lib/providers/types";
+import { createEcsServiceLinkedRoleAction, preflightAction } from "@/app/(facilitator)/actions";
+import type { HeadroomStatus, PreflightFixAction, PreflightLine, PreflightResult } from "@/lib/providers/types";
 
 const statusWords: Record<HeadroomStatus, { text: string; className: string }> = {
   ok: { text: "OK", className: "text-ok" },
   warn: { text: "Check", className: "text-warn" },
-  fail: { text: "Not enough", className: "text-bad" },
+  fail: { text: "Fix first", className: "text-bad" },
 };
 
-/** The account's headroom for the room: each quota against what is in use and what the room needs. */
+const fixActions: Record<PreflightFixAction, { label: string; run: () => ReturnType<typeof createEcsServiceLinkedRoleAction> }> = {
+  "create-ecs-service-linked-role": { label: "Create the ECS service-linked role", run: () => createEcsServiceLinkedRoleAction() },
+};
+
+const numbers = (line: PreflightLine) =>
+  line.kind === "quota"
+    ? { quota: line.quota === null ? "could not read" : String(line.quota), inUse: line.inUse === null ? "could not read" : String(line.inUse), needed: String(line.needed) }
+    : { quota: "—", inUse: "—", needed: "—" };
+
+/**
+ * What would break the room in this account: each quota against what is in use and what the
+ * room needs, and each thing the room depends on (roles, the access stack, the image, ERA5),
+ * with one sentence on how to fix whatever is not green.
+ */
 export function PreflightCard({ attendees }: { attendees: number }) {
   const [planned, setPlanned] = useState(String(attendees));
   const [result, setResult] = useState<PreflightResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  const [fixError, setFixError] = useState<string | null>(null);
 
   const run = useCallback(
     (count: string) =>
@@ -29,10 +43,16 @@ export function PreflightCard({ attendees }: { attendees: number }) {
     [],
   );
   useEffect(() => run(String(attendees)), [run, attendees]);
+  const fix = (action: PreflightFixAction) =>
+    startTransition(async () => {
+      const r = await fixActions[action].run();
+      setFixError(r.ok ? null : r.error);
+      if (r.ok) run(planned);
+    });
 
   return (
     <section aria-labelledby="preflight-heading" className="rounded-lg border border-line bg-card p-4" data-testid="preflight">
-      <h2 id="preflight-heading" className="text-lg font-semibold">Preflight: room in the AWS account</h2>
+      <h2 id="preflight-heading" className="text-lg font-semibold">Preflight: what the room needs from the AWS account</h2>
       <form
         className="mt-3 flex flex-wrap items-end gap-3"
         onSubmit={(e) => {
@@ -57,6 +77,11 @@ export function PreflightCard({ attendees }: { attendees: number }) {
         </button>
       </form>
       {error && <p role="alert" className="mt-2 text-bad">{error}</p>}
+      {fixError && (
+        <p role="alert" className="mt-2 text-bad" data-testid="preflight-fix-error">
+          {fixError}
+        </p>
+      )}
       {!result && !error && <p className="mt-3 text-muted" role="status">Reading quotas and current use…</p>}
       {result && (
         <>
@@ -71,25 +96,48 @@ export function PreflightCard({ attendees }: { attendees: number }) {
               </tr>
             </thead>
             <tbody>
-              {result.lines.map((line) => (
-                <tr key={line.key} data-testid="preflight-row" data-key={line.key} data-status={line.status} className="border-t border-line align-top">
-                  <th scope="row" className="py-2 pr-2 font-medium">
-                    {line.label}
-                    <p className="mt-1 font-normal text-muted">{line.sentence}</p>
-                  </th>
-                  <td className="py-2 pr-2 text-right tabular-nums">
-                    {line.quota === null ? "could not read" : line.quota}
-                    {line.quotaSource === "aws-default" || line.quotaSource === "assumed" ? <span className="block text-xs text-muted">default</span> : null}
-                  </td>
-                  <td className="py-2 pr-2 text-right tabular-nums">{line.inUse === null ? "could not read" : line.inUse}</td>
-                  <td className="py-2 pr-2 text-right tabular-nums">{line.needed}</td>
-                  <td className={`py-2 font-medium ${statusWords[line.status].className}`}>{statusWords[line.status].text}</td>
-                </tr>
-              ))}
+              {result.lines.map((line) => {
+                const n = numbers(line);
+                return (
+                  <tr key={line.key} data-testid="preflight-row" data-key={line.key} data-status={line.status} className="border-t border-line align-top">
+                    <th scope="row" className="py-2 pr-2 font-medium">
+                      {line.label}
+                      <p className="mt-1 font-normal text-muted">{line.sentence}</p>
+                      {line.fix && (
+                        <p className="mt-1 font-normal" data-testid="preflight-fix">
+                          <span className="font-medium">Fix: </span>
+                          {line.fix}
+                        </p>
+                      )}
+                      {line.action && line.status !== "ok" && (
+                        <button
+                          type="button"
+                          disabled={pending}
+                          onClick={() => fix(line.action!)}
+                          data-testid="preflight-fix-action"
+                          className="mt-2 rounded-md border border-line px-3 py-1 font-normal disabled:opacity-50"
+                        >
+                          {fixActions[line.action].label}
+                        </button>
+                      )}
+                    </th>
+                    <td className="py-2 pr-2 text-right tabular-nums">
+                      {n.quota}
+                      {line.kind === "quota" && (line.quotaSource === "aws-default" || line.quotaSource === "assumed") ? (
+                        <span className="block text-xs text-muted">default</span>
+                      ) : null}
+                    </td>
+                    <td className="py-2 pr-2 text-right tabular-nums">{n.inUse}</td>
+                    <td className="py-2 pr-2 text-right tabular-nums">{n.needed}</td>
+                    <td className={`py-2 font-medium ${statusWords[line.status].className}`}>{statusWords[line.status].text}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
           <p id="preflight-note" className="mt-2 text-xs text-muted">
-            {result.mode} mode in {result.region}; one environment is {result.environmentVcpu.total} vCPU. Checked{" "}
+            {result.mode} mode in {result.region}; one environment is {result.environmentVcpu.total} vCPU, its workers on{" "}
+            {result.workerCapacity === "FARGATE_SPOT" ? "Fargate Spot" : "Fargate On-Demand"}. Checked{" "}
             {new Date(result.checkedAt).toLocaleTimeString()}.
           </p>
         </>

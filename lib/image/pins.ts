@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { repoPath } from "@/lib/config";
 
@@ -34,4 +35,21 @@ export function pinsHash(): Promise<string> {
     throw error;
   });
   return cached;
+}
+
+let known: string | null | undefined;
+
+/**
+ * The same hash read synchronously, for places that build a view without awaiting (the room
+ * stream, pages); null when the file cannot be read, and then the pins warnings stay quiet.
+ */
+export function portalPins(): string | null {
+  if (known === undefined) {
+    try {
+      known = hashPins(readFileSync(repoPath(...pinsFile)));
+    } catch {
+      known = null;
+    }
+  }
+  return known;
 }

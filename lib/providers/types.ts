@@ -108,10 +108,38 @@ export type UsageUnit = "cpu-seconds" | "usd";
 export type HeadroomStatus = "ok" | "warn" | "fail";
 export type QuotaSource = "account" | "aws-default" | "assumed" | "unknown";
 
-/** One line of the facilitator's preflight: a quota, what is in use, and what the room needs. */
-export interface PreflightLine {
-  key: "fargate-vcpu" | "vpcs" | "elastic-ips";
+/** What each preflight line checks. */
+export type PreflightKey =
+  | "fargate-vcpu"
+  | "fargate-spot-vcpu"
+  | "notebook-instances"
+  | "notebook-instance-type"
+  | "vpcs"
+  | "elastic-ips"
+  | "ecs-service-linked-role"
+  | "access-stack"
+  | "room-image"
+  | "era5-months"
+  | "era5-region";
+
+/** A fix the facilitator can run from the preflight line itself. */
+export type PreflightFixAction = "create-ecs-service-linked-role";
+
+interface PreflightLineBase {
+  key: PreflightKey;
   label: string;
+  /** ok (green), warn (amber: close to a limit, or could not be checked), fail (red: the room would break). */
+  status: HeadroomStatus;
+  /** What was found. */
+  sentence: string;
+  /** Unless ok: one sentence saying how to fix it. */
+  fix?: string;
+  action?: PreflightFixAction;
+}
+
+/** A quota, what is in use, and what the room needs. */
+export interface PreflightQuotaLine extends PreflightLineBase {
+  kind: "quota";
   unit: string;
   /** The account's quota, or null when it could not be read and the platform documents no fixed default. */
   quota: number | null;
@@ -122,9 +150,15 @@ export interface PreflightLine {
   needed: number;
   /** In use now plus what the room has yet to start. */
   projected: number;
-  status: HeadroomStatus;
-  sentence: string;
 }
+
+/** Something the room needs that either is there or is not (a role, a stack, an image, data). */
+export interface PreflightCheckLine extends PreflightLineBase {
+  kind: "check";
+}
+
+/** One line of the facilitator's preflight. */
+export type PreflightLine = PreflightQuotaLine | PreflightCheckLine;
 
 export interface PreflightResult {
   mode: "solo" | "event";
@@ -132,6 +166,8 @@ export interface PreflightResult {
   attendees: number;
   /** vCPU one environment takes at its default size: the scheduler plus the default workers. */
   environmentVcpu: { scheduler: number; worker: number; workers: number; total: number };
+  /** Where the workers run (the scheduler always runs On-Demand). */
+  workerCapacity: "FARGATE" | "FARGATE_SPOT";
   lines: PreflightLine[];
   checkedAt: string;
 }
@@ -153,6 +189,8 @@ export interface EventStackView {
 export interface CloudTools {
   /** The account's headroom for a room of `attendees`: quotas against what is in use and needed. */
   preflight(attendees: number): Promise<PreflightResult>;
+  /** Creates the ECS service-linked role (AWSServiceRoleForECS) unless it exists. */
+  createEcsServiceLinkedRole(): Promise<{ roleName: string; created: boolean }>;
   eventStack(): Promise<EventStackView>;
   /** Starts creating the event stack unless it exists; the same `requestId` never creates twice. */
   deployEventStack(requestId: string): Promise<EventStackView>;

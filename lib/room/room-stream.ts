@@ -5,7 +5,7 @@ import type { UsageUnit } from "@/lib/providers/types";
 import { Channel, type Sink } from "@/lib/stream/channel";
 import type { StreamHub } from "@/lib/stream/hub";
 import type { RoomEvents, RoomView } from "@/lib/stream/protocol";
-import { portalPins } from "@/lib/labs/portal-pins";
+import { portalPins } from "@/lib/image/pins";
 import { buildRoster, type RosterSources } from "./roster";
 import type { RoomEvent, RoomSignal } from "./signal";
 

@@ -19,7 +19,7 @@ export function lastErrorOf(status: string, reason: string | null, snapshot: Env
 export interface RosterSources {
   snapshotOf(envId: string): EnvironmentSnapshot | null;
   progressOf(envId: string): ClusterProgress | null;
-  /** The portal's own pins (lib/labs/portal-pins.ts), to tell a cluster built from others. */
+  /** The portal's own pins (lib/image/pins.ts), to tell a cluster built from others. */
   portalPins: string | null;
 }
 

@@ -102,6 +102,7 @@ const ACTIONS: Record<string, { valid: (c: Ctx) => unknown } & Record<Who, strin
   helpBundleAction:       { valid: (c) => ({ id: c.helpId }),                                anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
   reconcileAction:        { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
   preflightAction:        { valid: () => ({ attendees: 30 }),                                anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
+  createEcsServiceLinkedRoleAction: { valid: () => undefined,                                anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   eventStackStatusAction: { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   deployEventStackAction: { valid: () => ({ requestId: "req-1" }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   deleteEventStackAction: { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },

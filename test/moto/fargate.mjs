@@ -141,6 +141,21 @@ async function enableDnsHostnames(clients, subnetId) {
 }
 
 /**
+ * Where ECS would place a task of the role: workers on the stack's WorkerCapacity provider
+ * (FARGATE_SPOT by default), the scheduler On-Demand. Moto's services keep no
+ * CapacityProviderStrategy from a template, so the stack's parameter says it.
+ * @param {ReturnType<typeof motoClients>} clients
+ * @param {string} stackName
+ * @param {"scheduler" | "worker"} role
+ */
+async function placement(clients, stackName, role) {
+  if (role !== "worker") return { launchType: "FARGATE" };
+  const { Stacks } = await clients.cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+  const capacity = Stacks?.[0]?.Parameters?.find((p) => p.ParameterKey === "WorkerCapacity")?.ParameterValue;
+  return capacity ? { capacityProviderStrategy: [{ capacityProvider: capacity, weight: 1 }] } : { launchType: "FARGATE" };
+}
+
+/**
  * Starts one task of a service the way ECS would, and returns its id.
  * @param {string} endpoint
  * @param {{ stackName: string, role: "scheduler" | "worker" }} options
@@ -157,7 +172,7 @@ export async function runTask(endpoint, { stackName, role }) {
     new RunTaskCommand({
       cluster: env.cluster,
       taskDefinition: service.taskDefinition,
-      launchType: "FARGATE",
+      ...(await placement(clients, stackName, role)),
       networkConfiguration: network,
       group: `service:${service.serviceName}`,
       startedBy: playerStartedBy,

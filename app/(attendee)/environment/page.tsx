@@ -2,7 +2,7 @@ import { DeployButton } from "@/components/environment/deploy-button";
 import { EnvironmentView } from "@/components/environment/environment-view";
 import { pageViewer } from "@/lib/auth/session";
 import { liveEnvironmentOf } from "@/lib/db/queries";
-import { portalPins } from "@/lib/labs/portal-pins";
+import { portalPins } from "@/lib/image/pins";
 import { ready } from "@/lib/runtime";
 
 export const metadata = { title: "My environment" };

@@ -43,7 +43,8 @@ export default async function FacilitatorPage() {
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
       {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
       {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
-      {provider.cloud && <AwsPanel attendees={initial.rows.length} />}
+      {/* Preflight plans for the room the event may hold (PORTAL_MAX_ATTENDEES), not only those already here. */}
+      {provider.cloud && <AwsPanel attendees={eventLimits(config).maxAttendees} />}
       {provider.image && <RoomImageCard />}
       <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
     </div>

@@ -5,6 +5,7 @@ import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
@@ -19,6 +20,7 @@ export interface AwsClients {
   quotas: ServiceQuotasClient;
   codebuild: CodeBuildClient;
   ecr: ECRClient;
+  iam: IAMClient;
   s3: S3Client;
 }
 
@@ -49,7 +51,10 @@ export function createAwsClients(config: AwsProviderConfig): AwsClients {
     // endpoint is given in code: the moto harness points CodeBuild at its player this way.
     codebuild: new CodeBuildClient({ ...common, ...(process.env.AWS_ENDPOINT_URL_CODEBUILD ? { endpoint: process.env.AWS_ENDPOINT_URL_CODEBUILD } : {}) }),
     ecr: new ECRClient(common),
-    // A custom endpoint (moto, LocalStack) serves buckets by path, not by host name.
-    s3: new S3Client({ ...common, ...(config.endpoint ? { forcePathStyle: true } : {}) }),
+    // IAM is global: its one endpoint answers whatever the region (a custom endpoint still wins).
+    iam: new IAMClient(common),
+    // A custom endpoint (moto, LocalStack) serves buckets by path, not by host name; a bucket in
+    // another region (ERA5 is in us-west-2) answers with a redirect that the client follows.
+    s3: new S3Client({ ...common, followRegionRedirects: true, ...(config.endpoint ? { forcePathStyle: true } : {}) }),
   };
 }

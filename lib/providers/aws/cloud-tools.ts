@@ -3,6 +3,7 @@ import type { CloudTools } from "../types";
 import type { AwsContext } from "./context";
 import { deleteEventStack, deployEventStack, eventStackStatus } from "./event-stack";
 import { runPreflight } from "./preflight";
+import { createEcsServiceLinkedRole } from "./preflight-checks";
 import { listFoundStacks } from "./reconcile";
 
 /**
@@ -12,6 +13,7 @@ import { listFoundStacks } from "./reconcile";
 export function cloudTools(ctx: AwsContext): CloudTools {
   return {
     preflight: (attendees) => runPreflight(ctx, { attendees }),
+    createEcsServiceLinkedRole: () => createEcsServiceLinkedRole(ctx),
     eventStack: () => eventStackStatus(ctx),
     deployEventStack: (requestId) => deployEventStack(ctx, requestId),
     deleteEventStack: () => deleteEventStack(ctx, () => listFoundStacks(ctx)),

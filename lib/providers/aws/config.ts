@@ -20,6 +20,8 @@ export interface AwsProviderConfig {
   accessStack: string;
   workerCapacity?: "FARGATE_SPOT" | "FARGATE";
   daskImage?: string;
+  /** The ERA5 months the room reads, "YYYYMM" in order (PORTAL_ERA5_MONTHS). */
+  era5Months: string[];
   /** Folder holding event.yaml, attendee.yaml and solo.yaml. */
   templateDir: string;
   /**
@@ -93,6 +95,7 @@ export function loadAwsConfig(env: Env = process.env, overrides: Partial<AwsProv
     accessStack: e.PORTAL_ACCESS_STACK,
     workerCapacity: e.PORTAL_WORKER_CAPACITY,
     daskImage: e.DASK_IMAGE,
+    era5Months: e.PORTAL_ERA5_MONTHS,
     templateDir: repoPath("cloudformation"),
     callBudget: parseCallBudget(e.PORTAL_AWS_CALL_BUDGET),
     cadence: parseCadence(e.PORTAL_AWS_POLL_MS),

@@ -79,19 +79,20 @@ describe("the facilitator's event stack", () => {
     );
   });
 
-  it("counts the room's running vCPU in the event cluster, and says the Fargate quota could not be read on moto", async () => {
+  it("counts the room's running vCPU in the event cluster, On-Demand and Spot apart, and says the Fargate quotas could not be read on moto", async () => {
     await provider.deploy(env, { workers: 2 });
     await playFargate(endpoint, env.stackName);
     const result = await tools.preflight(10);
     expect(result.environmentVcpu.total).toBe(3);
-    expect(result.lines.map((l) => l.key)).toEqual(["fargate-vcpu"]);
-    const [fargate] = result.lines;
-    // Scheduler (1 vCPU) and two workers (1 vCPU each), as the template's defaults say.
-    expect(fargate).toMatchObject({ inUse: 3, needed: 30, projected: 30, quota: null, quotaSource: "unknown", status: "warn" });
-    expect(fargate.sentence).toContain("The room needs 30 vCPU (10 attendees × 3 vCPU");
+    expect(result.workerCapacity).toBe("FARGATE_SPOT");
+    const byKey = Object.fromEntries(result.lines.map((l) => [l.key, l]));
+    // The scheduler (1 vCPU) runs On-Demand; the two workers (1 vCPU each) on Spot, as the template's defaults say.
+    expect(byKey["fargate-vcpu"]).toMatchObject({ inUse: 1, needed: 10, projected: 10, quota: null, quotaSource: "unknown", status: "warn" });
+    expect(byKey["fargate-vcpu"].sentence).toContain("The room needs 10 vCPU (10 attendees × 1 vCPU: the scheduler's 1; the workers run on Spot)");
+    expect(byKey["fargate-spot-vcpu"]).toMatchObject({ inUse: 2, needed: 20, projected: 20, quota: null, status: "warn" });
     // Moto's tasks do not report their size (Fargate's always do): counted at the worker size, and said.
-    expect(fargate.sentence).toContain("3 vCPU run in the event cluster (3 tasks without a reported size counted at 1 vCPU each)");
-    expect(fargate.sentence).toContain("the quota could not be read");
+    expect(byKey["fargate-spot-vcpu"].sentence).toContain("2 vCPU run in the event cluster (2 tasks without a reported size counted at 1 vCPU each)");
+    expect(byKey["fargate-vcpu"].sentence).toContain("the quota could not be read");
   });
 
   it("refuses to delete while an attendee stack still imports it", async () => {

@@ -26,6 +26,7 @@ const servicePrefix: Record<string, string> = {
   "client-sagemaker": "sagemaker",
   "client-service-quotas": "servicequotas",
   "client-codebuild": "codebuild",
+  "client-iam": "iam",
   "client-ecr": "ecr",
   "client-s3": "s3",
 };

@@ -2,10 +2,17 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { DescribeAddressesCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
-import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand } from "@aws-sdk/client-service-quotas";
-import type { HeadroomStatus, PreflightLine, PreflightResult, QuotaSource } from "../types";
+import { ListNotebookInstancesCommand, type NotebookInstanceSummary } from "@aws-sdk/client-sagemaker";
+import {
+  GetAWSDefaultServiceQuotaCommand,
+  GetServiceQuotaCommand,
+  ListAWSDefaultServiceQuotasCommand,
+  ListServiceQuotasCommand,
+} from "@aws-sdk/client-service-quotas";
+import type { HeadroomStatus, PreflightLine, PreflightQuotaLine, PreflightResult, QuotaSource } from "../types";
 import type { AwsContext } from "./context";
 import { toProviderError } from "./errors";
+import { checkAccessStack, checkEcsServiceLinkedRole, checkEra5Months, checkEra5Region, checkRoomImage } from "./preflight-checks";
 import { attendeeTemplateFile, outputsOf } from "./stack";
 import { describeStack, eventAttendeeStacks } from "./stack-reads";
 
@@ -61,16 +68,26 @@ function round(n: number): number {
 
 interface QuotaSpec {
   serviceCode: string;
-  quotaCode: string;
+  /** The quota's name in Service Quotas, which the fix sentence quotes. */
+  name: string;
+  /** Fixed codes are read with GetServiceQuota; quotas whose code differs by instance type are found by name. */
+  quotaCode?: string;
   /** What AWS documents as the default for every account, used (and said) when nothing answers. */
   documentedDefault?: number;
 }
 
 const quotas = {
-  fargateVcpu: { serviceCode: "fargate", quotaCode: "L-3032A538" },
-  vpcs: { serviceCode: "vpc", quotaCode: "L-F678F1CE", documentedDefault: 5 },
-  elasticIps: { serviceCode: "ec2", quotaCode: "L-0263D0A3", documentedDefault: 5 },
+  fargateVcpu: { serviceCode: "fargate", quotaCode: "L-3032A538", name: "Fargate On-Demand vCPU resource count" },
+  fargateSpotVcpu: { serviceCode: "fargate", quotaCode: "L-36FBB829", name: "Fargate Spot vCPU resource count" },
+  notebooks: { serviceCode: "sagemaker", quotaCode: "L-04CE2E67", name: "Total number of notebook instances" },
+  vpcs: { serviceCode: "vpc", quotaCode: "L-F678F1CE", name: "VPCs per Region", documentedDefault: 5 },
+  elasticIps: { serviceCode: "ec2", quotaCode: "L-0263D0A3", name: "EC2-VPC Elastic IPs", documentedDefault: 5 },
 } satisfies Record<string, QuotaSpec>;
+
+/** The SageMaker quota on running notebook instances of one type ("ml.t3.medium for notebook instance usage"). */
+export function notebookTypeQuota(instanceType: string): QuotaSpec {
+  return { serviceCode: "sagemaker", name: `${instanceType} for notebook instance usage` };
+}
 
 /** Account-level reads (Service Quotas, EC2) share the EC2 read budget: no family of their own fits better. */
 const accountReads = "ec2-read" as const;
@@ -88,18 +105,40 @@ async function reading<T>(doing: string, read: () => Promise<T>): Promise<Readin
   }
 }
 
-async function readQuota(ctx: AwsContext, spec: QuotaSpec): Promise<{ value: number | null; source: QuotaSource }> {
-  const ask = { ServiceCode: spec.serviceCode, QuotaCode: spec.quotaCode };
-  const applied = await reading("reading a service quota", () =>
-    ctx.limiter.run(accountReads, () => ctx.clients.quotas.send(new GetServiceQuotaCommand(ask))),
+type QuotaReading = { value: number | null; source: QuotaSource; code?: string };
+
+/** ListServiceQuotas (or the AWS defaults) page by page until a quota of that name turns up. */
+async function quotaByName(ctx: AwsContext, spec: QuotaSpec, defaults: boolean): Promise<{ Value?: number; QuotaCode?: string } | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const ask = { ServiceCode: spec.serviceCode, MaxResults: 100, NextToken: nextToken };
+    const page = await ctx.limiter.run(accountReads, () =>
+      ctx.clients.quotas.send(defaults ? new ListAWSDefaultServiceQuotasCommand(ask) : new ListServiceQuotasCommand(ask)),
+    );
+    const found = page.Quotas?.find((q) => q.QuotaName === spec.name);
+    if (found) return found;
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+async function readQuota(ctx: AwsContext, spec: QuotaSpec): Promise<QuotaReading> {
+  const code = spec.quotaCode;
+  const ask = { ServiceCode: spec.serviceCode, QuotaCode: code };
+  const applied = await reading("reading a service quota", async () =>
+    code
+      ? (await ctx.limiter.run(accountReads, () => ctx.clients.quotas.send(new GetServiceQuotaCommand(ask)))).Quota
+      : quotaByName(ctx, spec, false),
   );
-  if (typeof applied.value?.Quota?.Value === "number") return { value: applied.value.Quota.Value, source: "account" };
-  const fallback = await reading("reading a default service quota", () =>
-    ctx.limiter.run(accountReads, () => ctx.clients.quotas.send(new GetAWSDefaultServiceQuotaCommand(ask))),
+  if (typeof applied.value?.Value === "number") return { value: applied.value.Value, source: "account", code: code ?? applied.value.QuotaCode };
+  const fallback = await reading("reading a default service quota", async () =>
+    code
+      ? (await ctx.limiter.run(accountReads, () => ctx.clients.quotas.send(new GetAWSDefaultServiceQuotaCommand(ask)))).Quota
+      : quotaByName(ctx, spec, true),
   );
-  if (typeof fallback.value?.Quota?.Value === "number") return { value: fallback.value.Quota.Value, source: "aws-default" };
-  if (spec.documentedDefault !== undefined) return { value: spec.documentedDefault, source: "assumed" };
-  return { value: null, source: "unknown" };
+  if (typeof fallback.value?.Value === "number") return { value: fallback.value.Value, source: "aws-default", code: code ?? fallback.value.QuotaCode };
+  if (spec.documentedDefault !== undefined) return { value: spec.documentedDefault, source: "assumed", code };
+  return { value: null, source: "unknown", code };
 }
 
 async function eventCluster(ctx: AwsContext): Promise<string | undefined> {
@@ -108,14 +147,23 @@ async function eventCluster(ctx: AwsContext): Promise<string | undefined> {
   return stack ? outputsOf(stack).ClusterName : undefined;
 }
 
-interface ClusterUse {
+type Capacity = "FARGATE" | "FARGATE_SPOT";
+
+interface CapacityUse {
   vcpu: number;
   /** RUNNING tasks that did not report their size (moto never does; Fargate always does). */
   unsized: number;
 }
 
-/** vCPU of the RUNNING tasks in one cluster: ListTasks pages, DescribeTasks in batches of 100. */
-async function runningVcpu(ctx: AwsContext, cluster: string): Promise<ClusterUse> {
+type ClusterUse = Record<Capacity, CapacityUse>;
+
+const noUse = (): ClusterUse => ({ FARGATE: { vcpu: 0, unsized: 0 }, FARGATE_SPOT: { vcpu: 0, unsized: 0 } });
+
+/**
+ * vCPU of the RUNNING tasks in one cluster, On-Demand and Spot apart: ListTasks pages,
+ * DescribeTasks in batches of 100. A task started without a capacity provider runs On-Demand.
+ */
+async function runningVcpu(ctx: AwsContext, cluster: string, use: ClusterUse): Promise<void> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -125,18 +173,17 @@ async function runningVcpu(ctx: AwsContext, cluster: string): Promise<ClusterUse
     arns.push(...(page.taskArns ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
-  const use: ClusterUse = { vcpu: 0, unsized: 0 };
   for (let i = 0; i < arns.length; i += 100) {
     const batch = arns.slice(i, i + 100);
     const { tasks } = await ctx.limiter.run("ecs-read", () => ctx.clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })));
     for (const task of tasks ?? []) {
       if (task.lastStatus !== "RUNNING") continue;
+      const bucket = use[task.capacityProviderName === "FARGATE_SPOT" ? "FARGATE_SPOT" : "FARGATE"];
       const units = Number(task.cpu ?? 0);
-      if (units > 0) use.vcpu += units / 1024;
-      else use.unsized += 1;
+      if (units > 0) bucket.vcpu += units / 1024;
+      else bucket.unsized += 1;
     }
   }
-  return use;
 }
 
 async function countAll<T>(fetchPage: (token?: string) => Promise<{ items: T[]; next?: string }>): Promise<number> {
@@ -158,78 +205,170 @@ function quotaWords(quota: number | null, source: QuotaSource, unit: string): st
   return `the quota is assumed to be AWS's documented default of ${value} (it could not be read)`;
 }
 
-function verdict(status: HeadroomStatus, quota: number | null, projected: number): string {
-  if (quota === null) return "Check the quota in the Service Quotas console before the event.";
-  if (status === "fail") return `That is ${round(projected - quota)} over: request an increase in Service Quotas before the event.`;
-  if (status === "warn") return "That is close to the limit; other work in the account uses the same quota.";
-  return "There is room.";
+const verdicts: Record<HeadroomStatus, string> = {
+  ok: "There is room.",
+  warn: "That is close to the limit; other work in the account uses the same quota.",
+  fail: "That is over the quota: the room's stacks would fail to start.",
+};
+
+/** How to fix a quota line that is not green, in one sentence (pure: unit-tested). */
+export function quotaFix(spec: { name: string; code?: string }, region: string, status: HeadroomStatus, quota: number | null, projected: number, alternative?: string): string | undefined {
+  if (status === "ok") return undefined;
+  const named = `"${spec.name}"${spec.code ? ` (${spec.code})` : ""}`;
+  if (quota === null) return `Look up ${named} in the Service Quotas console for ${region} and compare it with ${projected}; the portal's role needs servicequotas:GetServiceQuota to read it.`;
+  const target = status === "fail" ? Math.ceil(projected) : Math.ceil(projected / warnShare);
+  return `Request an increase of ${named} to at least ${target} in Service Quotas for ${region} before the event${alternative ? `, or ${alternative}` : ""}.`;
 }
 
-function line(
-  key: PreflightLine["key"],
-  label: string,
-  unit: string,
-  quota: { value: number | null; source: QuotaSource },
-  inUse: Reading<number>,
-  needed: number,
-  roomInUse: number,
-  needWords: string,
-  useWords: string,
-): PreflightLine {
-  const { projected, status } = assessHeadroom({ quota: quota.value, inUse: inUse.value, needed, roomInUse });
-  const use = inUse.value === null ? `current use could not be read (${inUse.problem ?? "no answer"})` : `${inUse.value} ${unit} ${useWords}`;
-  const sentence = `${needWords}; ${use}; ${quotaWords(quota.value, quota.source, unit)}. ${verdict(status, quota.value, projected)}`;
-  return { key, label, unit, quota: quota.value, quotaSource: quota.source, inUse: inUse.value, needed, projected, status, sentence };
+interface QuotaLineInput {
+  key: PreflightQuotaLine["key"];
+  label: string;
+  unit: string;
+  spec: QuotaSpec;
+  quota: QuotaReading;
+  inUse: Reading<number>;
+  needed: number;
+  roomInUse: number;
+  needWords: string;
+  useWords: string;
+  /** Another way out of a red or amber line than a quota increase. */
+  alternative?: string;
 }
 
-/** Reads quotas and current use, and compares them with what `attendees` environments need. */
+export function quotaLine(input: QuotaLineInput, region: string): PreflightQuotaLine {
+  const { key, label, unit, quota, inUse, needed } = input;
+  const { projected, status } = assessHeadroom({ quota: quota.value, inUse: inUse.value, needed, roomInUse: input.roomInUse });
+  const use = inUse.value === null ? `current use could not be read (${inUse.problem ?? "no answer"})` : `${inUse.value} ${unit} ${input.useWords}`;
+  const verdict = quota.value === null ? "" : ` ${verdicts[status]}`;
+  const sentence = `${input.needWords}; ${use}; ${quotaWords(quota.value, quota.source, unit)}.${verdict}`;
+  const unread = inUse.value === null && quota.value !== null && status === "warn";
+  const fix = unread
+    ? "Re-run these checks; if current use still cannot be read, give the portal the read permissions docs/aws.md lists under Preflight."
+    : quotaFix({ name: input.spec.name, code: quota.code ?? input.spec.quotaCode }, region, status, quota.value, projected, input.alternative);
+  return { kind: "quota", key, label, unit, quota: quota.value, quotaSource: quota.source, inUse: inUse.value, needed, projected, status, sentence, ...(fix ? { fix } : {}) };
+}
+
+/** Notebook instances that count against the per-type quota: those that run or are about to. */
+const runningNotebook = new Set(["Pending", "InService", "Updating", "Stopping"]);
+
+async function notebookInstances(ctx: AwsContext): Promise<NotebookInstanceSummary[]> {
+  const all: NotebookInstanceSummary[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.limiter.run("sagemaker", () => ctx.clients.sagemaker.send(new ListNotebookInstancesCommand({ MaxResults: 100, NextToken: nextToken })));
+    all.push(...(page.NotebookInstances ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return all;
+}
+
+/** The On-Demand and Spot vCPU one environment takes, by where its workers run. */
+export function vcpuByCapacity(perEnv: PreflightResult["environmentVcpu"], workerCapacity: Capacity): Record<Capacity, number> {
+  const workers = round(perEnv.workers * perEnv.worker);
+  return workerCapacity === "FARGATE_SPOT" ? { FARGATE: perEnv.scheduler, FARGATE_SPOT: workers } : { FARGATE: perEnv.total, FARGATE_SPOT: 0 };
+}
+
+/** Reads quotas, current use and what the room depends on, and compares them with what `attendees` environments need. */
 export async function runPreflight(ctx: AwsContext, input: { attendees: number }): Promise<PreflightResult> {
   const { config } = ctx;
   const attendees = Math.max(0, Math.floor(input.attendees));
   // As it is in the repo: the sizes are the template's own, whatever a test transform does.
   const template = await readFile(path.join(config.templateDir, attendeeTemplateFile(config)), "utf8");
   const perEnv = environmentVcpu(template, config.defaultWorkers);
+  const workerCapacity: Capacity = config.workerCapacity ?? (parameterDefault(template, "WorkerCapacity") === "FARGATE" ? "FARGATE" : "FARGATE_SPOT");
+  const perCapacity = vcpuByCapacity(perEnv, workerCapacity);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
   const stacks = await reading("listing the event's stacks", () => eventAttendeeStacks(ctx.clients.cfn, ctx.limiter, config.eventId));
+  const own = stacks.value?.length ?? 0;
   const clusterUse = await reading("reading running tasks", async () => {
+    const use = noUse();
     if (config.mode === "event") {
       const cluster = await eventCluster(ctx);
-      return cluster ? runningVcpu(ctx, cluster) : { vcpu: 0, unsized: 0 };
+      if (cluster) await runningVcpu(ctx, cluster, use);
+      return use;
     }
     if (stacks.value === null) throw new Error(stacks.problem);
-    const total: ClusterUse = { vcpu: 0, unsized: 0 };
-    for (const cluster of new Set(stacks.value.map((s) => outputsOf(s).ClusterName).filter(Boolean))) {
-      const use = await runningVcpu(ctx, cluster);
-      total.vcpu += use.vcpu;
-      total.unsized += use.unsized;
-    }
-    return total;
+    for (const cluster of new Set(stacks.value.map((s) => outputsOf(s).ClusterName).filter(Boolean))) await runningVcpu(ctx, cluster, use);
+    return use;
   });
-  // A task that does not report its size is counted at the default worker size, and the line says so.
-  const unsized = clusterUse.value?.unsized ?? 0;
-  const vcpuInUse: Reading<number> = clusterUse.value
-    ? { value: round(clusterUse.value.vcpu + unsized * perEnv.worker) }
-    : { value: null, problem: clusterUse.problem };
   const where = config.mode === "event" ? "run in the event cluster" : "run in the portal's stacks";
-  const fargateNeed = round(attendees * perEnv.total);
-  const lines: PreflightLine[] = [
-    line(
-      "fargate-vcpu",
-      "Fargate On-Demand vCPU",
-      "vCPU",
-      await readQuota(ctx, quotas.fargateVcpu),
-      vcpuInUse,
-      fargateNeed,
-      vcpuInUse.value ?? 0,
-      `The room needs ${fargateNeed} vCPU (${plural(attendees, "attendee")} × ${perEnv.total} vCPU: scheduler ${perEnv.scheduler} + ${perEnv.workers} × ${perEnv.worker} for the workers)`,
-      unsized ? `${where} (${plural(unsized, "task")} without a reported size counted at ${perEnv.worker} vCPU each)` : where,
+  const fewer = "plan for fewer attendees";
+
+  const fargateLine = async (capacity: Capacity): Promise<PreflightQuotaLine> => {
+    const used = clusterUse.value?.[capacity];
+    // A task that does not report its size is counted at the default worker size, and the line says so.
+    const inUse: Reading<number> = used ? { value: round(used.vcpu + used.unsized * perEnv.worker) } : { value: null, problem: clusterUse.problem };
+    const needed = round(attendees * perCapacity[capacity]);
+    const spot = capacity === "FARGATE_SPOT";
+    const parts = spot
+      ? `${perEnv.workers} Spot workers × ${perEnv.worker} vCPU`
+      : workerCapacity === "FARGATE"
+        ? `scheduler ${perEnv.scheduler} + ${perEnv.workers} × ${perEnv.worker} for the workers`
+        : `the scheduler's ${perEnv.scheduler}; the workers run on Spot`;
+    return quotaLine(
+      {
+        key: spot ? "fargate-spot-vcpu" : "fargate-vcpu",
+        label: spot ? "Fargate Spot vCPU" : "Fargate On-Demand vCPU",
+        unit: "vCPU",
+        spec: spot ? quotas.fargateSpotVcpu : quotas.fargateVcpu,
+        quota: await readQuota(ctx, spot ? quotas.fargateSpotVcpu : quotas.fargateVcpu),
+        inUse,
+        needed,
+        roomInUse: inUse.value ?? 0,
+        needWords: `The room needs ${needed} vCPU (${plural(attendees, "attendee")} × ${perCapacity[capacity]} vCPU: ${parts})`,
+        useWords: used?.unsized ? `${where} (${plural(used.unsized, "task")} without a reported size counted at ${perEnv.worker} vCPU each)` : where,
+        alternative: fewer,
+      },
+      config.region,
+    );
+  };
+
+  const lines: PreflightLine[] = [await fargateLine("FARGATE")];
+  if (workerCapacity === "FARGATE_SPOT") lines.push(await fargateLine("FARGATE_SPOT"));
+
+  // Every attendee stack holds one notebook instance of the configured type.
+  const notebooks = await reading("listing notebook instances", () => notebookInstances(ctx));
+  const type = config.notebookInstanceType;
+  const typeSpec = notebookTypeQuota(type);
+  const notebookNeeds = `The room needs ${plural(attendees, "notebook instance")} (${type}), one per attendee stack (${own} exist already)`;
+  lines.push(
+    quotaLine(
+      {
+        key: "notebook-instances",
+        label: "SageMaker notebook instances",
+        unit: "notebook instances",
+        spec: quotas.notebooks,
+        quota: await readQuota(ctx, quotas.notebooks),
+        inUse: { value: notebooks.value?.length ?? null, problem: notebooks.problem },
+        needed: attendees,
+        roomInUse: own,
+        needWords: notebookNeeds,
+        useWords: "exist in the region",
+        alternative: `delete notebook instances that are no longer used, or ${fewer}`,
+      },
+      config.region,
     ),
-  ];
+    quotaLine(
+      {
+        key: "notebook-instance-type",
+        label: `SageMaker ${type} notebook instances`,
+        unit: `${type} instances`,
+        spec: typeSpec,
+        quota: await readQuota(ctx, typeSpec),
+        inUse: { value: notebooks.value?.filter((n) => n.InstanceType === type && runningNotebook.has(n.NotebookInstanceStatus ?? "")).length ?? null, problem: notebooks.problem },
+        needed: attendees,
+        roomInUse: own,
+        needWords: notebookNeeds,
+        useWords: "run in the region",
+        alternative: `set PORTAL_NOTEBOOK_INSTANCE_TYPE to a type with room, or stop unused ${type} notebook instances`,
+      },
+      config.region,
+    ),
+  );
 
   if (config.mode === "solo") {
     // Each solo stack holds one VPC and one Elastic IP (its NAT gateway's).
-    const own = stacks.value?.length ?? 0;
     const vpcs = await reading("counting VPCs", () =>
       countAll(async (token) => {
         const page = await ctx.limiter.run(accountReads, () => ctx.clients.ec2.send(new DescribeVpcsCommand({ NextToken: token })));
@@ -242,10 +381,36 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
     });
     const needs = `The room needs ${plural(attendees, "stack")}, one each (${own} exist already)`;
     lines.push(
-      line("vpcs", "VPCs in the region", "VPCs", await readQuota(ctx, quotas.vpcs), vpcs, attendees, own, needs, "exist in the region"),
-      line("elastic-ips", "Elastic IPs in the region", "Elastic IPs", await readQuota(ctx, quotas.elasticIps), addresses, attendees, own, needs, "are allocated in the region"),
+      quotaLine(
+        { key: "vpcs", label: "VPCs in the region", unit: "VPCs", spec: quotas.vpcs, quota: await readQuota(ctx, quotas.vpcs), inUse: vpcs, needed: attendees, roomInUse: own, needWords: needs, useWords: "exist in the region", alternative: "delete VPCs nothing uses" },
+        config.region,
+      ),
+      quotaLine(
+        {
+          key: "elastic-ips",
+          label: "Elastic IPs in the region",
+          unit: "Elastic IPs",
+          spec: quotas.elasticIps,
+          quota: await readQuota(ctx, quotas.elasticIps),
+          inUse: addresses,
+          needed: attendees,
+          roomInUse: own,
+          needWords: needs,
+          useWords: "are allocated in the region",
+          alternative: "release Elastic IPs nothing uses (aws ec2 describe-addresses lists them)",
+        },
+        config.region,
+      ),
     );
   }
 
-  return { mode: config.mode, region: config.region, attendees, environmentVcpu: perEnv, lines, checkedAt: new Date().toISOString() };
+  lines.push(
+    await checkEcsServiceLinkedRole(ctx),
+    await checkAccessStack(ctx),
+    await checkRoomImage(ctx),
+    await checkEra5Months(ctx),
+    checkEra5Region(config.region),
+  );
+
+  return { mode: config.mode, region: config.region, attendees, environmentVcpu: perEnv, workerCapacity, lines, checkedAt: new Date().toISOString() };
 }

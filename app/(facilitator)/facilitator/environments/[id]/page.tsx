@@ -5,7 +5,7 @@ import { pageViewer } from "@/lib/auth/session";
 import { getAttendee } from "@/lib/db/queries";
 import { environmentFor } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";
-import { portalPins } from "@/lib/labs/portal-pins";
+import { portalPins } from "@/lib/image/pins";
 import { ready } from "@/lib/runtime";
 
 export const metadata = { title: "Attendee environment" };
