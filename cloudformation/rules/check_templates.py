@@ -13,6 +13,9 @@ Fails on:
                    VPC endpoint (it could start before its network, or outlive it on delete)
   trust-condition  a trust policy condition key the trusted service does not document for roles
                    it assumes (TRUST_CONDITION_KEYS); its AssumeRole would be refused
+  role-boundary    in a template with a RoleBoundaryArn parameter, an IAM role whose
+                   PermissionsBoundary is not that parameter (the access stack's deploy role
+                   creates roles only with the boundary, so such a stack would fail)
 
 Usage: check_templates.py TEMPLATE...
 """
@@ -196,6 +199,15 @@ def trust_condition(template: dict[str, Any]) -> Iterator[Finding]:
                     yield Finding("trust-condition", name, f"{service} does not document condition {key} for roles it assumes")
 
 
+def role_boundary(template: dict[str, Any]) -> Iterator[Finding]:
+    if "RoleBoundaryArn" not in (template.get("Parameters") or {}):
+        return
+    wanted = {"Fn::If": ["HasRoleBoundary", {"Ref": "RoleBoundaryArn"}, {"Ref": "AWS::NoValue"}]}
+    for name, resource in template.get("Resources", {}).items():
+        if resource["Type"] == "AWS::IAM::Role" and resource.get("Properties", {}).get("PermissionsBoundary") != wanted:
+            yield Finding("role-boundary", name, "IAM role without PermissionsBoundary: !If [HasRoleBoundary, !Ref RoleBoundaryArn, !Ref AWS::NoValue]")
+
+
 RULES = (
     open_dask_port,
     log_retention,
@@ -205,6 +217,7 @@ RULES = (
     circuit_breaker,
     routes_first,
     trust_condition,
+    role_boundary,
 )
 
 

@@ -91,6 +91,8 @@ def template_policies(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     for n, r in template.get("Resources", {}).items():
         if r["Type"] in ARN_SHAPES:
             names[f"{n}.Arn"] = ARN_SHAPES[r["Type"]].format(name="")
+        if r["Type"] == "AWS::IAM::ManagedPolicy":  # Ref gives the policy's ARN
+            names[n] = f"arn:aws:iam::*:policy/{n}-*"
     for name, resource in template.get("Resources", {}).items():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::IAM::Role":

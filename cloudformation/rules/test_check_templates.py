@@ -37,6 +37,10 @@ def test_missing_tags_fire_only_on_taggable_resources() -> None:
     assert findings("missing-tags") == {"Untagged"}
 
 
+def test_roles_without_the_boundary_fire_where_the_template_takes_one() -> None:
+    assert findings("role-boundary") == {"PowerfulRole", "ConditionalNotebookRole", "TaskRoleWithDocumentedConditions"}
+
+
 @pytest.mark.parametrize("name", ["event.yaml", "attendee.yaml", "solo.yaml"])
 def test_workshop_templates_pass(name: str) -> None:
     assert check(load(HERE.parent / name)) == []

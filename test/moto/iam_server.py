@@ -9,6 +9,10 @@ RoleARN, using moto's own policy evaluation in both cases. Nothing else changes:
   ecs             UpdateService, DescribeServices: service/<cluster>/<service> (the first named)
                   DescribeTasks: task/<cluster>/<task> (the first named)
   logs            FilterLogEvents: log-group:<name>
+  codebuild       calls naming a project (projectName, or build ids <project>:<uuid>): project/<name>
+  ecr             calls naming a repository: repository/<name>
+  iam             a call naming a role that does not exist yet (moto says "*"): role/<name>,
+                  as AWS authorises GetRole before answering NoSuchEntity
   CreateStack / DeleteStack with RoleARN: iam:PassRole on it, passed to cloudformation.amazonaws.com
 Condition keys other than iam:PassedToService are not evaluated by moto (docs/aws-permissions.md).
 """
@@ -22,8 +26,11 @@ from moto import settings
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import AccessDeniedError
+from moto.codebuild.responses import CodeBuildResponse
+from moto.ecr.responses import ECRResponse
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.iam.access_control import IAMPolicy, PermissionResult, create_access_key
+from moto.iam.responses import IamResponse
 from moto.logs.responses import LogsResponse
 from moto.server import main
 
@@ -56,6 +63,29 @@ def _logs(self: Any) -> str:
     if self._get_action() == "FilterLogEvents" and self._get_param("logGroupName"):
         return f"arn:aws:logs:{self.region}:{self.current_account}:log-group:{self._get_param('logGroupName')}"
     return "*"
+
+
+def _codebuild(self: Any) -> str:
+    base = f"arn:aws:codebuild:{self.region}:{self.current_account}:project"
+    if self._get_param("projectName"):
+        return f"{base}/{self._get_param('projectName')}"
+    ids = self._get_param("ids") or []
+    return f"{base}/{ids[0].split(':')[0]}" if ids else "*"
+
+
+def _ecr(self: Any) -> str:
+    name = self._get_param("repositoryName")
+    return f"arn:aws:ecr:{self.region}:{self.current_account}:repository/{name}" if name else "*"
+
+
+_moto_iam_resource = IamResponse._determine_resource
+
+
+def _iam(self: Any) -> str:
+    found = _moto_iam_resource(self)
+    if found == "*" and "RoleName" in self.data:
+        return f"arn:aws:iam::{self.current_account}:role/{self.data['RoleName'][0]}"
+    return found
 
 
 def _enforcing() -> bool:
@@ -92,6 +122,9 @@ def _guard(method: Any) -> Any:
 CloudFormationResponse._determine_resource = _stack  # type: ignore[attr-defined]
 EC2ContainerServiceResponse._determine_resource = _ecs  # type: ignore[attr-defined]
 LogsResponse._determine_resource = _logs  # type: ignore[attr-defined]
+CodeBuildResponse._determine_resource = _codebuild  # type: ignore[attr-defined]
+ECRResponse._determine_resource = _ecr  # type: ignore[attr-defined]
+IamResponse._determine_resource = _iam  # type: ignore[method-assign]
 CloudFormationResponse.create_stack = _guard(CloudFormationResponse.create_stack)  # type: ignore[method-assign]
 CloudFormationResponse.delete_stack = _guard(CloudFormationResponse.delete_stack)  # type: ignore[method-assign]
 

@@ -4,6 +4,8 @@
 // PassRole check). A permission missing from cloudformation/portal-access.yaml fails here.
 // The harness plays the administrator and Fargate with enforcement off (its fixed test
 // credentials are no IAM user), the portal always acts with it on.
+import { CodeBuildClient, CreateProjectCommand } from "@aws-sdk/client-codebuild";
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { readFileSync } from "node:fs";
@@ -65,6 +67,8 @@ function portal(mode: "event" | "solo", overrides: Partial<AwsProviderConfig> = 
       PORTAL_EVENT_STACK: mode === "event" ? eventStack : undefined,
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
       PORTAL_DASHBOARD_CIDR: "203.0.113.7/32",
+      // The journeys deploy a given image; building the room's own is its own test below.
+      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop/iam-event:pins-0123456789ab",
     },
     {
       templateTransform: motoTemplateTransform,
@@ -168,6 +172,26 @@ describe("the portal, holding only the access stack's policy", () => {
     expect(status).toBe("CREATE_COMPLETE");
   });
 
+  it("starts a build of the room's image: uploads docker/ and asks CodeBuild", async () => {
+    // moto's CloudFormation has no AWS::CodeBuild::Project (the template transform drops it), so
+    // the administrator makes the project the event stack would have, under the same name.
+    await asHarness(async () => {
+      const outputs = await stackOutputs(motoClients(moto.endpoint), eventStack);
+      await new CodeBuildClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).send(
+        new CreateProjectCommand({
+          name: outputs.ImageBuildProject,
+          source: { type: "S3", location: `${outputs.ImageSourceBucket}/docker.zip` },
+          artifacts: { type: "NO_ARTIFACTS" },
+          environment: { type: "ARM_CONTAINER", image: "aws/codebuild/amazonlinux-aarch64-standard:3.0", computeType: "BUILD_GENERAL1_LARGE" },
+          serviceRole: "arn:aws:iam::123456789012:role/dask-iam-event-ImageBuildRole",
+        }),
+      );
+    });
+    const started = await portal("event").image!.startBuild();
+    expect(started.started).toBe(true);
+    expect(started.build.id).toContain(":");
+  });
+
   const provider = () => portal("event");
 
   it("deploys, watches, scales and lists an attendee's environment", async () => {
@@ -230,7 +254,16 @@ describe("the portal, holding only the access stack's policy", () => {
     await p.destroy(env, "the test");
     expect((await p.describe(env)).status).toBe("DELETE_COMPLETE");
 
-    await asHarness(() => prepareStackDeletion(moto.endpoint, eventStack));
+    await asHarness(async () => {
+      await prepareStackDeletion(moto.endpoint, eventStack);
+      // moto authorises DeleteObjects against the bucket's ARN, where AWS checks s3:DeleteObject
+      // on each key (the policy grants <bucket>/*), so the administrator empties the build
+      // bucket here (docs/aws-permissions.md, "What moto cannot check").
+      const outputs = await stackOutputs(motoClients(moto.endpoint), eventStack);
+      const s3 = new S3Client({ region: "us-east-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+      const { Contents } = await s3.send(new ListObjectsV2Command({ Bucket: outputs.ImageSourceBucket }));
+      for (const { Key } of Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: outputs.ImageSourceBucket, Key }));
+    });
     const view = await p.cloud!.deleteEventStack();
     expect(["DELETE_IN_PROGRESS", "DELETE_COMPLETE", "NOT_DEPLOYED"]).toContain(view.status);
   });

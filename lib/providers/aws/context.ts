@@ -51,6 +51,12 @@ export interface Known {
  * and call budget, the room-wide reads (stacks, tasks, services, stack events, logs) and
  * what it knows of each environment. One per provider; nothing here is global.
  */
+/** What the portal reads from the access stack: the deploy role and the roles' boundary. */
+interface AccessOutputs {
+  role?: string;
+  boundary?: string;
+}
+
 export class AwsContext {
   readonly clients: AwsClients;
   /** Every call goes through it; it records how each ended (see health). */
@@ -70,7 +76,7 @@ export class AwsContext {
   private readonly known = new Map<string, Known>();
   private readonly roomLogs = new Map<string, RoomLog>();
   private template?: Promise<StackTemplate>;
-  private deployRole?: Promise<string | undefined>;
+  private access?: Promise<AccessOutputs>;
 
   constructor(
     readonly config: AwsProviderConfig,
@@ -100,22 +106,41 @@ export class AwsContext {
   }
 
   /**
-   * The role CloudFormation acts with: PORTAL_CFN_ROLE_ARN, else the access stack's
-   * CloudFormationRoleArn output. Without either, stacks are made with the portal's own
-   * credentials. A found role is kept; an absent access stack is asked for again next time,
-   * so deploying it needs no portal restart.
+   * The access stack's outputs (cloudformation/portal-access.yaml). Found outputs are kept;
+   * an absent access stack is asked for again next time, so deploying it needs no restart.
    */
-  cloudFormationRole(): Promise<string | undefined> {
-    if (this.config.cloudFormationRoleArn) return Promise.resolve(this.config.cloudFormationRoleArn);
-    this.deployRole ??= describeStack(this.clients.cfn, this.limiter, this.config.accessStack).then((stack) => {
-      const arn = stack ? outputsOf(stack).CloudFormationRoleArn : undefined;
-      if (!arn) this.deployRole = undefined;
-      return arn || undefined;
+  private accessOutputs(): Promise<AccessOutputs> {
+    this.access ??= describeStack(this.clients.cfn, this.limiter, this.config.accessStack).then((stack) => {
+      const outputs = stack ? outputsOf(stack) : {};
+      if (!outputs.CloudFormationRoleArn) this.access = undefined;
+      return { role: outputs.CloudFormationRoleArn || undefined, boundary: outputs.RoleBoundaryArn || undefined };
     }, (error: unknown) => {
-      this.deployRole = undefined;
+      this.access = undefined;
       throw error;
     });
-    return this.deployRole;
+    return this.access;
+  }
+
+  /**
+   * The role CloudFormation acts with: PORTAL_CFN_ROLE_ARN, else the access stack's
+   * CloudFormationRoleArn output. Without either, stacks are made with the portal's own
+   * credentials.
+   */
+  async cloudFormationRole(): Promise<string | undefined> {
+    if (this.config.cloudFormationRoleArn) return this.config.cloudFormationRoleArn;
+    return (await this.accessOutputs()).role;
+  }
+
+  /**
+   * The template parameter that puts the access stack's permissions boundary on every role a
+   * workshop stack creates: the deploy role may create roles only with it, so a template
+   * handed to CloudFormation cannot make a role that does more than the workshop needs.
+   * Empty (no boundary) when a role is given by PORTAL_CFN_ROLE_ARN or there is no access stack.
+   */
+  async boundaryParameter(): Promise<{ ParameterKey: string; ParameterValue: string }[]> {
+    if (this.config.cloudFormationRoleArn) return [];
+    const { boundary } = await this.accessOutputs();
+    return boundary ? [{ ParameterKey: "RoleBoundaryArn", ParameterValue: boundary }] : [];
   }
 
   /** CreateStack/DeleteStack's RoleARN, when there is a deploy role. */

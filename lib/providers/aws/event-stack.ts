@@ -70,12 +70,13 @@ export async function deployEventStack(ctx: AwsContext, requestId: string): Prom
   try {
     const body = await templateBody(config, "event.yaml");
     const role = await ctx.roleArgument();
+    const boundary = await ctx.boundaryParameter();
     await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new CreateStackCommand({
           StackName: stackName,
           TemplateBody: body,
-          Parameters: [{ ParameterKey: "EventId", ParameterValue: config.eventId }],
+          Parameters: [{ ParameterKey: "EventId", ParameterValue: config.eventId }, ...boundary],
           Tags: [
             { Key: eventTagKey, Value: config.eventId },
             { Key: attendeeTagKey, Value: "facilitator" },

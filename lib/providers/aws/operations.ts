@@ -32,12 +32,13 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
   try {
     const { body } = await ctx.templateOnce();
     const role = await ctx.roleArgument();
+    const boundary = await ctx.boundaryParameter();
     const response = await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new CreateStackCommand({
           StackName: env.stackName,
           TemplateBody: body,
-          Parameters: stackParameters(config, env, options.workers, daskImage),
+          Parameters: [...stackParameters(config, env, options.workers, daskImage), ...boundary],
           Tags: stackTags(config, env),
           Capabilities: ["CAPABILITY_IAM"],
           ClientRequestToken: createToken(env, k.generation),

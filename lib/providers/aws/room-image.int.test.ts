@@ -101,7 +101,7 @@ describe("the room's image on moto", () => {
     expect(resources.ImageRepository.Properties).toMatchObject({ ImageScanningConfiguration: { ScanOnPush: true }, EmptyOnDelete: true });
     expect(resources.ImageRepository.Properties.LifecyclePolicy.LifecyclePolicyText["Fn::Sub"]).toContain('"countType": "imageCountMoreThan"');
     expect(resources.ImageBuildProject.Properties).toMatchObject({
-      Environment: { PrivilegedMode: true, Type: "LINUX_CONTAINER" },
+      Environment: { PrivilegedMode: true, Type: "ARM_CONTAINER", Image: "aws/codebuild/amazonlinux-aarch64-standard:3.0" },
       Source: { Type: "S3", BuildSpec: "docker/buildspec.yml" },
       LogsConfig: { CloudWatchLogs: { Status: "ENABLED", GroupName: { Ref: "ImageBuildLogGroup" } } },
       ServiceRole: { "Fn::GetAtt": ["ImageBuildRole", "Arn"] },

@@ -245,6 +245,17 @@ export async function emptySourceBucket(ctx: AwsContext, bucket: string): Promis
     const { Contents } = await ctx.limiter.run("image", () => ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket })));
     const keys = (Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
     if (keys.length === 0) return;
-    await ctx.limiter.run("image", () => ctx.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } })));
+    // DeleteObjects answers 200 even when it deletes nothing: each refused key comes back in
+    // Errors. Listing again would find the same keys for ever, so a refusal ends it here.
+    const { Errors } = await ctx.limiter.run("image", () => ctx.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } })));
+    if (Errors?.length) {
+      const first = Errors[0];
+      throw new ProviderError(
+        first.Code === "AccessDenied" ? "credentials" : "unavailable",
+        first.Code === "AccessDenied"
+          ? `The portal's role cannot s3:DeleteObject on ${bucket}/${first.Key}: update portal-access.`
+          : `S3 did not delete ${Errors.length} build source file(s) from ${bucket} (${first.Code}: ${first.Message}); the event stack cannot be deleted until the bucket is empty.`,
+      );
+    }
   }
 }
