@@ -127,7 +127,7 @@ imageTest("the facilitator builds the room's image and attendees deploy with it;
   await environment.deploy();
   await environment.waitUntilReady();
   const { CloudFormationClient, DescribeStacksCommand } = await import("@aws-sdk/client-cloudformation");
-  const cfn = new CloudFormationClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  const cfn = new CloudFormationClient({ endpoint: moto.endpoint, region: "us-west-2", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
   const { Stacks } = await cfn.send(new DescribeStacksCommand({}));
   const stack = Stacks?.find((s) => s.Parameters?.some((p) => p.ParameterKey === "DaskImage"));
   expect(stack?.Parameters?.find((p) => p.ParameterKey === "DaskImage")?.ParameterValue).toBe(image?.replace(/^The build succeeded: /, "").replace(/\.$/, ""));

@@ -24,7 +24,7 @@ const test = testOnMoto("aws", { PORTAL_TRUSTED_PROXIES: "127.0.0.1", PORTAL_DAS
 
 /** Every security group holding `cidr` on the dashboard port, by its Name tag. */
 async function groupsAdmitting(endpoint: string, cidr: string): Promise<string[]> {
-  const ec2 = new EC2Client({ endpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  const ec2 = new EC2Client({ endpoint, region: "us-west-2", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
   const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({}));
   return (SecurityGroups ?? [])
     .filter((g) => g.IpPermissions?.some((p) => p.FromPort === 8787 && p.IpRanges?.some((r) => r.CidrIp === cidr)))
@@ -61,7 +61,7 @@ test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it do
   expect(opened.status()).toBe(303);
   expect(opened.headers()["cache-control"]).toBe("no-store");
   const presigned = opened.headers()["location"];
-  expect(presigned).toMatch(/^https:\/\/[\w-]+\.notebook\.us-east-1\.sagemaker\.aws\?authToken=[\w-]+$/);
+  expect(presigned).toMatch(/^https:\/\/[\w-]+\.notebook\.us-west-2\.sagemaker\.aws\?authToken=[\w-]+$/);
   const token = new URL(presigned).searchParams.get("authToken") ?? "";
   expect(shim?.issued()).toContain(token);
   // The address was made for that click and kept nowhere: not in the store (audit log

@@ -105,6 +105,8 @@ const awsEnvSchema = z
     // The attendee template's NotebookInstanceType AllowedValues.
     PORTAL_NOTEBOOK_INSTANCE_TYPE: z.enum(["ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.m5.xlarge"]).default("ml.t3.medium"),
     PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),
+    // Which private subnet (Availability Zone) holds the notebooks: the template's NotebookSubnet.
+    PORTAL_NOTEBOOK_SUBNET: z.enum(["A", "B"], "A or B (the event's first or second private subnet)").optional(),
     // The administrator's access stack (cloudformation/portal-access.yaml): its outputs name the deploy role.
     PORTAL_ACCESS_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/, "a CloudFormation stack name").default("portal-access"),
     PORTAL_WORKER_CAPACITY: z.enum(["FARGATE_SPOT", "FARGATE"]).optional(),

@@ -18,13 +18,13 @@ memoryStorePerTest();
 const provider = createAwsProvider(
   loadAwsConfig(
     {
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "us-west-2",
       AWS_ENDPOINT_URL: endpoint,
       PORTAL_AWS_MODE: "solo",
       PORTAL_EVENT_ID: "it-limits",
       PORTAL_MAX_WORKERS: "4",
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
     },
     { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
   ),

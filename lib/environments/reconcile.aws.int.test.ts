@@ -38,13 +38,13 @@ function awsProvider() {
   return createAwsProvider(
     loadAwsConfig(
       {
-        AWS_REGION: "us-east-1",
+        AWS_REGION: "us-west-2",
         AWS_ENDPOINT_URL: endpoint,
         PORTAL_AWS_MODE: "event",
         PORTAL_EVENT_ID: eventId,
         PORTAL_EVENT_STACK: eventId,
         PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-        DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
+        DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
       },
       { templateTransform: motoTemplateTransform, taskCacheMs: 0 },
     ),

@@ -25,7 +25,7 @@ describe("the lab 4 check on an AWS environment (moto, event mode)", () => {
   const provider = createAwsProvider(
     loadAwsConfig(
       {
-        AWS_REGION: "us-east-1",
+        AWS_REGION: "us-west-2",
         AWS_ENDPOINT_URL: endpoint,
         PORTAL_AWS_MODE: "event",
         PORTAL_EVENT_ID: "it-lab4",

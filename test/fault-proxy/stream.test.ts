@@ -32,13 +32,13 @@ let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
 function provider(cadence?: Partial<Cadence>) {
   const config = loadAwsConfig(
     {
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "us-west-2",
       AWS_ENDPOINT_URL: proxy.endpoint,
       PORTAL_AWS_MODE: "event",
       PORTAL_EVENT_STACK: eventStack,
       PORTAL_EVENT_ID: eventStack,
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
     },
     { templateTransform: motoTemplateTransform },
   );

@@ -93,7 +93,7 @@ async function start() {
     PORTAL_EVENT_STACK: eventStack,
     PORTAL_EVENT_ID: eventId,
     PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-    DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
+    DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
     PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
     AWS_ENDPOINT_URL_CODEBUILD: codebuild.endpoint,
   };

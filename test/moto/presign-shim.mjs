@@ -50,7 +50,7 @@ function json(res, status, value) {
  * @param {{ target: string, region?: string }} options moto's endpoint
  * @returns {Promise<{ endpoint: string, issued(): string[], deny(on: boolean): void, close(): Promise<void> }>}
  */
-export async function startPresignShim({ target, region = "us-east-1" }) {
+export async function startPresignShim({ target, region = "us-west-2" }) {
   const upstream = new URL(target);
   const tokens = [];
   let denying = false;

@@ -11,7 +11,7 @@ const motoServer = path.join(repoRoot, ".venv-tools/bin/moto_server");
 
 /** Static credentials moto accepts; never real ones. */
 export const motoCredentials = { accessKeyId: "testing", secretAccessKey: "testing" };
-export const motoRegion = "us-east-1";
+export const motoRegion = "us-west-2";
 
 /** @returns {Promise<number>} */
 function freePort() {

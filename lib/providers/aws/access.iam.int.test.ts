@@ -60,7 +60,7 @@ async function refusedStatus(call: Promise<unknown>): Promise<number | undefined
 function portal(mode: "event" | "solo", overrides: Partial<AwsProviderConfig> = {}) {
   const config = loadAwsConfig(
     {
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "us-west-2",
       AWS_ENDPOINT_URL: moto.endpoint,
       PORTAL_AWS_MODE: mode,
       PORTAL_EVENT_ID: "iam-event",
@@ -68,7 +68,7 @@ function portal(mode: "event" | "solo", overrides: Partial<AwsProviderConfig> = 
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
       PORTAL_DASHBOARD_CIDR: "203.0.113.7/32",
       // The journeys deploy a given image; building the room's own is its own test below.
-      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop/iam-event:pins-0123456789ab",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop/iam-event:pins-0123456789ab",
     },
     {
       templateTransform: motoTemplateTransform,
@@ -115,7 +115,7 @@ async function attachUserPolicy(userName: string, policyArn: string): Promise<vo
     method: "POST",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
-      authorization: "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+      authorization: "AWS4-HMAC-SHA256 Credential=testing/20260101/us-west-2/iam/aws4_request, SignedHeaders=host, Signature=0",
     },
     body: new URLSearchParams({ Action: "AttachUserPolicy", Version: "2010-05-08", UserName: userName, PolicyArn: policyArn }).toString(),
   });
@@ -149,7 +149,7 @@ afterAll(() => moto?.stop());
 describe("the portal, holding only the access stack's policy", () => {
   it("is refused by moto when it signs as no one (enforcement is on)", async () => {
     const stranger = new (await import("@aws-sdk/client-cloudformation")).CloudFormationClient({
-      region: "us-east-1",
+      region: "us-west-2",
       endpoint: moto.endpoint,
       credentials: { accessKeyId: "AKIAUNKNOWN000000000", secretAccessKey: "nope" },
     });
@@ -177,7 +177,7 @@ describe("the portal, holding only the access stack's policy", () => {
     // the administrator makes the project the event stack would have, under the same name.
     await asHarness(async () => {
       const outputs = await stackOutputs(motoClients(moto.endpoint), eventStack);
-      await new CodeBuildClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).send(
+      await new CodeBuildClient({ region: "us-west-2", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).send(
         new CreateProjectCommand({
           name: outputs.ImageBuildProject,
           source: { type: "S3", location: `${outputs.ImageSourceBucket}/docker.zip` },
@@ -215,7 +215,7 @@ describe("the portal, holding only the access stack's policy", () => {
   });
 
   it("cannot scale the scheduler, nor a service outside the event's stacks", async () => {
-    const ecs = new ECSClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: portalKeys });
+    const ecs = new ECSClient({ region: "us-west-2", endpoint: moto.endpoint, credentials: portalKeys });
     const outputs = await asHarness(() => stackOutputs(motoClients(moto.endpoint), env.stackName));
     expect(await refusedStatus(ecs.send(new UpdateServiceCommand({ cluster: outputs.ClusterName, service: outputs.SchedulerServiceName, desiredCount: 0 })))).toBe(403);
 
@@ -260,7 +260,7 @@ describe("the portal, holding only the access stack's policy", () => {
       // on each key (the policy grants <bucket>/*), so the administrator empties the build
       // bucket here (docs/aws-permissions.md, "What moto cannot check").
       const outputs = await stackOutputs(motoClients(moto.endpoint), eventStack);
-      const s3 = new S3Client({ region: "us-east-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+      const s3 = new S3Client({ region: "us-west-2", endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
       const { Contents } = await s3.send(new ListObjectsV2Command({ Bucket: outputs.ImageSourceBucket }));
       for (const { Key } of Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: outputs.ImageSourceBucket, Key }));
     });

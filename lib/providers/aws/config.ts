@@ -14,6 +14,8 @@ export interface AwsProviderConfig {
   dashboardCidr: string;
   notebookRepoUrl?: string;
   notebookInstanceType: string;
+  /** The private subnet the notebooks go in (the template's NotebookSubnet); unset: the template's default, A. */
+  notebookSubnet?: "A" | "B";
   /** The role CloudFormation acts with; unset: the access stack's CloudFormationRoleArn output. */
   cloudFormationRoleArn?: string;
   /** The access stack (cloudformation/portal-access.yaml) the deploy role is found in. */
@@ -91,6 +93,7 @@ export function loadAwsConfig(env: Env = process.env, overrides: Partial<AwsProv
     dashboardCidr: e.PORTAL_DASHBOARD_CIDR,
     notebookRepoUrl: e.PORTAL_NOTEBOOK_REPO_URL,
     notebookInstanceType: e.PORTAL_NOTEBOOK_INSTANCE_TYPE,
+    notebookSubnet: e.PORTAL_NOTEBOOK_SUBNET,
     cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,
     accessStack: e.PORTAL_ACCESS_STACK,
     workerCapacity: e.PORTAL_WORKER_CAPACITY,

@@ -38,13 +38,13 @@ describe.each(["event", "solo"] as const)("the AWS provider keeps the provider c
     provider = createAwsProvider(
       loadAwsConfig(
         {
-          AWS_REGION: "us-east-1",
+          AWS_REGION: "us-west-2",
           AWS_ENDPOINT_URL: shim.endpoint,
           PORTAL_AWS_MODE: mode,
           PORTAL_EVENT_ID: eventStack,
           PORTAL_EVENT_STACK: mode === "event" ? eventStack : undefined,
           PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-          DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
+          DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
           PORTAL_MAX_WORKERS: "4",
         },
         { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },

@@ -29,13 +29,13 @@ beforeAll(async () => {
   await holdTaskStates(endpoint);
   config = loadAwsConfig(
     {
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "us-west-2",
       AWS_ENDPOINT_URL: endpoint,
       PORTAL_AWS_MODE: "event",
       PORTAL_EVENT_STACK: "fac-event",
       PORTAL_EVENT_ID: "fac-it",
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
       PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
     },
     { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },

@@ -5,7 +5,7 @@ import { loadAwsConfig } from "./config";
 import { AwsContext } from "./context";
 import { deletionBlocker, eventStackStatus, eventStackToken } from "./event-stack";
 
-const config = loadAwsConfig({ AWS_REGION: "us-east-1", PORTAL_AWS_MODE: "event", PORTAL_EVENT_STACK: "room-net", PORTAL_EVENT_ID: "room" });
+const config = loadAwsConfig({ AWS_REGION: "us-west-2", PORTAL_AWS_MODE: "event", PORTAL_EVENT_STACK: "room-net", PORTAL_EVENT_ID: "room" });
 const stack = (n: number) => ({ stackName: `dask-a${n}`, attendeeId: `a${n}`, status: "CREATE_COMPLETE" as const });
 
 describe("event stack", () => {

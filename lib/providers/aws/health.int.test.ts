@@ -31,7 +31,7 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ target: moto });
   restoreStore = useStore(openDb(":memory:"));
   const config = loadAwsConfig(
-    { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL: proxy.endpoint, PORTAL_AWS_MODE: "solo", PORTAL_EVENT_ID: "it-health" },
+    { AWS_REGION: "us-west-2", AWS_ENDPOINT_URL: proxy.endpoint, PORTAL_AWS_MODE: "solo", PORTAL_EVENT_ID: "it-health" },
     { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
   );
   rt = new Runtime(portalConfig({ PORTAL_DATA_DIR: "/nonexistent" }), createAwsProvider(config));
@@ -61,7 +61,7 @@ describe("/api/health with the AWS provider", () => {
     proxy.counts(true);
     for (let i = 0; i < 20; i++) expect((await health()).body).toEqual({ status: "ok", database: "ok", runtime: "started", provider: "ok" });
     const facilitator = await health(true);
-    expect(facilitator.body).toMatchObject({ status: "ok", provider: "ok", details: { provider: "aws", backend: "AWS answers in us-east-1 (solo mode)." } });
+    expect(facilitator.body).toMatchObject({ status: "ok", provider: "ok", details: { provider: "aws", backend: "AWS answers in us-west-2 (solo mode)." } });
     expect(calls()).toBe(0);
   });
 

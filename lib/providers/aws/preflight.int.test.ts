@@ -28,7 +28,7 @@ beforeAll(async () => {
   moto = await startMoto();
   endpoint = moto.endpoint;
   await holdTaskStates(endpoint);
-  seed = createAwsClients(loadAwsConfig({ AWS_REGION: "us-east-1", AWS_ENDPOINT_URL: endpoint }));
+  seed = createAwsClients(loadAwsConfig({ AWS_REGION: "us-west-2", AWS_ENDPOINT_URL: endpoint }));
 });
 afterAll(() => moto?.stop());
 
@@ -42,7 +42,7 @@ const trustEcs = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "
 function toolsFor(env: Record<string, string>, elsewhere: Partial<Record<keyof AwsClients, string>> = {}): CloudTools {
   // A larger call budget than the portal's default: moto on loopback has no account quotas to protect.
   const budget = { PORTAL_AWS_CALL_BUDGET: "ec2-read=50,cfn-read=50,ecs-read=50,sagemaker=50" };
-  const config = loadAwsConfig({ AWS_REGION: "us-east-1", AWS_ENDPOINT_URL: endpoint, PORTAL_EVENT_ID: "preflight-it", ...budget, ...env });
+  const config = loadAwsConfig({ AWS_REGION: "us-west-2", AWS_ENDPOINT_URL: endpoint, PORTAL_EVENT_ID: "preflight-it", ...budget, ...env });
   const clients = createAwsClients(config);
   for (const [name, url] of Object.entries(elsewhere)) {
     (clients as unknown as Record<string, unknown>)[name] = createAwsClients({ ...config, endpoint: url })[name as keyof AwsClients];
@@ -90,7 +90,7 @@ describe("preflight on moto", () => {
       const line = lineOf(result, key);
       expect(line).toMatchObject({ kind: "quota", quota: null, quotaSource: "unknown", status: "warn" });
       expect(line.sentence).toContain("the quota could not be read");
-      expect(line.fix).toMatch(/^Look up ".+" .*in the Service Quotas console for us-east-1/);
+      expect(line.fix).toMatch(/^Look up ".+" .*in the Service Quotas console for us-west-2/);
     }
     expect(lineOf(result, "fargate-spot-vcpu").fix).toContain('"Fargate Spot vCPU resource count" (L-36FBB829)');
     expect(lineOf(result, "notebook-instances").fix).toContain('"Total number of notebook instances" (L-04CE2E67)');
@@ -125,7 +125,7 @@ describe("VPCs and Elastic IPs (solo mode)", () => {
     await seed.ec2.send(new CreateVpcCommand({ CidrBlock: "10.41.0.0/16" }));
     const after = lineOf(await toolsFor({ ...solo, ...nothingMore }).preflight(3), "vpcs");
     expect(after).toMatchObject({ inUse: 3, projected: 6, status: "fail" });
-    expect(after.fix).toBe('Request an increase of "VPCs per Region" (L-F678F1CE) to at least 6 in Service Quotas for us-east-1 before the event, or delete VPCs nothing uses.');
+    expect(after.fix).toBe('Request an increase of "VPCs per Region" (L-F678F1CE) to at least 6 in Service Quotas for us-west-2 before the event, or delete VPCs nothing uses.');
   });
 
   it("is green with no Elastic IPs taken, and red when the room's NAT addresses would not fit", async () => {
@@ -283,7 +283,7 @@ describe("the room's image", () => {
     expect(missing).toMatchObject({ status: "fail", fix: "Push that image, or unset DASK_IMAGE and build the room's image on this page." });
     const outside = lineOf(await toolsFor({ ...event, DASK_IMAGE: "ghcr.io/dask/dask:2024.12.1" }).preflight(1), "room-image");
     expect(outside.status).toBe("warn");
-    expect(outside.sentence).toContain("cannot check an image outside ECR in us-east-1");
+    expect(outside.sentence).toContain("cannot check an image outside ECR in us-west-2");
   });
 
   it("is red in solo mode without DASK_IMAGE, saying how to build one", async () => {
@@ -301,7 +301,7 @@ describe("ERA5 in s3://nsf-ncar-era5", () => {
   });
 
   it("is green when every month's 2 m temperature file is there, red naming a missing month, red when none is", async () => {
-    // The bucket lives in us-west-2 as NCAR's does; the portal asks from us-east-1.
+    // The bucket lives in us-west-2 as NCAR's does; the portal asks from us-west-2.
     const west = new S3Client({ region: "us-west-2", endpoint, forcePathStyle: true });
     await west.send(new CreateBucketCommand({ Bucket: "nsf-ncar-era5", CreateBucketConfiguration: { LocationConstraint: "us-west-2" } }));
     for (const month of ["202101", "202102"]) await west.send(new PutObjectCommand({ Bucket: "nsf-ncar-era5", Key: era5TemperatureKey(month), Body: "HDF5" }));
@@ -327,7 +327,7 @@ describe("ERA5 in s3://nsf-ncar-era5", () => {
   });
 
   it("is amber outside us-west-2 and green in it", async () => {
-    expect(lineOf(await toolsFor({ ...solo, ...nothingMore }).preflight(1), "era5-region").status).toBe("warn");
+    expect(lineOf(await toolsFor({ ...solo, ...nothingMore, AWS_REGION: "us-east-1" }).preflight(1), "era5-region").status).toBe("warn");
     expect(lineOf(await toolsFor({ ...solo, ...nothingMore, AWS_REGION: "us-west-2" }).preflight(1), "era5-region").status).toBe("ok");
   });
 });

@@ -24,13 +24,13 @@ process.env.AWS_SECRET_ACCESS_KEY = "testing";
 function configFor(mode: "solo" | "event", extra: Record<string, string> = {}, overrides: Partial<AwsProviderConfig> = {}) {
   return loadAwsConfig(
     {
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "us-west-2",
       AWS_ENDPOINT_URL: endpoint,
       PORTAL_AWS_MODE: mode,
       PORTAL_EVENT_ID: `it-${mode}`,
       PORTAL_EVENT_STACK: mode === "event" ? "it-event" : undefined,
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
-      DASK_IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/dask-workshop:harness",
+      DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
       PORTAL_DASHBOARD_CIDR: "203.0.113.7/32",
       ...extra,
     },
@@ -126,7 +126,7 @@ describe.each(["solo", "event"] as const)("%s mode", (mode) => {
   it("opens the notebook: the console's link in solo mode; in event mode a presigned URL or a clear refusal", async () => {
     expect((await provider.describe(env)).links.notebookReady).toBe(true);
     if (mode === "solo") {
-      expect(await provider.openNotebook(env)).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/sagemaker\//);
+      expect(await provider.openNotebook(env)).toMatch(/^https:\/\/us-west-2\.console\.aws\.amazon\.com\/sagemaker\//);
     } else {
       // Moto has no presigned URLs (reach.int.test.ts plays them): never the console instead.
       await expect(provider.openNotebook(env)).rejects.toMatchObject({ message: expect.not.stringMatching(/console\.aws/) });

@@ -17,8 +17,8 @@ import { createAwsProvider } from "./provider";
 const endpoint = inject("motoEndpoint");
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
-const ec2 = new EC2Client({ endpoint, region: "us-east-1" });
-const cfn = new CloudFormationClient({ endpoint, region: "us-east-1" });
+const ec2 = new EC2Client({ endpoint, region: "us-west-2" });
+const cfn = new CloudFormationClient({ endpoint, region: "us-west-2" });
 
 /** The scheduler's security group, as CloudFormation made it. */
 async function schedulerGroupOf(stackName: string): Promise<string> {
@@ -30,7 +30,7 @@ function providerFor(mode: "solo" | "event", awsEndpoint: string): Provider {
   return createAwsProvider(
     loadAwsConfig(
       {
-        AWS_REGION: "us-east-1",
+        AWS_REGION: "us-west-2",
         AWS_ENDPOINT_URL: awsEndpoint,
         PORTAL_AWS_MODE: mode,
         PORTAL_EVENT_ID: `reach-${mode}`,
@@ -89,7 +89,7 @@ describe("event mode", () => {
   it("opens the owner's notebook with a presigned URL made at that moment, never the console", async () => {
     const first = await provider.openNotebook(ada);
     const second = await provider.openNotebook(ada);
-    expect(first).toMatch(/^https:\/\/[\w-]+\.notebook\.us-east-1\.sagemaker\.aws\?authToken=[\w-]+$/);
+    expect(first).toMatch(/^https:\/\/[\w-]+\.notebook\.us-west-2\.sagemaker\.aws\?authToken=[\w-]+$/);
     expect(second).not.toBe(first);
     expect(shim.issued()).toHaveLength(2);
   });
@@ -159,7 +159,7 @@ describe("solo mode", () => {
 
   it("opens the notebook through the SageMaker console, the attendee's own account", async () => {
     await provider.deploy(cy, { workers: 0 });
-    expect(await provider.openNotebook(cy)).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/sagemaker\/home\?region=us-east-1#\/notebook-instances\/openNotebook\//);
+    expect(await provider.openNotebook(cy)).toMatch(/^https:\/\/us-west-2\.console\.aws\.amazon\.com\/sagemaker\/home\?region=us-west-2#\/notebook-instances\/openNotebook\//);
     await prepareStackDeletion(endpoint, cy.stackName);
     await provider.destroy(cy, "the test");
   });

@@ -33,7 +33,7 @@ let outputs: Record<string, string>;
 function portal(extra: Record<string, string | undefined> = {}) {
   const config = loadAwsConfig(
     {
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "us-west-2",
       AWS_ENDPOINT_URL: endpoint,
       PORTAL_AWS_MODE: "event",
       PORTAL_EVENT_STACK: EVENT,
@@ -44,7 +44,7 @@ function portal(extra: Record<string, string | undefined> = {}) {
     },
     { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
   );
-  const clients = { ...createAwsClients(config), codebuild: new CodeBuildClient({ region: "us-east-1", endpoint: player.endpoint }) };
+  const clients = { ...createAwsClients(config), codebuild: new CodeBuildClient({ region: "us-west-2", endpoint: player.endpoint }) };
   return { provider: createAwsProvider(config, { clients }), clients };
 }
 

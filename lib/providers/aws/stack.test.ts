@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { countResources, createToken, validateStackName } from "./stack";
+import { loadAwsConfig } from "./config";
+import { countResources, createToken, stackParameters, validateStackName } from "./stack";
 
 const env = { id: "e1", stackName: "dask-ada", attendeeId: "ada", attendeeEmail: "ada@example.org" };
 
@@ -38,5 +39,20 @@ describe("template resource count", () => {
   it("keeps the solo template under CloudFormation's 51,200-byte TemplateBody limit", () => {
     const solo = readFileSync(path.resolve(__dirname, "../../../cloudformation/solo.yaml"));
     expect(solo.length).toBeLessThan(51_200);
+  });
+});
+
+describe("attendee stack parameters", () => {
+  const config = (extra: Record<string, string> = {}) =>
+    loadAwsConfig({ PORTAL_EVENT_ID: "room", PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/w.git", ...extra });
+
+  it("put the notebooks in the chosen private subnet, and leave the template's default otherwise", () => {
+    const subnet = (c: ReturnType<typeof config>) => stackParameters(c, env, 2, "img:pins-0123456789ab").find((p) => p.ParameterKey === "NotebookSubnet");
+    expect(subnet(config({ PORTAL_NOTEBOOK_SUBNET: "B" }))?.ParameterValue).toBe("B");
+    expect(subnet(config())).toBeUndefined();
+  });
+
+  it("refuses a subnet the templates do not have, saying which they have", () => {
+    expect(() => config({ PORTAL_NOTEBOOK_SUBNET: "C" })).toThrow(/PORTAL_NOTEBOOK_SUBNET.*A or B/);
   });
 });
