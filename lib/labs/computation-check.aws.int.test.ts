@@ -31,6 +31,7 @@ describe("the lab 4 check on an AWS environment (moto, event mode)", () => {
         PORTAL_EVENT_ID: "it-lab4",
         PORTAL_EVENT_STACK: "it-lab4-event",
         PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
+        DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop/it-lab4:pins-0123456789ab",
       },
       { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
     ),

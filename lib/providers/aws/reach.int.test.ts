@@ -37,6 +37,8 @@ function providerFor(mode: "solo" | "event", awsEndpoint: string): Provider {
         PORTAL_EVENT_STACK: mode === "event" ? "reach-event" : undefined,
         PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
         PORTAL_DASHBOARD_CIDR: "127.0.0.1/32",
+        // A given image: building the room's own is room-image.int.test.ts's subject.
+        DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop/reach:pins-0123456789ab",
       },
       { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
     ),
