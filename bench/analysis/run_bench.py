@@ -210,9 +210,38 @@ def chart(numpy_t: Timings, dask_t: Timings, out: Path, label: str) -> None:
     plt.close(fig)
 
 
+# The era5-pds report's figures (0.5°, two months, best runs), for the comparison above.
+PREVIOUS = {"load_dask": 4.77, "load_numpy": 11.81, "total_dask": 6.74, "total_numpy": 13.65}
+
+
+def compared_with_previous(
+    args: argparse.Namespace, dask_t: Timings, numpy_t: Timings, load: tuple[float, float],
+) -> str:
+    """What this run measured against the era5-pds report, in numbers, with the machine's load."""
+    before = PREVIOUS["load_dask"] / PREVIOUS["load_numpy"]
+    now = dask_t.best(STEPS[0]) / numpy_t.best(STEPS[0])
+    total_before = PREVIOUS["total_dask"] / PREVIOUS["total_numpy"]
+    total_now = sum(dask_t.best(s) for s in STEPS) / sum(numpy_t.best(s) for s in STEPS)
+    same = args.resolution == 0.5 and len(args.months) * len(args.years) == 2
+    text = (
+        f"The era5-pds report (0.5°, two months) measured load + persist in "
+        f"{PREVIOUS['load_dask']} s with Dask and {PREVIOUS['load_numpy']} s with h5py "
+        f"(Dask / NumPy {before:.2f}×), {PREVIOUS['total_dask']} s and {PREVIOUS['total_numpy']} s "
+        f"in total ({total_before:.2f}×). This run: load + persist {now:.2f}×, total {total_now:.2f}×"
+        + ("" if same else f", on {args.resolution}° and {len(args.months) * len(args.years)} month(s), so "
+           "only the ratios compare")
+        + f". The machine's 1-minute load average was {load[0]:.1f} when the run started and "
+        f"{load[1]:.1f} when it ended, on {os.cpu_count()} cores"
+    )
+    if max(load) > (os.cpu_count() or 1):
+        text += (": other jobs shared the cores, so seconds are not comparable with the earlier "
+                 "report's, only ratios measured within one run are")
+    return text + "."
+
+
 def report(
     args: argparse.Namespace, paths: list[Path], numpy_t: Timings, dask_t: Timings,
-    numpy_rss: int, dask_info: dict, cluster_label: str,
+    numpy_rss: int, dask_info: dict, cluster_label: str, load: tuple[float, float],
 ) -> str:
     grid = gen.Grid.global_grid(args.resolution)
     file_chunks = gen.file_chunks((744, grid.lat.size, grid.lon.size))
@@ -234,6 +263,7 @@ def report(
     ratio_stats = dask_t.best(STEPS[2]) / numpy_t.best(STEPS[2])
     city_ms = dask_t.best(STEPS[3]) * 1000
     dominant = max(STEPS, key=lambda s: dask_t.first(s))
+    changed = compared_with_previous(args, dask_t, numpy_t, load)
     share = dask_t.first(dominant) / total_first
     return f"""# Analysis benchmark: local Dask cluster vs. in-memory NumPy
 
@@ -273,10 +303,9 @@ The previous report timed files in the retired `s3://era5-pds` layout: HDF5 chun
 24 × 100 × 100 compressed with zlib level 4 and no shuffle, read with notebook chunks of
 384 × 200 × 400. The files now follow NSF NCAR's layout: chunks of 27 hours with the
 real 139 × 277 tile scaled to this grid, deflate level 1 with the shuffle filter, and the
-notebook reads whole multiples of them (8 × 2 × 2 file chunks). Level 1 with shuffle
-trades a little disk for much cheaper decompression, which is the load step's main cost
-here; the previous figures for 0.5°, two months were 4.77 s to load and persist with
-Dask and 11.81 s with h5py, 6.74 s and 13.65 s in total (best runs).
+notebook reads whole multiples of them (8 × 2 × 2 file chunks).
+
+{changed}
 
 ## What dominates, and what changes on Fargate
 
@@ -332,6 +361,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> int:
     args = parse_args(argv)
+    load_at_start = os.getloadavg()[0]
     paths = gen.generate(args.base, args.years, args.months, args.resolution, seed=2021, log=log)
 
     log("NumPy baseline…")
@@ -348,7 +378,8 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> i
 
     args.out.mkdir(parents=True, exist_ok=True)
     chart(numpy_t, dask_t, args.out / "timings.png", f"Dask, {args.workers} workers")
-    text = report(args, paths, numpy_t, dask_t, numpy_rss, dask_info, cluster_label)
+    text = report(args, paths, numpy_t, dask_t, numpy_rss, dask_info, cluster_label,
+                  (load_at_start, os.getloadavg()[0]))
     (args.out / "REPORT.md").write_text(text)
     log(f"wrote {args.out / 'REPORT.md'}")
     return 0
