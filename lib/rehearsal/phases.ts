@@ -3,6 +3,9 @@ import type { NotebookSummary } from "./summary";
 // What a dress rehearsal is and shows: its phases in order, each timed, and how it ended.
 // Shared by the orchestration, the report, the live stream and the facilitator's card.
 
+/** The identity the rehearsal's stack is tagged with; reconciliation leaves such stacks to the rehearsal. */
+export const REHEARSAL_ATTENDEE_ID = "rehearsal";
+
 export const phaseLabels = {
   stack: "Stack create",
   tasks: "Tasks running",
@@ -63,4 +66,15 @@ export interface RehearsalView {
 
 export function freshPhases(): RehearsalPhase[] {
   return phaseOrder.map((name) => ({ name, label: phaseLabels[name], status: "pending" }));
+}
+
+/** What the facilitator's rehearsal card shows. */
+export interface RehearsalCard {
+  /** The rehearsal under way, or the last one this process ran. */
+  current: RehearsalView | null;
+  /** The newest report written (by this portal or `make aws-rehearsal`). */
+  latestReport: { startedAt: string; status: string; markdown: string } | null;
+  /** Whether this provider can rehearse; otherwise `message` says what can. */
+  available: boolean;
+  message?: string;
 }

@@ -2,13 +2,14 @@ import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { awsEnv, type Env, type PortalConfig } from "@/lib/config";
 import { oneOffTaskCost } from "@/lib/cost/estimate";
 import { CURRENT_PRICES } from "@/lib/cost/prices";
 import { beginRehearsal, finishRehearsal, runningRehearsal } from "@/lib/db/rehearsal-queries";
 import type { RehearsalRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type TaskState } from "@/lib/providers/types";
-import { freshPhases, type PhaseName, type RehearsalFailure, type RehearsalView } from "./phases";
+import { freshPhases, REHEARSAL_ATTENDEE_ID, type PhaseName, type RehearsalFailure, type RehearsalView } from "./phases";
 import { renderReport } from "./report";
 import { parseSummaryLine } from "./summary";
 
@@ -20,8 +21,6 @@ import { parseSummaryLine } from "./summary";
 // environment row (rosters, limits, costs and reconciliation skip it), only a row in
 // `rehearsals`, which also keeps a second rehearsal from starting while one runs.
 
-/** The identity the rehearsal's stack is tagged with; reconciliation leaves such stacks alone. */
-export const REHEARSAL_ATTENDEE_ID = "rehearsal";
 
 export interface RehearsalSettings {
   dataDir: string;
@@ -38,6 +37,12 @@ export const defaultLimits: Record<PhaseName, number> = {
   notebook: 30 * 60_000,
   teardown: 30 * 60_000,
 };
+
+/** The rehearsal's settings from the portal's configuration: the AWS provider reads the event's ERA5 months. */
+export function rehearsalSettings(config: PortalConfig, env: Env = process.env): RehearsalSettings {
+  const aws = config.provider === "aws";
+  return { dataDir: config.dataDir, era5Months: aws ? awsEnv(env).PORTAL_ERA5_MONTHS : undefined, limits: defaultLimits, pollMs: aws ? 10_000 : 1_000 };
+}
 
 export interface RehearsalDeps {
   provider: Provider;
@@ -70,6 +75,9 @@ class PhaseFailure extends Error {
     super(message);
   }
 }
+
+export const unavailableMessage =
+  "The dress rehearsal runs with the local provider, or the AWS provider in event mode (it needs the event stack's bucket and network).";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -104,7 +112,7 @@ export function startRehearsal(deps: RehearsalDeps, startedBy: string, listener:
   const { provider, settings } = deps;
   const tools = provider.rehearsal;
   if (!tools) {
-    throw new PortalError("bad_request", "The dress rehearsal runs with the local provider, or the AWS provider in event mode (it needs the event stack's bucket and network).");
+    throw new PortalError("bad_request", unavailableMessage);
   }
   const now = deps.now ?? (() => new Date());
   const stale = runningRehearsal();
