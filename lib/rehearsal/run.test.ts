@@ -6,7 +6,8 @@ import { listAttendees } from "@/lib/db/queries";
 import { latestReportedRehearsal, runningRehearsal } from "@/lib/db/rehearsal-queries";
 import { FakeProvider } from "@/lib/providers/fake";
 import { memoryStorePerTest } from "@/test/support/unit";
-import type { RehearsalView } from "./phases";
+import { reconcileEnvironments } from "@/lib/environments/reconcile";
+import { REHEARSAL_ATTENDEE_ID, type RehearsalView } from "./phases";
 import { defaultLimits, startRehearsal, type RehearsalDeps } from "./run";
 import { SUMMARY_MARKER } from "./summary";
 
@@ -162,6 +163,15 @@ describe("the dress rehearsal", () => {
     fake.failNextDelete("The following resource(s) failed to delete: [WorkerSecurityGroup].");
     const view = await startRehearsal(deps, "facilitator", listener).done!;
     expect(view.failure).toMatchObject({ phase: "teardown", reason: expect.stringMatching(/DELETE_FAILED.*WorkerSecurityGroup/) });
+  });
+
+  it("is left alone by reconciliation: its stack becomes no attendee's environment", async () => {
+    const fake = new FakeProvider({ rehearsal: true, listsStacks: true });
+    fake.foundStacks.push({ stackName: "dask-rehearsal-abcdef", attendeeId: REHEARSAL_ATTENDEE_ID, status: "CREATE_COMPLETE" });
+    const result = await reconcileEnvironments(fake);
+    expect(result.found).toEqual([]);
+    expect(result.placeholders).toEqual([]);
+    expect(listAttendees()).toEqual([]);
   });
 
   it("refuses a provider without the capability, with what to use instead", () => {
