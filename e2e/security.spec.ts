@@ -98,6 +98,7 @@ const MATRIX: Record<string, { probe: string } & Record<Who, string>> = {
   "/api/facilitator/audit":         { probe: "/api/facilitator/audit",         anonymous: "401",         A: "403",                B: "403",                facilitator: "200" },
   // The local provider builds no image (it runs the .venv): the facilitator is told so with a 404.
   "/api/facilitator/image-build/events": { probe: "/api/facilitator/image-build/events", anonymous: "401", A: "403",      B: "403",                facilitator: "404" },
+  "/api/facilitator/rehearsal/events": { probe: "/api/facilitator/rehearsal/events", anonymous: "401", A: "403",        B: "403",                facilitator: "200" },
 };
 
 /** Every page and route handler under app/, as its URL pattern (route groups dropped). */

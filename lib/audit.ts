@@ -35,6 +35,7 @@ export const auditActions = {
   "event-stack-deploy": "deployed the event stack",
   "event-stack-delete": "deleted the event stack",
   "image-build": "asked for a build of the room's image",
+  rehearsal: "started the dress rehearsal (one environment deployed, the notebook run, all torn down)",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 

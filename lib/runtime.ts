@@ -6,6 +6,8 @@ import { reconcileEnvironments } from "@/lib/environments/reconcile";
 import { ImageBuildChannel } from "@/lib/image/build-channel";
 import { createProvider } from "@/lib/providers";
 import type { Provider } from "@/lib/providers/types";
+import { RehearsalChannel } from "@/lib/rehearsal/channel";
+import { rehearsalSettings } from "@/lib/rehearsal/run";
 import { AttendeeChannel } from "@/lib/room/attendee-channel";
 import { enforceEventEnd } from "@/lib/room/event";
 import { RoomStream } from "@/lib/room/room-stream";
@@ -35,6 +37,8 @@ export class Runtime {
   readonly attendees: AttendeeChannel;
   /** Live streams each viewer holds open, against PORTAL_STREAMS_PER_USER. */
   readonly openStreams: OpenStreams;
+  /** The dress rehearsal's card, phases and notebook log, for the facilitator. */
+  readonly rehearsal: RehearsalChannel;
   /** The room's image and its build, for the facilitator (providers that build one). */
   readonly imageBuild?: ImageBuildChannel;
   private started?: Promise<void>;
@@ -51,6 +55,7 @@ export class Runtime {
     this.room = new RoomStream(this.hub, this.signal, provider.usage.unit);
     this.attendees = new AttendeeChannel(this.signal, config.eventName);
     this.openStreams = new OpenStreams(config.streams.perUser);
+    this.rehearsal = new RehearsalChannel({ provider, settings: rehearsalSettings(config) });
     if (provider.image) this.imageBuild = new ImageBuildChannel(provider.image);
   }
 

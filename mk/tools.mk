@@ -1,5 +1,5 @@
 # Helpers for working by hand. Included by the Makefile.
-.PHONY: cfn-solo cfn-policy moto stop-local
+.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal
 
 # solo.yaml is event.yaml + attendee.yaml in one stack; regenerate after editing either.
 cfn-solo: $(TOOLS)/.stamp
@@ -17,3 +17,9 @@ moto: $(TOOLS)/.stamp node_modules/.stamp
 # Kill local Dask processes the test runs left behind.
 stop-local:
 	node scripts/stop-local.mjs test-results/e2e-data
+
+# The dress rehearsal from a terminal, with the configured provider (PORTAL_PROVIDER,
+# AWS_* and PORTAL_EVENT_STACK as for the portal): deploys one environment, runs the
+# notebook against it, tears it down and prints the report's path under PORTAL_DATA_DIR.
+aws-rehearsal: node_modules/.stamp $(VENV)/.stamp
+	node --conditions=react-server --import tsx scripts/rehearsal.ts

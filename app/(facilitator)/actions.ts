@@ -112,6 +112,16 @@ export const buildRoomImageAction = defineAction(
   { action: "image-build", detail: (r) => `${r.started ? "started" : "not started"}: ${r.build.id}${r.build.pins ? ` (pins-${r.build.pins})` : ""}` },
 );
 
+/** Starts the dress rehearsal unless one runs: then nothing starts and the answer says so. */
+export const startRehearsalAction = defineAction(
+  { input: z.void(), role: "facilitator" },
+  async ({ viewer, rt }) => {
+    const { started, view, message } = rt.rehearsal.start(viewer.id);
+    return { started, message, id: view.id, stackName: view.stackName };
+  },
+  { action: "rehearsal", detail: (r) => `${r.started ? "started" : "not started"}: ${r.message}` },
+);
+
 // ---- attendees: their return codes and sessions (lib/room/attendees.ts audits each)
 
 /** The new code is in this answer only: the store keeps its hash. */

@@ -51,3 +51,10 @@ export function estimateCost(
 }
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** What one task run on its own costs (a one-off RunTask on Fargate On-Demand, private address only): its size times its run time. */
+export function oneOffTaskCost(task: Pick<TaskState, "cpu" | "memory" | "startedAt" | "stoppedAt">, prices: PriceTable = CURRENT_PRICES): number {
+  if (!task.startedAt || !task.stoppedAt) return 0;
+  const hours = Math.max(0, Date.parse(task.stoppedAt) - Date.parse(task.startedAt)) / HOUR_MS;
+  return round(hours * ((task.cpu / 1024) * prices.fargate.vcpuHour + (task.memory / 1024) * prices.fargate.gbHour));
+}

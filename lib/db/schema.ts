@@ -152,3 +152,36 @@ export const roomCostSamples = sqliteTable("room_cost_samples", {
 });
 
 export type EventSettings = typeof eventSettings.$inferSelect;
+
+/**
+ * The facilitator's dress rehearsals. Their environment lives here, not among the
+ * attendees' (no attendee row, no environments row): rosters, limits and reports never
+ * see it. At most one runs at a time, across every process sharing the store (the portal
+ * and `make aws-rehearsal`).
+ */
+export const rehearsals = sqliteTable(
+  "rehearsals",
+  {
+    id: text("id").primaryKey(),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    /** running, passed or failed. */
+    status: text("status", { enum: ["running", "passed", "failed"] }).notNull(),
+    /** Who started it: the facilitator, or "terminal" for `make aws-rehearsal`. */
+    startedBy: text("started_by").notNull(),
+    provider: text("provider").notNull(),
+    /** The rehearsal environment's stack, so a crashed run's leftovers can be named. */
+    stackName: text("stack_name").notNull(),
+    /** The phase that failed, and why. */
+    failedPhase: text("failed_phase"),
+    reason: text("reason"),
+    reportPath: text("report_path"),
+  },
+  (t) => [
+    uniqueIndex("rehearsals_one_running")
+      .on(t.status)
+      .where(sql`status = 'running'`),
+  ],
+);
+
+export type RehearsalRow = typeof rehearsals.$inferSelect;

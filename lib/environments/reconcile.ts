@@ -12,6 +12,7 @@ import {
 } from "@/lib/db/reconcile-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import type { FoundStack, Provider } from "@/lib/providers/types";
+import { REHEARSAL_ATTENDEE_ID } from "@/lib/rehearsal/phases";
 import { isDeleting } from "@/lib/status";
 import type { StreamHub } from "@/lib/stream/hub";
 
@@ -81,6 +82,8 @@ export async function reconcileEnvironments(
   }
 
   for (const stack of stacks) {
+    // The dress rehearsal's stack is no attendee's: the rehearsal tears it down itself.
+    if (stack.attendeeId === REHEARSAL_ATTENDEE_ID) continue;
     const known = environmentByStackName(stack.stackName);
     if (known && !known.deletedAt) continue;
     const outcome = inTransaction((): Outcome => {

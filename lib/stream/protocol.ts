@@ -1,4 +1,5 @@
 import type { EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
+import type { RehearsalCard, RehearsalView } from "@/lib/rehearsal/phases";
 import type { EnvironmentState, StackStatus } from "@/lib/status";
 
 // The live streams' protocol, shared by the server that sends it and the browser that
@@ -189,3 +190,21 @@ export const imageBuildStream: StreamSpec<ImageBuildEvents> = {
 };
 
 export const imageBuildEventsPath = "/api/facilitator/image-build/events";
+
+// ---- the dress rehearsal, for the facilitator: /api/facilitator/rehearsal/events
+
+export interface RehearsalEvents {
+  /** The card as it stands: the rehearsal under way (if any), the newest report, whether one can start. */
+  snapshot: RehearsalCard;
+  /** The running rehearsal changed (a phase began or ended, or it finished). */
+  rehearsal: RehearsalView;
+  /** A line of the notebook run's log. */
+  log: { at: string; text: string; key: string; rehearsal: string };
+}
+
+export const rehearsalStream: StreamSpec<RehearsalEvents> = {
+  events: ["snapshot", "rehearsal", "log"],
+  state: ["snapshot"],
+};
+
+export const rehearsalEventsPath = "/api/facilitator/rehearsal/events";

@@ -29,7 +29,7 @@ from moto.core.exceptions import AccessDeniedError
 from moto.codebuild.responses import CodeBuildResponse
 from moto.ecr.responses import ECRResponse
 from moto.ecs.responses import EC2ContainerServiceResponse
-from moto.iam.access_control import IAMPolicy, PermissionResult, create_access_key
+from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult, create_access_key
 from moto.iam.responses import IamResponse
 from moto.logs.responses import LogsResponse
 from moto.server import main
@@ -92,6 +92,28 @@ def _enforcing() -> bool:
     return ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
 
 
+def _pass_role_result(policy: Any, role: str) -> PermissionResult:
+    """PassRole of `role` to CloudFormation under one policy, statement by statement.
+
+    moto 5.2 answers DENIED for an Allow statement whose condition does not hold (e.g. the
+    portal's PassRole to ecs-tasks.amazonaws.com for the rehearsal's task roles); AWS treats
+    such a statement as not applying. Only an explicit Deny denies here.
+    """
+    statements = IAMPolicy(policy)._policy_json["Statement"]
+    decision = PermissionResult.NEUTRAL
+    for statement in statements if isinstance(statements, list) else [statements]:
+        result = IAMPolicyStatement(statement).is_action_permitted(
+            "iam:PassRole", role, incoming_condition_values={"iam:PassedToService": "cloudformation.amazonaws.com"}
+        )
+        if result == PermissionResult.DENIED and statement.get("Effect") == "Allow":
+            continue
+        if result == PermissionResult.DENIED:
+            return result
+        if result == PermissionResult.PERMITTED:
+            decision = result
+    return decision
+
+
 def _check_pass_role(self: Any) -> None:
     role = self._get_param("RoleARN")
     if not role or not _enforcing():
@@ -100,9 +122,7 @@ def _check_pass_role(self: Any) -> None:
     key = create_access_key(self.current_account, "aws", key_id, self.headers)
     permitted = False
     for policy in key.collect_policies():
-        result = IAMPolicy(policy).is_action_permitted(
-            "iam:PassRole", role, incoming_condition_values={"iam:PassedToService": "cloudformation.amazonaws.com"}
-        )
+        result = _pass_role_result(policy, role)
         if result == PermissionResult.DENIED:
             permitted = False
             break

@@ -5,6 +5,7 @@ import { FinalReport } from "@/components/facilitator/final-report";
 import { IsolationLine } from "@/components/facilitator/isolation-line";
 import { LimitsCard } from "@/components/facilitator/limits-card";
 import { ReconcileButton } from "@/components/facilitator/reconcile-button";
+import { RehearsalCard } from "@/components/facilitator/rehearsal-card";
 import { RoomImageCard } from "@/components/facilitator/room-image-card";
 import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { pageViewer } from "@/lib/auth/session";
@@ -46,6 +47,7 @@ export default async function FacilitatorPage() {
       {/* Preflight plans for the room the event may hold (PORTAL_MAX_ATTENDEES), not only those already here. */}
       {provider.cloud && <AwsPanel attendees={eventLimits(config).maxAttendees} />}
       {provider.image && <RoomImageCard />}
+      {provider.rehearsal && <RehearsalCard />}
       <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
     </div>
   );

@@ -12,6 +12,7 @@ import { toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
 import { deleteStack, deployStack, notebookAddress, scaleWorkers } from "./operations";
 import { listFoundStacks } from "./reconcile";
+import { awsRehearsal } from "./rehearsal";
 import { AwsRoomImage } from "./room-image";
 import { describeEnvironment } from "./snapshot";
 import { validateStackName } from "./stack";
@@ -60,6 +61,8 @@ export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: A
     usage: costMeter(config),
     cloud: cloudTools(ctx),
     ...(image ? { image } : {}),
+    // The rehearsal's notebook bundle goes to the event stack's source bucket: event mode only.
+    ...(config.mode === "event" ? { rehearsal: awsRehearsal(ctx) } : {}),
 
     async admitDeploy() {
       await deployImage();

@@ -12,6 +12,8 @@ import {
   type EnvironmentSnapshot,
   type EventBatch,
   type FoundStack,
+  type NotebookRun,
+  type RehearsalTools,
   type Provider,
   type ProviderEvent,
   type ProviderHealth,
@@ -44,6 +46,12 @@ interface FakeEnvironment {
   cpuSeconds: number;
 }
 
+/** A notebook run as the test plays it: the lines it prints, and how it ends. */
+export interface FakeNotebookRun {
+  lines: string[];
+  result: NotebookRun;
+}
+
 export interface FakeOptions {
   maxWorkers?: number;
   defaultWorkers?: number;
@@ -53,6 +61,8 @@ export interface FakeOptions {
   cloud?: CloudTools;
   /** Offer the room's image (event mode on AWS): deploys then wait for an image. */
   image?: FakeRoomImage;
+  /** Offer the dress rehearsal's notebook run, played by the test (FakeNotebookRun). */
+  rehearsal?: boolean;
   /** Plan a machine's memory as the local provider does (nothing is measured: the estimate counts). */
   capacity?: { machine: Machine; reserveMiB: number; workerMemoryMiB: number };
 }
@@ -70,6 +80,11 @@ export class FakeProvider implements Provider {
   readonly capacity?: CapacityPlanner;
   readonly image?: FakeRoomImage;
   readonly admitDeploy?: () => Promise<void>;
+  readonly rehearsal?: RehearsalTools;
+  /** What the next notebook run prints and how it ends (the test plays the notebook). */
+  notebookRun: FakeNotebookRun = { lines: [], result: { ok: true, exitCode: 0 } };
+  /** The environments notebook runs were asked against. */
+  readonly notebookRuns: EnvironmentRef[] = [];
   /** The DaskImage each environment was deployed with (the room's image, when offered). */
   readonly deployedImages = new Map<string, string>();
   /** Calls received, by method. */
@@ -83,6 +98,7 @@ export class FakeProvider implements Provider {
   private readonly activity = new ActivityListeners();
   private outage?: string;
   private refuseNext?: string;
+  private deleteFailure?: string;
   private clock = Date.parse("2026-12-01T09:00:00Z");
 
   constructor(options: FakeOptions = {}) {
@@ -94,6 +110,19 @@ export class FakeProvider implements Provider {
       this.image = image;
       this.admitDeploy = async () => {
         await image.require();
+      };
+    }
+    if (options.rehearsal) {
+      this.rehearsal = {
+        runNotebook: async (env, run) => {
+          this.count("runNotebook");
+          this.reachable();
+          this.require(env);
+          this.notebookRuns.push(env);
+          const { lines, result } = this.notebookRun;
+          lines.forEach((text, i) => run.onLog({ at: this.now(), text, key: `notebook:${i}` }));
+          return result;
+        },
       };
     }
     if (options.capacity) {
@@ -261,6 +290,11 @@ export class FakeProvider implements Provider {
       } else if (e.status === "UPDATE_IN_PROGRESS") {
         this.stackEvent(e, "WorkerService", "UPDATE_COMPLETE");
         this.finish(e, "UPDATE_COMPLETE");
+      } else if (e.status === "DELETE_IN_PROGRESS" && this.deleteFailure) {
+        e.reason = this.deleteFailure;
+        this.deleteFailure = undefined;
+        this.stackEvent(e, e.ref.stackName, "DELETE_FAILED", e.reason);
+        e.status = "DELETE_FAILED";
       } else if (e.status === "DELETE_IN_PROGRESS") {
         for (const resource of RESOURCES) this.stackEvent(e, resource, "DELETE_COMPLETE");
         e.resourcesDone = RESOURCES.length;
@@ -322,6 +356,16 @@ export class FakeProvider implements Provider {
   /** Every call fails as an unreachable backend would, until setOutage(null). */
   setOutage(message: string | null): void {
     this.outage = message ?? undefined;
+  }
+
+  /** The environments deployed so far (the dress rehearsal's, whose id the test does not choose). */
+  refs(): EnvironmentRef[] {
+    return [...this.envs.values()].map((e) => e.ref);
+  }
+
+  /** The next stack deletion ends DELETE_FAILED with this reason when it settles. */
+  failNextDelete(reason: string): void {
+    this.deleteFailure = reason;
   }
 
   /** The next deploy is refused with this reason (as CloudFormation refuses a bad parameter). */

@@ -16,10 +16,12 @@ import {
   type ProxyTarget,
   type UsageMeter,
   type CapacityPlanner,
+  type RehearsalTools,
 } from "../types";
 import { admitOrRefuse, residentByEnvironment, roomCapacity, thisMachine, type CapacitySettings } from "./capacity";
 import { LocalEnvironment, type LocalSettings } from "./environment";
 import { readNewLines } from "./log-tail";
+import { localRehearsal } from "./rehearsal";
 import { descendsFrom, findOwnedProcesses, signalGroup } from "./processes";
 import { isolation, type Isolation } from "./sandbox";
 
@@ -87,6 +89,7 @@ export class LocalProvider implements Provider {
   /** Environments measured once they were whole (cluster up, notebook answering). */
   private readonly measured = new Set<string>();
   readonly capacity: CapacityPlanner;
+  readonly rehearsal: RehearsalTools;
 
   constructor(
     private readonly settings: LocalSettings,
@@ -101,6 +104,7 @@ export class LocalProvider implements Provider {
       workerMemoryMiB: settings.workerMemoryMiB,
       defaultWorkers: this.defaultWorkers,
     };
+    this.rehearsal = localRehearsal(settings, (env) => this.describe(env));
     this.capacity = {
       report: () => {
         this.measure();
