@@ -32,8 +32,9 @@ describe("template resource count", () => {
     // group, role and project (ROOM_ONLY_RESOURCES in cloudformation/tools/compose_solo.py).
     const roomOnly = 6;
     expect(countResources(solo)).toBe(countResources(event) - roomOnly + countResources(attendee));
+    // 18 for an attendee; the rehearsal's task definition and role are conditional, not counted.
     expect(countResources(attendee)).toBe(18);
-    expect(countResources(JSON.stringify({ Resources: { A: {}, B: {} } }))).toBe(2);
+    expect(countResources(JSON.stringify({ Resources: { A: {}, B: {}, OnlyIf: { Condition: "IsRehearsal" } } }))).toBe(2);
   });
 
   it("keeps the solo template under CloudFormation's 51,200-byte TemplateBody limit", () => {

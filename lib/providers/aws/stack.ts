@@ -33,16 +33,23 @@ export interface StackTemplate {
 }
 
 /** Top-level keys of `Resources`, from YAML (two-space indent) or JSON text. */
+/**
+ * How many resources a stack made from this template creates, for its progress bar. A
+ * resource with a Condition is left out: the only ones are the dress rehearsal's task and
+ * role, which an attendee's stack never creates.
+ */
 export function countResources(body: string): number {
   const trimmed = body.trimStart();
   if (trimmed.startsWith("{")) {
-    return Object.keys((JSON.parse(trimmed) as { Resources?: object }).Resources ?? {}).length;
+    const resources = (JSON.parse(trimmed) as { Resources?: Record<string, { Condition?: string }> }).Resources ?? {};
+    return Object.values(resources).filter((r) => !r?.Condition).length;
   }
   let inResources = false;
   let count = 0;
   for (const line of body.split("\n")) {
     if (/^\S/.test(line) && !line.startsWith("#")) inResources = /^Resources:\s*$/.test(line);
     else if (inResources && /^ {2}[A-Za-z0-9]+:\s*$/.test(line)) count++;
+    else if (inResources && /^ {4}Condition:\s*\S/.test(line)) count--;
   }
   return count;
 }
