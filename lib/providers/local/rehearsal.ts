@@ -31,8 +31,15 @@ export function localRehearsal(settings: LocalSettings, describe: (env: Environm
         stdio: ["ignore", "pipe", "pipe"],
       });
       let n = 0;
+      // The notebook's own one-sentence errors (SetupError: …) say what to change; the last
+      // error line papermill prints becomes the reason, so the report needs no log reading.
+      let lastError: string | undefined;
       for (const stream of [child.stdout, child.stderr]) {
-        readline.createInterface({ input: stream }).on("line", (text) => options.onLog({ at: new Date().toISOString(), text, key: `notebook:${n++}` }));
+        readline.createInterface({ input: stream }).on("line", (text) => {
+          const error = /\b([A-Z]\w*(?:Error|Exception): .+)$/.exec(text)?.[1];
+          if (error && !/^PapermillExecutionError/.test(error)) lastError = error.slice(0, 500);
+          options.onLog({ at: new Date().toISOString(), text, key: `notebook:${n++}` });
+        });
       }
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -57,7 +64,9 @@ export function localRehearsal(settings: LocalSettings, describe: (env: Environm
           ? `papermill was stopped by ${signal}`
           : code === 0
             ? undefined
-            : "papermill exited with an error (see the log for the failing cell)";
+            : lastError
+              ? `the notebook stopped with ${lastError}`
+              : "papermill exited with an error (see the log for the failing cell)";
       return {
         ok: code === 0 && !timedOut,
         exitCode: code,
