@@ -10,8 +10,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deployEventStack, holdTaskStates, motoClients, playFargate, prepareStackDeletion, putLogLines, stackOutputs, stopTask } from "../../test/moto/index.mjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployEventStack, holdTaskStates, motoClients, playFargate, prepareStackDeletion, putLogLines, stackOutputs, startMoto, stopTask } from "../../test/moto/index.mjs";
 import { openDb, useStore } from "@/lib/db";
 import { createAwsClients } from "@/lib/providers/aws/clients";
 import { loadAwsConfig } from "@/lib/providers/aws/config";
@@ -24,7 +24,12 @@ import { SUMMARY_MARKER } from "./summary";
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 
-const endpoint = inject("motoEndpoint");
+// Its own moto server: what the files before it leave in the shared one (stacks, exports,
+// task states) must not decide this test.
+const moto = await startMoto();
+const endpoint = moto.endpoint;
+await holdTaskStates(endpoint);
+afterAll(() => moto.stop());
 const EVENT = "reh-event";
 let outputs: Record<string, string>;
 let restoreStore = () => {};
@@ -122,7 +127,6 @@ function rehearse(play: NotebookPlay) {
 
 beforeAll(async () => {
   restoreStore = useStore(openDb(":memory:"));
-  await holdTaskStates(endpoint);
   outputs = await deployEventStack(endpoint, { stackName: EVENT, eventId: "reh-it" });
 });
 
