@@ -45,7 +45,7 @@ interface NotebookPlay {
 function rehearse(play: NotebookPlay) {
   const config = loadAwsConfig(
     {
-      AWS_REGION: "us-east-1",
+      AWS_REGION: "us-west-2",
       AWS_ENDPOINT_URL: endpoint,
       PORTAL_AWS_MODE: "event",
       PORTAL_EVENT_STACK: EVENT,
