@@ -18,6 +18,9 @@ bench-local-room: node_modules/.stamp $(VENV)/.stamp
 
 # The notebook's steps against NumPy on a medium sample (0.5°, two months, ~1.5 GiB in
 # memory) under $(PORTAL_DATA_DIR)/bench (bench/analysis/REPORT.md).
+# The real 0.25° grid, one month (about 12 GiB of memory in all; bench/analysis/era5-0.25/):
+#   .venv/bin/python bench/analysis/run_bench.py --base data/bench/era5-025 --resolution 0.25 \
+#     --months 1 --memory-limit 7GiB --repeats 2 --out bench/analysis/era5-0.25
 bench-analysis: $(VENV)/.stamp
 	$(VENV)/bin/python bench/analysis/run_bench.py --base $(PORTAL_DATA_DIR)/bench/era5
 
