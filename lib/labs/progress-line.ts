@@ -1,27 +1,35 @@
-import { z } from "zod";
-
 // The progress line the scheduler plugin (docker/workshop_progress.py) writes to the
 // scheduler's log: a fixed prefix, a space, then compact JSON. The portal reads the lab 4
 // check and the roster's progress from these lines only; it never asks the scheduler.
 // The format is described in docs/architecture.md ("Progress lines"); change the three together.
+// Checked by hand rather than with zod: this module runs in the browser too (the roster and
+// the environment page), where zod's eval probe would trip the page's Content-Security-Policy.
 
 export const PROGRESS_PREFIX = "dask-workshop-progress";
 
-const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-
-const progressSchema = z.object({
-  v: z.literal(1),
+export interface ClusterProgress {
+  v: 1;
   /** Tasks the scheduler has seen computed since it started. */
-  tasks: count,
+  tasks: number;
   /** Bytes the scheduler knows its workers hold now. */
-  bytes: count,
+  bytes: number;
   /** Workers connected now. */
-  workers: count,
+  workers: number;
   /** The hash of the pins the image (or local .venv) was built from, when it says. */
-  pins: z.string().max(128).nullable(),
-});
+  pins: string | null;
+}
 
-export type ClusterProgress = z.infer<typeof progressSchema>;
+const isCount = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
+
+/** The line's fields when they have the documented shape; extra fields are dropped. */
+function asProgress(json: unknown): ClusterProgress | null {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return null;
+  const { v, tasks, bytes, workers, pins } = json as Record<string, unknown>;
+  if (v !== 1 || !isCount(tasks) || !isCount(bytes) || !isCount(workers)) return null;
+  if (pins !== null && (typeof pins !== "string" || pins.length > 128)) return null;
+  return { v, tasks, bytes, workers, pins };
+}
 
 /**
  * The progress a log line reports, or null for any other line (or a progress line that is
@@ -37,8 +45,7 @@ export function parseProgressLine(text: string): ClusterProgress | null {
   } catch {
     return null;
   }
-  const parsed = progressSchema.safeParse(json);
-  return parsed.success ? parsed.data : null;
+  return asProgress(json);
 }
 
 /** Only the scheduler writes progress; a worker's or anyone else's copy of the line is ignored. */
