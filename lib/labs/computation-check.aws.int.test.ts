@@ -4,7 +4,8 @@
 // the awslogs driver would. The check reads only those lines: no address of the scheduler
 // is reachable from here, as none is from a portal outside the VPC.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployEventStack, holdTaskStates, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines, startMoto } from "../../test/moto/index.mjs";
+import { deployEventStack, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines } from "../../test/moto/index.mjs";
+import { ownMoto } from "../../test/support/moto";
 import { portalConfig } from "@/lib/config";
 import { openDb, useStore } from "@/lib/db";
 import { createEnvironmentOnce, providerRef, upsertAttendee } from "@/lib/db/queries";
@@ -14,12 +15,7 @@ import { createAwsProvider } from "@/lib/providers/aws/provider";
 import { Runtime } from "@/lib/runtime";
 import { runCheck } from "./checks";
 
-// Its own moto server: what the files before it leave in the shared one (stacks, exports,
-// task states) must not decide this test.
-const moto = await startMoto();
-const endpoint = moto.endpoint;
-await holdTaskStates(endpoint);
-afterAll(() => moto.stop());
+const endpoint = await ownMoto();
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 

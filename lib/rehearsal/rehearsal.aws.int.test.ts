@@ -11,7 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import { DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployEventStack, holdTaskStates, motoClients, playFargate, prepareStackDeletion, putLogLines, stackOutputs, startMoto, stopTask } from "../../test/moto/index.mjs";
+import { deployEventStack, motoClients, playFargate, prepareStackDeletion, putLogLines, stackOutputs, stopTask } from "../../test/moto/index.mjs";
+import { ownMoto } from "../../test/support/moto";
 import { openDb, useStore } from "@/lib/db";
 import { createAwsClients } from "@/lib/providers/aws/clients";
 import { loadAwsConfig } from "@/lib/providers/aws/config";
@@ -24,12 +25,7 @@ import { SUMMARY_MARKER } from "./summary";
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 
-// Its own moto server: what the files before it leave in the shared one (stacks, exports,
-// task states) must not decide this test.
-const moto = await startMoto();
-const endpoint = moto.endpoint;
-await holdTaskStates(endpoint);
-afterAll(() => moto.stop());
+const endpoint = await ownMoto();
 const EVENT = "reh-event";
 let outputs: Record<string, string>;
 let restoreStore = () => {};

@@ -7,19 +7,15 @@
 import { CloudFormationClient, DescribeStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployEventStack, givePublicAddress, holdTaskStates, motoTemplateTransform, playFargate, prepareStackDeletion, startMoto } from "../../../test/moto/index.mjs";
+import { deployEventStack, givePublicAddress, motoTemplateTransform, playFargate, prepareStackDeletion } from "../../../test/moto/index.mjs";
+import { ownMoto } from "../../../test/support/moto";
 import { startPresignShim } from "../../../test/moto/presign-shim.mjs";
 import type { EnvironmentRef, Provider } from "../types";
 import { loadAwsConfig } from "./config";
 import { maxDashboardAddresses } from "./dashboard-access";
 import { createAwsProvider } from "./provider";
 
-// Its own moto server: what the files before it leave in the shared one (stacks, exports,
-// task states) must not decide this test.
-const moto = await startMoto();
-const endpoint = moto.endpoint;
-await holdTaskStates(endpoint);
-afterAll(() => moto.stop());
+const endpoint = await ownMoto();
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 const ec2 = new EC2Client({ endpoint, region: "us-west-2" });
