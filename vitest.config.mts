@@ -31,6 +31,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The handler-permission oracle (make test-cfn): it reads cfn-lint's schemas from .venv-tools.
+        test: { name: "cfn", include: ["cloudformation/**/*.test.ts"], testTimeout: 120_000 },
+      },
+      {
+        extends: true,
         test: {
           name: "local",
           include: ["lib/**/*.int.test.ts"],

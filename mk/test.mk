@@ -19,8 +19,10 @@ integration: node_modules/.stamp $(VENV)/.stamp bubblewrap
 
 # solo.yaml and portal-policy.json are up to date, cfn-lint, checkov and the workshop's own
 # template rules pass, and parliament finds nothing in any policy (suppressions carry reasons:
-# cloudformation/checkov.yaml, SUPPRESSED in cloudformation/rules/lint_policies.py).
-test-cfn: $(TOOLS)/.stamp
+# cloudformation/checkov.yaml, SUPPRESSED in cloudformation/rules/lint_policies.py). The
+# handler-permission oracle (cloudformation/oracle) checks the deploy role against every
+# permission CloudFormation's handlers need for the stacks the portal creates, and its tests.
+test-cfn: $(TOOLS)/.stamp node_modules/.stamp
 	$(TOOLS)/bin/python cloudformation/tools/compose_solo.py --check
 	$(TOOLS)/bin/python cloudformation/tools/portal_policy.py --check
 	$(TOOLS)/bin/cfn-lint $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
@@ -28,6 +30,8 @@ test-cfn: $(TOOLS)/.stamp
 	$(TOOLS)/bin/checkov --config-file cloudformation/checkov.yaml $(addprefix -f ,$(CFN_TEMPLATES) $(ACCESS_TEMPLATE))
 	$(TOOLS)/bin/python cloudformation/rules/lint_policies.py cloudformation/portal-policy.json $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
 	$(TOOLS)/bin/python -m pytest -q cloudformation/rules
+	node --import tsx cloudformation/oracle/cli.ts
+	npx vitest run --project cfn
 
 # The AWS provider and reconciliation against moto servers the run starts and stops.
 test-aws: $(TOOLS)/.stamp node_modules/.stamp

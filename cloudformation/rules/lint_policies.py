@@ -41,6 +41,19 @@ SUPPRESSED: list[tuple[str, str, str]] = [
         "<prefix>*-imagesourcebucket-* alone; the objects in them are the public docker/ folder",
     ),
     (
+        "RESOURCE_MISMATCH",
+        "ec2:CreateNetworkInterface",
+        "IAM authorises a new interface, its subnet and its groups one by one; the deploy role allows "
+        "the subnet and groups only when tagged with the event, and the new (untagged) interface in a "
+        "statement of its own, so each statement names part of the action's resources on purpose",
+    ),
+    (
+        "UNKNOWN_ACTION",
+        "ecs:StopServiceDeployment",
+        "added to ECS in 2025, after parliament 1.6.4's copy of the Service Authorization Reference; "
+        "the ECS::Service update handler lists it and the oracle's copy (iam-data) knows it",
+    ),
+    (
         "RESOURCE_STAR",
         "ecr:GetAuthorizationToken",
         "the registry login token has no resource-level permissions (see docs/aws-permissions.md)",

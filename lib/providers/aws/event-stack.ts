@@ -7,7 +7,7 @@ import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { emptySourceBucket } from "./room-image";
 import { describeStack } from "./stack-reads";
-import { attendeeTagKey, currentOperation, eventTagKey, failureReason, outputsOf, templateBody, toStackStatus } from "./stack";
+import { currentOperation, eventStackRequest, failureReason, outputsOf, templateBody, templateCapabilities, toStackStatus } from "./stack";
 
 // The facilitator's event stack (cloudformation/event.yaml): what the room shares in
 // event mode. Deployed once before the session, deleted once every attendee stack is gone
@@ -71,16 +71,15 @@ export async function deployEventStack(ctx: AwsContext, requestId: string): Prom
     const body = await templateBody(config, "event.yaml");
     const role = await ctx.roleArgument();
     const boundary = await ctx.boundaryParameter();
+    const { Parameters, Tags } = eventStackRequest(config);
     await ctx.limiter.run("cfn-write", () =>
       ctx.clients.cfn.send(
         new CreateStackCommand({
           StackName: stackName,
           TemplateBody: body,
-          Parameters: [{ ParameterKey: "EventId", ParameterValue: config.eventId }, ...boundary],
-          Tags: [
-            { Key: eventTagKey, Value: config.eventId },
-            { Key: attendeeTagKey, Value: "facilitator" },
-          ],
+          Parameters: [...Parameters, ...boundary],
+          Tags,
+          Capabilities: templateCapabilities["event.yaml"],
           ClientRequestToken: token,
           ...role,
         }),

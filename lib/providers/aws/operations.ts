@@ -7,7 +7,7 @@ import type { AwsContext } from "./context";
 import { revokeDashboardAddresses } from "./dashboard-access";
 import { errorName, toProviderError } from "./errors";
 import { serviceNames } from "./snapshot";
-import { createToken, environmentTagKey, outputsOf, stackParameters, stackTags, tagValue, validateStackName } from "./stack";
+import { attendeeTemplateFile, createToken, environmentTagKey, outputsOf, stackParameters, stackTags, tagValue, templateCapabilities, validateStackName } from "./stack";
 import type { ServiceNames } from "./tasks";
 
 // What the portal does to an attendee's stack: create it, scale its workers, delete it,
@@ -40,7 +40,7 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
           TemplateBody: body,
           Parameters: [...stackParameters(config, env, options.workers, daskImage), ...boundary],
           Tags: stackTags(config, env),
-          Capabilities: ["CAPABILITY_IAM"],
+          Capabilities: templateCapabilities[attendeeTemplateFile(config)],
           ClientRequestToken: createToken(env, k.generation),
           ...role,
         }),

@@ -1,13 +1,25 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
+import type { Capability, Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
 import { ProviderError, type EnvironmentRef, type StackStatus } from "../types";
 import type { AwsProviderConfig } from "./config";
 
 export const eventTagKey = "workshop:event";
 export const attendeeTagKey = "workshop:attendee";
 export const environmentTagKey = "workshop:environment";
+
+/**
+ * What each template's CreateStack (and any UpdateStack) acknowledges. CloudFormation refuses
+ * a stack whose template creates IAM resources unless CAPABILITY_IAM is given, before it
+ * creates anything; every workshop template makes roles with generated names. The oracle
+ * (cloudformation/oracle) checks this table against what each template needs.
+ */
+export const templateCapabilities: Record<"event.yaml" | "attendee.yaml" | "solo.yaml", Capability[]> = {
+  "event.yaml": ["CAPABILITY_IAM"],
+  "attendee.yaml": ["CAPABILITY_IAM"],
+  "solo.yaml": ["CAPABILITY_IAM"],
+};
 
 /** CloudFormation's own rule for stack names. */
 export function validateStackName(name: string): string {
@@ -55,7 +67,7 @@ export function countResources(body: string): number {
 }
 
 /** The file an attendee's stack is made from: solo mode's own network, or event mode's shared one. */
-export function attendeeTemplateFile(config: AwsProviderConfig): string {
+export function attendeeTemplateFile(config: AwsProviderConfig): "solo.yaml" | "attendee.yaml" {
   return config.mode === "solo" ? "solo.yaml" : "attendee.yaml";
 }
 
@@ -89,6 +101,17 @@ export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, 
   return Object.entries(values)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+}
+
+/** The event stack's parameters and tags (the deploy role's boundary is added by the caller). */
+export function eventStackRequest(config: AwsProviderConfig): { Parameters: Parameter[]; Tags: Tag[] } {
+  return {
+    Parameters: [{ ParameterKey: "EventId", ParameterValue: config.eventId }],
+    Tags: [
+      { Key: eventTagKey, Value: config.eventId },
+      { Key: attendeeTagKey, Value: "facilitator" },
+    ],
+  };
 }
 
 export function stackTags(config: AwsProviderConfig, env: EnvironmentRef): Tag[] {
