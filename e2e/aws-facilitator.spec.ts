@@ -1,42 +1,85 @@
 // The facilitator page with PORTAL_PROVIDER=aws against moto server on loopback, in event
-// mode: the preflight table (moto answers no Fargate quota, so the line says it could not
-// read it), deploying the event stack from the page (the portal is given a stack name the
-// harness did not deploy), and the refusal to delete it while an attendee's stack still
-// imports it. Moto is a control-plane emulator; the harness
+// mode: the preflight's "before the event" rows (test/moto/account-shim.mjs plays the quotas,
+// quota requests and cost allocation tags moto lacks), deploying the event stack from the page
+// (the portal is given a stack name the harness did not deploy), and the refusal to delete it
+// while an attendee's stack still imports it. Moto is a control-plane emulator; the harness
 // (test/moto/cli.mjs --play-every) plays Fargate.
 import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
 import { expect, uniqueEmail } from "./support/fixtures";
+import { startAccountShim } from "../test/moto/account-shim.mjs";
 import { testOnMoto } from "./support/moto";
 
 const EVENT_STACK = "room-e2e";
 
-const test = testOnMoto("aws-fac", { PORTAL_EVENT_STACK: EVENT_STACK });
+let account: Awaited<ReturnType<typeof startAccountShim>> | undefined;
+const test = testOnMoto("aws-fac", { PORTAL_EVENT_STACK: EVENT_STACK, PORTAL_BUDGET_EMAIL: "facilitator@example.org" }, async (moto) => {
+  account = await startAccountShim({ target: moto.endpoint });
+  // A new account: a Fargate On-Demand quota far below the room, Spot not readable, and the
+  // event's cost allocation tag seen by Billing but not active.
+  account.setQuota("fargate", "L-3032A538", 6, "Fargate On-Demand vCPU resource count");
+  account.setTag("workshop:event", "Inactive");
+  return account.endpoint;
+});
+test.afterAll(() => account?.close());
 
 test("the facilitator sees the account's headroom, deploys the event stack, and cannot delete it under a live room", async ({ page, browser, portal }) => {
   await new SignInPage(page).asFacilitator();
   await expect(page).toHaveURL(/\/facilitator/);
 
-  // Preflight: event mode has no VPC or Elastic IP lines (the event stack holds the one network);
-  // moto has no Fargate quota to read, so that line is amber and says where to look it up.
+  // Preflight: event mode has no VPC or Elastic IP lines (the event stack holds the one network).
+  // Before the event: quotas, service-linked roles, the cost tag and the budget, each with how
+  // many days ahead it needs; the day itself: the access stack, the image, the commit, ERA5.
   const row = (key: string) => page.locator(`[data-testid="preflight-row"][data-key="${key}"]`);
   const fargate = row("fargate-vcpu");
   const spot = row("fargate-spot-vcpu");
+  const before = page.getByTestId("preflight-before");
   await expect(fargate).toBeVisible();
-  await expect(page.getByTestId("preflight-row")).toHaveCount(9);
+  await expect(before.getByTestId("preflight-row")).toHaveCount(9);
+  await expect(page.getByTestId("preflight-day").getByTestId("preflight-row")).toHaveCount(5);
   await expect(row("vpcs")).toHaveCount(0);
-  await expect(fargate).toContainText("could not read");
-  await expect(fargate).toHaveAttribute("data-status", "warn");
-  await expect(fargate.getByTestId("preflight-fix")).toContainText('Look up "Fargate On-Demand vCPU resource count" (L-3032A538)');
+  await expect(fargate.getByTestId("preflight-days-ahead")).toHaveText("7 days");
+  await expect(row("cost-allocation-tag").getByTestId("preflight-days-ahead")).toHaveText("2 days");
+  // Every red row says how to fix it.
+  for (const red of await before.locator('[data-testid="preflight-row"][data-status="fail"]').all()) {
+    await expect(red.getByTestId("preflight-fix")).not.toBeEmpty();
+  }
 
-  // The ECS service-linked role is missing in a fresh moto account: the row is red and its
-  // button creates it (moto names the role its own way, so the row stays red on moto; the
-  // audit log below shows the action ran).
+  // The On-Demand quota is red: its button asks Service Quotas for enough (a fifth free for a
+  // room of 150), and the request shows as pending, on this load and the next.
+  await expect(fargate).toHaveAttribute("data-status", "fail");
+  await expect(fargate.getByTestId("preflight-fix")).toContainText('"Fargate On-Demand vCPU resource count" (L-3032A538) to at least 188');
+  await fargate.getByTestId("preflight-fix-action").click();
+  await expect(fargate.getByTestId("preflight-request")).toHaveAttribute("data-request-status", "PENDING");
+  await expect(fargate.getByTestId("preflight-request")).toContainText("Increase to 188 requested");
+  await expect(fargate.getByTestId("preflight-fix-action")).toHaveCount(0);
+  expect(account!.requests()).toEqual([expect.objectContaining({ QuotaCode: "L-3032A538", DesiredValue: 188, Status: "PENDING" })]);
+  await page.reload();
+  await expect(fargate.getByTestId("preflight-request")).toHaveAttribute("data-request-status", "PENDING");
+  // Spot's quota could not be read on moto: amber, saying where to look it up.
+  await expect(spot).toHaveAttribute("data-status", "warn");
+  await expect(spot.getByTestId("preflight-fix")).toContainText('Look up "Fargate Spot vCPU resource count" (L-36FBB829)');
+
+  // The cost allocation tag: red while inactive, green once its button activates it.
+  const tag = row("cost-allocation-tag");
+  await expect(tag).toHaveAttribute("data-status", "fail");
+  await tag.getByTestId("preflight-fix-action").click();
+  await expect(tag).toHaveAttribute("data-status", "ok");
+
+  // The ECS service-linked role is missing in a fresh moto account: the row is red, and so is
+  // a deploy of the event stack, which says why and offers the same button beside the refusal.
   const role = row("ecs-service-linked-role");
   await expect(role).toHaveAttribute("data-status", "fail");
   await expect(role.getByTestId("preflight-fix")).toContainText("aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com");
-  await role.getByTestId("preflight-fix-action").click();
-  await expect(page.getByTestId("preflight-fix-error")).toHaveCount(0);
+  await page.getByTestId("event-stack-deploy").click();
+  await page.getByTestId("event-stack-deploy-confirm").click();
+  const refused = page.getByTestId("event-stack-refused");
+  await expect(refused).toContainText("AWSServiceRoleForECS does not exist in this account yet");
+  await expect(page.getByTestId("event-stack-status")).toHaveText("not deployed");
+  await refused.getByTestId("event-stack-fix-action").click();
+  await expect(refused).toHaveCount(0);
+  await page.getByTestId("preflight-run").click();
+  await expect(role).toHaveAttribute("data-status", "ok");
 
   // The event stack: not there yet; the facilitator deploys it from the page.
   const card = page.getByTestId("event-stack");
@@ -76,7 +119,7 @@ test("the facilitator sees the account's headroom, deploys the event stack, and 
 
   // Every one of those actions is in the audit log.
   await page.goto("/facilitator/audit");
-  for (const action of ["aws-preflight", "ecs-service-linked-role", "event-stack-deploy", "event-stack-delete"]) {
+  for (const action of ["aws-preflight", "quota-increase", "cost-allocation-tag", "service-linked-role", "event-stack-deploy", "event-stack-delete"]) {
     await expect(page.getByText(action).first()).toBeVisible();
   }
   await context.close();

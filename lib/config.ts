@@ -102,6 +102,14 @@ const awsEnvSchema = z
     PORTAL_DEFAULT_WORKERS: workerCount.default(2),
     PORTAL_DASHBOARD_CIDR: cidr.default("127.0.0.1/32"),
     PORTAL_NOTEBOOK_REPO_URL: z.url().optional(),
+    // The event stack's budget: where its alerts go (no address, no budget) and its monthly limit.
+    PORTAL_BUDGET_EMAIL: z.email("must be an email address").optional(),
+    PORTAL_BUDGET_USD: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    // The notebooks' kernel is built from this commit of PORTAL_NOTEBOOK_REPO_URL; unset: the portal's own.
+    PORTAL_NOTEBOOK_REPO_COMMIT: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, "must be a full 40-character git commit id (git rev-parse HEAD)")
+      .optional(),
     // The attendee template's NotebookInstanceType AllowedValues.
     PORTAL_NOTEBOOK_INSTANCE_TYPE: z.enum(["ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.m5.xlarge"]).default("ml.t3.medium"),
     PORTAL_CFN_ROLE_ARN: z.string().startsWith("arn:").optional(),

@@ -30,7 +30,8 @@ function imageOf(rt: Runtime): RoomImageTools {
 }
 
 const attendeesMessage = "Enter the number of attendees as a whole number from 0 to 10000.";
-const stackDetail = (v: EventStackView) => `${v.stackName ?? "solo"}: ${v.status}${v.reason ? ` — ${v.reason}` : ""}`;
+const stackDetail = (v: EventStackView) =>
+  v.refused ? `refused: ${v.refused.sentence}` : `${v.stackName ?? "solo"}: ${v.status}${v.reason ? ` — ${v.reason}` : ""}`;
 
 export const teardownOneAction = defineAction({ input: z.object({ envId }), role: "facilitator" }, async ({ input, viewer, rt }) => {
   await teardownEnvironment(rt, viewer, input.envId);
@@ -78,10 +79,38 @@ export const preflightAction = defineAction(
   },
 );
 
-export const createEcsServiceLinkedRoleAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ rt }) => cloudOf(rt).createEcsServiceLinkedRole(), {
-  action: "ecs-service-linked-role",
-  target: () => "AWSServiceRoleForECS",
-  detail: (result) => (result.created ? "created" : "already existed"),
+export const createServiceLinkedRoleAction = defineAction(
+  { input: z.object({ service: z.enum(["ecs.amazonaws.com", "servicequotas.amazonaws.com"], "The portal creates only the roles the room needs.") }), role: "facilitator" },
+  async ({ input, rt }) => cloudOf(rt).createServiceLinkedRole(input.service),
+  {
+    action: "service-linked-role",
+    target: (input) => input.service,
+    detail: (result) => `${result.roleName} ${result.created ? "created" : "already existed"}`,
+  },
+);
+
+const desiredMessage = "Ask for a whole number from 1 to 100000.";
+
+export const requestQuotaIncreaseAction = defineAction(
+  {
+    input: z.object({
+      quotaCode: z.string().regex(/^L-[0-9A-F]{8}$/, "That is not a Service Quotas quota code."),
+      desired: z.coerce.number({ message: desiredMessage }).int(desiredMessage).min(1, desiredMessage).max(100_000, desiredMessage),
+    }),
+    role: "facilitator",
+  },
+  async ({ input, rt }) => cloudOf(rt).requestQuotaIncrease(input.quotaCode, input.desired),
+  {
+    action: "quota-increase",
+    target: (input) => `${input.quotaCode} to ${input.desired}`,
+    detail: (request) => `request ${request.id}: ${request.status}`,
+  },
+);
+
+export const activateCostAllocationTagAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ rt }) => cloudOf(rt).activateCostAllocationTag(), {
+  action: "cost-allocation-tag",
+  target: () => "workshop:event",
+  detail: (result) => result.status,
 });
 
 /** A read the panel repeats every few seconds while the stack changes: not an action to audit. */

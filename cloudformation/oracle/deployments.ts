@@ -19,6 +19,8 @@ const room = {
   PORTAL_EVENT_STACK: "dask-event",
   PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
   PORTAL_DASHBOARD_CIDR: "203.0.113.7/32",
+  // With an alert address the event stack makes its budget, so its handler is checked too.
+  PORTAL_BUDGET_EMAIL: "facilitator@example.org",
 };
 const image = `${oraclePlace.accountId}.dkr.ecr.${oraclePlace.region}.amazonaws.com/dask-workshop/dask-workshop-0a1b2c3d:pins-0123456789ab`;
 

@@ -19,6 +19,9 @@ interface Excuse {
 const kmsKey = (property: string): Excuse => ({ properties: [property], why: "a customer managed KMS key" });
 
 const EXCUSES: Record<string, Record<string, Excuse>> = {
+  "AWS::Budgets::Budget": {
+    "billing:GetBillingViewData": { properties: ["Budget.BillingViewArn"], why: "a budget over a custom billing view" },
+  },
   "AWS::EC2::EIP": {
     "ec2:AcceptAddressTransfer": { properties: ["TransferAddress"], why: "taking over an address from another account" },
     "ec2:AssociateAddress": { properties: ["InstanceId"], why: "attaching the address to an instance (the NAT gateway takes it by AllocationId)" },

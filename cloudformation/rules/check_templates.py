@@ -16,6 +16,8 @@ Fails on:
   role-boundary    in a template with a RoleBoundaryArn parameter, an IAM role whose
                    PermissionsBoundary is not that parameter (the access stack's deploy role
                    creates roles only with the boundary, so such a stack would fail)
+  deprecated-property  a property the type's registry schema lists as deprecated, or one its
+                   service documents as no longer used (DEPRECATED below)
 
 Usage: check_templates.py TEMPLATE...
 """
@@ -42,6 +44,13 @@ NEEDS_ROUTES = ("AWS::ECS::Service", "AWS::SageMaker::NotebookInstance")
 TRUST_CONDITION_KEYS = {
     "ecs-tasks.amazonaws.com": {"aws:sourceaccount", "aws:sourcearn"},
     "sagemaker.amazonaws.com": set(),
+}
+# Properties deprecated in their service's API but not (yet) in the registry schema, with where
+# the deprecation is written down.
+DEPRECATED = {
+    # "This parameter is no longer supported and is always set to 1" (Cloud Map API reference,
+    # HealthCheckCustomConfig).
+    "AWS::ServiceDiscovery::Service": ["/properties/HealthCheckCustomConfig/FailureThreshold"],
 }
 DASK_PORTS = (8786, 8787)
 WORLD = ("0.0.0.0/0", "::/0")
@@ -208,6 +217,30 @@ def role_boundary(template: dict[str, Any]) -> Iterator[Finding]:
             yield Finding("role-boundary", name, "IAM role without PermissionsBoundary: !If [HasRoleBoundary, !Ref RoleBoundaryArn, !Ref AWS::NoValue]")
 
 
+def _deprecated_paths(resource_type: str) -> list[str]:
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
+    except Exception:  # unknown type: cfn-lint reports it
+        schema = {}
+    return list(schema.get("deprecatedProperties", [])) + DEPRECATED.get(resource_type, [])
+
+
+def _has_path(properties: dict[str, Any], path: str) -> bool:
+    node: Any = properties
+    for part in path.removeprefix("/properties/").split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def deprecated_property(template: dict[str, Any]) -> Iterator[Finding]:
+    for name, resource in template.get("Resources", {}).items():
+        for path in _deprecated_paths(resource["Type"]):
+            if _has_path(resource.get("Properties", {}), path):
+                yield Finding("deprecated-property", name, f"{path.removeprefix('/properties/').replace('/', '.')} is deprecated")
+
+
 RULES = (
     open_dask_port,
     log_retention,
@@ -218,6 +251,7 @@ RULES = (
     routes_first,
     trust_condition,
     role_boundary,
+    deprecated_property,
 )
 
 

@@ -66,3 +66,7 @@ def test_trust_conditions_a_service_does_not_document_fire() -> None:
         ("ConditionalNotebookRole", "sagemaker.amazonaws.com does not document condition aws:sourceaccount for roles it assumes"),
         ("TaskRoleWithDocumentedConditions", "ecs-tasks.amazonaws.com does not document condition aws:sourcevpc for roles it assumes"),
     }
+
+
+def test_deprecated_properties_fire_from_the_schema_and_from_the_services_own_deprecations() -> None:
+    assert findings("deprecated-property") == {"OldHealthCheck", "OldTaskDefinition"}

@@ -5,6 +5,7 @@ import { deleteEventStackAction, deployEventStackAction, eventStackStatusAction 
 import type { EventStackView } from "@/lib/providers/types";
 import { isInProgress, stackTone } from "@/lib/status";
 import { textTone } from "@/components/ui/tone";
+import { FixActionButton } from "./fix-action";
 
 /** A fresh id per deploy request: a double click sends the same one, so AWS makes one stack. */
 const newRequestId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -66,6 +67,18 @@ export function EventStackCard() {
             <p className="mt-2 text-bad" data-testid="event-stack-reason">
               {view.reason}
             </p>
+          )}
+          {view.refused && (
+            <div role="alert" className="mt-2 rounded-md border border-bad p-3" data-testid="event-stack-refused">
+              <p className="text-bad">{view.refused.sentence}</p>
+              <p className="mt-1">
+                <span className="font-medium">Fix: </span>
+                {view.refused.fix}
+              </p>
+              {view.refused.action && (
+                <FixActionButton action={view.refused.action} onDone={() => setView({ ...view, refused: undefined })} testId="event-stack-fix-action" />
+              )}
+            </div>
           )}
           {view.outputs.ClusterName && (
             <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 text-sm">

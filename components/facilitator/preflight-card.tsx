@@ -1,8 +1,9 @@
 "use client";
 
 import { useCallback, useEffect, useState, useTransition } from "react";
-import { createEcsServiceLinkedRoleAction, preflightAction } from "@/app/(facilitator)/actions";
-import type { HeadroomStatus, PreflightFixAction, PreflightLine, PreflightResult } from "@/lib/providers/types";
+import { preflightAction } from "@/app/(facilitator)/actions";
+import type { HeadroomStatus, PreflightLine, PreflightResult, QuotaRequest } from "@/lib/providers/types";
+import { FixActionButton } from "./fix-action";
 
 const statusWords: Record<HeadroomStatus, { text: string; className: string }> = {
   ok: { text: "OK", className: "text-ok" },
@@ -10,9 +11,8 @@ const statusWords: Record<HeadroomStatus, { text: string; className: string }> =
   fail: { text: "Fix first", className: "text-bad" },
 };
 
-const fixActions: Record<PreflightFixAction, { label: string; run: () => ReturnType<typeof createEcsServiceLinkedRoleAction> }> = {
-  "create-ecs-service-linked-role": { label: "Create the ECS service-linked role", run: () => createEcsServiceLinkedRoleAction() },
-};
+const requestWords = (request: QuotaRequest) =>
+  `Increase to ${request.desired} requested${request.createdAt ? ` on ${new Date(request.createdAt).toLocaleDateString()}` : ""}: ${request.status.replaceAll("_", " ").toLowerCase()}.`;
 
 const numbers = (line: PreflightLine) =>
   line.kind === "quota"
@@ -29,7 +29,6 @@ export function PreflightCard({ attendees }: { attendees: number }) {
   const [result, setResult] = useState<PreflightResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
-  const [fixError, setFixError] = useState<string | null>(null);
 
   const run = useCallback(
     (count: string) =>
@@ -43,12 +42,6 @@ export function PreflightCard({ attendees }: { attendees: number }) {
     [],
   );
   useEffect(() => run(String(attendees)), [run, attendees]);
-  const fix = (action: PreflightFixAction) =>
-    startTransition(async () => {
-      const r = await fixActions[action].run();
-      setFixError(r.ok ? null : r.error);
-      if (r.ok) run(planned);
-    });
 
   return (
     <section aria-labelledby="preflight-heading" className="rounded-lg border border-line bg-card p-4" data-testid="preflight">
@@ -77,64 +70,16 @@ export function PreflightCard({ attendees }: { attendees: number }) {
         </button>
       </form>
       {error && <p role="alert" className="mt-2 text-bad">{error}</p>}
-      {fixError && (
-        <p role="alert" className="mt-2 text-bad" data-testid="preflight-fix-error">
-          {fixError}
-        </p>
-      )}
       {!result && !error && <p className="mt-3 text-muted" role="status">Reading quotas and current use…</p>}
       {result && (
         <>
-          <table className="mt-3 w-full text-left text-sm" aria-describedby="preflight-note">
-            <thead className="text-muted">
-              <tr>
-                <th scope="col" className="py-1 pr-2 font-normal">Check</th>
-                <th scope="col" className="py-1 pr-2 text-right font-normal">Quota</th>
-                <th scope="col" className="py-1 pr-2 text-right font-normal">In use</th>
-                <th scope="col" className="py-1 pr-2 text-right font-normal">Room needs</th>
-                <th scope="col" className="py-1 font-normal">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.lines.map((line) => {
-                const n = numbers(line);
-                return (
-                  <tr key={line.key} data-testid="preflight-row" data-key={line.key} data-status={line.status} className="border-t border-line align-top">
-                    <th scope="row" className="py-2 pr-2 font-medium">
-                      {line.label}
-                      <p className="mt-1 font-normal text-muted">{line.sentence}</p>
-                      {line.fix && (
-                        <p className="mt-1 font-normal" data-testid="preflight-fix">
-                          <span className="font-medium">Fix: </span>
-                          {line.fix}
-                        </p>
-                      )}
-                      {line.action && line.status !== "ok" && (
-                        <button
-                          type="button"
-                          disabled={pending}
-                          onClick={() => fix(line.action!)}
-                          data-testid="preflight-fix-action"
-                          className="mt-2 rounded-md border border-line px-3 py-1 font-normal disabled:opacity-50"
-                        >
-                          {fixActions[line.action].label}
-                        </button>
-                      )}
-                    </th>
-                    <td className="py-2 pr-2 text-right tabular-nums">
-                      {n.quota}
-                      {line.kind === "quota" && (line.quotaSource === "aws-default" || line.quotaSource === "assumed") ? (
-                        <span className="block text-xs text-muted">default</span>
-                      ) : null}
-                    </td>
-                    <td className="py-2 pr-2 text-right tabular-nums">{n.inUse}</td>
-                    <td className="py-2 pr-2 text-right tabular-nums">{n.needed}</td>
-                    <td className={`py-2 font-medium ${statusWords[line.status].className}`}>{statusWords[line.status].text}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <PreflightTable
+            lines={result.lines.filter((l) => l.stage === "before")}
+            caption="Before the event: what takes days (quota increases, roles, billing)"
+            testId="preflight-before"
+            onFixed={() => run(planned)}
+          />
+          <PreflightTable lines={result.lines.filter((l) => l.stage === "day")} caption="On the day" testId="preflight-day" onFixed={() => run(planned)} />
           <p id="preflight-note" className="mt-2 text-xs text-muted">
             {result.mode} mode in {result.region}; one environment is {result.environmentVcpu.total} vCPU, its workers on{" "}
             {result.workerCapacity === "FARGATE_SPOT" ? "Fargate Spot" : "Fargate On-Demand"}. Checked{" "}
@@ -143,5 +88,63 @@ export function PreflightCard({ attendees }: { attendees: number }) {
         </>
       )}
     </section>
+  );
+}
+
+/** One part of the preflight: each line with its numbers, how many days ahead it needs, its fix and its button. */
+function PreflightTable({ lines, caption, testId, onFixed }: { lines: PreflightLine[]; caption: string; testId: string; onFixed: () => void }) {
+  if (lines.length === 0) return null;
+  const ahead = lines.some((l) => l.daysAhead !== undefined);
+  return (
+    <table className="mt-3 w-full text-left text-sm" aria-describedby="preflight-note" data-testid={testId}>
+      <caption className="mb-1 text-left font-medium">{caption}</caption>
+      <thead className="text-muted">
+        <tr>
+          <th scope="col" className="py-1 pr-2 font-normal">Check</th>
+          <th scope="col" className="py-1 pr-2 text-right font-normal">Quota</th>
+          <th scope="col" className="py-1 pr-2 text-right font-normal">In use</th>
+          <th scope="col" className="py-1 pr-2 text-right font-normal">Room needs</th>
+          {ahead && <th scope="col" className="py-1 pr-2 text-right font-normal">Days ahead</th>}
+          <th scope="col" className="py-1 font-normal">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {lines.map((line) => {
+          const n = numbers(line);
+          return (
+            <tr key={line.key} data-testid="preflight-row" data-key={line.key} data-status={line.status} className="border-t border-line align-top">
+              <th scope="row" className="py-2 pr-2 font-medium">
+                {line.label}
+                <p className="mt-1 font-normal text-muted">{line.sentence}</p>
+                {line.kind === "quota" && line.request && (
+                  <p className="mt-1 font-normal" data-testid="preflight-request" data-request-status={line.request.status}>
+                    {requestWords(line.request)}
+                  </p>
+                )}
+                {line.fix && (
+                  <p className="mt-1 font-normal" data-testid="preflight-fix">
+                    <span className="font-medium">Fix: </span>
+                    {line.fix}
+                  </p>
+                )}
+                {line.action && line.status !== "ok" && <FixActionButton action={line.action} onDone={onFixed} testId="preflight-fix-action" />}
+              </th>
+              <td className="py-2 pr-2 text-right tabular-nums">
+                {n.quota}
+                {line.kind === "quota" && (line.quotaSource === "aws-default" || line.quotaSource === "assumed") ? <span className="block text-xs text-muted">default</span> : null}
+              </td>
+              <td className="py-2 pr-2 text-right tabular-nums">{n.inUse}</td>
+              <td className="py-2 pr-2 text-right tabular-nums">{n.needed}</td>
+              {ahead && (
+                <td className="py-2 pr-2 text-right tabular-nums" data-testid="preflight-days-ahead">
+                  {line.daysAhead === undefined ? "—" : `${line.daysAhead} ${line.daysAhead === 1 ? "day" : "days"}`}
+                </td>
+              )}
+              <td className={`py-2 font-medium ${statusWords[line.status].className}`}>{statusWords[line.status].text}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }

@@ -58,3 +58,27 @@ describe("estimateCost", () => {
     expect(onDemand.hourlyUsd).toBe(0);
   });
 });
+
+describe("the parts a bill has besides running tasks", () => {
+  it("adds the notebook's volume, the data the NAT processes and the log lines ingested, each by its own price", () => {
+    const input = {
+      createdAt: "2026-11-28T10:00:00Z",
+      now: new Date("2026-11-28T20:00:00Z"),
+      tasks: [task({ startedAt: "2026-11-28T10:00:00Z" }), task({ id: "s", role: "scheduler", cpu: 1024, memory: 4096, startedAt: "2026-11-28T10:00:00Z" })],
+      logBytes: 2e9,
+    };
+    const bare = estimateCost(input, { ...solo, natGateway: false });
+    const full = estimateCost(input, { ...solo, natGateway: false, notebookVolumeGb: 20, natData: { gbPerTask: 0.001, gbPerNotebook: 0.5 } });
+    expect(full.parts.notebook - bare.parts.notebook).toBeCloseTo((10 * 20 * 0.14) / 730, 4);
+    expect(full.parts.natData).toBeCloseTo((2 * 0.001 + 0.5) * 0.045, 4);
+    expect(full.parts.logs).toBeCloseTo(2 * 0.5, 4);
+    expect(full.accruedUsd).toBeCloseTo(full.parts.tasks + full.parts.notebook + full.parts.network + full.parts.natData + full.parts.logs, 3);
+  });
+
+  it("keeps a report made with a table that had no such prices at its old figure", () => {
+    const input = { createdAt: "2026-11-28T10:00:00Z", now: new Date("2026-11-28T12:00:00Z"), tasks: [], logBytes: 5e9 };
+    const old = PRICES_2026_11_US_EAST_1;
+    const est = estimateCost(input, { ...solo, natGateway: false, notebookVolumeGb: 20, natData: { gbPerTask: 1, gbPerNotebook: 1 } }, old);
+    expect(est.accruedUsd).toBeCloseTo(2 * old.notebookHour["ml.t3.medium"], 4);
+  });
+});

@@ -19,6 +19,12 @@ export interface PriceTable {
    */
   publicIpv4Hour?: number;
   notebookHour: Record<string, number>;
+  /** Data through a NAT gateway, per GB processed (absent from the first table). */
+  natGatewayGb?: number;
+  /** CloudWatch Logs ingestion (standard class), per GB. */
+  logsIngestGb?: number;
+  /** A notebook instance's ML storage volume, per GB-month (730 hours). */
+  notebookVolumeGbMonth?: number;
 }
 
 export const PRICES_2026_11_US_EAST_1: PriceTable = {
@@ -52,6 +58,11 @@ export const PRICES_2026_12_US_WEST_2: PriceTable = {
   fargateSpot: { vcpuHour: 0.0102, gbHour: 0.00112 },
   natGatewayHour: 0.045,
   publicIpv4Hour: 0.005,
+  // https://aws.amazon.com/vpc/pricing/ (NAT gateway data processing), https://aws.amazon.com/cloudwatch/pricing/
+  // (Logs, standard ingestion), https://aws.amazon.com/sagemaker/pricing/ (ML storage), us-west-2.
+  natGatewayGb: 0.045,
+  logsIngestGb: 0.5,
+  notebookVolumeGbMonth: 0.14,
   notebookHour: {
     "ml.t3.medium": 0.05,
     "ml.t3.large": 0.1,

@@ -27,6 +27,8 @@ export interface TaskState {
   cpu: number;
   /** MiB. */
   memory: number;
+  /** How long pulling its image took (ECS pullStartedAt to pullStoppedAt), when the platform reports it. */
+  pullSeconds?: number;
 }
 
 /**
@@ -116,14 +118,34 @@ export type PreflightKey =
   | "notebook-instance-type"
   | "vpcs"
   | "elastic-ips"
+  | "codebuild-arm-concurrency"
   | "ecs-service-linked-role"
+  | "service-quotas-service-linked-role"
+  | "cost-allocation-tag"
+  | "budget"
   | "access-stack"
   | "room-image"
+  | "notebook-commit"
   | "era5-months"
   | "era5-region";
 
+/** The services whose service-linked roles the room needs (created from the preflight page). */
+export type LinkedRoleService = "ecs.amazonaws.com" | "servicequotas.amazonaws.com";
+
 /** A fix the facilitator can run from the preflight line itself. */
-export type PreflightFixAction = "create-ecs-service-linked-role";
+export type PreflightFixAction =
+  | { kind: "create-service-linked-role"; service: LinkedRoleService }
+  | { kind: "request-quota-increase"; quotaCode: string; desired: number }
+  | { kind: "activate-cost-allocation-tag" };
+
+/** The newest quota increase request for a quota, in Service Quotas' words. */
+export interface QuotaRequest {
+  id: string;
+  /** PENDING, CASE_OPENED, APPROVED, DENIED, CASE_CLOSED, NOT_APPROVED or INVALID_REQUEST. */
+  status: string;
+  desired: number;
+  createdAt?: string;
+}
 
 interface PreflightLineBase {
   key: PreflightKey;
@@ -135,6 +157,10 @@ interface PreflightLineBase {
   /** Unless ok: one sentence saying how to fix it. */
   fix?: string;
   action?: PreflightFixAction;
+  /** "before": days ahead of the event (quotas, roles, billing); "day": on the day itself. */
+  stage: "before" | "day";
+  /** How many days before the event this must be done, at the latest (docs/aws.md, "Before the event"). */
+  daysAhead?: number;
 }
 
 /** A quota, what is in use, and what the room needs. */
@@ -150,6 +176,8 @@ export interface PreflightQuotaLine extends PreflightLineBase {
   needed: number;
   /** In use now plus what the room has yet to start. */
   projected: number;
+  /** The newest increase request for this quota, if any was made. */
+  request?: QuotaRequest;
 }
 
 /** Something the room needs that either is there or is not (a role, a stack, an image, data). */
@@ -183,14 +211,20 @@ export interface EventStackView {
   /** The outputs attendee stacks import (VpcId, ClusterName, LogGroup, …), once created. */
   outputs: Record<string, string>;
   updatedAt?: string;
+  /** A deploy the portal refused before asking CloudFormation, with the fix (and the button that applies it). */
+  refused?: { sentence: string; fix: string; action?: PreflightFixAction };
 }
 
 /** The facilitator's tools for the cloud account itself (the AWS provider). */
 export interface CloudTools {
   /** The account's headroom for a room of `attendees`: quotas against what is in use and needed. */
   preflight(attendees: number): Promise<PreflightResult>;
-  /** Creates the ECS service-linked role (AWSServiceRoleForECS) unless it exists. */
-  createEcsServiceLinkedRole(): Promise<{ roleName: string; created: boolean }>;
+  /** Creates a service-linked role the room needs (ECS's, Service Quotas') unless it exists. */
+  createServiceLinkedRole(service: LinkedRoleService): Promise<{ roleName: string; created: boolean }>;
+  /** Asks Service Quotas to raise one of the room's quotas to `desired`; AWS's refusal comes back in its own words. */
+  requestQuotaIncrease(quotaCode: string, desired: number): Promise<QuotaRequest>;
+  /** Activates the workshop:event cost allocation tag, so Cost Explorer and the budget can filter by event. */
+  activateCostAllocationTag(): Promise<{ tagKey: string; status: string }>;
   eventStack(): Promise<EventStackView>;
   /** Starts creating the event stack unless it exists; the same `requestId` never creates twice. */
   deployEventStack(requestId: string): Promise<EventStackView>;
@@ -355,9 +389,10 @@ export interface Provider {
   destroy(env: EnvironmentRef, by: string): Promise<DestroyOutcome | void>;
   /**
    * An address that opens the environment's notebook for its owner, made now: it may carry
-   * a token or expire within minutes, so it is never stored, streamed or logged.
+   * a token or expire within minutes, so it is never stored, streamed or logged. A session it
+   * opens lasts until `sessionEndsAt` (the event's end) where the platform lets the portal say.
    */
-  openNotebook(env: EnvironmentRef): Promise<string>;
+  openNotebook(env: EnvironmentRef, options?: { sessionEndsAt?: Date }): Promise<string>;
   /**
    * For providers whose servers only this machine reaches (local): where the portal forwards
    * a viewer's request for the environment's notebook or dashboard, and the headers to add

@@ -60,6 +60,8 @@ export interface RehearsalView {
   failure?: RehearsalFailure;
   summary?: NotebookSummary;
   cost?: RehearsalCost;
+  /** The slowest pull of the room's image among the rehearsal's tasks; null when the platform reported none. */
+  imagePull?: { seconds: number; role: string } | null;
   /** Where the report was written (under <PORTAL_DATA_DIR>/rehearsals/). */
   reportPath?: string;
 }

@@ -16,7 +16,7 @@ function costLines(view: RehearsalView): string[] {
       `| Notebook task (one-off ECS task) | ${cost.notebookTask.toFixed(4)} |`,
       `| **Total** | **${cost.total.toFixed(4)}** |`,
       "",
-      `Estimated from the tasks' sizes and run times at list prices (${cost.prices ?? "current table"}); the event stack's shared NAT gateway is not included.`,
+      `Estimated at list prices (${cost.prices ?? "current table"}) from the tasks' sizes and run times, the notebook and its volume, and the NAT data and log ingestion docs/cost.md assumes; the event stack's shared NAT gateway hours are not included. Compare it with Cost Explorer the next day (docs/cost.md).`,
     ];
   }
   return [`${cost.total.toFixed(1)} CPU seconds used by the environment's processes (measured; the local provider spends no money).`];
@@ -58,6 +58,12 @@ export function renderReport(view: RehearsalView): string {
           `- Cities in the hourly table: ${s.cities}`,
         ]
       : ["No summary: the notebook did not reach its last cell."]),
+    "",
+    "## Image pull",
+    "",
+    view.imagePull
+      ? `- Slowest pull of the room's image: ${fmtSeconds(view.imagePull.seconds)} (a ${view.imagePull.role} task); every new worker waits about this long before it joins.`
+      : "- Not reported: the platform gave no image pull times (ECS on Fargate reports pullStartedAt and pullStoppedAt; moto and the local provider do not).",
     "",
     "## Cost",
     "",

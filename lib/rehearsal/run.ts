@@ -264,6 +264,7 @@ async function execute(
   }
 
   view.cost = costOf(provider, view, costSnapshot, notebookTask);
+  view.imagePull = slowestPull([...(costSnapshot?.tasks ?? []), ...(notebookTask ? [notebookTask] : [])]);
   view.status = view.failure ? "failed" : "passed";
   view.finishedAt = now().toISOString();
   view.reportPath = writeReport(settings.dataDir, view);
@@ -276,6 +277,12 @@ async function execute(
   });
   publish();
   return structuredClone(view);
+}
+
+/** The longest image pull among the tasks, or null when none reported one. */
+export function slowestPull(tasks: TaskState[]): RehearsalView["imagePull"] {
+  const timed = tasks.filter((t) => t.pullSeconds !== undefined).sort((a, b) => (b.pullSeconds ?? 0) - (a.pullSeconds ?? 0));
+  return timed[0] ? { seconds: timed[0].pullSeconds ?? 0, role: timed[0].role } : null;
 }
 
 function costOf(provider: Provider, view: RehearsalView, snapshot: EnvironmentSnapshot | undefined, task: TaskState | undefined): RehearsalView["cost"] {

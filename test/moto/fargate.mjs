@@ -101,6 +101,8 @@ export async function deployEventStack(endpoint, { stackName, eventId }) {
           { Key: "workshop:event", Value: eventId },
           { Key: "workshop:attendee", Value: "facilitator" },
         ],
+        // The image build's role: CloudFormation refuses the template without it (the harness enforces it).
+        Capabilities: ["CAPABILITY_IAM"],
       }),
     );
   } catch (error) {

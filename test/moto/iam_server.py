@@ -8,13 +8,16 @@ RoleARN, using moto's own policy evaluation in both cases. Nothing else changes:
   cloudformation  every call with a StackName: the stack's ARN (stack/<name>/* for a name)
   ecs             UpdateService, DescribeServices: service/<cluster>/<service> (the first named)
                   DescribeTasks: task/<cluster>/<task> (the first named)
-  logs            FilterLogEvents: log-group:<name>
+  logs            calls naming a log group: log-group:<name> (DeleteLogStream: its stream's ARN)
   codebuild       calls naming a project (projectName, or build ids <project>:<uuid>): project/<name>
   ecr             calls naming a repository: repository/<name>
   iam             a call naming a role that does not exist yet (moto says "*"): role/<name>,
-                  as AWS authorises GetRole before answering NoSuchEntity
+                  as AWS authorises GetRole before answering NoSuchEntity; CreateServiceLinkedRole:
+                  the role it makes, role/aws-service-role/<service>/<name>
   CreateStack / DeleteStack with RoleARN: iam:PassRole on it, passed to cloudformation.amazonaws.com
 Condition keys other than iam:PassedToService are not evaluated by moto (docs/aws-permissions.md).
+CloudFormation's own rules (capabilities, resources created as the stack's role) come from
+cloudformation_rules.py, as for every moto server of the tests.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import cloudformation_rules  # noqa: F401  (capabilities and the deploy role, as for every moto server)
+from service_linked_roles import linked_role_arn  # also gives moto AWS's names for service-linked roles
 from moto import settings
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -60,9 +65,13 @@ def _ecs(self: Any) -> str:
 
 
 def _logs(self: Any) -> str:
-    if self._get_action() == "FilterLogEvents" and self._get_param("logGroupName"):
-        return f"arn:aws:logs:{self.region}:{self.current_account}:log-group:{self._get_param('logGroupName')}"
-    return "*"
+    group = self._get_param("logGroupName")
+    if not group:
+        return "*"
+    arn = f"arn:aws:logs:{self.region}:{self.current_account}:log-group:{group}"
+    if self._get_action() == "DeleteLogStream" and self._get_param("logStreamName"):
+        return f"{arn}:log-stream:{self._get_param('logStreamName')}"
+    return arn
 
 
 def _codebuild(self: Any) -> str:
@@ -82,6 +91,8 @@ _moto_iam_resource = IamResponse._determine_resource
 
 
 def _iam(self: Any) -> str:
+    if self._get_action() == "CreateServiceLinkedRole" and "AWSServiceName" in self.data:
+        return linked_role_arn(self.current_account, self.data["AWSServiceName"][0])
     found = _moto_iam_resource(self)
     if found == "*" and "RoleName" in self.data:
         return f"arn:aws:iam::{self.current_account}:role/{self.data['RoleName'][0]}"

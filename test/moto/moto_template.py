@@ -12,7 +12,9 @@ Moto 5.2.5 has no AWS::CodeBuild::Project in CloudFormation either (its CodeBuil
 is a plain model, and its builds succeed the moment they are read), so the harness plays
 CodeBuild itself (test/moto/codebuild.mjs): the project is removed here, and a Ref to it
 becomes the project's Name, which the player serves. AWS::S3::BucketPolicy is removed too
-(moto skips it; nothing refers to it).
+(moto skips it; nothing refers to it). So is AWS::Budgets::Budget, which moto's CloudFormation
+lacks: a Ref to it becomes the budget's name, and a test that needs the budget makes it with
+moto's Budgets API.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def replace_refs(node: Any, removed: set[str]) -> Any:
 
 
 def project_names(node: Any, names: dict[str, Any]) -> Any:
-    """A Ref to a removed CodeBuild project becomes the Name the template gives it."""
+    """A Ref to a removed CodeBuild project or budget becomes the name the template gives it."""
     if isinstance(node, list):
         return [project_names(item, names) for item in node]
     if not isinstance(node, dict):
@@ -73,6 +75,7 @@ def main() -> int:
     template = json.loads(json.dumps(template))
     resources = template["Resources"]
     projects = {name: r["Properties"]["Name"] for name, r in resources.items() if r["Type"] == "AWS::CodeBuild::Project"}
+    projects.update({name: r["Properties"]["Budget"]["BudgetName"] for name, r in resources.items() if r["Type"] == "AWS::Budgets::Budget"})
     for name in projects:
         del resources[name]
     for name in [n for n, r in resources.items() if r["Type"] == "AWS::S3::BucketPolicy"]:

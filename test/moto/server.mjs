@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const toolsPython = path.join(repoRoot, ".venv-tools/bin/python");
-const motoServer = path.join(repoRoot, ".venv-tools/bin/moto_server");
 
 /** Static credentials moto accepts; never real ones. */
 export const motoCredentials = { accessKeyId: "testing", secretAccessKey: "testing" };
@@ -46,9 +45,11 @@ async function waitUntilAnswering(endpoint, timeoutMs) {
 }
 
 /**
- * Starts `.venv-tools/bin/moto_server` (run `make tools` first) on 127.0.0.1. With `iam`,
- * test/moto/iam_server.py instead: IAM enforced from the start (INITIAL_NO_AUTH_ACTION_COUNT=0)
- * and resource scopes evaluated for the portal's calls; see setIamEnforcement.
+ * Starts moto (run `make tools` first) on 127.0.0.1 through test/moto/server.py, which adds
+ * what CloudFormation enforces and moto does not (capabilities, the stack's deploy role). With
+ * `iam`, test/moto/iam_server.py instead: IAM enforced from the start
+ * (INITIAL_NO_AUTH_ACTION_COUNT=0) and resource scopes evaluated for the portal's calls; see
+ * setIamEnforcement.
  * @param {{ port?: number, timeoutMs?: number, iam?: boolean }} [options]
  * @returns {Promise<{ endpoint: string, port: number, pid: number, stop: () => Promise<void> }>}
  */
@@ -60,7 +61,7 @@ export async function startMoto(options = {}) {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: "0" },
       })
-    : spawn(motoServer, args, { stdio: ["ignore", "ignore", "pipe"] });
+    : spawn(toolsPython, [path.join(repoRoot, "test/moto/server.py"), ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);

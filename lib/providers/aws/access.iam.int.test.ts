@@ -165,7 +165,8 @@ describe("the portal, holding only the access stack's policy", () => {
     expect(lines.filter((l) => /portal's role cannot/i.test(JSON.stringify(l)))).toEqual([]);
   });
 
-  it("deploys the event stack with the access stack's deploy role", async () => {
+  it("deploys the event stack with the access stack's deploy role, once ECS's service-linked role exists", async () => {
+    expect(await portal("event").cloud!.createServiceLinkedRole("ecs.amazonaws.com")).toEqual({ roleName: "AWSServiceRoleForECS", created: true });
     const view = await portal("event").cloud!.deployEventStack("iam-request-1");
     expect(["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]).toContain(view.status);
     const status = (await portal("event").cloud!.eventStack()).status;

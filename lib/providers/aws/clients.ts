@@ -1,7 +1,9 @@
 import "server-only";
+import { BudgetsClient } from "@aws-sdk/client-budgets";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
+import { CostExplorerClient } from "@aws-sdk/client-cost-explorer";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -22,6 +24,8 @@ export interface AwsClients {
   ecr: ECRClient;
   iam: IAMClient;
   s3: S3Client;
+  ce: CostExplorerClient;
+  budgets: BudgetsClient;
 }
 
 /**
@@ -56,5 +60,8 @@ export function createAwsClients(config: AwsProviderConfig): AwsClients {
     // A custom endpoint (moto, LocalStack) serves buckets by path, not by host name; a bucket in
     // another region (ERA5 is in us-west-2) answers with a redirect that the client follows.
     s3: new S3Client({ ...common, followRegionRedirects: true, ...(config.endpoint ? { forcePathStyle: true } : {}) }),
+    // Cost Explorer and Budgets answer in us-east-1 only, for the whole account.
+    ce: new CostExplorerClient({ ...common, region: "us-east-1" }),
+    budgets: new BudgetsClient({ ...common, region: "us-east-1" }),
   };
 }

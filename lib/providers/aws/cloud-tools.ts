@@ -1,9 +1,10 @@
 import "server-only";
 import type { CloudTools } from "../types";
+import { activateCostAllocationTag, requestQuotaIncrease } from "./before-event";
 import type { AwsContext } from "./context";
 import { deleteEventStack, deployEventStack, eventStackStatus } from "./event-stack";
-import { runPreflight } from "./preflight";
-import { createEcsServiceLinkedRole } from "./preflight-checks";
+import { createLinkedRole } from "./linked-roles";
+import { roomQuotaService, runPreflight } from "./preflight";
 import { listFoundStacks } from "./reconcile";
 
 /**
@@ -13,7 +14,9 @@ import { listFoundStacks } from "./reconcile";
 export function cloudTools(ctx: AwsContext): CloudTools {
   return {
     preflight: (attendees) => runPreflight(ctx, { attendees }),
-    createEcsServiceLinkedRole: () => createEcsServiceLinkedRole(ctx),
+    createServiceLinkedRole: (service) => createLinkedRole(ctx, service),
+    requestQuotaIncrease: (quotaCode, desired) => requestQuotaIncrease(ctx, (code) => roomQuotaService(ctx, code), quotaCode, desired),
+    activateCostAllocationTag: () => activateCostAllocationTag(ctx),
     eventStack: () => eventStackStatus(ctx),
     deployEventStack: (requestId) => deployEventStack(ctx, requestId),
     deleteEventStack: () => deleteEventStack(ctx, () => listFoundStacks(ctx)),

@@ -1,6 +1,7 @@
 import type { ECSClientConfig } from "@aws-sdk/client-ecs";
 import { awsEnv, ConfigError, repoPath, type Env } from "@/lib/config";
 import { apiFamilies, defaultBucketSizes, type ApiFamily, type BucketSize } from "./limiter";
+import { checkoutCommit } from "@/lib/image/repo-commit";
 import { motoTemplateTransform } from "./moto-seam";
 
 export interface AwsProviderConfig {
@@ -13,6 +14,11 @@ export interface AwsProviderConfig {
   defaultWorkers: number;
   dashboardCidr: string;
   notebookRepoUrl?: string;
+  /** The event's budget (event.yaml's Budget): its alert address (none: no budget) and monthly limit in USD. */
+  budgetAlertEmail?: string;
+  budgetUsd: number;
+  /** The commit of notebookRepoUrl the notebooks' kernel is built from (PORTAL_NOTEBOOK_REPO_COMMIT, else the portal's own). */
+  notebookRepoCommit?: string;
   notebookInstanceType: string;
   /** The private subnet the notebooks go in (the template's NotebookSubnet); unset: the template's default, A. */
   notebookSubnet?: "A" | "B";
@@ -92,6 +98,9 @@ export function loadAwsConfig(env: Env = process.env, overrides: Partial<AwsProv
     defaultWorkers: Math.min(e.PORTAL_DEFAULT_WORKERS, e.PORTAL_MAX_WORKERS),
     dashboardCidr: e.PORTAL_DASHBOARD_CIDR,
     notebookRepoUrl: e.PORTAL_NOTEBOOK_REPO_URL,
+    notebookRepoCommit: e.PORTAL_NOTEBOOK_REPO_COMMIT ?? checkoutCommit(),
+    budgetAlertEmail: e.PORTAL_BUDGET_EMAIL,
+    budgetUsd: e.PORTAL_BUDGET_USD,
     notebookInstanceType: e.PORTAL_NOTEBOOK_INSTANCE_TYPE,
     notebookSubnet: e.PORTAL_NOTEBOOK_SUBNET,
     cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,

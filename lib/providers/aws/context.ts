@@ -6,7 +6,9 @@ import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
 import { createAwsClients, type AwsClients } from "./clients";
 import type { AwsProviderConfig, Cadence } from "./config";
 import { AwsHealth } from "./health";
+import { toProviderError } from "./errors";
 import { createRateLimiter, type RateLimiter } from "./limiter";
+import { notebookLogGroup, prepareNotebookLogGroup } from "./notebook-logs";
 import { Refreshing } from "./refreshing";
 import { RoomLog } from "./room-log";
 import { RoomStacks } from "./room-stacks";
@@ -44,6 +46,8 @@ export interface Known {
   taskSignature?: string;
   /** Solo mode: when this environment's log group was last read. */
   logsReadAt: number;
+  /** Its notebook's log streams were removed once the stack was gone. */
+  notebookLogsCleared?: boolean;
 }
 
 /**
@@ -71,12 +75,15 @@ export class AwsContext {
   readonly stackEvents: StackEventLog;
   readonly roomStacks: RoomStacks;
   readonly activity = new ActivityListeners();
+  /** Bytes of log lines read for each stack since the portal started: CloudWatch Logs ingested at least that much. */
+  readonly logBytes = new Map<string, number>();
   /** When each settled stack state (see statusMark) was first seen. */
   private readonly settledSince = new Map<string, number>();
   private readonly known = new Map<string, Known>();
   private readonly roomLogs = new Map<string, RoomLog>();
   private template?: Promise<StackTemplate>;
   private access?: Promise<AccessOutputs>;
+  private notebookLogs?: Promise<boolean>;
 
   constructor(
     readonly config: AwsProviderConfig,
@@ -109,6 +116,15 @@ export class AwsContext {
    * The access stack's outputs (cloudformation/portal-access.yaml). Found outputs are kept;
    * an absent access stack is asked for again next time, so deploying it needs no restart.
    */
+  /** The notebooks' log group, made with a retention period unless it exists; asked once per process. */
+  notebookLogGroupReady(): Promise<boolean> {
+    this.notebookLogs ??= prepareNotebookLogGroup(this).catch((error: unknown) => {
+      this.notebookLogs = undefined;
+      throw toProviderError(error, "preparing SageMaker's notebook log group", notebookLogGroup);
+    });
+    return this.notebookLogs;
+  }
+
   private accessOutputs(): Promise<AccessOutputs> {
     this.access ??= describeStack(this.clients.cfn, this.limiter, this.config.accessStack).then((stack) => {
       const outputs = stack ? outputsOf(stack) : {};

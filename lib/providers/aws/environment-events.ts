@@ -52,6 +52,9 @@ export async function environmentEvents(ctx: AwsContext, env: EnvironmentRef, cu
       }
     }
     const logs = await logPart;
+    let bytes = 0;
+    for (const event of logs.events) if (event.kind === "log") bytes += Buffer.byteLength(event.text);
+    if (bytes > 0) ctx.logBytes.set(env.stackName, (ctx.logBytes.get(env.stackName) ?? 0) + bytes);
     const events = [...stackPart.events, ...logs.events].sort((a, b) => a.at.localeCompare(b.at));
     return { events, cursor: encodeCursor({ ...position, ...stackPart.cursor, ...logs.cursor }) };
   } catch (error) {

@@ -87,6 +87,22 @@ function accessDenied(error: unknown, doing: string, resource?: string): Provide
 }
 
 /**
+ * A stack resource refused because CloudFormation's deploy role lacks a permission, as its
+ * handler reports it ("Resource handler returned message: "User: arn:aws:sts::…:assumed-role/
+ * <role>/… is not authorized to perform: ecs:TagResource on resource: arn:…"), in one sentence
+ * that names the role, the permission and the fix; undefined for any other reason.
+ */
+export function deployRoleRefusal(reason: string | undefined): string | undefined {
+  const match = /assumed-role\/([^/\s]+)\/\S* is not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9]+)(?: on resource:?\s+(\S+?))?(?:\s|$|")/.exec(reason ?? "");
+  if (!match) return undefined;
+  const [, role, action, resource] = match;
+  return (
+    `CloudFormation's deploy role ${role} cannot ${action}${resource ? ` on ${resource}` : ""}: ` +
+    "update the access stack (portal-access) from this repository's cloudformation/portal-access.yaml, then deploy again."
+  );
+}
+
+/**
  * Turns any SDK failure into a ProviderError with a message fit for the page; `resource`
  * names what was acted on, for refusals whose message does not.
  */
@@ -100,6 +116,14 @@ export function toProviderError(error: unknown, doing: string, resource?: string
     );
   }
   if (accessDeniedNames.has(name)) return accessDenied(error, doing, resource);
+  if (name === "InsufficientCapabilitiesException") {
+    const needed = /\[([A-Z_, ]+)\]/.exec(plainMessage(error))?.[1] ?? "CAPABILITY_IAM";
+    return new ProviderError(
+      "bad_request",
+      `CloudFormation refused the stack while ${doing}: its template creates IAM resources and the portal did not acknowledge ${needed}. ` +
+        "Update the portal (templateCapabilities in lib/providers/aws/stack.ts lists what each template needs).",
+    );
+  }
   if (isThrottling(error)) return new ProviderError("throttled", `AWS is throttling the portal while ${doing}; it will try again.`);
   if (isUnreachable(error)) return new ProviderError("unavailable", `Cannot reach AWS while ${doing}.`);
   const message = plainMessage(error);

@@ -61,6 +61,19 @@ describe("the facilitator's event stack", () => {
     expect(await tools.eventStack()).toEqual({ mode: "event", stackName: "fac-event", status: "NOT_DEPLOYED", outputs: {} });
   });
 
+  it("refuses to deploy while ECS's service-linked role is missing, with the fix and its button", async () => {
+    const view = await tools.deployEventStack("request-0");
+    expect(view.status).toBe("NOT_DEPLOYED");
+    expect(view.refused).toEqual({
+      sentence: expect.stringContaining("AWSServiceRoleForECS does not exist in this account yet"),
+      fix: "Create the ECS service-linked role, then deploy the event stack again.",
+      action: { kind: "create-service-linked-role", service: "ecs.amazonaws.com" },
+    });
+    const { Stacks } = await clients.cfn.send(new DescribeStacksCommand({}));
+    expect((Stacks ?? []).filter((s) => s.StackName === "fac-event")).toHaveLength(0);
+    expect(await tools.createServiceLinkedRole("ecs.amazonaws.com")).toEqual({ roleName: "AWSServiceRoleForECS", created: true });
+  });
+
   it("deploys once, however often it is asked, with the template made moto-ready by the seam", async () => {
     await tools.deployEventStack("request-1");
     await tools.deployEventStack("request-1");

@@ -5,6 +5,7 @@ import { ProviderError, type EventStackView, type FoundStack } from "../types";
 import type { AwsProviderConfig } from "./config";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
+import { linkedRoleMissing, linkedRoles } from "./linked-roles";
 import { emptySourceBucket } from "./room-image";
 import { describeStack } from "./stack-reads";
 import { currentOperation, eventStackRequest, failureReason, outputsOf, templateBody, templateCapabilities, toStackStatus } from "./stack";
@@ -67,6 +68,17 @@ export async function deployEventStack(ctx: AwsContext, requestId: string): Prom
     throw new ProviderError("bad_request", `The event stack is ${current.status}; delete it first, then deploy again.`);
   }
   if (current.status !== "NOT_DEPLOYED" && current.status !== "DELETE_COMPLETE") return current;
+  if (await linkedRoleMissing(ctx, "ecs.amazonaws.com")) {
+    return {
+      ...current,
+      refused: {
+        sentence: `Not deployed: ${linkedRoles["ecs.amazonaws.com"].roleName} does not exist in this account yet, so CloudFormation would fail the event's cluster ("Unable to assume the service linked role").`,
+        fix: "Create the ECS service-linked role, then deploy the event stack again.",
+        action: { kind: "create-service-linked-role", service: "ecs.amazonaws.com" },
+      },
+    };
+  }
+  await ctx.notebookLogGroupReady();
   try {
     const body = await templateBody(config, "event.yaml");
     const role = await ctx.roleArgument();

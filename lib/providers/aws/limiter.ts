@@ -6,7 +6,7 @@ import { isThrottling } from "./errors";
  * sized below that quota, so the portal's calls grow with environments, never past
  * what the account allows (ECS cluster reads 20/s, FilterLogEvents 10/s at worst).
  */
-export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "ec2-read", "ec2-write", "sagemaker", "image"] as const;
+export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "logs-write", "ec2-read", "ec2-write", "sagemaker", "image"] as const;
 export type ApiFamily = (typeof apiFamilies)[number];
 
 export interface BucketSize {
@@ -31,6 +31,8 @@ export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
   "ecs-read": { ratePerSecond: 5, burst: 2 },
   "ecs-write": { ratePerSecond: 5, burst: 5 },
   "logs-read": { ratePerSecond: 2, burst: 2 },
+  // The notebooks' log group made once, and a deleted environment's notebook streams removed.
+  "logs-write": { ratePerSecond: 2, burst: 3 },
   "ec2-read": { ratePerSecond: 5, burst: 2 },
   // Security group rules for dashboard viewers: one or two per click, never polled.
   "ec2-write": { ratePerSecond: 2, burst: 3 },

@@ -30,6 +30,8 @@ export async function deployStack(ctx: AwsContext, env: EnvironmentRef, options:
   k.refused = undefined;
   k.actedAt = Date.now();
   try {
+    // Solo: each attendee's own account, whose notebook logs group no event stack prepared.
+    if (config.mode === "solo") await ctx.notebookLogGroupReady();
     const { body } = await ctx.templateOnce();
     const role = await ctx.roleArgument();
     const boundary = await ctx.boundaryParameter();
@@ -112,8 +114,18 @@ export async function deleteStack(ctx: AwsContext, env: EnvironmentRef): Promise
   }
 }
 
-/** How long the notebook session a presigned URL opens lasts: the shortest SageMaker allows (docs/aws.md). */
-export const notebookSessionSeconds = 1800;
+/** The session lengths CreatePresignedNotebookInstanceUrl accepts (SessionExpirationDurationInSeconds; docs/aws.md). */
+export const notebookSession = { minSeconds: 1800, maxSeconds: 43_200 };
+
+/**
+ * How long a JupyterLab session opened now should last: until the event ends, so nobody is
+ * signed out mid-lab, within what SageMaker accepts; the longest when the event has no end.
+ */
+export function notebookSessionSeconds(sessionEndsAt: Date | undefined, now = Date.now()): number {
+  if (!sessionEndsAt) return notebookSession.maxSeconds;
+  const left = Math.ceil((sessionEndsAt.getTime() - now) / 1000);
+  return Math.min(notebookSession.maxSeconds, Math.max(notebookSession.minSeconds, left));
+}
 
 /**
  * A JupyterLab address for the notebook's owner, made now. In event mode a presigned URL,
@@ -121,7 +133,7 @@ export const notebookSessionSeconds = 1800;
  * in solo mode the SageMaker console's link, since the account is the attendee's own.
  * Never stored, streamed or logged: the caller redirects to it and forgets it.
  */
-export async function notebookAddress(ctx: AwsContext, env: EnvironmentRef): Promise<string> {
+export async function notebookAddress(ctx: AwsContext, env: EnvironmentRef, sessionEndsAt?: Date): Promise<string> {
   validateStackName(env.stackName);
   let outputs: Record<string, string>;
   try {
@@ -140,7 +152,10 @@ export async function notebookAddress(ctx: AwsContext, env: EnvironmentRef): Pro
   try {
     ({ AuthorizedUrl: url } = await ctx.limiter.run("sagemaker", () =>
       ctx.clients.sagemaker.send(
-        new CreatePresignedNotebookInstanceUrlCommand({ NotebookInstanceName: name, SessionExpirationDurationInSeconds: notebookSessionSeconds }),
+        new CreatePresignedNotebookInstanceUrlCommand({
+          NotebookInstanceName: name,
+          SessionExpirationDurationInSeconds: notebookSessionSeconds(sessionEndsAt),
+        }),
       ),
     ));
   } catch (error) {

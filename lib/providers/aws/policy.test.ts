@@ -16,6 +16,8 @@ const notSentByTheProvider = new Set([
   "iam:PassRole",
   // CreateStack with Tags is also authorised as TagResource on the new stack.
   "cloudformation:TagResource",
+  // CreateLogGroup with tags is also authorised as TagResource on the new group.
+  "logs:TagResource",
 ]);
 
 const servicePrefix: Record<string, string> = {
@@ -29,6 +31,8 @@ const servicePrefix: Record<string, string> = {
   "client-iam": "iam",
   "client-ecr": "ecr",
   "client-s3": "s3",
+  "client-cost-explorer": "ce",
+  "client-budgets": "budgets",
 };
 
 /**
@@ -38,6 +42,8 @@ const servicePrefix: Record<string, string> = {
 const iamActionOf: Record<string, string> = {
   "s3:ListObjectsV2": "s3:ListBucket",
   "s3:DeleteObjects": "s3:DeleteObject",
+  // Budgets' DescribeBudget is authorised as budgets:ViewBudget.
+  "budgets:DescribeBudget": "budgets:ViewBudget",
 };
 
 function sourceFiles(dir: string): string[] {

@@ -1,87 +1,47 @@
 import "server-only";
 import { DescribeImagesCommand, type ImageDetail } from "@aws-sdk/client-ecr";
-import { CreateServiceLinkedRoleCommand, GetRoleCommand } from "@aws-sdk/client-iam";
+import { GetRoleCommand } from "@aws-sdk/client-iam";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { pinsHash } from "@/lib/image/pins";
+import { pinsHash, pinsOfImage } from "@/lib/image/pins";
+import { pinsAtCommit } from "@/lib/image/repo-commit";
 import type { PreflightCheckLine } from "../types";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { outputsOf } from "./stack";
 import { describeStack } from "./stack-reads";
 
-// The preflight lines that are there or not: the ECS service-linked role, the access stack
-// and its role, the room's image in ECR, and the ERA5 months in s3://nsf-ncar-era5. Each
-// line that is not green says in one sentence how to fix it (docs/aws.md, "Preflight").
+// The preflight lines of the day itself that are there or not: the access stack and its
+// role, the room's image in ECR, the notebooks' commit, and the ERA5 months in
+// s3://nsf-ncar-era5. Each line that is not green says in one sentence how to fix it
+// (docs/aws.md, "Preflight"); the ones that take days are in before-event.ts.
 
 /** One-off account reads (IAM, ECR, S3) share the budget of the other account-level reads. */
-const accountReads = "ec2-read" as const;
+export const accountReads = "ec2-read" as const;
 
-export const ecsServiceLinkedRole = "AWSServiceRoleForECS";
 export const era5Bucket = "nsf-ncar-era5";
 export const era5Region = "us-west-2";
 
 type Check = Omit<PreflightCheckLine, "kind" | "key" | "label">;
 
-function check(key: PreflightCheckLine["key"], label: string, found: Check): PreflightCheckLine {
-  return { kind: "check", key, label, ...found };
+export function check(key: PreflightCheckLine["key"], label: string, found: Omit<Check, "stage">, stage: PreflightCheckLine["stage"] = "day"): PreflightCheckLine {
+  return { kind: "check", key, label, stage, ...found };
 }
 
 /** The sentence a person may read for a failed call: AWS's own words, never a stack trace. */
-function why(error: unknown, doing: string): string {
+export function why(error: unknown, doing: string): string {
   return toProviderError(error, doing).message;
 }
 
 const isAccessDenied = (error: unknown) => /AccessDenied|UnauthorizedOperation/.test(errorName(error));
 
-// ---- the ECS service-linked role
-
 /** Whether a role exists: true, false (NoSuchEntity), or the error when IAM would not say. */
-async function roleExists(ctx: AwsContext, roleName: string): Promise<boolean> {
+export async function roleExists(ctx: AwsContext, roleName: string): Promise<boolean> {
   try {
     await ctx.limiter.run(accountReads, () => ctx.clients.iam.send(new GetRoleCommand({ RoleName: roleName })));
     return true;
   } catch (error) {
     if (errorName(error) === "NoSuchEntityException") return false;
     throw error;
-  }
-}
-
-const createRoleCommand = "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com";
-
-export async function checkEcsServiceLinkedRole(ctx: AwsContext): Promise<PreflightCheckLine> {
-  const label = "ECS service-linked role";
-  try {
-    if (await roleExists(ctx, ecsServiceLinkedRole)) {
-      return check("ecs-service-linked-role", label, { status: "ok", sentence: `${ecsServiceLinkedRole} exists, so ECS can create the room's cluster.` });
-    }
-    return check("ecs-service-linked-role", label, {
-      status: "fail",
-      sentence: `${ecsServiceLinkedRole} does not exist in this account, so the first ECS cluster with capacity providers fails to create.`,
-      fix: `Create it with the button here or with \`${createRoleCommand}\`.`,
-      action: "create-ecs-service-linked-role",
-    });
-  } catch (error) {
-    return check("ecs-service-linked-role", label, {
-      status: "warn",
-      sentence: `Whether ${ecsServiceLinkedRole} exists could not be read: ${why(error, "reading the ECS service-linked role")}`,
-      fix: `Check for ${ecsServiceLinkedRole} in the IAM console, or allow the portal iam:GetRole on it; if it is missing, run \`${createRoleCommand}\`.`,
-    });
-  }
-}
-
-/** CreateServiceLinkedRole for ECS; a role that already exists is not an error. */
-export async function createEcsServiceLinkedRole(ctx: AwsContext): Promise<{ roleName: string; created: boolean }> {
-  const doing = "creating the ECS service-linked role";
-  try {
-    if (await roleExists(ctx, ecsServiceLinkedRole)) return { roleName: ecsServiceLinkedRole, created: false };
-    await ctx.limiter.run(accountReads, () => ctx.clients.iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: "ecs.amazonaws.com" })));
-    return { roleName: ecsServiceLinkedRole, created: true };
-  } catch (error) {
-    // Created meanwhile (another tab, ECS itself): IAM answers InvalidInput "has been taken".
-    if (errorName(error) === "InvalidInputException" && /taken/i.test(String((error as Error).message))) {
-      return { roleName: ecsServiceLinkedRole, created: false };
-    }
-    throw toProviderError(error, doing);
   }
 }
 
@@ -357,5 +317,51 @@ export function checkEra5Region(region: string): PreflightCheckLine {
     status: "warn",
     sentence: `ERA5 is in ${era5Region}; stacks in ${region} read it across regions: slower and charged per GB.`,
     fix: `Deploy in ${era5Region} (AWS_REGION=${era5Region}).`,
+  });
+}
+
+// ---- the commit the notebooks' kernel is built from
+
+/**
+ * The notebooks install notebooks/requirements.txt (which includes docker/requirements.txt)
+ * at NotebookRepoCommit; its pins must be the room image's, or the kernel's Dask would not
+ * match the cluster's. Git answers from this checkout, without the network.
+ */
+export async function checkNotebookCommit(ctx: AwsContext): Promise<PreflightCheckLine> {
+  const label = "The notebooks' repository commit";
+  const key = "notebook-commit";
+  const { notebookRepoCommit: commit, notebookRepoUrl: url, daskImage } = ctx.config;
+  if (!commit) {
+    return check(key, label, {
+      status: "fail",
+      sentence: "No commit is set, and the portal does not run from a git checkout, so notebooks cannot be deployed.",
+      fix: "Set PORTAL_NOTEBOOK_REPO_COMMIT to the commit the room's image was built from (git rev-parse HEAD in that checkout).",
+    });
+  }
+  const short = commit.slice(0, 12);
+  let imagePins: string | undefined;
+  try {
+    imagePins = (daskImage && pinsOfImage(daskImage)) || (await pinsHash());
+  } catch {
+    imagePins = undefined;
+  }
+  const atCommit = pinsAtCommit(commit);
+  if (!atCommit || !imagePins) {
+    return check(key, label, {
+      status: "warn",
+      sentence: `Commit ${short} is not in the portal's checkout, so its pins cannot be compared with the room image's.`,
+      fix: "Run git fetch in the portal's folder (or set PORTAL_NOTEBOOK_REPO_COMMIT to a commit it holds), then re-run these checks.",
+    });
+  }
+  if (atCommit !== imagePins) {
+    return check(key, label, {
+      status: "fail",
+      sentence: `At commit ${short} docker/requirements.txt hashes to ${atCommit}, but the room's image carries pins ${imagePins}: every notebook kernel would disagree with its cluster.`,
+      fix: "Set PORTAL_NOTEBOOK_REPO_COMMIT to the commit the image was built from, or build the room's image from that commit.",
+    });
+  }
+  return check(key, label, {
+    status: "ok",
+    sentence: `Notebooks build their kernel from commit ${short}${url ? ` of ${url}` : ""}, whose pins ${atCommit} are the room image's. Make sure that commit is pushed there.`,
   });
 }

@@ -81,11 +81,18 @@ describe("preflight on moto", () => {
       "vpcs",
       "elastic-ips",
       "ecs-service-linked-role",
+      "service-quotas-service-linked-role",
+      "cost-allocation-tag",
       "access-stack",
       "room-image",
+      "notebook-commit",
       "era5-months",
       "era5-region",
     ]);
+    // What takes days comes first, each with how many days ahead; the rest is for the day itself.
+    const before = result.lines.filter((l) => l.stage === "before");
+    expect(before.map((l) => l.key)).toEqual(result.lines.slice(0, before.length).map((l) => l.key));
+    for (const line of before) expect(line.daysAhead, line.key).toBeGreaterThan(0);
     for (const key of ["fargate-vcpu", "fargate-spot-vcpu", "notebook-instances", "notebook-instance-type"] as const) {
       const line = lineOf(result, key);
       expect(line).toMatchObject({ kind: "quota", quota: null, quotaSource: "unknown", status: "warn" });
@@ -125,7 +132,9 @@ describe("VPCs and Elastic IPs (solo mode)", () => {
     await seed.ec2.send(new CreateVpcCommand({ CidrBlock: "10.41.0.0/16" }));
     const after = lineOf(await toolsFor({ ...solo, ...nothingMore }).preflight(3), "vpcs");
     expect(after).toMatchObject({ inUse: 3, projected: 6, status: "fail" });
-    expect(after.fix).toBe('Request an increase of "VPCs per Region" (L-F678F1CE) to at least 6 in Service Quotas for us-west-2 before the event, or delete VPCs nothing uses.');
+    expect(after.fix).toBe('Request an increase of "VPCs per Region" (L-F678F1CE) to at least 8 in Service Quotas for us-west-2, at least 7 days before the event, or delete VPCs nothing uses.');
+    // The button beside it asks Service Quotas for exactly that.
+    expect(after.action).toEqual({ kind: "request-quota-increase", quotaCode: "L-F678F1CE", desired: 8 });
   });
 
   it("is green with no Elastic IPs taken, and red when the room's NAT addresses would not fit", async () => {
@@ -188,18 +197,16 @@ describe("the ECS service-linked role", () => {
   it("is red with the command and a button until created, then green; creating twice is not an error", async () => {
     const tools = toolsFor({ ...solo, ...nothingMore });
     const missing = lineOf(await tools.preflight(1), "ecs-service-linked-role");
-    expect(missing).toMatchObject({ status: "fail", action: "create-ecs-service-linked-role" });
+    expect(missing).toMatchObject({ status: "fail", action: { kind: "create-service-linked-role", service: "ecs.amazonaws.com" } });
     expect(missing.fix).toBe("Create it with the button here or with `aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com`.");
 
-    expect(await tools.createEcsServiceLinkedRole()).toEqual({ roleName: "AWSServiceRoleForECS", created: true });
-    // The call reached IAM for ECS: moto keeps the service's case in the name (AWSServiceRoleForecs)
-    // where IAM writes AWSServiceRoleForECS, so the harness plays IAM's name for the rest.
+    expect(await tools.createServiceLinkedRole("ecs.amazonaws.com")).toEqual({ roleName: "AWSServiceRoleForECS", created: true });
+    // The call reached IAM for ECS (the harness gives the role IAM's own name, test/moto/service_linked_roles.py).
     const { Roles } = await seed.iam.send(new ListRolesCommand({ PathPrefix: "/aws-service-role/ecs.amazonaws.com/" }));
-    expect(Roles?.map((r) => r.RoleName)).toEqual(["AWSServiceRoleForecs"]);
-    await seed.iam.send(new CreateRoleCommand({ RoleName: "AWSServiceRoleForECS", Path: "/aws-service-role/ecs.amazonaws.com/", AssumeRolePolicyDocument: trustEcs }));
+    expect(Roles?.map((r) => r.RoleName)).toEqual(["AWSServiceRoleForECS"]);
 
     expect(lineOf(await tools.preflight(1), "ecs-service-linked-role")).toMatchObject({ status: "ok" });
-    expect(await tools.createEcsServiceLinkedRole()).toEqual({ roleName: "AWSServiceRoleForECS", created: false });
+    expect(await tools.createServiceLinkedRole("ecs.amazonaws.com")).toEqual({ roleName: "AWSServiceRoleForECS", created: false });
   });
 
   it("is amber, not red, when IAM cannot be asked", async () => {

@@ -87,12 +87,13 @@ describe("a quota line", () => {
     expect(line.sentence).toContain("There is room.");
   });
 
-  it("is red over the quota and names the quota, its code, the region and the value to ask for", () => {
+  it("is red over the quota and names the quota, its code, the region, the value to ask for (a fifth free) and how early", () => {
     const line = quotaLine({ ...base, quota: { value: 12, source: "account" }, needed: 60 }, "us-west-2");
     expect(line.status).toBe("fail");
     expect(line.fix).toBe(
-      'Request an increase of "Fargate Spot vCPU resource count" (L-36FBB829) to at least 60 in Service Quotas for us-west-2 before the event, or plan for fewer attendees.',
+      'Request an increase of "Fargate Spot vCPU resource count" (L-36FBB829) to at least 75 in Service Quotas for us-west-2, at least 7 days before the event, or plan for fewer attendees.',
     );
+    expect(line).toMatchObject({ stage: "before", daysAhead: 7 });
   });
 
   it("is amber close to the quota, and asks for enough to leave a fifth free", () => {
@@ -118,7 +119,7 @@ describe("a quota line", () => {
   it("names a notebook type's quota by its name, with the code Service Quotas answered", () => {
     expect(notebookTypeQuota("ml.t3.medium").name).toBe("ml.t3.medium for notebook instance usage");
     expect(quotaFix({ name: "ml.t3.medium for notebook instance usage", code: "L-ABC12345" }, "us-west-2", "fail", 8, 9)).toContain(
-      '"ml.t3.medium for notebook instance usage" (L-ABC12345) to at least 9',
+      '"ml.t3.medium for notebook instance usage" (L-ABC12345) to at least 12',
     );
   });
 

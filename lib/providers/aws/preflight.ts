@@ -10,9 +10,11 @@ import {
   ListServiceQuotasCommand,
 } from "@aws-sdk/client-service-quotas";
 import type { HeadroomStatus, PreflightLine, PreflightQuotaLine, PreflightResult, QuotaSource } from "../types";
+import { checkBudget, checkCostAllocationTag, daysAhead, latestQuotaRequest, openRequestStatuses } from "./before-event";
 import type { AwsContext } from "./context";
 import { toProviderError } from "./errors";
-import { checkAccessStack, checkEcsServiceLinkedRole, checkEra5Months, checkEra5Region, checkRoomImage } from "./preflight-checks";
+import { checkLinkedRole } from "./linked-roles";
+import { checkAccessStack, checkEra5Months, checkEra5Region, checkNotebookCommit, checkRoomImage } from "./preflight-checks";
 import { attendeeTemplateFile, outputsOf } from "./stack";
 import { describeStack, eventAttendeeStacks } from "./stack-reads";
 
@@ -80,6 +82,8 @@ const quotas = {
   fargateVcpu: { serviceCode: "fargate", quotaCode: "L-3032A538", name: "Fargate On-Demand vCPU resource count" },
   fargateSpotVcpu: { serviceCode: "fargate", quotaCode: "L-36FBB829", name: "Fargate Spot vCPU resource count" },
   notebooks: { serviceCode: "sagemaker", quotaCode: "L-04CE2E67", name: "Total number of notebook instances" },
+  // The room's image builds on an ARM machine; new accounts often start this quota at 0 or 1.
+  codebuildArm: { serviceCode: "codebuild", quotaCode: "L-596BEAB4", name: "Concurrently running builds for ARM/Large environment" },
   vpcs: { serviceCode: "vpc", quotaCode: "L-F678F1CE", name: "VPCs per Region", documentedDefault: 5 },
   elasticIps: { serviceCode: "ec2", quotaCode: "L-0263D0A3", name: "EC2-VPC Elastic IPs", documentedDefault: 5 },
 } satisfies Record<string, QuotaSpec>;
@@ -211,13 +215,17 @@ const verdicts: Record<HeadroomStatus, string> = {
   fail: "That is over the quota: the room's stacks would fail to start.",
 };
 
+/** The quota to ask for: enough that the room's projected use is green (under the warning share). */
+export function quotaTarget(projected: number): number {
+  return Math.ceil(projected / warnShare);
+}
+
 /** How to fix a quota line that is not green, in one sentence (pure: unit-tested). */
 export function quotaFix(spec: { name: string; code?: string }, region: string, status: HeadroomStatus, quota: number | null, projected: number, alternative?: string): string | undefined {
   if (status === "ok") return undefined;
   const named = `"${spec.name}"${spec.code ? ` (${spec.code})` : ""}`;
   if (quota === null) return `Look up ${named} in the Service Quotas console for ${region} and compare it with ${projected}; the portal's role needs servicequotas:GetServiceQuota to read it.`;
-  const target = status === "fail" ? Math.ceil(projected) : Math.ceil(projected / warnShare);
-  return `Request an increase of ${named} to at least ${target} in Service Quotas for ${region} before the event${alternative ? `, or ${alternative}` : ""}.`;
+  return `Request an increase of ${named} to at least ${quotaTarget(projected)} in Service Quotas for ${region}, at least ${daysAhead.quota} days before the event${alternative ? `, or ${alternative}` : ""}.`;
 }
 
 interface QuotaLineInput {
@@ -245,7 +253,28 @@ export function quotaLine(input: QuotaLineInput, region: string): PreflightQuota
   const fix = unread
     ? "Re-run these checks; if current use still cannot be read, give the portal the read permissions docs/aws.md lists under Preflight."
     : quotaFix({ name: input.spec.name, code: quota.code ?? input.spec.quotaCode }, region, status, quota.value, projected, input.alternative);
-  return { kind: "quota", key, label, unit, quota: quota.value, quotaSource: quota.source, inUse: inUse.value, needed, projected, status, sentence, ...(fix ? { fix } : {}) };
+  return { kind: "quota", key, label, unit, quota: quota.value, quotaSource: quota.source, inUse: inUse.value, needed, projected, status, sentence, ...(fix ? { fix } : {}), stage: "before", daysAhead: daysAhead.quota };
+}
+
+/**
+ * The quota's newest increase request, and the button that asks for one when the line is not
+ * green and no open request already asks for enough.
+ */
+async function withRequest(ctx: AwsContext, line: PreflightQuotaLine, spec: QuotaSpec, code: string | undefined): Promise<PreflightQuotaLine> {
+  if (!code) return line;
+  const request = await latestQuotaRequest(ctx, spec.serviceCode, code);
+  const target = quotaTarget(line.projected);
+  const asked = request && openRequestStatuses.has(request.status) && request.desired >= target;
+  const canAsk = line.status !== "ok" && line.quota !== null && !asked;
+  return { ...line, ...(request ? { request } : {}), ...(canAsk ? { action: { kind: "request-quota-increase", quotaCode: code, desired: target } } : {}) };
+}
+
+/** The service of one of the room's quotas by its code (the notebook type's is found by name), for an increase request. */
+export async function roomQuotaService(ctx: AwsContext, quotaCode: string): Promise<string | undefined> {
+  const fixed = Object.values(quotas).find((q) => q.quotaCode === quotaCode);
+  if (fixed) return fixed.serviceCode;
+  const typeSpec = notebookTypeQuota(ctx.config.notebookInstanceType);
+  return (await readQuota(ctx, typeSpec)).code === quotaCode ? typeSpec.serviceCode : undefined;
 }
 
 /** Notebook instances that count against the per-type quota: those that run or are about to. */
@@ -295,6 +324,8 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
   const where = config.mode === "event" ? "run in the event cluster" : "run in the portal's stacks";
   const fewer = "plan for fewer attendees";
 
+  const ask = (input: QuotaLineInput) => withRequest(ctx, quotaLine(input, config.region), input.spec, input.quota.code ?? input.spec.quotaCode);
+
   const fargateLine = async (capacity: Capacity): Promise<PreflightQuotaLine> => {
     const used = clusterUse.value?.[capacity];
     // A task that does not report its size is counted at the default worker size, and the line says so.
@@ -306,7 +337,7 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
       : workerCapacity === "FARGATE"
         ? `scheduler ${perEnv.scheduler} + ${perEnv.workers} × ${perEnv.worker} for the workers`
         : `the scheduler's ${perEnv.scheduler}; the workers run on Spot`;
-    return quotaLine(
+    return ask(
       {
         key: spot ? "fargate-spot-vcpu" : "fargate-vcpu",
         label: spot ? "Fargate Spot vCPU" : "Fargate On-Demand vCPU",
@@ -319,9 +350,7 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
         needWords: `The room needs ${needed} vCPU (${plural(attendees, "attendee")} × ${perCapacity[capacity]} vCPU: ${parts})`,
         useWords: used?.unsized ? `${where} (${plural(used.unsized, "task")} without a reported size counted at ${perEnv.worker} vCPU each)` : where,
         alternative: fewer,
-      },
-      config.region,
-    );
+      });
   };
 
   const lines: PreflightLine[] = [await fargateLine("FARGATE")];
@@ -333,7 +362,7 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
   const typeSpec = notebookTypeQuota(type);
   const notebookNeeds = `The room needs ${plural(attendees, "notebook instance")} (${type}), one per attendee stack (${own} exist already)`;
   lines.push(
-    quotaLine(
+    await ask(
       {
         key: "notebook-instances",
         label: "SageMaker notebook instances",
@@ -346,10 +375,8 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
         needWords: notebookNeeds,
         useWords: "exist in the region",
         alternative: `delete notebook instances that are no longer used, or ${fewer}`,
-      },
-      config.region,
-    ),
-    quotaLine(
+      }),
+    await ask(
       {
         key: "notebook-instance-type",
         label: `SageMaker ${type} notebook instances`,
@@ -362,9 +389,7 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
         needWords: notebookNeeds,
         useWords: "run in the region",
         alternative: `set PORTAL_NOTEBOOK_INSTANCE_TYPE to a type with room, or stop unused ${type} notebook instances`,
-      },
-      config.region,
-    ),
+      }),
   );
 
   if (config.mode === "solo") {
@@ -381,11 +406,9 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
     });
     const needs = `The room needs ${plural(attendees, "stack")}, one each (${own} exist already)`;
     lines.push(
-      quotaLine(
-        { key: "vpcs", label: "VPCs in the region", unit: "VPCs", spec: quotas.vpcs, quota: await readQuota(ctx, quotas.vpcs), inUse: vpcs, needed: attendees, roomInUse: own, needWords: needs, useWords: "exist in the region", alternative: "delete VPCs nothing uses" },
-        config.region,
-      ),
-      quotaLine(
+      await ask(
+        { key: "vpcs", label: "VPCs in the region", unit: "VPCs", spec: quotas.vpcs, quota: await readQuota(ctx, quotas.vpcs), inUse: vpcs, needed: attendees, roomInUse: own, needWords: needs, useWords: "exist in the region", alternative: "delete VPCs nothing uses" }),
+      await ask(
         {
           key: "elastic-ips",
           label: "Elastic IPs in the region",
@@ -398,16 +421,39 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
           needWords: needs,
           useWords: "are allocated in the region",
           alternative: "release Elastic IPs nothing uses (aws ec2 describe-addresses lists them)",
-        },
-        config.region,
-      ),
+        }),
+    );
+  }
+
+  if (config.mode === "event") {
+    // One build of the room's image at a time; a new account's ARM/Large concurrency may be 0.
+    lines.push(
+      await ask({
+        key: "codebuild-arm-concurrency",
+        label: "CodeBuild ARM/Large builds at once",
+        unit: "builds",
+        spec: quotas.codebuildArm,
+        quota: await readQuota(ctx, quotas.codebuildArm),
+        inUse: { value: 0 },
+        needed: 1,
+        roomInUse: 0,
+        needWords: "The room's image builds once, on one ARM/Large machine",
+        useWords: "run now for the room",
+      }),
     );
   }
 
   lines.push(
-    await checkEcsServiceLinkedRole(ctx),
+    await checkLinkedRole(ctx, "ecs.amazonaws.com"),
+    await checkLinkedRole(ctx, "servicequotas.amazonaws.com"),
+    await checkCostAllocationTag(ctx),
+  );
+  if (config.mode === "event") lines.push(await checkBudget(ctx));
+
+  lines.push(
     await checkAccessStack(ctx),
     await checkRoomImage(ctx),
+    await checkNotebookCommit(ctx),
     await checkEra5Months(ctx),
     checkEra5Region(config.region),
   );

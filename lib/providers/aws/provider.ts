@@ -1,6 +1,8 @@
 import "server-only";
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { estimateCost } from "@/lib/cost/estimate";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { estimateCost, natDataAssumption } from "@/lib/cost/estimate";
 import { ProviderError, type Provider, type UsageMeter } from "../types";
 import type { AwsClients } from "./clients";
 import { cloudTools } from "./cloud-tools";
@@ -15,19 +17,36 @@ import { listFoundStacks } from "./reconcile";
 import { awsRehearsal } from "./rehearsal";
 import { AwsRoomImage } from "./room-image";
 import { describeEnvironment } from "./snapshot";
-import { validateStackName } from "./stack";
+import { attendeeTemplateFile, validateStackName } from "./stack";
 
-/** What an environment has cost so far, estimated from its tasks' sizes and run times at list prices. */
-function costMeter(config: AwsProviderConfig): UsageMeter {
+/** The notebook's volume as the attendee template sets it (VolumeSizeInGB). */
+function notebookVolumeGb(config: AwsProviderConfig): number | undefined {
+  try {
+    const found = /^\s+VolumeSizeInGB:\s*(\d+)\s*$/m.exec(readFileSync(path.join(config.templateDir, attendeeTemplateFile(config)), "utf8"));
+    return found ? Number(found[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What an environment has cost so far, estimated at list prices from its tasks' sizes and run
+ * times, its notebook and volume, the data its NAT gateway is assumed to process, and the log
+ * bytes the portal read for it (docs/cost.md).
+ */
+function costMeter(config: AwsProviderConfig, logBytes: (stackName: string) => number): UsageMeter {
   const assumptions = {
     workerCapacity: config.workerCapacity ?? "FARGATE_SPOT",
     notebookInstanceType: config.notebookInstanceType,
     // Solo stacks each pay for their own NAT gateway; in event mode the room shares one.
     natGateway: config.mode === "solo",
+    notebookVolumeGb: notebookVolumeGb(config),
+    natData: natDataAssumption,
   } as const;
   return {
     unit: "usd",
-    measure: ({ snapshot, createdAt, deletedAt }) => estimateCost({ tasks: snapshot.tasks, createdAt, deletedAt }, assumptions).accruedUsd,
+    measure: ({ snapshot, createdAt, deletedAt }) =>
+      estimateCost({ tasks: snapshot.tasks, createdAt, deletedAt, logBytes: logBytes(snapshot.stackName) }, assumptions).accruedUsd,
   };
 }
 
@@ -58,7 +77,7 @@ export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: A
         : "A CloudFormation stack in AWS: an ECS cluster on Fargate with a Dask scheduler and workers, its own network, and a SageMaker notebook.",
     maxWorkers: config.maxWorkers,
     defaultWorkers: config.defaultWorkers,
-    usage: costMeter(config),
+    usage: costMeter(config, (stackName) => ctx.logBytes.get(stackName) ?? 0),
     cloud: cloudTools(ctx),
     ...(image ? { image } : {}),
     // The rehearsal's notebook bundle goes to the event stack's source bucket: event mode only.
@@ -72,7 +91,7 @@ export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: A
     events: (env, cursor) => environmentEvents(ctx, env, cursor),
     scale: (env, workers) => scaleWorkers(ctx, env, workers),
     destroy: (env) => deleteStack(ctx, env),
-    openNotebook: (env) => notebookAddress(ctx, env),
+    openNotebook: (env, options) => notebookAddress(ctx, env, options?.sessionEndsAt),
     admitDashboard: (env, viewer) => admitDashboard(ctx, env, viewer),
     listStacks: () => listFoundStacks(ctx),
 

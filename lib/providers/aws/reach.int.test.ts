@@ -97,6 +97,18 @@ describe("event mode", () => {
     expect(shim.issued()).toHaveLength(2);
   });
 
+  it("keeps the JupyterLab session open until the event ends, within the 30 minutes to 12 hours SageMaker allows", async () => {
+    const before = shim.sessionSeconds().length;
+    const hour = 3_600_000;
+    await provider.openNotebook(ada, { sessionEndsAt: new Date(Date.now() + 3 * hour) });
+    await provider.openNotebook(ada, { sessionEndsAt: new Date(Date.now() + 30 * hour) });
+    await provider.openNotebook(ada, { sessionEndsAt: new Date(Date.now() + 60_000) });
+    await provider.openNotebook(ada);
+    const [threeHours, ...rest] = shim.sessionSeconds().slice(before);
+    expect(Math.abs(threeHours - 3 * 3600)).toBeLessThanOrEqual(5);
+    expect(rest).toEqual([43_200, 1_800, 43_200]);
+  });
+
   it("says which permission the portal lacks when SageMaker refuses to presign", async () => {
     shim.deny(true);
     try {

@@ -7,6 +7,7 @@ import type { AwsContext, Known } from "./context";
 import { toProviderError } from "./errors";
 import { orAfter } from "./refreshing";
 import type { StackEventLog } from "./stack-events";
+import { clearNotebookLogs } from "./notebook-logs";
 import { currentOperation, failureReason, outputsOf, resourcesDone, toStackStatus, validateStackName } from "./stack";
 import { environmentTasks, networkInterfaceId, type ServiceNames } from "./tasks";
 
@@ -132,6 +133,14 @@ export async function describeEnvironment(ctx: AwsContext, env: EnvironmentRef):
   const k = ctx.entry(env);
   try {
     const snap = await snapshot(ctx, env);
+    if (snap.status === "DELETE_COMPLETE" && !k.notebookLogsCleared) {
+      k.notebookLogsCleared = true;
+      // Best effort, off the poll's path: a stream left behind still expires with the group.
+      clearNotebookLogs(ctx, env.stackName).catch((error: unknown) => {
+        k.notebookLogsCleared = false;
+        console.warn(`[aws] ${env.stackName}: ${toProviderError(error, "removing the notebook's log streams").message}`);
+      });
+    }
     k.last = snap;
     return snap;
   } catch (error) {

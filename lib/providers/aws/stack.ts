@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Capability, Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
 import { ProviderError, type EnvironmentRef, type StackStatus } from "../types";
 import type { AwsProviderConfig } from "./config";
+import { deployRoleRefusal } from "./errors";
 
 export const eventTagKey = "workshop:event";
 export const attendeeTagKey = "workshop:attendee";
@@ -86,12 +87,19 @@ export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, 
   if (!config.notebookRepoUrl) {
     throw new ProviderError("bad_request", "PORTAL_NOTEBOOK_REPO_URL is not set: the notebook needs this repository's git URL.");
   }
+  if (!config.notebookRepoCommit) {
+    throw new ProviderError(
+      "bad_request",
+      "PORTAL_NOTEBOOK_REPO_COMMIT is not set and the portal does not run from a git checkout: set it to the commit the room's image was built from.",
+    );
+  }
   const values: Record<string, string | undefined> = {
     EventId: config.eventId,
     AttendeeId: env.attendeeId,
     WorkerCount: String(workers),
     AllowedCidr: config.dashboardCidr,
     NotebookRepoUrl: config.notebookRepoUrl,
+    NotebookRepoCommit: config.notebookRepoCommit,
     NotebookInstanceType: config.notebookInstanceType,
     NotebookSubnet: config.notebookSubnet,
     DaskImage: daskImage,
@@ -106,7 +114,11 @@ export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, 
 /** The event stack's parameters and tags (the deploy role's boundary is added by the caller). */
 export function eventStackRequest(config: AwsProviderConfig): { Parameters: Parameter[]; Tags: Tag[] } {
   return {
-    Parameters: [{ ParameterKey: "EventId", ParameterValue: config.eventId }],
+    Parameters: [
+      { ParameterKey: "EventId", ParameterValue: config.eventId },
+      { ParameterKey: "BudgetAlertEmail", ParameterValue: config.budgetAlertEmail ?? "" },
+      { ParameterKey: "BudgetLimitUsd", ParameterValue: String(config.budgetUsd) },
+    ],
     Tags: [
       { Key: eventTagKey, Value: config.eventId },
       { Key: attendeeTagKey, Value: "facilitator" },
@@ -183,7 +195,11 @@ export function resourcesDone(operation: StackEvent[], stackName: string): numbe
     .length;
 }
 
-/** The first resource that failed, in AWS's words; later ones usually only say "cancelled". */
+/**
+ * The first resource that failed, in AWS's words (later ones usually only say "cancelled"); a
+ * refusal of the deploy role is put in one sentence with its fix (AWS's own words stay in the
+ * stack's events).
+ */
 export function failureReason(operation: StackEvent[], stack: Stack): string | undefined {
   const failed = operation.find(
     (e) =>
@@ -191,6 +207,9 @@ export function failureReason(operation: StackEvent[], stack: Stack): string | u
       !(e.ResourceType === "AWS::CloudFormation::Stack" && e.LogicalResourceId === stack.StackName) &&
       !/cancelled/i.test(e.ResourceStatusReason ?? ""),
   );
-  if (failed) return `${failed.LogicalResourceId} (${failed.ResourceType}): ${failed.ResourceStatusReason ?? failed.ResourceStatus}`;
+  if (failed) {
+    const said = deployRoleRefusal(failed.ResourceStatusReason) ?? failed.ResourceStatusReason ?? failed.ResourceStatus;
+    return `${failed.LogicalResourceId} (${failed.ResourceType}): ${said}`;
+  }
   return stack.StackStatusReason ?? undefined;
 }

@@ -1,6 +1,6 @@
 import type { Task } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
-import { environmentTasks, TaskIndex } from "./tasks";
+import { environmentTasks, TaskIndex, toTaskState } from "./tasks";
 
 const task = (id: string, over: Partial<Task>): Task => ({
   taskArn: `arn:aws:ecs:us-west-2:123456789012:task/room/${id}`,
@@ -27,5 +27,16 @@ describe("an environment's tasks in the room's cluster", () => {
     expect(ada.map((t) => t.state.id)).toEqual(["ada-s", "ada-w2", "ada-w1", "ada-old"]);
     expect(ada.map((t) => t.state.role)).toEqual(["scheduler", "worker", "worker", "worker"]);
     expect(environmentTasks(room, names("dask-carol"))).toEqual([]);
+  });
+});
+
+describe("a task's image pull time", () => {
+  it("is pullStoppedAt minus pullStartedAt, and absent when ECS reports neither", () => {
+    const pulled = toTaskState(
+      { taskArn: "arn:aws:ecs:us-west-2:123456789012:task/c/abc", lastStatus: "RUNNING", pullStartedAt: new Date("2026-12-05T18:00:00Z"), pullStoppedAt: new Date("2026-12-05T18:00:42.5Z") },
+      "worker",
+    );
+    expect(pulled.pullSeconds).toBe(42.5);
+    expect(toTaskState({ taskArn: "arn:aws:ecs:us-west-2:123456789012:task/c/def", lastStatus: "PENDING" }, "worker").pullSeconds).toBeUndefined();
   });
 });

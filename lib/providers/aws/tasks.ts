@@ -158,6 +158,9 @@ export function toTaskState(task: Task, role: TaskRole): TaskState {
     stoppedReason: task.stoppedReason || undefined,
     cpu: Number(task.cpu ?? 0) || 0,
     memory: Number(task.memory ?? task.containers?.[0]?.memory ?? 0) || 0,
+    ...(task.pullStartedAt && task.pullStoppedAt
+      ? { pullSeconds: Math.max(0, (new Date(task.pullStoppedAt).getTime() - new Date(task.pullStartedAt).getTime()) / 1000) }
+      : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { providerRef } from "@/lib/db/queries";
 import { environmentFor } from "@/lib/environments";
 import { openingFailed, redirectNow } from "@/lib/environments/opening";
 import { PortalError, toPortalError } from "@/lib/errors";
+import { eventInfo } from "@/lib/room/event";
 import { ready } from "@/lib/runtime";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +13,8 @@ export const dynamic = "force-dynamic";
  * "Open the notebook": for the environment's owner only (anyone else gets the same 404 as
  * for a missing environment), the provider makes the notebook's address now (a local
  * JupyterLab under the portal's /environments/<id>/notebook/, which scripts/proxy.mjs
- * serves; in AWS event mode a presigned URL valid for minutes; in solo mode the SageMaker
+ * serves; in AWS event mode a presigned URL valid for minutes, whose JupyterLab session lasts
+ * until the event's end (at most 12 hours); in solo mode the SageMaker
  * console's link) and the browser is sent there. The address is never stored, streamed or
  * logged: the audit entry says that a notebook was opened, not where.
  */
@@ -21,9 +23,10 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
     const viewer = await requireViewer("attendee");
     const row = environmentFor(viewer, (await params).id);
     if (row.deletedAt) throw new PortalError("not_found", "Environment not found.");
-    const { provider } = await ready();
+    const rt = await ready();
     try {
-      const address = await provider.openNotebook(providerRef(row));
+      const { endsAt } = eventInfo(rt.config.eventName);
+      const address = await rt.provider.openNotebook(providerRef(row), endsAt ? { sessionEndsAt: new Date(endsAt) } : undefined);
       audit(viewer, "open-notebook", { target: row.id, detail: row.stackName });
       return redirectNow(address);
     } catch (error) {
