@@ -1,4 +1,4 @@
-import type { DiagnosisAction, DiagnosisCode } from "./codes";
+import type { Diagnosis, DiagnosisAction, DiagnosisCode } from "./codes";
 
 // The diagnosis catalogue (docs/diagnosis.md): for each cause, the sentence an attendee
 // reads, the fix, and the facilitator's action; and the ordered rules that recognise a
@@ -142,6 +142,11 @@ export const catalogue: Record<DiagnosisCode, CatalogueEntry> = {
     fix: "Ask a facilitator, and show them the raw message.",
   },
 };
+
+/** The help request an attendee sends about a diagnosis: the facilitator's queue shows the cause. */
+export function helpMessageFor(d: Pick<Diagnosis, "code" | "cause">): string {
+  return `My environment shows “${catalogue[d.code].title}” (${d.code}): ${d.cause}`;
+}
 
 export interface Rule {
   code: Exclude<DiagnosisCode, "unknown">;

@@ -46,3 +46,14 @@ export interface Diagnosis {
   fix: string;
   action?: DiagnosisAction;
 }
+
+/** An environment's latest failure, as its page and the facilitator's cards show it. */
+export interface EnvironmentDiagnosis extends Diagnosis {
+  /** The message it was read from, in the platform's own words. */
+  raw: string;
+  /** Where that message came from ("worker task worker-3 stopped", "WorkerService CREATE_FAILED", "scheduler log"). */
+  source: string;
+  /** For a rollback, the first failed resource's own event, which says why. */
+  pointsAt?: string;
+  at: string;
+}
