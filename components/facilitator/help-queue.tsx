@@ -23,6 +23,7 @@ export function HelpQueue({ queue }: { queue: HelpItem[] }) {
       if (!r.ok) return setError({ id, text: r.error });
       const b = r.data.bundle;
       const summary = [
+        ...(b.diagnosis ? [`Cause: ${b.diagnosis.code} — ${b.diagnosis.cause} (${b.diagnosis.source}: ${b.diagnosis.raw})`] : []),
         `Stack ${b.stackName ?? "(none)"}: ${b.status ?? "no environment"}${b.reason ? ` — ${b.reason}` : ""}`,
         ...b.stoppedTasks.map((t) => `${t.id} (${t.role}) stopped: ${t.stoppedReason ?? "?"}`),
         ...b.stackEvents.slice(-10).map((e) => `${String(e.resource)} ${String(e.status)}${e.reason ? ` — ${String(e.reason)}` : ""}`),
