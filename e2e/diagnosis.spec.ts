@@ -7,18 +7,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { Browser } from "@playwright/test";
 import { catalogue } from "@/lib/diagnosis/catalogue";
-import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
-import { expect, test, uniqueEmail } from "./support/fixtures";
+import { expect, test } from "./support/fixtures";
+import { attendee } from "./support/people";
 import { freshDataDir, PortalServer } from "./support/portal-server";
-
-async function attendee(browser: Browser, baseURL: string, name: string) {
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  await new SignInPage(page).asAttendee(name, uniqueEmail(name.toLowerCase().replace(/\W+/g, "-")));
-  await expect(page).toHaveURL(/\/labs\//);
-  return { context, page, env: new EnvironmentPage(page) };
-}
 
 async function facilitator(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL });
