@@ -115,3 +115,11 @@ describe("a rollback's diagnosis", () => {
     expect(found).toMatchObject({ code: "stack-rollback", pointsAt: "WorkerTaskDefinition CREATE_FAILED: Resource handler returned message: \"Invalid request provided: something new\"" });
   });
 });
+
+describe("a help request without an environment's diagnosis", () => {
+  it("takes the cause the attendee's pasted error names", async () => {
+    const { rt, person } = await running("Hal");
+    requestHelp(rt, { id: person.id, role: "attendee" }, "distributed.scheduler.KilledWorker: Attempted to run task ('grab-1', 0) on 4 different workers, but all those workers died while running it.");
+    expect(listHelpQueue().map((h) => h.diagnosis)).toEqual(["worker-lost"]);
+  });
+});

@@ -4,6 +4,7 @@ import { audit, type Actor } from "@/lib/audit";
 import { currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
 import { latestEnvironmentOf } from "@/lib/db/queries";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
+import { diagnoseLine } from "@/lib/diagnosis/diagnose";
 import { fromRow } from "@/lib/diagnosis/watch";
 import { createHelpRequest, getHelpRequest, openHelpRequestOf, recentStreamEvents, setHelpStatus } from "@/lib/db/room-queries";
 import { PortalError } from "@/lib/errors";
@@ -43,12 +44,17 @@ export function gatherBundle(hub: StreamHub, attendeeId: string): DiagnosticBund
   };
 }
 
-/** The attendee asks for help; a second request while one is open returns the open one. */
+/**
+ * The attendee asks for help; a second request while one is open returns the open one. The
+ * request keeps the cause their environment shows, or else the one their message names.
+ */
 export function requestHelp(deps: { hub: StreamHub; signal: RoomSignal }, actor: Actor, message: string) {
   const existing = openHelpRequestOf(actor.id);
   if (existing) return existing;
   const bundle = gatherBundle(deps.hub, actor.id);
-  const request = createHelpRequest(actor.id, message, bundle, bundle.diagnosis?.code ?? null);
+  // A kernel's error reaches the portal only when the attendee pastes it: it names the cause then.
+  const pasted = diagnoseLine(message).code;
+  const request = createHelpRequest(actor.id, message, bundle, bundle.diagnosis?.code ?? (pasted === "unknown" ? null : pasted));
   audit(actor, "help-request", { target: String(request.id) });
   deps.signal.emit({ kind: "help", attendeeId: actor.id, id: request.id, status: "open" });
   return request;
