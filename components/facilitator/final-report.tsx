@@ -51,7 +51,7 @@ export function FinalReport({ report, unit, causes }: { report: { rows: FinalRep
             <tr className="border-b border-line">
               <th scope="col" className="py-1">Cause</th>
               <th scope="col" className="py-1">Attendees</th>
-              <th scope="col" className="py-1">Times seen</th>
+              <th scope="col" className="py-1">Times an environment turned to it</th>
             </tr>
           </thead>
           <tbody>

@@ -40,7 +40,7 @@ export function dismissDiagnoses(envId: string): number {
     .run().changes;
 }
 
-/** Every cause the room met: how many attendees met it, and how often it was seen. */
+/** Every cause the room met: how many attendees met it, and how many times an environment turned to it. */
 export function causesMet(): { code: string; attendees: number; times: number }[] {
   return getDb()
     .select({
