@@ -1,7 +1,7 @@
 // `make bench-diagnose`: how the time `npm run --silent diagnose` takes grows with its input.
 // Each shape of input (a healthy log, the corpus's failure messages, binary noise, lines far
 // over 8 KiB, one 10 MB line, lines built to nearly match every rule) is fed at 1, 2, 5 and
-// 10 MB through the same reader the command uses, three times each; the report gives the
+// 10 MB through the same reader the command uses, five times each; the report gives the
 // median seconds and MB/s per size. Linear time shows as a flat MB/s column. Writes
 // bench/diagnosis/REPORT.md; never passes or fails.
 import fs from "node:fs";
@@ -14,7 +14,7 @@ import { machine, machineSection } from "../support/machine";
 
 const MB = 1024 * 1024;
 const SIZES = [1, 2, 5, 10];
-const RUNS = 3;
+const RUNS = 5;
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 function repeatTo(size: number, unit: string): Buffer {
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     "# `npm run --silent diagnose`: time against input size",
     "",
     "The reader the command uses (`lib/diagnosis/cli.ts`), fed in 64 KiB chunks as stdin",
-    "delivers them, output discarded; the median of 3 runs. `make bench-diagnose` writes this",
+    "delivers them, output discarded; the median of 5 runs. `make bench-diagnose` writes this",
     "file (`bench/diagnosis/run.ts`). Linear time shows as MB/s that stays level as the input",
     "grows; a line is cut at 8 KiB before it is looked at, so a long line costs its bytes",
     "read and no more.",
