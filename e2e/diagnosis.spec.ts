@@ -97,6 +97,9 @@ test("a worker killed for memory shows the out-of-memory cause and fix on the at
     await expect(ada.page.getByTestId("diagnosis")).toHaveCount(0);
     await expect(group).toHaveCount(0);
     await expect(fac.page.getByTestId("room-problems")).toContainText("No environment shows a failure.");
+
+    await ada.env.teardown();
+    await expect(ada.env.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
   } finally {
     kernel?.kill("SIGKILL");
     await portal.stop();
