@@ -1,17 +1,8 @@
 import { execFileSync } from "node:child_process";
-import type { Browser } from "@playwright/test";
-import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
-import { expect, test, uniqueEmail } from "./support/fixtures";
+import { expect, test } from "./support/fixtures";
+import { attendee } from "./support/people";
 import { freshDataDir, PortalServer } from "./support/portal-server";
-
-async function attendee(browser: Browser, baseURL: string, name: string) {
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  await new SignInPage(page).asAttendee(name, uniqueEmail(name.toLowerCase().replace(/\W+/g, "-")));
-  await expect(page).toHaveURL(/\/labs\//);
-  return { context, page, env: new EnvironmentPage(page) };
-}
 
 function daskProcessCount(dataDir: string): number {
   const out = execFileSync("bash", ["-c", `grep -lzs "PORTAL_OWNER_DIR=${dataDir}" /proc/[0-9]*/environ || true`], { encoding: "utf8" });

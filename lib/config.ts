@@ -42,6 +42,7 @@ const portalEnvSchema = z.object({
   PORTAL_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(8),
   PORTAL_STREAM_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   PORTAL_STREAM_EVENTS_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
+  PORTAL_STUCK_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(10),
 });
 
 const cidr = z
@@ -173,6 +174,8 @@ export interface PortalConfig {
   trustedProxies: string[];
   /** How many attendees may join the event (each may run one environment). */
   maxAttendees: number;
+  /** The pace card's "stuck": no progress for this many minutes while showing a diagnosis or asking for help. */
+  stuckMinutes: number;
   local: LocalConfig;
   streams: StreamsConfig;
 }
@@ -218,6 +221,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
     publicUrl: e.NEXTAUTH_URL,
     trustedProxies: e.PORTAL_TRUSTED_PROXIES,
     maxAttendees: e.PORTAL_MAX_ATTENDEES,
+    stuckMinutes: e.PORTAL_STUCK_MINUTES,
     local: {
       pythonEnv: fromCwd(e.PORTAL_PYTHON_ENV),
       workerMemory: e.PORTAL_LOCAL_WORKER_MEMORY,

@@ -1,6 +1,6 @@
 # Benchmarks: each measures and writes a report (Markdown, results.json, a chart where it
 # helps); none passes or fails on timing. Included by the Makefile.
-.PHONY: bench-local bench-local-room bench-analysis bench-stream bench-facilitator
+.PHONY: bench-local bench-local-room bench-analysis bench-stream bench-facilitator bench-diagnose
 
 # Deploy-to-ready and teardown seconds with real Dask processes (bench/local/REPORT.md).
 bench-local: node_modules/.stamp $(VENV)/.stamp
@@ -35,3 +35,8 @@ bench-stream: $(TOOLS)/.stamp node_modules/.stamp $(VENV)/.stamp
 bench-facilitator: node_modules/.stamp $(TOOLS)/.stamp
 	@test -f .next/BUILD_ID || $(MAKE) build
 	npx vitest run --project bench-facilitator
+
+# `npm run --silent diagnose` at 1 to 10 MB of six kinds of input: seconds and MB/s
+# (bench/diagnosis/REPORT.md). About a minute.
+bench-diagnose: node_modules/.stamp
+	node --import tsx bench/diagnosis/run.ts

@@ -1,5 +1,5 @@
 # Helpers for working by hand. Included by the Makefile.
-.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal
+.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal healthy-logs
 
 # solo.yaml is event.yaml + attendee.yaml in one stack; regenerate after editing either.
 cfn-solo: $(TOOLS)/.stamp
@@ -23,3 +23,8 @@ stop-local:
 # notebook against it, tears it down and prints the report's path under PORTAL_DATA_DIR.
 aws-rehearsal: node_modules/.stamp $(VENV)/.stamp
 	node --conditions=react-server --import tsx scripts/rehearsal.ts
+
+# Records a healthy local run (scheduler, workers, JupyterLab, the notebook's output) into
+# lib/diagnosis/healthy/, the diagnosis catalogue's false-alarm fixtures.
+healthy-logs: node_modules/.stamp $(VENV)/.stamp
+	node --conditions=react-server --import tsx scripts/healthy-logs.ts

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { defineAction } from "@/lib/actions";
 import { forgetReturnCode } from "@/lib/auth/reveal";
+import { dismissDiagnosis } from "@/lib/diagnosis/dismiss";
 import { setCurrentLab } from "@/lib/db/room-queries";
 import { deployEnvironment, scaleEnvironment, teardownEnvironment } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";
@@ -69,3 +70,8 @@ export const returnCodeKeptAction = defineAction({ input: z.void(), role: "atten
   forgetReturnCode(viewer.id);
   return { kept: true };
 });
+
+/** The attendee has dealt with their environment's diagnosis: it is hidden until a new failure comes. */
+export const dismissDiagnosisAction = defineAction({ input: z.object({ envId }), role: "attendee" }, async ({ input, viewer, rt }) =>
+  dismissDiagnosis(rt, viewer, input.envId),
+);

@@ -8,7 +8,8 @@ import { PortalError } from "@/lib/errors";
 import type { CloudTools, EventStackView, RoomImageTools } from "@/lib/providers/types";
 import { eventSettingsSchema, saveEvent } from "@/lib/room/event";
 import { reissueReturnCode, removeAttendee, signOutAttendee, signOutEveryone } from "@/lib/room/attendees";
-import { announce, announcementSchema, teardownAll } from "@/lib/room/facilitator";
+import { redeployEnvironments } from "@/lib/environments/redeploy";
+import { announce, announcementSchema, hintSchema, sendHint, teardownAll } from "@/lib/room/facilitator";
 import { helpBundle, updateHelp } from "@/lib/room/help";
 import type { Runtime } from "@/lib/runtime";
 
@@ -47,6 +48,15 @@ export const teardownAllAction = defineAction({ input: z.void(), role: "facilita
 export const announceAction = defineAction({ input: z.object({ message: announcementSchema }), role: "facilitator" }, async ({ input, viewer, rt }) => ({
   id: announce(rt.signal, viewer, input.message).id,
 }));
+
+/** A hint to everyone on one lab, or to one attendee, from the pace card. */
+export const sendHintAction = defineAction({ input: hintSchema, role: "facilitator" }, async ({ input, viewer, rt }) => sendHint(rt.signal, viewer, input));
+
+/** The Room problems card's "tear down and redeploy these N" (lib/environments/redeploy.ts audits it). */
+export const redeployAction = defineAction(
+  { input: z.object({ attendeeIds: z.array(attendeeId, { message: "Choose whose environments to redeploy." }).min(1, "Choose whose environments to redeploy.").max(1000, "Too many attendees at once.") }), role: "facilitator" },
+  async ({ input, viewer, rt }) => redeployEnvironments(rt, viewer, input.attendeeIds),
+);
 
 export const saveEventAction = defineAction({ input: eventSettingsSchema, role: "facilitator" }, async ({ input, viewer, rt }) =>
   saveEvent(rt.signal, viewer, input),

@@ -1,9 +1,11 @@
 "use client";
 
 import { connectionWords, type Connection } from "@/components/stream/use-event-stream";
+import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { pinsWarning, progressWords, type ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentLinks } from "@/lib/providers/types";
 import { isDeletable, isFailed, isInProgress, isReady } from "@/lib/status";
+import { DiagnosisPanel } from "./diagnosis-panel";
 import { DeployAgain, ScaleControl, Teardown } from "./environment-actions";
 import { LogPanel } from "./log-panel";
 import { StatusBadge } from "./status-badge";
@@ -21,16 +23,19 @@ export interface EnvironmentViewProps {
   initialProgress?: ClusterProgress | null;
   /** The pins this portal's workshop was written for (lib/image/pins.ts). */
   portalPins?: string | null;
+  /** The latest failure's diagnosis when the page was made (lib/diagnosis). */
+  initialDiagnosis?: EnvironmentDiagnosis | null;
 }
 
-export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, readOnly = false, initialProgress = null, portalPins = null }: EnvironmentViewProps) {
-  const state = useEnvironmentStream(envId, initialStatus, initialProgress);
+export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, readOnly = false, initialProgress = null, portalPins = null, initialDiagnosis = null }: EnvironmentViewProps) {
+  const state = useEnvironmentStream(envId, initialStatus, initialProgress, initialDiagnosis);
   const otherPins = pinsWarning(state.clusterProgress?.pins ?? null, portalPins);
   const tasks = Object.values(state.tasks);
   const pct = state.progress.total ? Math.round((state.progress.done / state.progress.total) * 100) : 0;
 
   return (
     <div className="space-y-6" data-testid="environment" data-env-id={envId}>
+      {state.diagnosis && <DiagnosisPanel envId={envId} diagnosis={state.diagnosis} owner={!readOnly} />}
       <section aria-labelledby="stack-heading" className="rounded-lg border border-line bg-card p-5">
         <div className="flex flex-wrap items-center gap-3">
           <h2 id="stack-heading" className="text-lg font-semibold">

@@ -2,6 +2,7 @@
 
 import { useReducer } from "react";
 import { useEventStream, type Connection } from "@/components/stream/use-event-stream";
+import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { progressOfLogLine, type ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentLinks, TaskState } from "@/lib/providers/types";
 import { environmentEventsPath, environmentStream, type EnvironmentEvents, type Gap, type LogLine as StreamLogLine, type StackEventLine } from "@/lib/stream/protocol";
@@ -22,6 +23,8 @@ export interface EnvironmentState {
   degraded: string | null;
   /** The scheduler's newest progress line (docker/workshop_progress.py), as logged. */
   clusterProgress: ClusterProgress | null;
+  /** The latest failure, diagnosed (lib/diagnosis). */
+  diagnosis: EnvironmentDiagnosis | null;
 }
 
 const MAX_LINES = 5_000;
@@ -62,6 +65,8 @@ function reduce(state: EnvironmentState, action: Action): EnvironmentState {
     }
     case "stack-event":
       return { ...state, stackEvents: [...state.stackEvents.slice(-199), { id: action.id, ...action.data }] };
+    case "diagnosis":
+      return { ...state, diagnosis: action.data };
   }
 }
 
@@ -70,6 +75,7 @@ export function useEnvironmentStream(
   envId: string,
   initialStatus: string,
   initialProgress: ClusterProgress | null = null,
+  initialDiagnosis: EnvironmentDiagnosis | null = null,
 ): EnvironmentState & { connection: Connection } {
   const [state, dispatch] = useReducer(reduce, {
     status: initialStatus,
@@ -81,6 +87,7 @@ export function useEnvironmentStream(
     stackEvents: [],
     degraded: null,
     clusterProgress: initialProgress,
+    diagnosis: initialDiagnosis,
   });
   const on = <K extends keyof EnvironmentEvents>(event: K) => (data: EnvironmentEvents[K], id: number) => dispatch({ event, data, id } as Action);
   const connection = useEventStream(environmentEventsPath(envId), environmentStream, {
@@ -92,6 +99,7 @@ export function useEnvironmentStream(
     degraded: on("degraded"),
     log: on("log"),
     "stack-event": on("stack-event"),
+    diagnosis: on("diagnosis"),
     gap: on("gap"),
   });
   return { ...state, connection };

@@ -1,9 +1,17 @@
+import { catalogue } from "@/lib/diagnosis/catalogue";
+import { isDiagnosisCode } from "@/lib/diagnosis/codes";
 import type { UsageUnit } from "@/lib/providers/types";
 import type { FinalReportRow } from "@/lib/room/report";
 import { formatUsage, usageLabel } from "@/lib/usage-words";
 
-/** After the event's end: every environment, when it was deleted and what it used. */
-export function FinalReport({ report, unit }: { report: { rows: FinalReportRow[]; total: number; stillLive: number }; unit: UsageUnit }) {
+interface CauseMet {
+  code: string;
+  attendees: number;
+  times: number;
+}
+
+/** After the event's end: every environment, when it was deleted and what it used; and the causes the room met. */
+export function FinalReport({ report, unit, causes }: { report: { rows: FinalReportRow[]; total: number; stillLive: number }; unit: UsageUnit; causes: CauseMet[] }) {
   const { rows, total, stillLive } = report;
   return (
     <section aria-labelledby="final-heading" data-testid="final-report" className="rounded-lg border border-line bg-card p-4">
@@ -34,6 +42,29 @@ export function FinalReport({ report, unit }: { report: { rows: FinalReportRow[]
           ))}
         </tbody>
       </table>
+      <h3 className="mt-4 font-semibold">Causes met</h3>
+      {causes.length === 0 ? (
+        <p className="text-muted" data-testid="final-causes-none">No environment showed a failure.</p>
+      ) : (
+        <table className="mt-2 w-full text-left text-sm" data-testid="final-causes">
+          <thead>
+            <tr className="border-b border-line">
+              <th scope="col" className="py-1">Cause</th>
+              <th scope="col" className="py-1">Attendees</th>
+              <th scope="col" className="py-1">Times an environment turned to it</th>
+            </tr>
+          </thead>
+          <tbody>
+            {causes.map((c) => (
+              <tr key={c.code} data-testid="final-cause" data-code={c.code} className="border-b border-line">
+                <td className="py-1">{isDiagnosisCode(c.code) ? catalogue[c.code].title : c.code} <code className="text-muted">{c.code}</code></td>
+                <td className="py-1">{c.attendees}</td>
+                <td className="py-1">{c.times}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

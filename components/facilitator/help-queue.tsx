@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { helpBundleAction, helpStatusAction } from "@/app/(facilitator)/actions";
+import { catalogue } from "@/lib/diagnosis/catalogue";
 import type { HelpItem } from "@/lib/stream/protocol";
 
 interface Diagnostics {
@@ -22,6 +23,7 @@ export function HelpQueue({ queue }: { queue: HelpItem[] }) {
       if (!r.ok) return setError({ id, text: r.error });
       const b = r.data.bundle;
       const summary = [
+        ...(b.diagnosis ? [`Cause: ${b.diagnosis.code} — ${b.diagnosis.cause} (${b.diagnosis.source}: ${b.diagnosis.raw})`] : []),
         `Stack ${b.stackName ?? "(none)"}: ${b.status ?? "no environment"}${b.reason ? ` — ${b.reason}` : ""}`,
         ...b.stoppedTasks.map((t) => `${t.id} (${t.role}) stopped: ${t.stoppedReason ?? "?"}`),
         ...b.stackEvents.slice(-10).map((e) => `${String(e.resource)} ${String(e.status)}${e.reason ? ` — ${String(e.reason)}` : ""}`),
@@ -36,7 +38,7 @@ export function HelpQueue({ queue }: { queue: HelpItem[] }) {
     });
 
   return (
-    <section aria-labelledby="help-heading" className="rounded-lg border border-line bg-card p-4" data-testid="help-queue">
+    <section id="help-queue" aria-labelledby="help-heading" className="rounded-lg border border-line bg-card p-4" data-testid="help-queue">
       <h2 id="help-heading" className="text-lg font-semibold">Help queue ({queue.length})</h2>
       {queue.length === 0 && <p className="mt-2 text-muted">Nobody is waiting.</p>}
       <ul className="mt-2 space-y-3">
@@ -47,6 +49,11 @@ export function HelpQueue({ queue }: { queue: HelpItem[] }) {
               <span className="text-sm">{new Date(h.createdAt).toLocaleTimeString()}</span>
               {h.status === "coming" && <span className="ml-2 text-ok">on the way</span>}
             </p>
+            {h.diagnosis && (
+              <p className="mt-1 text-sm text-bad" data-testid="help-cause" data-code={h.diagnosis}>
+                Cause: {catalogue[h.diagnosis].title} <code>{h.diagnosis}</code>
+              </p>
+            )}
             {h.message && <p className="mt-1 whitespace-pre-wrap">“{h.message}”</p>}
             <div className="mt-2 flex flex-wrap gap-2 text-sm">
               <button type="button" data-testid="help-open-bundle" disabled={pending} onClick={() => showDiagnostics(h.id)} className="rounded border border-line px-2 py-0.5">

@@ -77,6 +77,7 @@ export function PreflightCard({ attendees }: { attendees: number }) {
             lines={result.lines.filter((l) => l.stage === "before")}
             caption="Before the event: what takes days (quota increases, roles, billing)"
             testId="preflight-before"
+            id="before-the-event"
             onFixed={() => run(planned)}
           />
           <PreflightTable lines={result.lines.filter((l) => l.stage === "day")} caption="On the day" testId="preflight-day" onFixed={() => run(planned)} />
@@ -92,11 +93,11 @@ export function PreflightCard({ attendees }: { attendees: number }) {
 }
 
 /** One part of the preflight: each line with its numbers, how many days ahead it needs, its fix and its button. */
-function PreflightTable({ lines, caption, testId, onFixed }: { lines: PreflightLine[]; caption: string; testId: string; onFixed: () => void }) {
+function PreflightTable({ lines, caption, testId, id, onFixed }: { lines: PreflightLine[]; caption: string; testId: string; id?: string; onFixed: () => void }) {
   if (lines.length === 0) return null;
   const ahead = lines.some((l) => l.daysAhead !== undefined);
   return (
-    <table className="mt-3 w-full text-left text-sm" aria-describedby="preflight-note" data-testid={testId}>
+    <table id={id} className="mt-3 w-full scroll-mt-4 text-left text-sm" aria-describedby="preflight-note" data-testid={testId}>
       <caption className="mb-1 text-left font-medium">{caption}</caption>
       <thead className="text-muted">
         <tr>

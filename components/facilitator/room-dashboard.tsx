@@ -9,6 +9,8 @@ import { AnnouncementForm } from "./announcement-form";
 import { CostChart } from "./cost-chart";
 import { EventForm, type EventFormValues } from "./event-form";
 import { HelpQueue } from "./help-queue";
+import { PaceCard } from "./pace-card";
+import { RoomProblems, type ProblemTools } from "./room-problems";
 import { RosterTable } from "./roster-table";
 import { TeardownAll } from "./teardown-all";
 import { useRoomStream } from "./use-room-stream";
@@ -18,10 +20,12 @@ export interface RoomDashboardProps {
   unit: UsageUnit;
   labTitles: Record<string, string>;
   event: EventFormValues;
+  problemTools: ProblemTools;
+  stuckMinutes: number;
 }
 
 /** The facilitator's live page: room totals, help queue, announcements, roster, the room's use over time, the end of the room. */
-export function RoomDashboard({ initial, unit, labTitles, event }: RoomDashboardProps) {
+export function RoomDashboard({ initial, unit, labTitles, event, problemTools, stuckMinutes }: RoomDashboardProps) {
   const room = useRoomStream(initial);
   const rows = Object.values(room.rows);
   const live = rows.filter((r) => isLive(r.envStatus));
@@ -41,6 +45,11 @@ export function RoomDashboard({ initial, unit, labTitles, event }: RoomDashboard
         <Figure label="Workers running" value={String(workers)} />
         <Figure label={usageLabel(unit, "total")} value={formatUsage(unit, total, "room")} />
       </section>
+
+      <div className="grid gap-6 lg:grid-cols-2">
+        <RoomProblems rows={rows} tools={problemTools} />
+        <PaceCard rows={rows} labTitles={labTitles} stuckMinutes={stuckMinutes} />
+      </div>
 
       <div className="grid gap-6 lg:grid-cols-2">
         <HelpQueue queue={room.help} />

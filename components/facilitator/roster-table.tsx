@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useMemo, useState, useTransition } from "react";
 import { scaleToZeroAction, teardownOneAction } from "@/app/(facilitator)/actions";
+import { catalogue } from "@/lib/diagnosis/catalogue";
 import { PINS_ADVICE, progressWords } from "@/lib/labs/progress-line";
 import type { UsageUnit } from "@/lib/providers/types";
 import { isDeletable, isFailed, isLive, isScalable, teardownLabel } from "@/lib/status";
@@ -144,7 +145,10 @@ export function RosterTable({ rows, unit, labTitles }: { rows: RosterRow[]; unit
                 <td className="px-2 py-2" data-testid="roster-progress">
                   <ClusterProgressCell row={r} />
                 </td>
-                <td className="max-w-xs px-2 py-2 text-bad">{r.lastError ?? ""}</td>
+                <td className="max-w-xs px-2 py-2 text-bad">
+                  {r.diagnosis && <strong data-testid="roster-cause" data-code={r.diagnosis.code}>{catalogue[r.diagnosis.code].title}. </strong>}
+                  {r.lastError ?? ""}
+                </td>
                 <td className="px-2 py-2">{formatUsage(unit, r.usage)}</td>
                 <td className="px-2 py-2">{ago(r.lastActivity, now)}</td>
                 <td className="px-2 py-2">{r.envId && isLive(r.envStatus) && <RowActions envId={r.envId} status={r.envStatus} />}</td>

@@ -2,6 +2,7 @@
 
 import { useEffect, useState, useTransition } from "react";
 import { requestHelpAction } from "@/app/(attendee)/actions";
+import { ASK_HELP_EVENT } from "@/components/environment/diagnosis-panel";
 import { useEventStream } from "@/components/stream/use-event-stream";
 import { attendeeEventsPath, attendeeStream, type Announcement, type EventInfo, type HelpState } from "@/lib/stream/protocol";
 
@@ -15,8 +16,12 @@ function dismissedIds(): Set<number> {
   }
 }
 
-/** Announcements, the event's countdown and the help button: live on every attendee page. */
-export function AttendeeLive({ hasEnvironment }: { hasEnvironment: boolean }) {
+/**
+ * Announcements (and hints meant for this attendee), the event's countdown and the help
+ * button: live on every attendee page. `suggestedHelp` pre-fills the help request with the
+ * environment's diagnosis, so the facilitator's queue shows the cause.
+ */
+export function AttendeeLive({ hasEnvironment, suggestedHelp = "" }: { hasEnvironment: boolean; suggestedHelp?: string }) {
   const [announcements, setAnnouncements] = useState<Announcement[]>([]);
   const [event, setEvent] = useState<EventInfo | null>(null);
   const [help, setHelp] = useState<HelpState>(null);
@@ -51,11 +56,15 @@ export function AttendeeLive({ hasEnvironment }: { hasEnvironment: boolean }) {
         <div
           key={a.id}
           data-testid="announcement"
+          data-kind={a.hint ? "hint" : "announcement"}
           role="status"
           className="flex items-start gap-3 rounded-md border border-accent bg-card px-4 py-2"
         >
-          <span aria-hidden>📣</span>
-          <p className="flex-1 whitespace-pre-wrap">{a.message}</p>
+          <span aria-hidden>{a.hint ? "💡" : "📣"}</span>
+          <p className="flex-1 whitespace-pre-wrap">
+            {a.hint && <strong>A hint for you: </strong>}
+            {a.message}
+          </p>
           <button type="button" onClick={() => dismiss(a.id)} className="text-sm underline" aria-label="Dismiss announcement">
             Dismiss
           </button>
@@ -63,7 +72,7 @@ export function AttendeeLive({ hasEnvironment }: { hasEnvironment: boolean }) {
       ))}
       <Countdown event={event} now={now} hasEnvironment={hasEnvironment} />
       <div className="fixed bottom-4 right-4 z-10 max-w-md rounded-lg border border-line bg-card px-4 py-2 shadow-lg">
-        <HelpButton help={help} onSent={setHelp} />
+        <HelpButton help={help} onSent={setHelp} suggested={suggestedHelp} />
       </div>
     </div>
   );
@@ -91,11 +100,20 @@ function Countdown({ event, now, hasEnvironment }: { event: EventInfo | null; no
   );
 }
 
-function HelpButton({ help, onSent }: { help: HelpState; onSent: (h: HelpState) => void }) {
+function HelpButton({ help, onSent, suggested }: { help: HelpState; onSent: (h: HelpState) => void; suggested: string }) {
   const [open, setOpen] = useState(false);
-  const [message, setMessage] = useState("");
+  const [message, setMessage] = useState(suggested);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  // The environment page's "Ask a facilitator about this" opens the form with its diagnosis.
+  useEffect(() => {
+    const ask = (e: Event) => {
+      setMessage((e as CustomEvent<string>).detail.slice(0, 500));
+      setOpen(true);
+    };
+    window.addEventListener(ASK_HELP_EVENT, ask);
+    return () => window.removeEventListener(ASK_HELP_EVENT, ask);
+  }, []);
 
   if (help && help.status !== "resolved") {
     return (

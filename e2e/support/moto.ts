@@ -21,10 +21,13 @@ export class MotoHarness {
   private started?: MotoStarted;
   readonly output: string[] = [];
 
-  constructor(private readonly playEveryMs = 1000) {}
+  constructor(
+    private readonly playEveryMs = 1000,
+    private readonly extraArgs: string[] = [],
+  ) {}
 
   async start(): Promise<MotoStarted> {
-    const child = spawn(process.execPath, [path.join("test", "moto", "cli.mjs"), "start", "--play-every", String(this.playEveryMs)], {
+    const child = spawn(process.execPath, [path.join("test", "moto", "cli.mjs"), "start", "--play-every", String(this.playEveryMs), ...this.extraArgs], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -79,17 +82,19 @@ export function harness(moto: MotoStarted, command: string, args: Record<string,
 /**
  * The e2e `test` with a moto server (harness playing Fargate) per worker and the portal
  * pointed at it with PORTAL_PROVIDER=aws; `extraEnv` adds to the harness's settings.
- * `endpointOf` lets a spec put something between the portal and moto (the fault proxy).
+ * `endpointOf` lets a spec put something between the portal and moto (the fault proxy);
+ * `harnessArgs` go to `cli.mjs start` (e.g. --pull-from-ecr).
  */
 export function testOnMoto(
   name: string,
   extraEnv: Record<string, string> = {},
   endpointOf: (moto: MotoStarted) => Promise<string> = async (moto) => moto.endpoint,
+  harnessArgs: string[] = [],
 ) {
   return base.extend<object, { moto: MotoStarted }>({
     moto: [
       async ({}, use) => {
-        const harness = new MotoHarness(1000);
+        const harness = new MotoHarness(1000, harnessArgs);
         try {
           await use(await harness.start());
         } finally {

@@ -1,7 +1,9 @@
 import "server-only";
-import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
+import type { DiagnosisCode } from "@/lib/diagnosis/codes";
 import { getDb } from "./index";
 import {
+  announcementRecipients,
   announcements,
   attendees,
   environments,
@@ -9,6 +11,7 @@ import {
   eventSettings,
   helpRequests,
   labProgress,
+  labVisits,
   roomCostSamples,
   stepChecks,
   streamEvents,
@@ -31,8 +34,11 @@ export function checksPassed(attendeeId: string): Map<string, string> {
   return new Map(rows.map((r) => [r.labSlug, r.passedAt]));
 }
 
+/** The attendee opened a lab: it is their current one, and the first opening starts their time on it. */
 export function setCurrentLab(attendeeId: string, labSlug: string) {
-  getDb().update(attendees).set({ currentLab: labSlug, lastSeenAt: now() }).where(eq(attendees.id, attendeeId)).run();
+  const at = now();
+  getDb().update(attendees).set({ currentLab: labSlug, lastSeenAt: at }).where(eq(attendees.id, attendeeId)).run();
+  getDb().insert(labVisits).values({ attendeeId, labSlug, firstAt: at }).onConflictDoNothing().run();
 }
 
 // ---- the event
@@ -61,11 +67,11 @@ export function markEventEnded(at: string) {
 
 // ---- help queue
 
-export function createHelpRequest(attendeeId: string, message: string, bundle: unknown) {
+export function createHelpRequest(attendeeId: string, message: string, bundle: unknown, diagnosisCode: DiagnosisCode | null) {
   const at = now();
   return getDb()
     .insert(helpRequests)
-    .values({ attendeeId, message, bundle: JSON.stringify(bundle), status: "open", createdAt: at, updatedAt: at })
+    .values({ attendeeId, message, bundle: JSON.stringify(bundle), diagnosisCode, status: "open", createdAt: at, updatedAt: at })
     .returning()
     .get();
 }
@@ -97,6 +103,7 @@ export function listHelpQueue() {
       message: helpRequests.message,
       status: helpRequests.status,
       createdAt: helpRequests.createdAt,
+      diagnosis: helpRequests.diagnosisCode,
     })
     .from(helpRequests)
     .innerJoin(attendees, eq(attendees.id, helpRequests.attendeeId))
@@ -111,8 +118,38 @@ export function createAnnouncement(message: string) {
   return getDb().insert(announcements).values({ message, createdAt: now() }).returning().get();
 }
 
-export function announcementsSince(sinceIso: string) {
-  return getDb().select().from(announcements).where(gte(announcements.createdAt, sinceIso)).orderBy(asc(announcements.id)).all();
+/** Who is on a lab now: it is their current lab and they have not finished it (the pace card's "on it"). */
+export function attendeesOnLab(labSlug: string): string[] {
+  const db = getDb();
+  const finished = db.select({ id: labProgress.attendeeId }).from(labProgress).where(eq(labProgress.labSlug, labSlug));
+  return db
+    .select({ id: attendees.id })
+    .from(attendees)
+    .where(and(eq(attendees.currentLab, labSlug), isNull(attendees.removedAt), notInArray(attendees.id, finished)))
+    .all()
+    .map((a) => a.id);
+}
+
+/** A hint for these attendees only (everyone on `labSlug`, or one attendee). */
+export function createHint(message: string, recipients: string[], labSlug: string | null) {
+  const db = getDb();
+  return db.transaction((tx) => {
+    const hint = tx.insert(announcements).values({ message, createdAt: now(), kind: "hint", labSlug }).returning().get();
+    for (const attendeeId of recipients) tx.insert(announcementRecipients).values({ announcementId: hint.id, attendeeId }).run();
+    return hint;
+  });
+}
+
+/** What an attendee's page shows since `sinceIso`: the announcements to everyone and the hints sent to them. */
+export function announcementsFor(attendeeId: string, sinceIso: string) {
+  const db = getDb();
+  const mine = db.select({ id: announcementRecipients.announcementId }).from(announcementRecipients).where(eq(announcementRecipients.attendeeId, attendeeId));
+  return db
+    .select()
+    .from(announcements)
+    .where(and(gte(announcements.createdAt, sinceIso), or(eq(announcements.kind, "announcement"), inArray(announcements.id, mine))))
+    .orderBy(asc(announcements.id))
+    .all();
 }
 
 // ---- usage and cost
@@ -174,7 +211,15 @@ export function rosterRaw(only?: ReadonlySet<string>) {
     .from(helpRequests)
     .where(and(inArray(helpRequests.status, ["open", "coming"]), ids ? inArray(helpRequests.attendeeId, ids) : undefined))
     .all();
-  return { people, envs, checks, help, usage: usageByEnvironment(ids ? envs.map((e) => e.id) : undefined) };
+  const visits = db.select().from(labVisits).where(ids ? inArray(labVisits.attendeeId, ids) : undefined).all();
+  const done = db.select().from(labProgress).where(ids ? inArray(labProgress.attendeeId, ids) : undefined).all();
+  const lastCheck = db
+    .select({ attendeeId: stepChecks.attendeeId, at: sql<string>`max(${stepChecks.passedAt})` })
+    .from(stepChecks)
+    .where(ids ? inArray(stepChecks.attendeeId, ids) : undefined)
+    .groupBy(stepChecks.attendeeId)
+    .all();
+  return { people, envs, checks, help, visits, done, lastCheck, usage: usageByEnvironment(ids ? envs.map((e) => e.id) : undefined) };
 }
 
 // ---- diagnostic bundle material

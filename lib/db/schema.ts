@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { diagnosisCodes } from "../diagnosis/codes";
 
 // The store's one source of truth: migrations are generated from this file
 // (`npm run db:generate`), and lib/db/schema.test.ts fails when they are behind.
@@ -123,6 +124,8 @@ export const helpRequests = sqliteTable(
       .references(() => attendees.id),
     message: text("message").notNull(),
     bundle: text("bundle").notNull(),
+    /** The cause the attendee's environment showed when they asked (lib/diagnosis), so the queue shows causes. */
+    diagnosisCode: text("diagnosis_code", { enum: diagnosisCodes }),
     status: text("status", { enum: ["open", "coming", "resolved"] }).notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -134,7 +137,68 @@ export const announcements = sqliteTable("announcements", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   message: text("message").notNull(),
   createdAt: text("created_at").notNull(),
+  /** A hint goes only to its recipients (announcement_recipients); an announcement to everyone. */
+  kind: text("kind", { enum: ["announcement", "hint"] }).notNull().default("announcement"),
+  /** The lab a hint was sent for, when it went to everyone on that lab. */
+  labSlug: text("lab_slug"),
 });
+
+/** Who a hint was sent to. */
+export const announcementRecipients = sqliteTable(
+  "announcement_recipients",
+  {
+    announcementId: integer("announcement_id")
+      .notNull()
+      .references(() => announcements.id),
+    attendeeId: text("attendee_id")
+      .notNull()
+      .references(() => attendees.id),
+  },
+  (t) => [primaryKey({ columns: [t.announcementId, t.attendeeId] }), index("announcement_recipients_attendee").on(t.attendeeId)],
+);
+
+/** When each attendee first opened each lab: the start of their time on it (the facilitator's pace card). */
+export const labVisits = sqliteTable(
+  "lab_visits",
+  {
+    attendeeId: text("attendee_id")
+      .notNull()
+      .references(() => attendees.id),
+    labSlug: text("lab_slug").notNull(),
+    firstAt: text("first_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attendeeId, t.labSlug] })],
+);
+
+/**
+ * Each cause an environment's failure signals showed (lib/diagnosis), in order: the newest
+ * not dismissed is what its page and the Room problems card show; all of them make the
+ * final report's count of causes met.
+ */
+export const diagnoses = sqliteTable(
+  "diagnoses",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    envId: text("env_id")
+      .notNull()
+      .references(() => environments.id),
+    attendeeId: text("attendee_id")
+      .notNull()
+      .references(() => attendees.id),
+    code: text("code", { enum: diagnosisCodes }).notNull(),
+    /** The message it was read from, in the platform's words (cut at 8 KiB). */
+    raw: text("raw").notNull(),
+    /** Where that message came from: a task's stop, a stack event, a log line. */
+    source: text("source").notNull(),
+    /** For a rollback: the first failed resource's event, which says why. */
+    pointsAt: text("points_at"),
+    at: text("at").notNull(),
+    dismissedAt: text("dismissed_at"),
+  },
+  (t) => [index("diagnoses_env").on(t.envId)],
+);
+
+export type DiagnosisRow = typeof diagnoses.$inferSelect;
 
 /** What an environment has cost so far, updated as the poller sees it run. */
 export const environmentUsage = sqliteTable("environment_usage", {

@@ -23,6 +23,12 @@ export interface TaskState {
   startedAt?: string;
   stoppedAt?: string;
   stoppedReason?: string;
+  /** ECS's stopCode (TaskFailedToStart, EssentialContainerExited, SpotInterruption, …). */
+  stopCode?: string;
+  /** The essential container's own reason (e.g. "OutOfMemoryError: Container killed due to memory usage"). */
+  containerReason?: string;
+  /** The essential container's exit code, once it exited. */
+  exitCode?: number;
   /** ECS CPU units (1024 = one vCPU). */
   cpu: number;
   /** MiB. */

@@ -1,5 +1,5 @@
 import "server-only";
-import { announcementsSince, openHelpRequestOf } from "@/lib/db/room-queries";
+import { announcementsFor, openHelpRequestOf } from "@/lib/db/room-queries";
 import { Channel, type Sink } from "@/lib/stream/channel";
 import type { AttendeeEvents } from "@/lib/stream/protocol";
 import { eventInfo } from "./event";
@@ -11,8 +11,9 @@ const RECENT_MS = 12 * 60 * 60 * 1000;
 export type AttendeeSink = Sink<AttendeeEvents> & { key: string };
 
 /**
- * What every attendee page listens to: announcements, the event's times, and the state
- * of their own help request (sent to that attendee only). One connection per tab, no
+ * What every attendee page listens to: announcements, the event's times, and what is
+ * theirs alone (sent to that attendee only): their help request's state and the hints the
+ * facilitator sent them. One connection per tab, no
  * polling behind it.
  */
 export class AttendeeChannel {
@@ -25,6 +26,9 @@ export class AttendeeChannel {
     signal.on((event) => {
       if (event.kind === "announcement") {
         this.channel.publish([{ event: "announcement", data: { id: event.id, message: event.message, createdAt: event.createdAt } }]);
+      } else if (event.kind === "hint") {
+        const hint = { id: event.id, message: event.message, createdAt: event.createdAt, hint: true } as const;
+        for (const attendeeId of event.to) this.channel.publish([{ event: "announcement", data: hint }], { to: attendeeId });
       } else if (event.kind === "event-settings") {
         this.channel.publish([{ event: "event", data: eventInfo(this.eventName) }]);
       } else if (event.kind === "help") {
@@ -43,7 +47,12 @@ export class AttendeeChannel {
           data: {
             event: eventInfo(this.eventName),
             help: help ? { id: help.id, status: help.status } : null,
-            announcements: announcementsSince(new Date(Date.now() - RECENT_MS).toISOString()),
+            announcements: announcementsFor(sink.key, new Date(Date.now() - RECENT_MS).toISOString()).map((a) => ({
+              id: a.id,
+              message: a.message,
+              createdAt: a.createdAt,
+              ...(a.kind === "hint" ? { hint: true as const } : {}),
+            })),
           },
         },
       ];

@@ -1,7 +1,11 @@
 import "server-only";
 import { z } from "zod";
 import { audit, type Actor } from "@/lib/audit";
+import { currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
 import { latestEnvironmentOf } from "@/lib/db/queries";
+import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
+import { diagnoseLine } from "@/lib/diagnosis/diagnose";
+import { fromRow } from "@/lib/diagnosis/watch";
 import { createHelpRequest, getHelpRequest, openHelpRequestOf, recentStreamEvents, setHelpStatus } from "@/lib/db/room-queries";
 import { PortalError } from "@/lib/errors";
 import type { StreamHub } from "@/lib/stream/hub";
@@ -17,12 +21,15 @@ export interface DiagnosticBundle {
   stackEvents: Record<string, unknown>[];
   stoppedTasks: { id: string; role: string; stoppedReason?: string; stoppedAt?: string }[];
   schedulerLog: { at: string; text: string }[];
+  /** The cause the environment showed when the attendee asked (lib/diagnosis). */
+  diagnosis?: EnvironmentDiagnosis;
 }
 
 /** What a facilitator needs to see before walking over: recent stack events, why tasks stopped, the scheduler's last lines. */
 export function gatherBundle(hub: StreamHub, attendeeId: string): DiagnosticBundle {
   const env = latestEnvironmentOf(attendeeId);
   const snapshot = env ? hub.lastSnapshot(env.id) : null;
+  const diagnosis = env && !env.deletedAt ? currentDiagnosisOf(env.id) : undefined;
   return {
     gatheredAt: new Date().toISOString(),
     stackName: env?.stackName ?? null,
@@ -33,14 +40,21 @@ export function gatherBundle(hub: StreamHub, attendeeId: string): DiagnosticBund
       .filter((t) => t.lastStatus === "STOPPED")
       .map((t) => ({ id: t.id, role: t.role, stoppedReason: t.stoppedReason, stoppedAt: t.stoppedAt })),
     schedulerLog: env ? recentStreamEvents(env.id, "log", 200, "scheduler").map((l) => ({ at: String(l.at), text: String(l.text) })) : [],
+    ...(diagnosis ? { diagnosis: fromRow(diagnosis) } : {}),
   };
 }
 
-/** The attendee asks for help; a second request while one is open returns the open one. */
+/**
+ * The attendee asks for help; a second request while one is open returns the open one. The
+ * request keeps the cause their environment shows, or else the one their message names.
+ */
 export function requestHelp(deps: { hub: StreamHub; signal: RoomSignal }, actor: Actor, message: string) {
   const existing = openHelpRequestOf(actor.id);
   if (existing) return existing;
-  const request = createHelpRequest(actor.id, message, gatherBundle(deps.hub, actor.id));
+  const bundle = gatherBundle(deps.hub, actor.id);
+  // A kernel's error reaches the portal only when the attendee pastes it: it names the cause then.
+  const pasted = diagnoseLine(message).code;
+  const request = createHelpRequest(actor.id, message, bundle, bundle.diagnosis?.code ?? (pasted === "unknown" ? null : pasted));
   audit(actor, "help-request", { target: String(request.id) });
   deps.signal.emit({ kind: "help", attendeeId: actor.id, id: request.id, status: "open" });
   return request;

@@ -110,7 +110,7 @@ export class RoomStream {
       this.channel.publish([{ event: "help", data: { queue: listHelpQueue() } }]);
     } else if (event.kind === "announcement") {
       this.channel.publish([{ event: "announcement", data: { id: event.id, message: event.message, createdAt: event.createdAt } }]);
-    } else {
+    } else if (event.kind === "event-settings") {
       this.channel.publish([{ event: "event-settings", data: {} }]);
     }
   }

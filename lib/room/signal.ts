@@ -6,6 +6,7 @@ import type { HelpStatus } from "@/lib/stream/protocol";
 export type RoomEvent =
   | { kind: "attendee"; attendeeId: string }
   | { kind: "announcement"; id: number; message: string; createdAt: string }
+  | { kind: "hint"; id: number; message: string; createdAt: string; to: string[] }
   | { kind: "help"; attendeeId: string; id: number; status: HelpStatus }
   | { kind: "event-settings" };
 

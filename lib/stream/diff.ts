@@ -6,6 +6,7 @@ function taskChanged(a: TaskState, b: TaskState): boolean {
     a.lastStatus !== b.lastStatus ||
     a.desiredStatus !== b.desiredStatus ||
     a.stoppedReason !== b.stoppedReason ||
+    a.containerReason !== b.containerReason ||
     a.startedAt !== b.startedAt
   );
 }

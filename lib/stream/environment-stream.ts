@@ -1,4 +1,7 @@
 import "server-only";
+import { recordDiagnosis } from "@/lib/db/diagnosis-queries";
+import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
+import { FailureWatch } from "@/lib/diagnosis/watch";
 import { holdWorkerMaximum } from "@/lib/environments/enforce-limits";
 import { inTransaction, updateEnvironment } from "@/lib/db/queries";
 import { appendStreamEvent, lastStreamSeq, newestSchedulerLineContaining, streamEventsAfter } from "@/lib/db/stream-queries";
@@ -52,6 +55,8 @@ export class EnvironmentStream {
   private again = false;
   /** The newest progress line the scheduler wrote (undefined: not looked up in the store yet). */
   private progress: ClusterProgress | null | undefined;
+  /** The environment's latest failure, read from what each poll brings (lib/diagnosis). */
+  private readonly failures: FailureWatch;
 
   constructor(
     private readonly env: EnvironmentRef,
@@ -72,6 +77,7 @@ export class EnvironmentStream {
     });
     this.cursor = row.streamCursor;
     this.finished = row.deletedAt !== null;
+    this.failures = new FailureWatch(env.id);
     provider.onActivity?.(env, () => this.nudge());
   }
 
@@ -128,6 +134,19 @@ export class EnvironmentStream {
       this.progress = progressOfStoredLog(newestSchedulerLineContaining(this.env.id, PROGRESS_PREFIX));
     }
     return this.progress;
+  }
+
+  /** The environment's latest failure, diagnosed, unless dismissed. */
+  get diagnosis(): EnvironmentDiagnosis | null {
+    return this.failures.diagnosis;
+  }
+
+  /** The attendee dismissed the diagnosis (already done in the store): pages stop showing it. */
+  diagnosisDismissed(): void {
+    this.failures.clear();
+    this.channel.publish([{ event: "diagnosis", data: null }], {
+      persist: (numbered) => inTransaction(() => numbered.forEach((f) => appendStreamEvent(this.env.id, f.id, f.event, JSON.stringify(f.data)))),
+    });
   }
 
   /** One poll now, awaited: used by progress checks and tests. */
@@ -205,6 +224,8 @@ export class EnvironmentStream {
   private commit(snapshot: EnvironmentSnapshot, providerFrames: Frame[], cursor = this.cursor): void {
     const before = this.snapshot;
     const frames = [...diffSnapshots(before, snapshot), ...providerFrames];
+    const diagnosis = this.failures.observe(frames);
+    if (diagnosis) frames.push({ event: "diagnosis", data: diagnosis });
     const gone = snapshot.status === "DELETE_COMPLETE";
     // A settled environment polled again changes nothing: skip the write rather than touch the row each poll.
     const unchanged = before !== null && frames.length === 0 && cursor === this.cursor;
@@ -218,6 +239,17 @@ export class EnvironmentStream {
       const save = (numbered: FrameOf<EnvironmentEvents>[]) =>
         inTransaction(() => {
           for (const f of numbered) appendStreamEvent(this.env.id, f.id, f.event, JSON.stringify(f.data));
+          if (diagnosis) {
+            recordDiagnosis({
+              envId: this.env.id,
+              attendeeId: this.env.attendeeId,
+              code: diagnosis.code,
+              raw: diagnosis.raw,
+              source: diagnosis.source,
+              pointsAt: diagnosis.pointsAt ?? null,
+              at: diagnosis.at,
+            });
+          }
           updateEnvironment(this.env.id, {
             status: snapshot.status,
             statusReason: snapshot.reason ?? null,

@@ -1,3 +1,4 @@
+import type { DiagnosisCode, EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import type { EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
 import type { RehearsalCard, RehearsalView } from "@/lib/rehearsal/phases";
 import type { EnvironmentState, StackStatus } from "@/lib/status";
@@ -65,12 +66,14 @@ export interface EnvironmentEvents {
   degraded: { message: string | null };
   log: LogLine;
   "stack-event": StackEventLine;
+  /** The environment's latest failure, diagnosed (lib/diagnosis); null once dismissed. */
+  diagnosis: EnvironmentDiagnosis | null;
   /** Log lines and stack events between the page's last id and the greeting are gone. */
   gap: Gap;
 }
 
 export const environmentStream: StreamSpec<EnvironmentEvents> = {
-  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event", "gap"],
+  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event", "diagnosis", "gap"],
   state: ["snapshot"],
 };
 
@@ -99,6 +102,12 @@ export interface RosterRow {
   progress: { tasks: number; bytes: number; workers: number } | null;
   /** The pins the live cluster's image was built from, when they are not the portal's own. */
   otherPins: string | null;
+  /** The cause the attendee's environment shows now (lib/diagnosis), if any. */
+  diagnosis: { code: DiagnosisCode; at: string } | null;
+  /** When the attendee first opened each lab, and when they finished it: their pace. */
+  labs: Record<string, { startedAt: string | null; doneAt: string | null }>;
+  /** The newest sign of progress: a lab opened or finished, a check passed (else when they joined). */
+  lastProgressAt: string;
 }
 
 export interface HelpItem {
@@ -109,6 +118,8 @@ export interface HelpItem {
   message: string;
   status: HelpStatus;
   createdAt: string;
+  /** The cause the attendee's environment showed when they asked. */
+  diagnosis: DiagnosisCode | null;
 }
 
 export interface CostSample {
@@ -120,6 +131,8 @@ export interface Announcement {
   id: number;
   message: string;
   createdAt: string;
+  /** A hint the facilitator sent to this attendee alone or to everyone on their lab. */
+  hint?: true;
 }
 
 export interface RoomView {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Moto for scripts (Playwright global setup, benchmarks, trying the portal by hand).
 //
-//   node test/moto/cli.mjs start [--port N] [--event-stack NAME] [--event-id ID] [--play-every MS]
+//   node test/moto/cli.mjs start [--port N] [--event-stack NAME] [--event-id ID] [--play-every MS] [--pull-from-ecr]
 //       Starts moto, holds ECS task states, deploys the event stack (moto-ready), prints
 //       ONE line of JSON {"endpoint", "pid", "env": {...}} to stdout, then keeps running
 //       until SIGINT/SIGTERM. With --play-every it plays Fargate for every environment
@@ -10,6 +10,8 @@
 //       CodeBuild for the event's image builds (test/moto/codebuild.mjs), advancing each
 //       running build one phase on the same interval. POST {"failAt": PHASE, "message": …}
 //       to <env.AWS_ENDPOINT_URL_CODEBUILD>/player/next-build to make the next build fail.
+//       With --pull-from-ecr, a task whose ECR image moto's ECR does not hold is stopped
+//       with ECS's CannotPullContainerError instead of running (fargate.mjs).
 //   node test/moto/cli.mjs play --endpoint URL --stack NAME
 //       One round of Fargate for one environment stack; prints the running task ids.
 //   node test/moto/cli.mjs stop-task --endpoint URL --stack NAME --task ID --reason TEXT
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     "event-stack": { type: "string", default: "dask-event" },
     "event-id": { type: "string", default: "dask-event" },
     "play-every": { type: "string" },
+    "pull-from-ecr": { type: "boolean", default: false },
     task: { type: "string" },
     reason: { type: "string", default: "Task stopped by the Fargate player" },
     role: { type: "string", default: "worker" },
@@ -101,7 +104,7 @@ async function start() {
   if (every > 0) {
     for (;;) {
       for (const stack of await environmentStacks(moto.endpoint).catch(() => [])) {
-        await playFargate(moto.endpoint, stack).catch((error) => console.error(`play ${stack}: ${error.message}`));
+        await playFargate(moto.endpoint, stack, { pullFromEcr: values["pull-from-ecr"] }).catch((error) => console.error(`play ${stack}: ${error.message}`));
       }
       await new Promise((r) => setTimeout(r, every));
     }

@@ -5,7 +5,12 @@
 //     network, with group "service:<service name>" as ECS gives service tasks;
 //   - tasks stay where they are put (manual state transitions), and are stopped with
 //     a reason through StopTask, which also releases their network interface;
-//   - log lines go to "<prefix>/<container>/<task id>" streams, as awslogs names them.
+//   - log lines go to "<prefix>/<container>/<task id>" streams, as awslogs names them;
+//   - with `pullFromEcr`, a task whose image is an ECR image moto's ECR does not hold is
+//     started, and stopped PULL_MS later with the pull error ECS gives
+//     (CannotPullContainerError); its service tries again no more than every PULL_RETRY_MS,
+//     as ECS backs off. (Moto starts tasks RUNNING; ECS shows them PENDING while it retries
+//     the pull.)
 import { CloudFormationClient, CreateStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -33,6 +38,7 @@ import {
   RunTaskCommand,
   StopTaskCommand,
 } from "@aws-sdk/client-ecs";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { motoCredentials, motoRegion, motoTemplateTransform, repoRoot } from "./server.mjs";
@@ -47,7 +53,37 @@ export function motoClients(endpoint) {
     ecs: new ECSClient(config),
     ec2: new EC2Client(config),
     logs: new CloudWatchLogsClient(config),
+    ecr: new ECRClient(config),
   };
+}
+
+/** How long a task tries to pull a missing image before ECS stops it. */
+const PULL_MS = 5_000;
+/** How often a service whose image could not be pulled gets another task (ECS backs off too). */
+const PULL_RETRY_MS = 10_000;
+/** When each service last failed to pull its image. */
+const failedPulls = new Map();
+/** The task each service is pulling a missing image for, and since when. */
+const pulling = new Map();
+
+/**
+ * The reason ECS stops a task with when its image cannot be pulled because ECR does not hold
+ * it, or null when it can be (an image of another registry is taken as present).
+ * @param {ReturnType<typeof motoClients>} clients
+ * @param {string} image
+ */
+async function missingImageReason(clients, image) {
+  const ecr = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/([^:@]+)(?::([^@]+))?$/.exec(image);
+  if (!ecr) return null;
+  const [, repositoryName, tag = "latest"] = ecr;
+  try {
+    const { imageDetails } = await clients.ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }));
+    if (imageDetails?.length) return null;
+  } catch (error) {
+    if (!(error instanceof Error && /NotFound/.test(error.name))) throw error;
+  }
+  // ECS's own words for a tag the registry does not have (github.com/microservices-demo/front-end/issues/65).
+  return `CannotPullContainerError: Error: image ${repositoryName}:${tag} not found`;
 }
 
 /**
@@ -338,9 +374,10 @@ export async function putLogLines(endpoint, { stackName, role, taskId, lines }) 
  * scale-in would), and each new task logs a start-up line like Dask's.
  * @param {string} endpoint
  * @param {string} stackName
+ * @param {{ pullFromEcr?: boolean }} [options]
  * @returns {Promise<{ scheduler: string[], worker: string[] }>} running task ids per role
  */
-export async function playFargate(endpoint, stackName) {
+export async function playFargate(endpoint, stackName, options = {}) {
   const clients = motoClients(endpoint);
   const env = await environmentOf(clients, stackName);
   /** @type {{ scheduler: string[], worker: string[] }} */
@@ -360,6 +397,22 @@ export async function playFargate(endpoint, stackName) {
       }
     }
     const desired = service.desiredCount ?? 0;
+    const key = `${stackName}/${role}`;
+    const attempt = pulling.get(key);
+    if (options.pullFromEcr && (attempt || mine.length < desired)) {
+      const { taskDefinition } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
+      const reason = await missingImageReason(clients, taskDefinition?.containerDefinitions?.[0]?.image ?? "");
+      if (reason) {
+        if (attempt && Date.now() - attempt.since >= PULL_MS) {
+          await stopTask(endpoint, { stackName, taskId: attempt.taskId, reason });
+          pulling.delete(key);
+          failedPulls.set(key, Date.now());
+        } else if (!attempt && Date.now() - (failedPulls.get(key) ?? 0) >= PULL_RETRY_MS) {
+          pulling.set(key, { taskId: await runTask(endpoint, { stackName, role }), since: Date.now() });
+        }
+        continue;
+      }
+    }
     while (mine.length > desired) {
       const taskId = /** @type {string} */ (mine.pop());
       await stopTask(endpoint, { stackName, taskId, reason: "Scaling activity initiated by (deployment ecs-svc)" });

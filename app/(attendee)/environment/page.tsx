@@ -1,7 +1,9 @@
 import { DeployButton } from "@/components/environment/deploy-button";
 import { EnvironmentView } from "@/components/environment/environment-view";
 import { pageViewer } from "@/lib/auth/session";
+import { currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
 import { liveEnvironmentOf } from "@/lib/db/queries";
+import { fromRow } from "@/lib/diagnosis/watch";
 import { portalPins } from "@/lib/image/pins";
 import { ready } from "@/lib/runtime";
 
@@ -12,6 +14,7 @@ export default async function EnvironmentPage() {
   const viewer = await pageViewer("attendee");
   const { provider, hub } = await ready();
   const env = liveEnvironmentOf(viewer.id);
+  const diagnosis = env ? currentDiagnosisOf(env.id) : undefined;
   // As the provider last found its backend: loading this page asks the backend nothing.
   const backend = provider.lastKnownHealth();
 
@@ -29,6 +32,7 @@ export default async function EnvironmentPage() {
       {env ? (
         <EnvironmentView key={env.id} envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
           initialProgress={hub.progressOf(env.id)}
+          initialDiagnosis={diagnosis ? fromRow(diagnosis) : null}
           portalPins={portalPins()} />
       ) : (
         <section className="rounded-lg border border-line bg-card p-6">

@@ -9,6 +9,8 @@ import { RehearsalCard } from "@/components/facilitator/rehearsal-card";
 import { RoomImageCard } from "@/components/facilitator/room-image-card";
 import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { pageViewer } from "@/lib/auth/session";
+import { causesMet } from "@/lib/db/diagnosis-queries";
+import { memoryAdvice } from "@/lib/diagnosis/memory-advice";
 import { countAttendees } from "@/lib/db/limit-queries";
 import { listLabs } from "@/lib/labs";
 import { isolation } from "@/lib/providers/local/sandbox";
@@ -40,7 +42,7 @@ export default async function FacilitatorPage() {
         <Link href="/facilitator/attendees" className="text-accent underline">Attendees</Link>
         <Link href="/facilitator/audit" className="text-accent underline">Audit log</Link>
       </header>
-      {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
+      {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} causes={causesMet()} />}
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
       {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
       {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
@@ -48,7 +50,14 @@ export default async function FacilitatorPage() {
       {provider.cloud && <AwsPanel attendees={eventLimits(config).maxAttendees} />}
       {provider.image && <RoomImageCard />}
       {provider.rehearsal && <RehearsalCard />}
-      <RoomDashboard initial={initial} unit={unit} labTitles={labTitles} event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }} />
+      <RoomDashboard
+        initial={initial}
+        unit={unit}
+        labTitles={labTitles}
+        event={{ name: event.name, startsAt: event.startsAt, endsAt: event.endsAt }}
+        problemTools={{ buildImage: Boolean(provider.image), cloud: Boolean(provider.cloud), memoryAdvice: memoryAdvice(config) }}
+        stuckMinutes={config.stuckMinutes}
+      />
     </div>
   );
 }

@@ -148,6 +148,8 @@ function iso(value: Date | undefined): string | undefined {
 }
 
 export function toTaskState(task: Task, role: TaskRole): TaskState {
+  // The workshop's tasks have one container; its reason says more than the task's (an OOM kill).
+  const container = task.containers?.[0];
   return {
     id: task.taskArn?.split("/").pop() ?? "",
     role,
@@ -156,6 +158,9 @@ export function toTaskState(task: Task, role: TaskRole): TaskState {
     startedAt: iso(task.startedAt ?? task.createdAt),
     stoppedAt: iso(task.stoppedAt),
     stoppedReason: task.stoppedReason || undefined,
+    ...(task.stopCode ? { stopCode: task.stopCode } : {}),
+    ...(container?.reason ? { containerReason: container.reason } : {}),
+    ...(container?.exitCode != null ? { exitCode: container.exitCode } : {}),
     cpu: Number(task.cpu ?? 0) || 0,
     memory: Number(task.memory ?? task.containers?.[0]?.memory ?? 0) || 0,
     ...(task.pullStartedAt && task.pullStoppedAt

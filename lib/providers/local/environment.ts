@@ -8,7 +8,7 @@ import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentSnapshot, ProxyTarget } from "../types";
 import type { Machine } from "./capacity";
 import { closedCleanly, launchNotebook, launchTask, logFile, pythonEnvReady, schedulerAddress } from "./launch";
-import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, signalGroup, stopGroup } from "./processes";
+import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, residentMiBOf, signalGroup, stopGroup } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
@@ -27,6 +27,9 @@ export interface LocalSettings extends LocalConfig {
   /** The machine's cores and memory for capacity planning (tests give their own). */
   machine?: Machine;
 }
+
+/** Fargate's words for a container killed at its memory limit (the ECS stopped-task reason). */
+export const OUT_OF_MEMORY_REASON = "OutOfMemoryError: Container killed due to memory usage";
 
 /** Supervision pace: quick while something is starting or stopping, slower once settled. */
 const TICK_MS = { busy: 100, settled: 500 };
@@ -265,7 +268,8 @@ export class LocalEnvironment {
     const s = this.state;
     if (s.status === "DELETE_IN_PROGRESS" || s.status === "DELETE_COMPLETE") return;
     this.sampleCpu();
-    let changed = this.noticeExits();
+    let changed = this.enforceMemory();
+    changed = this.noticeExits() || changed;
     if (s.status === "CREATE_FAILED") return;
 
     const active = (role: TaskRecord["role"]) =>
@@ -305,6 +309,23 @@ export class LocalEnvironment {
       const seconds = cpuSecondsOf(task.pid);
       if (seconds !== null && seconds > task.cpuSeconds) task.cpuSeconds = seconds;
     }
+  }
+
+  /**
+   * A worker's memory is a hard limit, as a Fargate task's is: one whose processes hold more
+   * is killed at once and stopped with ECS's out-of-memory reason; the service replaces it.
+   */
+  private enforceMemory(): boolean {
+    let changed = false;
+    for (const task of this.state.tasks) {
+      if (task.role !== "worker" || task.pid === null || task.lastStatus === "STOPPED" || task.desiredStatus === "STOPPED") continue;
+      const mib = residentMiBOf(task.pid);
+      if (mib === null || mib <= this.settings.workerMemoryMiB) continue;
+      signalGroup(task.pid, "SIGKILL");
+      markStopped(task, OUT_OF_MEMORY_REASON);
+      changed = true;
+    }
+    return changed;
   }
 
   private noticeExits(): boolean {

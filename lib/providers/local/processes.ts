@@ -129,20 +129,41 @@ function readProcessTable(): Map<number, { ppid: number; cpu: number }> {
 }
 
 /**
- * CPU seconds (user + system) a task's processes have used so far, or null once it is gone.
- * The whole tree counts: a sandboxed task's pid is bubblewrap's, and the work runs below it.
+ * A task's processes: `pid` and everything below it, or null once it is gone. The whole tree
+ * counts, as a container's does: a sandboxed task's pid is bubblewrap's, and the work runs below it.
  */
-export function cpuSecondsOf(pid: number): number | null {
+function processTree(pid: number): { pid: number; cpu: number }[] | null {
   const rows = readProcessTable();
   if (!rows.has(pid)) return null;
-  let total = 0;
+  const tree: { pid: number; cpu: number }[] = [];
   const queue = [pid];
   while (queue.length) {
     const current = queue.pop()!;
-    total += rows.get(current)?.cpu ?? 0;
+    tree.push({ pid: current, cpu: rows.get(current)?.cpu ?? 0 });
     for (const [child, row] of rows) if (row.ppid === current) queue.push(child);
   }
-  return Math.round(total * 100) / 100;
+  return tree;
+}
+
+/** CPU seconds (user + system) a task's processes have used so far, or null once it is gone. */
+export function cpuSecondsOf(pid: number): number | null {
+  const tree = processTree(pid);
+  return tree && Math.round(tree.reduce((sum, p) => sum + p.cpu, 0) * 100) / 100;
+}
+
+/** Resident memory (MiB) of a task's processes, or null once it is gone. */
+export function residentMiBOf(pid: number): number | null {
+  const tree = processTree(pid);
+  if (!tree) return null;
+  let kb = 0;
+  for (const p of tree) {
+    try {
+      kb += Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${p.pid}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return kb / 1024;
 }
 
 /** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, …]. */

@@ -2,7 +2,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { EnvironmentView } from "@/components/environment/environment-view";
 import { pageViewer } from "@/lib/auth/session";
+import { currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
 import { getAttendee } from "@/lib/db/queries";
+import { fromRow } from "@/lib/diagnosis/watch";
 import { environmentFor } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";
 import { portalPins } from "@/lib/image/pins";
@@ -22,6 +24,7 @@ export default async function AttendeeEnvironment({ params }: { params: Promise<
     throw err;
   }
   const attendee = getAttendee(env.attendeeId);
+  const diagnosis = env.deletedAt ? undefined : currentDiagnosisOf(env.id);
   return (
     <div className="space-y-4">
       <p>
@@ -33,6 +36,7 @@ export default async function AttendeeEnvironment({ params }: { params: Promise<
       <p className="text-sm text-muted">Read-only view: the facilitator acts from the roster.</p>
       <EnvironmentView envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
           initialProgress={hub.progressOf(env.id)}
+          initialDiagnosis={diagnosis ? fromRow(diagnosis) : null}
           portalPins={portalPins()} readOnly />
     </div>
   );
