@@ -164,6 +164,7 @@ export const rules: Rule[] = [
   rule("sandbox", "bubblewrap (bwrap) is not installed"),
 
   rule("capabilities", "requires capabilities :"),
+  rule("capabilities", "the portal did not acknowledge capability_"),
   rule("service-linked-role", "unable to assume the service linked role"),
 
   rule("image-pull", "reached your pull rate limit"),
@@ -226,6 +227,7 @@ export const rules: Rule[] = [
   rule("permissions", "accessdenied: access denied"),
   rule("permissions", "did not accept the portal's credentials"),
   rule("permissions", "the portal's role", "update portal-access"),
+  rule("permissions", "cloudformation's deploy role", "update the access stack"),
 
   rule("worker-lost", "all those workers died while running it"),
   rule("worker-lost", "workers died while trying to run it"),
