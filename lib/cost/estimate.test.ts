@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { TaskState } from "@/lib/providers/types";
 import { estimateCost } from "./estimate";
-import { CURRENT_PRICES as P, PRICES_2026_11_US_EAST_1 } from "./prices";
+import { CURRENT_PRICES as P, type PriceTable } from "./prices";
+
+/** A table written before the public IPv4 charge and the data prices existed (x86 Fargate, us-east-1). */
+const before2026_12: PriceTable = {
+  version: "2026-11-01",
+  region: "us-east-1",
+  currency: "USD",
+  fargate: { vcpuHour: 0.04048, gbHour: 0.004445 },
+  fargateSpot: { vcpuHour: 0.01275, gbHour: 0.0014 },
+  natGatewayHour: 0.045,
+  notebookHour: { "ml.t3.medium": 0.05 },
+};
 
 const task = (over: Partial<TaskState>): TaskState => ({
   id: "t",
@@ -40,7 +51,7 @@ describe("estimateCost", () => {
     const event = { ...solo, natGateway: false };
     const schedulerHour = P.fargate.vcpuHour + 4 * P.fargate.gbHour;
     expect(estimateCost(input, event).hourlyUsd).toBeCloseTo(schedulerHour + 0.005 + 0.05, 4);
-    const old = PRICES_2026_11_US_EAST_1;
+    const old = before2026_12;
     expect(estimateCost(input, event, old).hourlyUsd).toBeCloseTo(old.fargate.vcpuHour + 4 * old.fargate.gbHour + 0.05, 4);
     expect(P.region).toBe("us-west-2");
   });
@@ -77,7 +88,7 @@ describe("the parts a bill has besides running tasks", () => {
 
   it("keeps a report made with a table that had no such prices at its old figure", () => {
     const input = { createdAt: "2026-11-28T10:00:00Z", now: new Date("2026-11-28T12:00:00Z"), tasks: [], logBytes: 5e9 };
-    const old = PRICES_2026_11_US_EAST_1;
+    const old = before2026_12;
     const est = estimateCost(input, { ...solo, natGateway: false, notebookVolumeGb: 20, natData: { gbPerTask: 1, gbPerNotebook: 1 } }, old);
     expect(est.accruedUsd).toBeCloseTo(2 * old.notebookHour["ml.t3.medium"], 4);
   });

@@ -27,28 +27,12 @@ export interface PriceTable {
   notebookVolumeGbMonth?: number;
 }
 
-export const PRICES_2026_11_US_EAST_1: PriceTable = {
-  version: "2026-11-01",
-  region: "us-east-1",
-  currency: "USD",
-  fargate: { vcpuHour: 0.04048, gbHour: 0.004445 },
-  fargateSpot: { vcpuHour: 0.01275, gbHour: 0.0014 },
-  natGatewayHour: 0.045,
-  notebookHour: {
-    "ml.t3.medium": 0.05,
-    "ml.t3.large": 0.1,
-    "ml.t3.xlarge": 0.2,
-    "ml.m5.large": 0.115,
-    "ml.m5.xlarge": 0.23,
-  },
-};
-
 /**
  * The default region since ERA5 moved to s3://nsf-ncar-era5 in us-west-2, and Graviton
  * (Linux/ARM64) Fargate, which the templates run since Fargate Spot takes ARM64 tasks.
  * Oregon lists the same Fargate, NAT gateway and notebook-instance rates as N. Virginia;
- * Fargate Spot moves with spare capacity, so its figure is typical (the same ~69 % below
- * on-demand as the x86 table), not quoted.
+ * Fargate Spot moves with spare capacity, so its figure is typical (~69 % below on-demand),
+ * not quoted.
  */
 export const PRICES_2026_12_US_WEST_2: PriceTable = {
   version: "2026-12-02",

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { ProxiedKind } from "@/lib/environments/proxied";
 import type { StackStatus, TaskLastStatus } from "@/lib/status";
 import type { RoomCapacity } from "./local/capacity";
@@ -89,10 +88,10 @@ export interface EnvironmentRef {
   attendeeEmail: string;
 }
 
-export const deployOptionsSchema = z.object({
-  workers: z.number().int().min(0),
-});
-export type DeployOptions = z.infer<typeof deployOptionsSchema>;
+/** How an environment is deployed: how many workers it starts with (each provider checks the range it allows). */
+export interface DeployOptions {
+  workers: number;
+}
 
 // ---- capabilities
 

@@ -1,23 +1,9 @@
-import { requireViewer } from "@/lib/auth/session";
-import { errorResponse } from "@/lib/errors";
-import { ready } from "@/lib/runtime";
-import { sseResponse } from "@/lib/stream/response";
-import { parseLastEventId } from "@/lib/stream/sse";
+import { defineStreamRoute } from "@/app/api/stream-route";
 
 export const dynamic = "force-dynamic";
 
 /** The whole room in one stream, for the facilitator. */
-export async function GET(request: Request) {
-  try {
-    const viewer = await requireViewer("facilitator");
-    const { room, openStreams } = await ready();
-    const lastEventId = parseLastEventId(request.headers.get("last-event-id"));
-    return sseResponse(request, {
-      owner: `${viewer.role}:${viewer.id}`,
-      open: openStreams,
-      subscribe: (sink) => room.subscribe(sink, lastEventId),
-    });
-  } catch (err) {
-    return errorResponse(err);
-  }
-}
+export const GET = defineStreamRoute({
+  role: "facilitator",
+  channel: ({ rt }) => (sink, lastEventId) => rt.room.subscribe(sink, lastEventId),
+});
