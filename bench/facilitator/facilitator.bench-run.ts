@@ -5,6 +5,7 @@
 // starts each environment's scheduler and two workers with RunTask and stops one with
 // StopTask and a reason, as Fargate would. Writes bench/facilitator/REPORT.md and
 // results.json. It measures and reports; it never passes or fails on timing.
+import { createParser } from "eventsource-parser";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -128,24 +129,17 @@ class RoomStream {
     const response = await fetch(`${url}/api/facilitator/events`, { headers: { cookie: jar.header() }, signal: this.abort.signal });
     if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    const parser = createParser({ onEvent: (frame) => this.handle(frame.event, frame.data) });
     void (async () => {
-      let buffer = "";
       for (;;) {
         const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          this.handle(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
+        if (done || value === undefined) return;
+        parser.feed(value);
       }
     })();
   }
 
-  private handle(block: string) {
-    const event = /^event: (.*)$/m.exec(block)?.[1];
-    const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+  private handle(event: string | undefined, data: string) {
     if (event !== "snapshot" && event !== "roster") return;
     const at = performance.now();
     const rows = (JSON.parse(data) as { rows: RosterRow[] }).rows;

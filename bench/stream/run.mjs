@@ -16,6 +16,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { createParser } from "eventsource-parser";
 import { CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { startFaultProxy } from "../../test/fault-proxy/index.mjs";
 import { deployEventStack, holdTaskStates, motoClients, motoCredentials, motoRegion, repoRoot, runTask, stackOutputs, startMoto } from "../../test/moto/index.mjs";
@@ -105,20 +106,17 @@ class Subscriber {
     if (this.closed) return;
     const headers = this.lastId === null ? {} : { "last-event-id": String(this.lastId) };
     this.request = http.get(`${this.portal.url}${this.route}`, { headers }, (res) => {
-      let buffer = "";
+      const parser = createParser({
+        onEvent: (frame) => {
+          if (frame.id !== undefined) this.lastId = Number(frame.id);
+          if (frame.event) this.frames += 1;
+          if (frame.event === "log") this.onLine(JSON.parse(frame.data).text);
+        },
+      });
       res.setEncoding("utf8");
       res.on("data", (chunk) => {
-        buffer += chunk;
         this.bytes += chunk.length;
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(frame.split("\n").filter((l) => !l.startsWith(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
-          if (fields.id !== undefined) this.lastId = Number(fields.id);
-          if (fields.event) this.frames += 1;
-          if (fields.event === "log") this.onLine(JSON.parse(fields.data).text);
-        }
+        parser.feed(chunk);
       });
       res.on("end", () => this.retry());
       res.on("error", () => this.retry());
