@@ -1,5 +1,5 @@
 # Helpers for working by hand. Included by the Makefile.
-.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal
+.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal restore
 
 # solo.yaml is event.yaml + attendee.yaml in one stack; regenerate after editing either.
 cfn-solo: $(TOOLS)/.stamp
@@ -23,3 +23,8 @@ stop-local:
 # notebook against it, tears it down and prints the report's path under PORTAL_DATA_DIR.
 aws-rehearsal: node_modules/.stamp $(VENV)/.stamp
 	node --conditions=react-server --import tsx scripts/rehearsal.ts
+
+# Makes a copy of the store (FROM=<file> or FROM=s3://bucket/store/portal-….sqlite) the store
+# of PORTAL_DATA_DIR again; the portal must be stopped (docs/hosting.md, "Restore").
+restore: node_modules/.stamp
+	node --conditions=react-server --import tsx scripts/restore.ts "$(FROM)"
