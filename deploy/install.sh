@@ -114,17 +114,18 @@ as_portal() { runuser -u portal -- env HOME="$DATA" npm_config_cache=/var/cache/
 . /etc/os-release
 case "$ID:$VERSION_ID" in
   debian:13)
-    need=(nodejs npm python3 python3-venv bubblewrap caddy git openssl ca-certificates curl e2fsprogs)
+    # make and g++: better-sqlite3 compiles itself where its prebuilt binary cannot be downloaded.
+    need=(nodejs npm python3 python3-venv bubblewrap caddy git openssl ca-certificates curl e2fsprogs make g++)
     missing=()
     for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
     if [ ${#missing[@]} -gt 0 ]; then
       say "installing ${missing[*]}"
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
     fi
     ;;
   amzn:2023)
-    need=(nodejs22 nodejs22-npm python3 bubblewrap git openssl tar e2fsprogs)
+    need=(nodejs22 nodejs22-npm python3 bubblewrap git openssl tar e2fsprogs make gcc-c++)
     missing=()
     for p in "${need[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
     [ ${#missing[@]} -eq 0 ] || { say "installing ${missing[*]}"; dnf install -y -q "${missing[@]}"; }
@@ -243,16 +244,18 @@ put "$CHECK_TIMER" 0644 root:root <"$release/deploy/dask-portal-https.timer" || 
 
 {
   echo "# Written by deploy/install.sh; run it again rather than editing this file."
-  echo "{"
-  [ -z "$email" ] || echo "	email $email"
-  if [ -n "$content_domain" ]; then
-    # Certificates for environments' hosts are made when first asked for, and only for
-    # hosts the portal vouches for (issue 21's content origin answers this question).
-    echo "	on_demand_tls {"
-    echo "		ask http://127.0.0.1:$port/api/internal/content-host"
-    echo "	}"
+  if [ -n "$email$content_domain" ]; then
+    echo "{"
+    [ -z "$email" ] || echo "	email $email"
+    if [ -n "$content_domain" ]; then
+      # Certificates for environments' hosts are made when first asked for, and only for
+      # hosts the portal vouches for (issue 21's content origin answers this question).
+      echo "	on_demand_tls {"
+      echo "		ask http://127.0.0.1:$port/api/internal/content-host"
+      echo "	}"
+    fi
+    echo "}"
   fi
-  echo "}"
   echo
   sed -e "s|@HOSTNAME@|$hostname|g" -e "s|@PORT@|$port|g" "$release/deploy/Caddyfile.portal"
   if [ -n "$content_domain" ] || [ -n "$content_port" ]; then
@@ -283,16 +286,21 @@ printf 'hostname=%q\ncommit=%q\nrepo=%q\nprovider=%q\nemail=%q\ndata_device=%q\n
   "$hostname" "$commit" "$repo" "$provider" "$email" "$data_device" "$backup_bucket" "$aws_region" "$event_stack" "$content_domain" "$content_port" "$public_address" "$env_file" "$port" |
   put "$CONF" 0600 root:root || true
 
-systemctl daemon-reload
 systemctl enable -q dask-portal.service dask-portal-https.timer caddy.service
-if [ "$changed_portal" = 1 ]; then
-  say "restarting the portal (running environments are adopted by the new process)"
-  systemctl restart dask-portal.service
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  if [ "$changed_portal" = 1 ]; then
+    say "restarting the portal (running environments are adopted by the new process)"
+    systemctl restart dask-portal.service
+  else
+    systemctl start dask-portal.service
+  fi
+  if [ "$changed_caddy" = 1 ]; then systemctl reload-or-restart caddy.service; else systemctl start caddy.service; fi
+  systemctl start dask-portal-https.timer
 else
-  systemctl start dask-portal.service
+  # A root being prepared (an image build, a chroot): the units start at its first boot.
+  say "systemd is not running here: the units are enabled and start when this system boots"
 fi
-if [ "$changed_caddy" = 1 ]; then systemctl reload-or-restart caddy.service; else systemctl start caddy.service; fi
-systemctl start dask-portal-https.timer
 "$APP/current/deploy/https-status.sh" "$hostname" "$port" "$public_address" || true
 [ "$changed_portal$changed_caddy" = 00 ] && say "nothing to change: $commit is installed as configured"
 say "done: https://$hostname (until its certificate is issued, http://<this machine's address>/ says why not)"

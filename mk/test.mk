@@ -1,6 +1,6 @@
 # The suites `make test` runs, one target each (the vitest projects are in vitest.config.ts).
 # Included by the Makefile.
-.PHONY: typecheck lint unit integration test-cfn test-aws test-stream test-python test-node22 e2e
+.PHONY: typecheck lint unit integration test-cfn test-aws test-stream test-python test-node22 test-deploy e2e
 
 CFN_TEMPLATES := cloudformation/event.yaml cloudformation/attendee.yaml cloudformation/solo.yaml
 # Deployed once by the account administrator, not by the portal.
@@ -47,6 +47,12 @@ test-python: $(VENV)/.stamp $(TOOLS)/.stamp $(VENV)/.test-stamp $(WORKER_VENV)/.
 # the unit and local projects again under Node 22, in a copy with its own node_modules.
 test-node22: node_modules/.stamp $(VENV)/.stamp
 	node scripts/node22.mjs
+
+# deploy/install.sh in a fresh Debian 13 root built with mmdebstrap (cached in .cache/deploy),
+# chrooted as root: first install, systemd-analyze verify, the units' processes started in a
+# network namespace of their own, a second run that changes nothing, an upgrade. Needs root.
+test-deploy: node_modules/.stamp deploy-tools
+	npx vitest run --project deploy
 
 # The e2e suite starts its own portals (and real Dask processes); stop-local makes sure
 # none of those processes outlives the run, even when a test fails half-way.
