@@ -20,7 +20,7 @@ export function debianRootTarball() {
   const tarball = path.join(cacheDir, `trixie-${key}.tar`);
   if (!fs.existsSync(tarball)) {
     fs.mkdirSync(cacheDir, { recursive: true });
-    execFileSync("mmdebstrap", ["--quiet", ...mmdebstrapArgs, `${tarball}.partial`, mirror], { stdio: "inherit" });
+    execFileSync("mmdebstrap", ["--quiet", "--format=tar", ...mmdebstrapArgs, `${tarball}.partial`, mirror], { stdio: "inherit" });
     fs.renameSync(`${tarball}.partial`, tarball);
   }
   return tarball;
