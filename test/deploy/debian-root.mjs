@@ -38,9 +38,9 @@ export function freshRoot(dir) {
   fs.copyFileSync("/etc/resolv.conf", path.join(dir, "etc/resolv.conf"));
   const local = "/usr/local/share/ca-certificates";
   const extra = fs.existsSync(local) ? fs.readdirSync(local).filter((n) => n.endsWith(".crt")) : [];
+  for (const sub of ["apt", "portal"]) fs.mkdirSync(path.join(cacheDir, sub), { recursive: true });
   for (const name of extra) fs.copyFileSync(path.join(local, name), path.join(dir, local, name));
   if (extra.length) inRoot(dir, ["update-ca-certificates"]);
-  for (const sub of ["apt", "portal"]) fs.mkdirSync(path.join(cacheDir, sub), { recursive: true });
 }
 
 /** The environment a command in the root gets: this machine's, less what points at its own files. */
