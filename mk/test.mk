@@ -3,8 +3,9 @@
 .PHONY: typecheck lint unit integration test-cfn test-aws test-stream test-python test-node22 test-deploy e2e
 
 CFN_TEMPLATES := cloudformation/event.yaml cloudformation/attendee.yaml cloudformation/solo.yaml
-# Deployed once by the account administrator, not by the portal.
-ACCESS_TEMPLATE := cloudformation/portal-access.yaml
+# Deployed once by the account administrator, not by the portal: what the portal may do, and
+# the host it runs on (the administrator's own rights deploy it: it makes the portal's role).
+ADMIN_TEMPLATES := cloudformation/portal-access.yaml cloudformation/portal-host.yaml
 
 typecheck: node_modules/.stamp
 	npm run typecheck
@@ -23,10 +24,10 @@ integration: node_modules/.stamp $(VENV)/.stamp bubblewrap
 test-cfn: $(TOOLS)/.stamp
 	$(TOOLS)/bin/python cloudformation/tools/compose_solo.py --check
 	$(TOOLS)/bin/python cloudformation/tools/portal_policy.py --check
-	$(TOOLS)/bin/cfn-lint $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
-	$(TOOLS)/bin/python cloudformation/rules/check_templates.py $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
-	$(TOOLS)/bin/checkov --config-file cloudformation/checkov.yaml $(addprefix -f ,$(CFN_TEMPLATES) $(ACCESS_TEMPLATE))
-	$(TOOLS)/bin/python cloudformation/rules/lint_policies.py cloudformation/portal-policy.json $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
+	$(TOOLS)/bin/cfn-lint $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
+	$(TOOLS)/bin/python cloudformation/rules/check_templates.py $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
+	$(TOOLS)/bin/checkov --config-file cloudformation/checkov.yaml $(addprefix -f ,$(CFN_TEMPLATES) $(ADMIN_TEMPLATES))
+	$(TOOLS)/bin/python cloudformation/rules/lint_policies.py cloudformation/portal-policy.json $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
 	$(TOOLS)/bin/python -m pytest -q cloudformation/rules
 
 # The AWS provider and reconciliation against moto servers the run starts and stops.
