@@ -20,7 +20,7 @@ elif ! tls_error=$(curl -fsS --max-time 10 -o /dev/null --resolve "$host:443:127
     reason="$host resolves to $addresses, not to this machine ($public): point its A record at $public. Caddy gets the certificate once it does."
   else
     said=$(journalctl -u caddy --since -15min -o cat 2>/dev/null | grep -iE 'could not get certificate|challenge|obtain' | tail -1 | cut -c1-300)
-    reason="Caddy has no valid certificate for $host yet (${tls_error##*: })${said:+; Caddy's last word on it: $said}. It keeps trying on its own."
+    reason="Caddy has no valid certificate for $host yet (${tls_error##*: })${said:+; Caddy says: $said}. It keeps trying on its own."
   fi
 fi
 

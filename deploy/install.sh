@@ -39,6 +39,14 @@ die() {
   exit 1
 }
 say() { echo "install.sh: $*"; }
+# Seconds each slow step took, said at the end (a first install on a small instance takes minutes).
+declare -A took=()
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  took[$name]=$((SECONDS - start))
+}
 
 # ---- settings: the command line over what the last run remembered
 
@@ -121,7 +129,7 @@ case "$ID:$VERSION_ID" in
     if [ ${#missing[@]} -gt 0 ]; then
       say "installing ${missing[*]}"
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
+      timed packages env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
     fi
     ;;
   amzn:2023)
@@ -186,14 +194,16 @@ if [ ! -f "$release/.built" ]; then
   install -d -m 0755 -o portal -g portal "$release"
   as_portal sh -c "git -C '$mirror' archive '$commit' | tar -x -C '$release'"
   previous=$(readlink "$APP/current" 2>/dev/null || true)
+  cd "$release"
   if [ -n "$previous" ] && [ -d "$previous/node_modules" ] && cmp -s "$previous/package-lock.json" "$release/package-lock.json" && cmp -s "$previous/package.json" "$release/package.json"; then
     say "building $commit (the running release's npm packages, next build)"
-    as_portal cp -a "$previous/node_modules" "$release/node_modules"
+    timed npm as_portal cp -a "$previous/node_modules" "$release/node_modules"
   else
     say "building $commit (npm ci, next build)"
-    (cd "$release" && as_portal npm ci --no-audit --no-fund --loglevel=error)
+    timed npm as_portal npm ci --no-audit --no-fund --loglevel=error
   fi
-  (cd "$release" && as_portal npm run build --silent)
+  timed build as_portal npm run build --silent
+  cd /
   as_portal touch "$release/.built"
 fi
 
@@ -208,11 +218,11 @@ if [ "$provider" = local ]; then
     install -d -m 0755 -o portal -g portal "$python_env"
     as_portal python3 -m venv "$python_env"
     as_portal "$python_env/bin/pip" install --quiet --upgrade pip
-    as_portal "$python_env/bin/pip" install --quiet -r "$release/notebooks/requirements.txt"
+    timed python as_portal "$python_env/bin/pip" install --quiet -r "$release/notebooks/requirements.txt"
     sha256sum "$release/docker/requirements.txt" | cut -c1-12 | as_portal tee "$python_env/pins" >/dev/null
     as_portal touch "$python_env/.complete"
   fi
-  as_portal "$python_env/bin/python" "$release/notebooks/generate_sample_data.py" --base "$DATA/sample/era5" >/dev/null
+  timed sample-data as_portal "$python_env/bin/python" "$release/notebooks/generate_sample_data.py" --base "$DATA/sample/era5" >/dev/null
 fi
 
 # ---- configuration: the portal's environment, the unit, Caddy
@@ -303,4 +313,7 @@ else
 fi
 "$APP/current/deploy/https-status.sh" "$hostname" "$port" "$public_address" || true
 [ "$changed_portal$changed_caddy" = 00 ] && say "nothing to change: $commit is installed as configured"
+steps=''
+for name in packages npm build python sample-data; do [ -z "${took[$name]:-}" ] || steps+=" $name ${took[$name]} s,"; done
+say "took $SECONDS s${steps:+ (${steps%,} )}"
 say "done: https://$hostname (until its certificate is issued, http://<this machine's address>/ says why not)"

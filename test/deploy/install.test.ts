@@ -59,7 +59,9 @@ function installation(): string {
       }
     }
   };
-  for (const p of ["etc/dask-portal", "etc/caddy", "etc/systemd/system", "opt/dask-portal/current"]) walk(rootFile(p));
+  // current is a link inside the root (/opt/dask-portal/releases/<commit>): followed there, not on this machine.
+  for (const p of ["etc/dask-portal", "etc/caddy", "etc/systemd/system", fs.readlinkSync(rootFile("opt/dask-portal/current")).slice(1)]) walk(rootFile(p));
+  out.push(fs.readlinkSync(rootFile("opt/dask-portal/current")));
   for (const p of ["opt/dask-portal/releases", "opt/dask-portal/python"]) out.push(...fs.readdirSync(rootFile(p)));
   out.push(read("etc/fstab"));
   return out.join("\n");
