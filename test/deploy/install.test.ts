@@ -220,6 +220,11 @@ describe("deploy/install.sh on a fresh Debian 13", () => {
     expect(inRoot(root, ["sh", "-c", "mount /var/lib/dask-portal && sha256sum /var/lib/dask-portal/secrets.json /var/lib/dask-portal/portal.sqlite"])).toBe(kept);
     expect(read("etc/dask-portal/install.conf")).toContain(`commit=${second}`);
 
+    // deploy/restore.sh, as the docs tell an operator to run it: a copy of the store made the store again, the old one kept.
+    const restored = await runInRoot(root, ["sh", "-c", "mount /var/lib/dask-portal && cp /var/lib/dask-portal/portal.sqlite /tmp/copy.sqlite && chmod 644 /tmp/copy.sqlite && /opt/dask-portal/current/deploy/restore.sh /tmp/copy.sqlite"]);
+    expect(restored.stdout).toMatch(/^Restored \/tmp\/copy\.sqlite into \/var\/lib\/dask-portal \(schema version \d+\)\. The store that was there is kept as \/var\/lib\/dask-portal\/backups\/before-restore-\d{8}T\d{6}Z\.sqlite\.$/m);
+    expect(restored.status).toBe(0);
+
     // A commit the repository does not have is refused, and the running one stays.
     const missing = await install("--commit", "0".repeat(40));
     expect(missing.status).not.toBe(0);
