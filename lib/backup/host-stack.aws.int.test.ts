@@ -216,6 +216,15 @@ describe("the host stack in a VPC of its own", () => {
     expect(sqlite.prepare("SELECT message FROM announcements").all()).toEqual([{ message: "kept" }]);
   });
 
+  it("gets one copy at the event's end, however often the portal checks the end", async () => {
+    const keeper = new BackupKeeper({ config: { everyMs: 300_000, kept: 3, bucket: outputs.BackupBucket }, dataDir: path.join(tmp, "data"), sqlite: getSqlite, client: portalS3 });
+    const before = await asAdministrator(() => adminS3.send(new ListObjectVersionsCommand({ Bucket: outputs.BackupBucket, Prefix: "store/" })));
+    for (let check = 0; check < 3; check++) await keeper.atEventEnd("2026-03-01T17:00:00.000Z");
+    const after = await asAdministrator(() => adminS3.send(new ListObjectVersionsCommand({ Bucket: outputs.BackupBucket, Prefix: "store/" })));
+    expect((after.Versions ?? []).length - (before.Versions ?? []).length).toBe(1);
+    expect(listAudit().filter((e) => e.action === "backup")).toEqual([expect.objectContaining({ actorId: "portal", result: "ok", target: `s3://${outputs.BackupBucket}` })]);
+  });
+
   it("is deleted cleanly once its bucket is emptied", async () => {
     await asAdministrator(async () => {
       const { Versions } = await adminS3.send(new ListObjectVersionsCommand({ Bucket: outputs.BackupBucket }));
