@@ -229,6 +229,15 @@ describe("restoring a copy", () => {
     expect(fs.existsSync(path.join(target, "backups"))).toBe(false);
   });
 
+  it("keeps a portal from starting on a store a newer portal wrote (a downgrade), naming both versions", async () => {
+    aRoom();
+    const { copy } = await keeper().backUpNow(facilitator);
+    const newer = new Database(copy.file);
+    newer.prepare("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('from-a-newer-portal', ?)").run(Date.UTC(2030, 0, 2));
+    newer.close();
+    expect(() => openDb(copy.file)).toThrow(`The store ${copy.file} was written by a newer portal: its store is at schema version ${knownMigrations(migrationsFolder).length + 1}`);
+  });
+
   it("refuses what is not a whole portal store", async () => {
     const text = path.join(tmp, "notes.txt");
     fs.writeFileSync(text, "not a database at all, just some words that are long enough to be read as a header");

@@ -211,7 +211,8 @@ describe("deploy/install.sh on a fresh Debian 13", () => {
     second = execFileSync("git", ["-C", clone, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
     const kept = inRoot(root, ["sh", "-c", "mount /var/lib/dask-portal && sha256sum /var/lib/dask-portal/secrets.json /var/lib/dask-portal/portal.sqlite"]);
 
-    const run = await timed("upgrade", () => install("--commit", second));
+    // The upgrade also turns on issue 21's content origin: a site block of its own for *.rooms.<name>.
+    const run = await timed("upgrade", () => install("--commit", second, "--content-domain", `rooms.${hostname}`));
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`install.sh: building ${second} (the running release's npm packages, next build)`);
     expect(run.stdout).toContain(`install.sh: now running ${second} (was ${first})`);
@@ -219,6 +220,11 @@ describe("deploy/install.sh on a fresh Debian 13", () => {
     expect(fs.readdirSync(rootFile("opt/dask-portal/releases")).sort()).toEqual([first, second].sort());
     expect(inRoot(root, ["sh", "-c", "mount /var/lib/dask-portal && sha256sum /var/lib/dask-portal/secrets.json /var/lib/dask-portal/portal.sqlite"])).toBe(kept);
     expect(read("etc/dask-portal/install.conf")).toContain(`commit=${second}`);
+    expect(read("etc/dask-portal/portal.env").split("\n")).toContain(`PORTAL_CONTENT_DOMAIN=rooms.${hostname}`);
+    const caddyfile = read("etc/caddy/Caddyfile");
+    expect(caddyfile).toContain("\ton_demand_tls {\n\t\task http://127.0.0.1:3000/api/internal/content-host\n\t}");
+    expect(caddyfile).toMatch(new RegExp(`\\n\\*\\.rooms\\.workshop\\.invalid \\{\\n\\ttls \\{\\n\\t\\ton_demand\\n\\t\\}\\n`));
+    expect(caddyfile).toContain("reverse_proxy 127.0.0.1:3001 {");
 
     // deploy/restore.sh, as the docs tell an operator to run it: a copy of the store made the store again, the old one kept.
     const restored = await runInRoot(root, ["sh", "-c", "mount /var/lib/dask-portal && cp /var/lib/dask-portal/portal.sqlite /tmp/copy.sqlite && chmod 644 /tmp/copy.sqlite && /opt/dask-portal/current/deploy/restore.sh /tmp/copy.sqlite"]);
