@@ -23,6 +23,8 @@ let loop: string;
 const first = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
 let second: string;
 const seconds: Record<string, number> = {};
+/** The installer's own account of its slow steps ("install.sh: took N s (packages …)"), per run. */
+const took: string[] = [];
 
 async function freePort(): Promise<number> {
   const server = net.createServer().listen(0, "127.0.0.1");
@@ -41,7 +43,11 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-const install = (...args: string[]) => runInRoot(root, ["/src/deploy/install.sh", ...args]);
+async function install(...args: string[]) {
+  const run = await runInRoot(root, ["/src/deploy/install.sh", ...args]);
+  took.push(...run.stdout.split("\n").filter((l) => l.startsWith("install.sh: took ")));
+  return run;
+}
 const rootFile = (p: string) => path.join(root, p);
 const read = (p: string) => fs.readFileSync(rootFile(p), "utf8");
 
@@ -106,7 +112,7 @@ afterAll(() => {
   daemon?.kill();
   if (loop) execFileSync("losetup", ["--detach", loop]);
   if (work) fs.rmSync(work, { recursive: true, force: true });
-  console.log(`install.sh on Debian 13, seconds per step: ${JSON.stringify(seconds)}`);
+  console.log(`install.sh on Debian 13, seconds per step: ${JSON.stringify(seconds)}\n${took.join("\n")}`);
 });
 
 describe("deploy/install.sh on a fresh Debian 13", () => {
