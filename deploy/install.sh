@@ -124,6 +124,7 @@ case "$ID:$VERSION_ID" in
   debian:13)
     # make and g++: better-sqlite3 compiles itself where its prebuilt binary cannot be downloaded.
     need=(nodejs npm python3 python3-venv bubblewrap caddy git openssl ca-certificates curl e2fsprogs make g++)
+    python_bin=python3
     missing=()
     for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -133,7 +134,9 @@ case "$ID:$VERSION_ID" in
     fi
     ;;
   amzn:2023)
-    need=(nodejs22 nodejs22-npm python3 bubblewrap git openssl tar e2fsprogs make gcc-c++)
+    # /usr/bin/python3 stays 3.9 on AL2023; the pins need 3.11 or later, namespaced as python3.12.
+    need=(nodejs22 nodejs22-npm python3.12 python3.12-pip bubblewrap git openssl tar e2fsprogs make gcc-c++)
+    python_bin=python3.12
     missing=()
     for p in "${need[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
     [ ${#missing[@]} -eq 0 ] || { say "installing ${missing[*]}"; dnf install -y -q "${missing[@]}"; }
@@ -216,7 +219,7 @@ if [ "$provider" = local ]; then
     say "making the Python env $python_env"
     rm -rf "$python_env"
     install -d -m 0755 -o portal -g portal "$python_env"
-    as_portal python3 -m venv "$python_env"
+    as_portal "$python_bin" -m venv "$python_env"
     as_portal "$python_env/bin/pip" install --quiet --upgrade pip
     timed python as_portal "$python_env/bin/pip" install --quiet -r "$release/notebooks/requirements.txt"
     sha256sum "$release/docker/requirements.txt" | cut -c1-12 | as_portal tee "$python_env/pins" >/dev/null
