@@ -71,15 +71,20 @@ export class BackupKeeper {
     };
   }
 
-  /** The timer's copy: a failure is audited as the portal's own; a success only shows on the page. */
+  /**
+   * The timer's copy: a failure is audited as the portal's own, once while it repeats word for
+   * word (a full disk would otherwise write an entry every few minutes); a success only shows
+   * on the page.
+   */
   async scheduled(): Promise<void> {
     if (this.deps.sqlite().memory) return;
+    const before = this.failure?.message;
     try {
       await this.copy();
     } catch (err) {
       const message = toPortalError(err).message;
       console.error(message);
-      audit(portalActor, "backup", { target: this.folder, ok: false, detail: message });
+      if (message !== before) audit(portalActor, "backup", { target: this.folder, ok: false, detail: message });
     }
   }
 
