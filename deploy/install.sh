@@ -213,7 +213,7 @@ fi
 # The local provider's Dask, JupyterLab and sample data, one Python env per pin set.
 python_env=''
 if [ "$provider" = local ]; then
-  pins=$(sha256sum "$release/docker/requirements.txt" "$release/notebooks/requirements.txt" | sha256sum | cut -c1-12)
+  pins=$(cat "$release/docker/requirements.txt" "$release/notebooks/requirements.txt" | sha256sum | cut -c1-12)
   python_env=$APP/python/$pins
   if [ ! -f "$python_env/.complete" ]; then
     say "making the Python env $python_env"

@@ -221,6 +221,8 @@ describe("deploy/install.sh on a fresh Debian 13", () => {
     const run = await timed("upgrade", () => install("--commit", second, "--content-domain", `rooms.${hostname}`));
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`install.sh: building ${second} (the running release's npm packages, next build)`);
+    // The same pins: the running Python env is kept, not made again.
+    expect(run.stdout).not.toContain("making the Python env");
     expect(run.stdout).toContain(`install.sh: now running ${second} (was ${first})`);
     expect(fs.readlinkSync(rootFile("opt/dask-portal/current"))).toBe(`/opt/dask-portal/releases/${second}`);
     expect(fs.readdirSync(rootFile("opt/dask-portal/releases")).sort()).toEqual([first, second].sort());
@@ -233,9 +235,16 @@ describe("deploy/install.sh on a fresh Debian 13", () => {
     expect(caddyfile).toContain("reverse_proxy 127.0.0.1:3001 {");
 
     // deploy/restore.sh, as the docs tell an operator to run it: a copy of the store made the store again, the old one kept.
-    const restored = await runInRoot(root, ["sh", "-c", "mount /var/lib/dask-portal && cp /var/lib/dask-portal/portal.sqlite /tmp/copy.sqlite && chmod 644 /tmp/copy.sqlite && /opt/dask-portal/current/deploy/restore.sh /tmp/copy.sqlite"]);
-    expect(restored.stdout).toMatch(/^Restored \/tmp\/copy\.sqlite into \/var\/lib\/dask-portal \(schema version \d+\)\. The store that was there is kept as \/var\/lib\/dask-portal\/backups\/before-restore-\d{8}T\d{6}Z\.sqlite\.$/m);
-    expect(restored.status).toBe(0);
+    // In a network namespace of its own: whatever listens on this machine's port 3000 is not a portal of this root.
+    const restored = await runInRoot(
+      root,
+      ["sh", "-c", "mount /var/lib/dask-portal && cp /var/lib/dask-portal/portal.sqlite /tmp/copy.sqlite && chmod 644 /tmp/copy.sqlite && /opt/dask-portal/current/deploy/restore.sh /tmp/copy.sqlite"],
+      { env: { IN_ROOT_NET: "none" } },
+    );
+    expect(restored).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^Restored \/tmp\/copy\.sqlite into \/var\/lib\/dask-portal \(schema version \d+\)\. The store that was there is kept as \/var\/lib\/dask-portal\/backups\/before-restore-\d{8}T\d{6}Z\.sqlite\.$/m),
+    });
 
     // A commit the repository does not have is refused, and the running one stays.
     const missing = await install("--commit", "0".repeat(40));
