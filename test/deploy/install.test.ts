@@ -238,10 +238,12 @@ describe("deploy/install.sh on a fresh Debian 13", () => {
     // In a network namespace of its own: whatever listens on this machine's port 3000 is not a portal of this root.
     const restored = await runInRoot(
       root,
-      ["sh", "-c", "mount /var/lib/dask-portal && cp /var/lib/dask-portal/portal.sqlite /tmp/copy.sqlite && chmod 644 /tmp/copy.sqlite && /opt/dask-portal/current/deploy/restore.sh /tmp/copy.sqlite"],
+      // The portal was stopped, so the store's file and its write-ahead log together are one consistent copy.
+      ["sh", "-c", "mount /var/lib/dask-portal && for f in portal.sqlite portal.sqlite-wal; do [ ! -f /var/lib/dask-portal/$f ] || cp /var/lib/dask-portal/$f /tmp/copy.${f#portal.}; done && chmod 644 /tmp/copy.* && /opt/dask-portal/current/deploy/restore.sh /tmp/copy.sqlite"],
       { env: { IN_ROOT_NET: "none" } },
     );
     expect(restored).toMatchObject({
+      stderr: expect.not.stringMatching(/error|denied|refuse|cannot/i),
       status: 0,
       stdout: expect.stringMatching(/^Restored \/tmp\/copy\.sqlite into \/var\/lib\/dask-portal \(schema version \d+\)\. The store that was there is kept as \/var\/lib\/dask-portal\/backups\/before-restore-\d{8}T\d{6}Z\.sqlite\.$/m),
     });
