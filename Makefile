@@ -18,10 +18,11 @@ start: install bubblewrap sample-data build
 	node scripts/start.mjs
 
 # Every suite, in the order that fails fastest.
-test: install tools chromium bubblewrap
+test: install tools chromium bubblewrap deploy-tools
 	$(MAKE) typecheck lint unit
 	$(MAKE) integration
 	$(MAKE) test-cfn
+	$(MAKE) test-deploy
 	$(MAKE) test-aws
 	$(MAKE) test-stream
 	$(MAKE) test-python

@@ -62,6 +62,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // deploy/install.sh in a fresh Debian 13 root (make test-deploy): builds the portal there, so minutes.
+        test: { name: "deploy", include: ["test/deploy/**/*.test.ts"], testTimeout: 30 * 60_000, hookTimeout: 10 * 60_000, ...serial },
+      },
+      {
+        extends: true,
         test: { name: "bench-local", include: ["bench/local/*.bench-run.ts"], testTimeout: 30 * 60_000, ...serial },
       },
       {

@@ -41,6 +41,7 @@ export const auditActions = {
   "event-stack-delete": "deleted the event stack",
   "image-build": "asked for a build of the room's image",
   rehearsal: "started the dress rehearsal (one environment deployed, the notebook run, all torn down)",
+  backup: "copied the store (on this machine, and to the host's S3 bucket when there is one)",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 

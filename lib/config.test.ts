@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { awsEnv } from "./config";
+import { awsEnv, portalConfig } from "./config";
 
 describe("the AWS section of the configuration", () => {
   it("defaults to us-west-2, where the ERA5 bucket is, and keeps a region that is given", () => {
@@ -31,4 +31,16 @@ describe("PORTAL_ERA5_MONTHS", () => {
       expect(() => awsEnv({ PORTAL_ERA5_MONTHS: text })).toThrow(/PORTAL_ERA5_MONTHS.*a range \(2021-01\.\.2021-12\)/);
     },
   );
+});
+
+describe("the store's backups", () => {
+  it("copies every 5 minutes and keeps 24 by default, with no bucket", () => {
+    expect(portalConfig({}).backup).toEqual({ everyMs: 5 * 60_000, kept: 24, bucket: undefined });
+  });
+
+  it("takes a bucket by its S3 name and refuses anything else, saying what it expected", () => {
+    expect(portalConfig({ PORTAL_BACKUP_BUCKET: "portal-host-backupbucket-1a2b3c" }).backup.bucket).toBe("portal-host-backupbucket-1a2b3c");
+    expect(() => portalConfig({ PORTAL_BACKUP_BUCKET: "s3://Portal_Backups" })).toThrow(/PORTAL_BACKUP_BUCKET: an S3 bucket name/);
+    expect(() => portalConfig({ PORTAL_BACKUP_EVERY_MINUTES: "0" })).toThrow(/PORTAL_BACKUP_EVERY_MINUTES/);
+  });
 });

@@ -43,6 +43,13 @@ const portalEnvSchema = z.object({
   PORTAL_STREAM_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   PORTAL_STREAM_EVENTS_KEPT: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
   PORTAL_STUCK_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(10),
+  PORTAL_BACKUP_EVERY_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(5),
+  PORTAL_BACKUPS_KEPT: z.coerce.number().int().min(1).max(10_000).default(24),
+  // S3's naming rules for a bucket: 3-63 lowercase letters, digits, dots and hyphens.
+  PORTAL_BACKUP_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (the host stack's BackupBucket output)")
+    .optional(),
 });
 
 const cidr = z
@@ -178,6 +185,16 @@ export interface PortalConfig {
   stuckMinutes: number;
   local: LocalConfig;
   streams: StreamsConfig;
+  backup: BackupConfig;
+}
+
+export interface BackupConfig {
+  /** How often the store is copied to `<dataDir>/backups` while the portal runs. */
+  everyMs: number;
+  /** How many of those copies are kept; older ones are deleted. */
+  kept: number;
+  /** Where a copy goes at the event's end and on the facilitator's request; none without it. */
+  bucket?: string;
 }
 
 export interface StreamsConfig {
@@ -238,6 +255,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       retentionMs: e.PORTAL_STREAM_RETENTION_HOURS * 60 * 60_000,
       keptPerEnvironment: e.PORTAL_STREAM_EVENTS_KEPT,
     },
+    backup: { everyMs: e.PORTAL_BACKUP_EVERY_MINUTES * 60_000, kept: e.PORTAL_BACKUPS_KEPT, bucket: e.PORTAL_BACKUP_BUCKET },
   };
 }
 

@@ -1,6 +1,8 @@
 import "server-only";
 import { portalActor } from "@/lib/audit";
+import { BackupKeeper } from "@/lib/backup/keeper";
 import { portalConfig, type PortalConfig } from "@/lib/config";
+import { getSqlite } from "@/lib/db";
 import { listLiveEnvironments, providerRef } from "@/lib/db/queries";
 import { reconcileEnvironments } from "@/lib/environments/reconcile";
 import { ImageBuildChannel } from "@/lib/image/build-channel";
@@ -9,7 +11,7 @@ import type { Provider } from "@/lib/providers/types";
 import { RehearsalChannel } from "@/lib/rehearsal/channel";
 import { rehearsalSettings } from "@/lib/rehearsal/run";
 import { AttendeeChannel } from "@/lib/room/attendee-channel";
-import { enforceEventEnd } from "@/lib/room/event";
+import { enforceEventEnd, eventInfo } from "@/lib/room/event";
 import { RoomStream } from "@/lib/room/room-stream";
 import { RoomSignal } from "@/lib/room/signal";
 import { sampleRoomUsage, trackUsage } from "@/lib/room/usage";
@@ -23,6 +25,8 @@ const END_CHECK_MS = 15_000;
 const LIMIT_CHECK_MS = 60_000;
 /** Stored stream events are pruned at start and this often (docs/architecture.md, "Stream limits"). */
 const PRUNE_MS = 10 * 60_000;
+/** After the event's end, the copy to the bucket waits for the teardowns, but not longer than this. */
+const FINAL_BACKUP_WAIT_MS = 30 * 60_000;
 
 /**
  * The portal process: its provider, the stream hub with one poller per environment, the
@@ -41,6 +45,8 @@ export class Runtime {
   readonly rehearsal: RehearsalChannel;
   /** The room's image and its build, for the facilitator (providers that build one). */
   readonly imageBuild?: ImageBuildChannel;
+  /** Copies of the store: on this machine every few minutes, to the host's bucket at the end and on request. */
+  readonly backups: BackupKeeper;
   private started?: Promise<void>;
   /** start() has finished: the live environments are handed back and their streams run (/api/health). */
   running = false;
@@ -57,6 +63,7 @@ export class Runtime {
     this.openStreams = new OpenStreams(config.streams.perUser);
     this.rehearsal = new RehearsalChannel({ provider, settings: rehearsalSettings(config) });
     if (provider.image) this.imageBuild = new ImageBuildChannel(provider.image);
+    this.backups = new BackupKeeper({ config: config.backup, dataDir: config.dataDir, sqlite: getSqlite });
   }
 
   /**
@@ -87,11 +94,13 @@ export class Runtime {
       this.every(LIMIT_CHECK_MS, () => {
         for (const row of listLiveEnvironments()) this.hub.stream(row).wake();
       });
-      this.every(END_CHECK_MS, () =>
-        enforceEventEnd({ provider: this.provider, hub: this.hub, signal: this.signal, eventName: this.config.eventName }).catch((e: unknown) =>
+      this.every(this.config.backup.everyMs, () => this.backups.scheduled());
+      this.every(END_CHECK_MS, async () => {
+        await enforceEventEnd({ provider: this.provider, hub: this.hub, signal: this.signal, eventName: this.config.eventName }).catch((e: unknown) =>
           console.error("event end:", e instanceof Error ? e.message : e),
-        ),
-      );
+        );
+        this.finalBackup();
+      });
       this.running = true;
     })();
     return this.started;
@@ -105,6 +114,14 @@ export class Runtime {
     this.imageBuild?.stop();
     this.hub.stop();
     this.provider.release();
+  }
+
+  /** Once the event has ended and its environments are gone (or have had their time), a copy goes to the bucket. */
+  private finalBackup(): void {
+    const { endedAt } = eventInfo(this.config.eventName);
+    if (!endedAt) return;
+    if (listLiveEnvironments().length > 0 && Date.now() - Date.parse(endedAt) < FINAL_BACKUP_WAIT_MS) return;
+    void this.backups.atEventEnd(endedAt);
   }
 
   /** Deletes stored stream events past their retention or over each environment's ceiling. */

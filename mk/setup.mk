@@ -1,6 +1,6 @@
 # What `make start` and `make test` install when it is missing. Included by the Makefile,
 # which defines PYTHON, VENV, TOOLS and PORTAL_DATA_DIR.
-.PHONY: install pyenv tools chromium bubblewrap sample-data build
+.PHONY: install pyenv tools chromium bubblewrap deploy-tools sample-data build
 
 install: node_modules/.stamp $(VENV)/.stamp
 
@@ -56,6 +56,11 @@ chromium:
 bubblewrap:
 	@command -v bwrap >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
 	  else echo "bubblewrap is missing: run 'sudo apt-get install bubblewrap' (or set PORTAL_LOCAL_ISOLATION=none on a single-user machine)"; fi; }
+
+# What make test-deploy needs on this machine to build a Debian root and run the installer in it:
+# mmdebstrap (Debian's packages, no image registry), losetup and ip for its disk and network.
+deploy-tools:
+	@command -v mmdebstrap >/dev/null && command -v losetup >/dev/null && command -v ip >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap util-linux iproute2; }
 
 # ERA5-like files for the local notebook; quick when they exist (the generator keeps complete months).
 sample-data: $(VENV)/.stamp

@@ -1,10 +1,11 @@
 # The suites `make test` runs, one target each (the vitest projects are in vitest.config.ts).
 # Included by the Makefile.
-.PHONY: typecheck lint unit integration test-cfn test-aws test-stream test-python test-node22 e2e
+.PHONY: typecheck lint unit integration test-cfn test-aws test-stream test-python test-node22 test-deploy e2e
 
 CFN_TEMPLATES := cloudformation/event.yaml cloudformation/attendee.yaml cloudformation/solo.yaml
-# Deployed once by the account administrator, not by the portal.
-ACCESS_TEMPLATE := cloudformation/portal-access.yaml
+# Deployed once by the account administrator, not by the portal: what the portal may do, and
+# the host it runs on (the administrator's own rights deploy it: it makes the portal's role).
+ADMIN_TEMPLATES := cloudformation/portal-access.yaml cloudformation/portal-host.yaml
 
 typecheck: node_modules/.stamp
 	npm run typecheck
@@ -25,10 +26,10 @@ integration: node_modules/.stamp $(VENV)/.stamp bubblewrap
 test-cfn: $(TOOLS)/.stamp node_modules/.stamp
 	$(TOOLS)/bin/python cloudformation/tools/compose_solo.py --check
 	$(TOOLS)/bin/python cloudformation/tools/portal_policy.py --check
-	$(TOOLS)/bin/cfn-lint $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
-	$(TOOLS)/bin/python cloudformation/rules/check_templates.py $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
-	$(TOOLS)/bin/checkov --config-file cloudformation/checkov.yaml $(addprefix -f ,$(CFN_TEMPLATES) $(ACCESS_TEMPLATE))
-	$(TOOLS)/bin/python cloudformation/rules/lint_policies.py cloudformation/portal-policy.json $(CFN_TEMPLATES) $(ACCESS_TEMPLATE)
+	$(TOOLS)/bin/cfn-lint $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
+	$(TOOLS)/bin/python cloudformation/rules/check_templates.py $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
+	$(TOOLS)/bin/checkov --config-file cloudformation/checkov.yaml $(addprefix -f ,$(CFN_TEMPLATES) $(ADMIN_TEMPLATES))
+	$(TOOLS)/bin/python cloudformation/rules/lint_policies.py cloudformation/portal-policy.json $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
 	$(TOOLS)/bin/python -m pytest -q cloudformation/rules
 	node --import tsx cloudformation/oracle/cli.ts
 	npx vitest run --project cfn
@@ -51,6 +52,12 @@ test-python: $(VENV)/.stamp $(TOOLS)/.stamp $(VENV)/.test-stamp $(WORKER_VENV)/.
 # the unit and local projects again under Node 22, in a copy with its own node_modules.
 test-node22: node_modules/.stamp $(VENV)/.stamp
 	node scripts/node22.mjs
+
+# deploy/install.sh in a fresh Debian 13 root built with mmdebstrap (cached in .cache/deploy),
+# chrooted as root: first install, systemd-analyze verify, the units' processes started in a
+# network namespace of their own, a second run that changes nothing, an upgrade. Needs root.
+test-deploy: node_modules/.stamp deploy-tools
+	npx vitest run --project deploy
 
 # The e2e suite starts its own portals (and real Dask processes); stop-local makes sure
 # none of those processes outlives the run, even when a test fails half-way.

@@ -1,5 +1,5 @@
 # Helpers for working by hand. Included by the Makefile.
-.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal healthy-logs
+.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal healthy-logs restore
 
 # solo.yaml is event.yaml + attendee.yaml in one stack; regenerate after editing either.
 cfn-solo: $(TOOLS)/.stamp
@@ -28,3 +28,8 @@ aws-rehearsal: node_modules/.stamp $(VENV)/.stamp
 # lib/diagnosis/healthy/, the diagnosis catalogue's false-alarm fixtures.
 healthy-logs: node_modules/.stamp $(VENV)/.stamp
 	node --conditions=react-server --import tsx scripts/healthy-logs.ts
+
+# Makes a copy of the store (FROM=<file> or FROM=s3://bucket/store/portal-….sqlite) the store
+# of PORTAL_DATA_DIR again; the portal must be stopped (docs/hosting.md, "Restore").
+restore: node_modules/.stamp
+	node --conditions=react-server --import tsx scripts/restore.ts "$(FROM)"

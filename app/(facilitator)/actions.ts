@@ -151,6 +151,12 @@ export const buildRoomImageAction = defineAction(
   { action: "image-build", detail: (r) => `${r.started ? "started" : "not started"}: ${r.build.id}${r.build.pins ? ` (pins-${r.build.pins})` : ""}` },
 );
 
+/** A copy of the store now, on this machine and in the host's bucket when there is one (the keeper audits it). */
+export const backUpNowAction = defineAction({ input: z.void(), role: "facilitator" }, async ({ viewer, rt }) => {
+  const { copy, upload } = await rt.backups.backUpNow(viewer);
+  return { name: copy.name, upload };
+});
+
 /** Starts the dress rehearsal unless one runs: then nothing starts and the answer says so. */
 export const startRehearsalAction = defineAction(
   { input: z.void(), role: "facilitator" },

@@ -41,7 +41,7 @@ def test_roles_without_the_boundary_fire_where_the_template_takes_one() -> None:
     assert findings("role-boundary") == {"PowerfulRole", "ConditionalNotebookRole", "TaskRoleWithDocumentedConditions"}
 
 
-@pytest.mark.parametrize("name", ["event.yaml", "attendee.yaml", "solo.yaml"])
+@pytest.mark.parametrize("name", ["event.yaml", "attendee.yaml", "solo.yaml", "portal-host.yaml"])
 def test_workshop_templates_pass(name: str) -> None:
     assert check(load(HERE.parent / name)) == []
 

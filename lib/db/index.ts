@@ -7,6 +7,7 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { portalConfig, repoPath } from "@/lib/config";
 import * as schema from "./schema";
+import { newerSchemaReason } from "./schema-version";
 
 export type Db = BetterSQLite3Database<typeof schema>;
 export interface Store {
@@ -72,6 +73,13 @@ export function openDb(file: string): Store {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   joinGeneratedHistory(sqlite);
+  // Migrations only go forward: a store from a newer portal (a downgrade, a restored copy)
+  // would be read with tables this one does not know.
+  const newer = newerSchemaReason(sqlite, migrationsFolder, `The store ${file}`);
+  if (newer) {
+    sqlite.close();
+    throw new Error(newer);
+  }
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });
   return { db, sqlite };
@@ -81,9 +89,21 @@ export function openDb(file: string): Store {
 // compiled instrumentation) reuse it.
 const holder = globalThis as unknown as { __portalDb?: Store };
 
+/** The store's file in a data folder. */
+export const storeFile = (dataDir: string) => path.join(dataDir, "portal.sqlite");
+
+function store(): Store {
+  holder.__portalDb ??= openDb(storeFile(portalConfig().dataDir));
+  return holder.__portalDb;
+}
+
 export function getDb(): Db {
-  holder.__portalDb ??= openDb(path.join(portalConfig().dataDir, "portal.sqlite"));
-  return holder.__portalDb.db;
+  return store().db;
+}
+
+/** The process's SQLite connection itself, for what drizzle does not do (an online backup). */
+export function getSqlite(): Database.Database {
+  return store().sqlite;
 }
 
 /**

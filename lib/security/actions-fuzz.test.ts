@@ -77,6 +77,7 @@ const FACILITATOR_ONLY = "Only the facilitator can do that.";
 const NOT_FOUND = "Environment not found.";
 const AWS_ONLY = "These checks apply to the AWS provider only.";
 const IMAGE_ONLY = "The room's image is built in the cloud with the AWS provider in event mode only.";
+const IN_MEMORY = "The store lives in memory (a test portal): there is nothing on disk to back up.";
 const REHEARSAL_ONLY = "The dress rehearsal runs with the local provider, or the AWS provider in event mode (it needs the event stack's bucket and network).";
 
 type Ctx = Awaited<ReturnType<typeof room>>;
@@ -114,6 +115,7 @@ const ACTIONS: Record<string, { valid: (c: Ctx) => unknown } & Record<Who, strin
   deleteEventStackAction: { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: AWS_ONLY },
   buildRoomImageAction:   { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: IMAGE_ONLY },
   startRehearsalAction:   { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: REHEARSAL_ONLY },
+  backUpNowAction:        { valid: () => undefined,                                          anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: IN_MEMORY },
   returnCodeKeptAction:   { valid: () => undefined,                                          anonymous: SIGN_IN, A: "ok",             B: "ok",             facilitator: ATTENDEES_ONLY },
   reissueReturnCodeAction:{ valid: (c) => ({ attendeeId: c.bId }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },
   signOutAttendeeAction:  { valid: (c) => ({ attendeeId: c.bId }),                           anonymous: SIGN_IN, A: FACILITATOR_ONLY, B: FACILITATOR_ONLY, facilitator: "ok" },

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { AwsPanel } from "@/components/facilitator/aws-panel";
+import { BackupCard } from "@/components/facilitator/backup-card";
 import { CapacityCard } from "@/components/facilitator/capacity-card";
 import { FinalReport } from "@/components/facilitator/final-report";
 import { IsolationLine } from "@/components/facilitator/isolation-line";
@@ -24,7 +25,7 @@ export const dynamic = "force-dynamic";
 
 export default async function FacilitatorPage() {
   await pageViewer("facilitator");
-  const { provider, room, config } = await ready();
+  const { provider, room, config, backups } = await ready();
   const event = eventInfo(config.eventName);
   const initial = room.view();
   const unit = provider.usage.unit;
@@ -46,6 +47,7 @@ export default async function FacilitatorPage() {
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
       {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
       {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
+      <BackupCard status={backups.status()} />
       {/* Preflight plans for the room the event may hold (PORTAL_MAX_ATTENDEES), not only those already here. */}
       {provider.cloud && <AwsPanel attendees={eventLimits(config).maxAttendees} />}
       {provider.image && <RoomImageCard />}

@@ -54,9 +54,12 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** The AWS provider, and the store's copies in the host stack's bucket (lib/backup). */
+const callers = ["lib/providers/aws", "lib/backup"];
+
 function actionsSent(): Set<string> {
   const actions = new Set<string>();
-  for (const file of sourceFiles(path.join(root, "lib/providers/aws"))) {
+  for (const file of callers.flatMap((dir) => sourceFiles(path.join(root, dir)))) {
     const text = readFileSync(file, "utf8");
     const commandClient = new Map<string, string>();
     for (const m of text.matchAll(/import\s*{([^}]*)}\s*from\s*"@aws-sdk\/(client-[a-z0-9-]+)"/g)) {
