@@ -1,4 +1,4 @@
-import type { EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
+import type { EnvironmentCaps, EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
 import type { RehearsalCard, RehearsalView } from "@/lib/rehearsal/phases";
 import type { EnvironmentState, StackStatus } from "@/lib/status";
 
@@ -63,6 +63,8 @@ export interface EnvironmentEvents {
   scale: { desiredWorkers: number };
   task: TaskState;
   degraded: { message: string | null };
+  /** What the environment may use, and the last time its memory cap stopped something (local provider). */
+  caps: { caps: EnvironmentCaps | null };
   log: LogLine;
   "stack-event": StackEventLine;
   /** Log lines and stack events between the page's last id and the greeting are gone. */
@@ -70,7 +72,7 @@ export interface EnvironmentEvents {
 }
 
 export const environmentStream: StreamSpec<EnvironmentEvents> = {
-  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event", "gap"],
+  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "caps", "log", "stack-event", "gap"],
   state: ["snapshot"],
 };
 

@@ -11,7 +11,6 @@ import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { pageViewer } from "@/lib/auth/session";
 import { countAttendees } from "@/lib/db/limit-queries";
 import { listLabs } from "@/lib/labs";
-import { isolation } from "@/lib/providers/local/sandbox";
 import { eventInfo } from "@/lib/room/event";
 import { deploysClosedReason, eventLimits } from "@/lib/room/limits";
 import { finalReport } from "@/lib/room/report";
@@ -42,7 +41,7 @@ export default async function FacilitatorPage() {
       </header>
       {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} />}
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
-      {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
+      {provider.isolation && <IsolationLine isolation={await provider.isolation()} />}
       {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
       {/* Preflight plans for the room the event may hold (PORTAL_MAX_ATTENDEES), not only those already here. */}
       {provider.cloud && <AwsPanel attendees={eventLimits(config).maxAttendees} />}

@@ -2,15 +2,29 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { proxiedBase } from "@/lib/environments/proxied";
+import { joinGroup } from "./caps";
 import type { LocalSettings } from "./environment";
+import type { Isolation } from "./isolation";
+import { joinNamespace } from "./network";
 import { ENV_MARKER, OWNER_MARKER, spawnInGroup, type ChildEnv, type Spawned } from "./processes";
-import { pythonEnvDirs, sandboxBinary, sandboxed } from "./sandbox";
+import { pythonEnvDirs, sandboxed } from "./sandbox";
 import type { LocalState, TaskRecord } from "./state";
 import { daskTlsArgs, daskTlsEnv, tlsFiles } from "./tls";
 
 // The commands a local environment runs: `dask scheduler`, `dask worker` and JupyterLab,
 // with the flags the ECS task definitions use, each in its own process group with its
-// output appended to a log file the portal streams.
+// output appended to a log file the portal streams. Each joins the environment's control
+// group (caps.ts) and network namespace (network.ts), then starts in its bubblewrap sandbox
+// (sandbox.ts); JupyterLab and the dashboard listen on Unix sockets the portal's proxy uses.
+
+/** Where the environment's servers listen for the portal. */
+export function notebookSocket(state: LocalState): string {
+  return path.join(state.isolation.socketDir, "notebook.sock");
+}
+
+export function dashboardSocket(state: LocalState): string {
+  return path.join(state.isolation.socketDir, "dashboard.sock");
+}
 
 /** Only what Dask needs: the portal's own secrets never reach the processes it starts. */
 function processEnv(settings: LocalSettings, envId: string, dir: string): ChildEnv {
@@ -27,25 +41,47 @@ function processEnv(settings: LocalSettings, envId: string, dir: string): ChildE
 }
 
 /**
- * Starts one of the environment's processes: in its bubblewrap sandbox (lib/providers/local/sandbox.ts)
- * unless the portal runs with PORTAL_LOCAL_ISOLATION=none. The pid is bubblewrap's, which leads
- * the process group; signalling the group reaches what runs inside.
+ * Starts one of the environment's processes as environmentCommand says. The pid is the first
+ * of the chain (which becomes bubblewrap), leading the process group; signalling the group
+ * reaches what runs inside.
  */
-function spawnInEnvironment(settings: LocalSettings, dir: string, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
+function spawnInEnvironment(
+  settings: LocalSettings,
+  isolation: Isolation,
+  dir: string,
+  state: LocalState,
+  command: string,
+  args: string[],
+  opts: { env: ChildEnv; logFile: string; cwd: string },
+): Spawned {
   fs.mkdirSync(path.join(dir, "home"), { recursive: true, mode: 0o700 });
-  const wrapped = environmentCommand(settings, dir, command, args, opts.cwd);
+  const wrapped = environmentCommand(settings, isolation, dir, state, command, args, opts.cwd);
   return spawnInGroup(wrapped.command, wrapped.args, opts);
 }
 
-/** The command line that runs `command` as the environment's processes run (the tests use it too). */
-export function environmentCommand(settings: LocalSettings, dir: string, command: string, args: string[], cwd: string): { command: string; args: string[] } {
-  if (settings.isolation === "none") return { command, args };
-  const bwrap = sandboxBinary();
-  // LocalProvider refuses deploys before this point; this only guards a bwrap removed since start.
-  if (!bwrap) throw new Error("bubblewrap is not usable on this machine; the environment cannot start isolated.");
-  const readOnly = [...pythonEnvDirs(settings.pythonEnv), settings.pluginDir];
+/**
+ * The command line that runs `command` as the environment's processes run (the tests use it
+ * too): in its control group, in its network namespace, in its sandbox, as its state records.
+ */
+export function environmentCommand(
+  settings: LocalSettings,
+  isolation: Isolation,
+  dir: string,
+  state: LocalState,
+  command: string,
+  args: string[],
+  cwd: string,
+): { command: string; args: string[] } {
+  const own = state.isolation;
+  if (!own.sandboxed) return { command, args };
+  // LocalProvider refuses deploys before this point; this only guards a tool removed since start.
+  if (!isolation.bwrap) throw new Error("bubblewrap is not usable on this machine; the environment cannot start isolated.");
+  if (own.namespace && !isolation.network) throw new Error("this machine no longer makes network namespaces; the environment cannot start isolated.");
+  const readOnly = [...pythonEnvDirs(settings.pythonEnv), settings.pluginDir, settings.localPythonDir];
   if (path.isAbsolute(settings.sampleDataUrl)) readOnly.push(settings.sampleDataUrl);
-  return sandboxed(bwrap, { envDir: dir, readOnly }, command, args, cwd);
+  const inner = sandboxed(isolation.bwrap, { envDir: dir, socketDir: own.socketDir, etcDir: settings.etcDir, readOnly }, command, args, cwd);
+  const chain = [...(own.group ? joinGroup(own.group) : []), ...(own.namespace && isolation.network ? joinNamespace(isolation.network, own.namespace) : []), inner.command, ...inner.args];
+  return { command: chain[0], args: chain.slice(1) };
 }
 
 /** The scheduler's address, which every client of the environment needs its certificates for. */
@@ -94,14 +130,22 @@ export function pythonEnvPins(settings: LocalSettings): string | undefined {
   }
 }
 
-/** What the scheduler alone gets: its progress plugin (docker/workshop_progress.py) on the path, and the pins. */
-function schedulerEnv(settings: LocalSettings, envId: string, dir: string): ChildEnv {
+/**
+ * What the scheduler alone gets: its progress plugin (docker/workshop_progress.py) and its
+ * dashboard's socket (python/portal_dashboard_socket.py) on the path, and the pins.
+ */
+function schedulerEnv(settings: LocalSettings, state: LocalState, dir: string): ChildEnv {
   const pins = pythonEnvPins(settings);
-  return { ...processEnv(settings, envId, dir), PYTHONPATH: settings.pluginDir, ...(pins ? { DASK_WORKSHOP_PINS: pins } : {}) };
+  return {
+    ...processEnv(settings, state.envId, dir),
+    PYTHONPATH: `${settings.pluginDir}:${settings.localPythonDir}`,
+    DASK_PORTAL_DASHBOARD_SOCKET: dashboardSocket(state),
+    ...(pins ? { DASK_WORKSHOP_PINS: pins } : {}),
+  };
 }
 
 /** Starts a scheduler or worker task's process. */
-export function launchTask(settings: LocalSettings, dir: string, state: LocalState, task: TaskRecord): Spawned {
+export function launchTask(settings: LocalSettings, isolation: Isolation, dir: string, state: LocalState, task: TaskRecord): Spawned {
   const dask = path.join(settings.pythonEnv, "bin", "dask");
   const { ports } = state;
   // Comms are TLS with the environment's own certificates; the dashboard stays HTTP on loopback.
@@ -113,11 +157,13 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           "--host", "127.0.0.1",
           "--port", String(ports.scheduler),
           "--dashboard-address", `127.0.0.1:${ports.dashboard}`,
-          // Served through the portal (scripts/proxy.mjs) under this path, so its pages and
-          // Bokeh WebSocket ask for addresses the portal forwards.
+          // Served through the portal's content origin (lib/content) under this path, so its
+          // pages and Bokeh WebSocket ask for addresses the portal forwards.
           "--dashboard-prefix", proxiedBase(state.envId, "dashboard"),
           // Writes the progress lines the portal's checks and roster read from this log.
           "--preload", "workshop_progress",
+          // Listens on a Unix socket too: the portal's way in to the environment's network.
+          "--preload", "portal_dashboard_socket",
           ...tls,
         ]
       : [
@@ -133,8 +179,8 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           "--no-dashboard",
           "--local-directory", path.join(dir, "scratch"),
         ];
-  const env = task.role === "scheduler" ? schedulerEnv(settings, state.envId, dir) : processEnv(settings, state.envId, dir);
-  return spawnInEnvironment(settings, dir, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
+  const env = task.role === "scheduler" ? schedulerEnv(settings, state, dir) : processEnv(settings, state.envId, dir);
+  return spawnInEnvironment(settings, isolation, dir, state, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
 }
 
 /** What JupyterLab and so every kernel it starts gets in its environment. */
@@ -153,7 +199,7 @@ export function notebookEnv(settings: LocalSettings, dir: string, state: LocalSt
 }
 
 /** Starts JupyterLab on the attendee's own copy of the workshop notebooks, connected to their scheduler. */
-export function launchNotebook(settings: LocalSettings, dir: string, state: LocalState): Spawned {
+export function launchNotebook(settings: LocalSettings, isolation: Isolation, dir: string, state: LocalState): Spawned {
   const workDir = path.join(dir, "notebooks");
   if (!fs.existsSync(workDir)) {
     // The attendee edits a copy, never the workshop's own notebook.
@@ -165,20 +211,23 @@ export function launchNotebook(settings: LocalSettings, dir: string, state: Loca
   const jupyter = path.join(settings.pythonEnv, "bin", "jupyter");
   return spawnInEnvironment(
     settings,
+    isolation,
     dir,
+    state,
     jupyter,
     [
       "lab",
       "--no-browser",
-      "--ip=127.0.0.1",
-      `--port=${state.ports.notebook}`,
+      // The portal's proxy is its only client: a socket only the portal (and this sandbox) reaches.
+      `--ServerApp.sock=${notebookSocket(state)}`,
+      "--ServerApp.sock_mode=0600",
       `--ServerApp.root_dir=${workDir}`,
-      // Served through the portal (scripts/proxy.mjs), which adds the token to every request
-      // and presents the browser's Origin as JupyterLab's own when it is the portal's.
+      // Served through the portal's content origin (lib/content), which adds the token to
+      // every request; the browser's Host and Origin reach JupyterLab unchanged.
       `--ServerApp.base_url=${proxiedBase(state.envId, "notebook")}/`,
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
       // Only an unisolated portal running as root needs this: in the sandbox the user is never root.
-      ...(settings.isolation === "none" && process.getuid?.() === 0 ? ["--allow-root"] : []),
+      ...(!state.isolation.sandboxed && process.getuid?.() === 0 ? ["--allow-root"] : []),
     ],
     {
       env: notebookEnv(settings, dir, state),
