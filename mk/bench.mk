@@ -1,6 +1,6 @@
 # Benchmarks: each measures and writes a report (Markdown, results.json, a chart where it
 # helps); none passes or fails on timing. Included by the Makefile.
-.PHONY: bench-local bench-local-room bench-analysis bench-stream bench-facilitator
+.PHONY: bench-local bench-local-room bench-analysis bench-stream bench-facilitator bench-caps
 
 # Deploy-to-ready and teardown seconds with real Dask processes (bench/local/REPORT.md).
 bench-local: node_modules/.stamp $(VENV)/.stamp
@@ -15,6 +15,12 @@ bench-local-room: node_modules/.stamp $(VENV)/.stamp
 	@test -f .next/BUILD_ID || $(MAKE) build
 	npx vitest run --project bench-local-room
 	$(VENV)/bin/python bench/local-room/plot.py
+
+# What an environment's memory and CPU caps hold on this machine (cgroup v2 or v1): a process
+# past the cap, files in a sandbox's /tmp, kernel memory, a busy loop (bench/caps/REPORT.md).
+# Needs what the portal needs to make groups (root, or a delegated cgroup v2). A few seconds.
+bench-caps: node_modules/.stamp $(VENV)/.stamp bubblewrap
+	node --conditions=react-server --import tsx bench/caps/measure.mts
 
 # The notebook's steps against NumPy on a medium sample (0.5°, two months, ~1.5 GiB in
 # memory) under $(PORTAL_DATA_DIR)/bench (bench/analysis/REPORT.md).

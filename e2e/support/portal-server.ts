@@ -64,6 +64,8 @@ export class PortalServer {
   constructor(
     readonly dataDir: string,
     private readonly extraEnv: Record<string, string> = {},
+    /** Another checkout to run (a benchmark's baseline), which may predate the content origin. */
+    private readonly checkout: { dir: string; contentOrigin: boolean } = { dir: process.cwd(), contentOrigin: true },
   ) {}
 
   async start(): Promise<void> {
@@ -73,6 +75,7 @@ export class PortalServer {
     this.contentPort ||= Number(this.extraEnv.PORTAL_CONTENT_PORT ?? (await freePort()));
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.child = spawn(process.execPath, [path.join("scripts", "start.mjs")], {
+      cwd: this.checkout.dir,
       env: {
         ...process.env,
         PORT: String(port),
@@ -93,7 +96,8 @@ export class PortalServer {
     this.child.stderr?.on("data", (d) => this.output.push(String(d)));
     await waitForHealth(this.url, this.child, this.output);
     // The local provider's content origin starts with the runtime, a moment after the portal answers.
-    if ((this.extraEnv.PORTAL_PROVIDER ?? process.env.PORTAL_PROVIDER ?? "local") === "local") await waitForPort(this.contentPort, this.child, this.output);
+    const local = (this.extraEnv.PORTAL_PROVIDER ?? process.env.PORTAL_PROVIDER ?? "local") === "local";
+    if (local && this.checkout.contentOrigin) await waitForPort(this.contentPort, this.child, this.output);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
+import { stopLocal } from "@/test/support/local";
 
 const python = path.resolve(".venv/bin/python");
 
@@ -43,7 +44,7 @@ describe("local provider with real Dask processes", () => {
 
   afterAll(async () => {
     await provider.destroy(env, "the test");
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
   });
 
   it("deploys a scheduler and two workers that a real Dask client can use", async () => {

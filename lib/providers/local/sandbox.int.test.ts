@@ -17,6 +17,7 @@ import { findOwnedProcesses } from "./processes";
 import { pythonEnvDirs } from "./sandbox";
 import { loadState } from "./state";
 import { tlsFiles } from "./tls";
+import { stopLocal } from "@/test/support/local";
 
 const ref = (id: string, name: string): EnvironmentRef => ({ id, stackName: `dask-${name}-cccccc`, attendeeId: name, attendeeEmail: `${name}@example.com` });
 
@@ -80,7 +81,7 @@ describe("an attendee's environment in its sandbox", () => {
     hostService.close();
     await Promise.all([provider.destroy(a, "the test"), provider.destroy(b, "the test")]);
     for (const e of [a, b]) await describeUntil(provider, e, (s) => s.status === "DELETE_COMPLETE", 30_000);
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
