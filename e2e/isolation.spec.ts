@@ -7,6 +7,7 @@ import { SignInPage } from "./pages/signin-page";
 import { expect, test, uniqueEmail } from "./support/fixtures";
 import { runInNewKernel } from "./support/kernel";
 import { freshDataDir, PortalServer } from "./support/portal-server";
+import { prohibited, reachCode, routesCode, type Rule } from "../test/support/reach";
 
 // What attendee A's kernel, reached as A reaches it (through the content origin), can touch on
 // this machine, and what happens when it takes more memory than A's environment may use.
@@ -47,27 +48,15 @@ test("A's kernel reaches nothing of the machine's or B's, sees no shadow, is hel
     // The portal's own ports, B's scheduler and dashboard, and B's JupyterLab's socket: out of A's reach.
     const reach = JSON.parse(
       await a.run(
-        [
-          "import json, socket",
-          `targets = ${JSON.stringify({
+        reachCode(
+          {
             portal: ["127.0.0.1", Number(new URL(portal.url).port)],
             contentOrigin: ["127.0.0.1", portal.contentPort],
             schedulerB: ["127.0.0.1", stateB.ports.scheduler],
             dashboardB: ["127.0.0.1", stateB.ports.dashboard],
-          })}`,
-          "out = {}",
-          "for name, (host, port) in targets.items():",
-          "    try:",
-          "        socket.create_connection((host, port), timeout=5).close(); out[name] = 'connected'",
-          "    except OSError as e:",
-          "        out[name] = type(e).__name__",
-          "u = socket.socket(socket.AF_UNIX)",
-          "try:",
-          `    u.connect(${JSON.stringify(path.join(stateB.isolation.socketDir, "notebook.sock"))}); out['jupyterLabB'] = 'connected'`,
-          "except OSError as e:",
-          "    out['jupyterLabB'] = type(e).__name__",
-          "print(json.dumps(out))",
-        ].join("\n"),
+          },
+          { jupyterLabB: path.join(stateB.isolation.socketDir, "notebook.sock") },
+        ),
       ),
     );
     expect(reach).toEqual({
@@ -86,18 +75,7 @@ test("A's kernel reaches nothing of the machine's or B's, sees no shadow, is hel
     // The namespace's rules, as A's kernel reads them, and where they send a connection to each range.
     const own = Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).filter((i) => !i.internal).map((i) => i.address.split("%")[0]));
     const probes = ["10.1.2.3", "172.20.0.1", "192.168.0.10", "169.254.169.254", "100.100.100.100", "fd12::1", "fe80::2", ...own];
-    const rules = JSON.parse(
-      await a.run(
-        [
-          "import json, subprocess",
-          "def ip(*args):",
-          "    r = subprocess.run(['ip', *args], capture_output=True, text=True)",
-          "    return {'rc': r.returncode, 'out': r.stdout, 'err': r.stderr.strip()}",
-          `print(json.dumps({'v4': json.loads(ip('-j', 'rule')['out']), 'v6': json.loads(ip('-6', '-j', 'rule')['out']), 'route': {x: ip('route', 'get', x) for x in ${JSON.stringify(probes)}}}))`,
-        ].join("\n"),
-      ),
-    ) as { v4: { dst?: string; dstlen?: number; action?: string }[]; v6: { dst?: string; dstlen?: number; action?: string }[]; route: Record<string, { rc: number; err: string }> };
-    const prohibited = (list: typeof rules.v4) => list.filter((r) => r.action === "prohibit").map((r) => `${r.dst}/${r.dstlen}`);
+    const rules = JSON.parse(await a.run(routesCode(probes))) as { v4: Rule[]; v6: Rule[]; route: Record<string, { rc: number; err: string }> };
     expect(prohibited(rules.v4)).toEqual(expect.arrayContaining(BLOCKED_V4));
     expect(prohibited(rules.v6)).toEqual(expect.arrayContaining(BLOCKED_V6));
     for (const address of probes) expect(rules.route[address], address).toMatchObject({ rc: 2, err: expect.stringMatching(/Permission denied|Network is unreachable/) });

@@ -9,7 +9,19 @@ import type { EnvironmentCaps, EnvironmentSnapshot, ProxyTarget } from "../types
 import { applyCaps, createGroup, oomKills, removeGroup, type Caps } from "./caps";
 import type { Machine } from "./capacity";
 import type { Isolation } from "./isolation";
-import { closedCleanly, dashboardSocket, environmentCommand, launchNotebook, launchTask, logFile, notebookEnv, notebookSocket, pythonEnvReady, schedulerAddress } from "./launch";
+import {
+  closedCleanly,
+  dashboardSocket,
+  environmentCommand,
+  launchNotebook,
+  launchTask,
+  logFile,
+  notebookEnv,
+  notebookSocket,
+  pythonEnvReady,
+  schedulerAddress,
+  type EnvironmentContext,
+} from "./launch";
 import { createNamespace, deleteNamespace, egressAlive, namespaceExists, namespaceName, startEgress } from "./network";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, signalGroup, stopGroup, type ChildEnv } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
@@ -186,6 +198,11 @@ export class LocalEnvironment {
     return this.state.envId;
   }
 
+  /** What its processes are started with (launch.ts). */
+  private get context(): EnvironmentContext {
+    return { settings: this.settings, isolation: this.isolation, dir: this.dir, state: this.state };
+  }
+
   /** Process ids this environment owns, for the orphan sweep. */
   ownedPids(): Set<number> {
     const pids = this.state.tasks.filter((t) => t.lastStatus !== "STOPPED" && t.pid).map((t) => t.pid!);
@@ -253,7 +270,7 @@ export class LocalEnvironment {
    */
   asKernel(command: string, args: string[], cwd: string): { command: string; args: string[]; env: ChildEnv } {
     return {
-      ...environmentCommand(this.settings, this.isolation, this.dir, this.state, command, args, cwd),
+      ...environmentCommand(this.context, command, args, cwd),
       env: notebookEnv(this.settings, this.dir, this.state),
     };
   }
@@ -488,7 +505,7 @@ export class LocalEnvironment {
   private launch(task: TaskRecord): boolean {
     // Workers start with their scheduler, not after it: Python's start-up is most of the
     // wait, and a worker keeps retrying its scheduler's address until it answers.
-    const spawned = launchTask(this.settings, this.isolation, this.dir, this.state, task);
+    const spawned = launchTask(this.context, task);
     task.pid = spawned.pid;
     task.lastStatus = "PENDING";
     this.spawnedHere.add(task.id);
@@ -524,7 +541,7 @@ export class LocalEnvironment {
     const nb = this.state.notebook;
     if (nb.pid === null) {
       // JupyterLab starts alongside the cluster; the notebook connects when its first cell runs.
-      nb.pid = launchNotebook(this.settings, this.isolation, this.dir, this.state).pid;
+      nb.pid = launchNotebook(this.context).pid;
       return true;
     }
     if (!isAlive(nb.pid)) {

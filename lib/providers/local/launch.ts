@@ -40,38 +40,31 @@ function processEnv(settings: LocalSettings, envId: string, dir: string): ChildE
   };
 }
 
+/** What starting one of an environment's processes needs: the portal's settings, what this machine allows, the environment's folder and state. */
+export interface EnvironmentContext {
+  settings: LocalSettings;
+  isolation: Isolation;
+  dir: string;
+  state: LocalState;
+}
+
 /**
  * Starts one of the environment's processes as environmentCommand says. The pid is the first
  * of the chain (which becomes bubblewrap), leading the process group; signalling the group
  * reaches what runs inside.
  */
-function spawnInEnvironment(
-  settings: LocalSettings,
-  isolation: Isolation,
-  dir: string,
-  state: LocalState,
-  command: string,
-  args: string[],
-  opts: { env: ChildEnv; logFile: string; cwd: string },
-): Spawned {
-  fs.mkdirSync(path.join(dir, "home"), { recursive: true, mode: 0o700 });
-  const wrapped = environmentCommand(settings, isolation, dir, state, command, args, opts.cwd);
+function spawnInEnvironment(ctx: EnvironmentContext, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
+  fs.mkdirSync(path.join(ctx.dir, "home"), { recursive: true, mode: 0o700 });
+  const wrapped = environmentCommand(ctx, command, args, opts.cwd);
   return spawnInGroup(wrapped.command, wrapped.args, opts);
 }
 
 /**
- * The command line that runs `command` as the environment's processes run (the tests use it
- * too): in its control group, in its network namespace, in its sandbox, as its state records.
+ * The command line that runs `command` as the environment's processes run (its kernels, the
+ * dress rehearsal, the tests): in its control group, its network namespace and its sandbox,
+ * as its state records.
  */
-export function environmentCommand(
-  settings: LocalSettings,
-  isolation: Isolation,
-  dir: string,
-  state: LocalState,
-  command: string,
-  args: string[],
-  cwd: string,
-): { command: string; args: string[] } {
+export function environmentCommand({ settings, isolation, dir, state }: EnvironmentContext, command: string, args: string[], cwd: string): { command: string; args: string[] } {
   const own = state.isolation;
   if (!own.sandboxed) return { command, args };
   // LocalProvider refuses deploys before this point; this only guards a tool removed since start.
@@ -145,7 +138,8 @@ function schedulerEnv(settings: LocalSettings, state: LocalState, dir: string): 
 }
 
 /** Starts a scheduler or worker task's process. */
-export function launchTask(settings: LocalSettings, isolation: Isolation, dir: string, state: LocalState, task: TaskRecord): Spawned {
+export function launchTask(ctx: EnvironmentContext, task: TaskRecord): Spawned {
+  const { settings, dir, state } = ctx;
   const dask = path.join(settings.pythonEnv, "bin", "dask");
   const { ports } = state;
   // Comms are TLS with the environment's own certificates; the dashboard stays HTTP on loopback.
@@ -180,7 +174,7 @@ export function launchTask(settings: LocalSettings, isolation: Isolation, dir: s
           "--local-directory", path.join(dir, "scratch"),
         ];
   const env = task.role === "scheduler" ? schedulerEnv(settings, state, dir) : processEnv(settings, state.envId, dir);
-  return spawnInEnvironment(settings, isolation, dir, state, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
+  return spawnInEnvironment(ctx, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
 }
 
 /** What JupyterLab and so every kernel it starts gets in its environment. */
@@ -199,7 +193,8 @@ export function notebookEnv(settings: LocalSettings, dir: string, state: LocalSt
 }
 
 /** Starts JupyterLab on the attendee's own copy of the workshop notebooks, connected to their scheduler. */
-export function launchNotebook(settings: LocalSettings, isolation: Isolation, dir: string, state: LocalState): Spawned {
+export function launchNotebook(ctx: EnvironmentContext): Spawned {
+  const { settings, dir, state } = ctx;
   const workDir = path.join(dir, "notebooks");
   if (!fs.existsSync(workDir)) {
     // The attendee edits a copy, never the workshop's own notebook.
@@ -210,10 +205,7 @@ export function launchNotebook(settings: LocalSettings, isolation: Isolation, di
   }
   const jupyter = path.join(settings.pythonEnv, "bin", "jupyter");
   return spawnInEnvironment(
-    settings,
-    isolation,
-    dir,
-    state,
+    ctx,
     jupyter,
     [
       "lab",

@@ -7,14 +7,14 @@ import path from "node:path";
 // (/etc/shadow, a key under /etc/ssl/private) would be readable there. The portal writes
 // the few files itself, into a folder of its data that no sandbox can write to.
 
-/** The files the portal writes, one name each, bound read-only at /etc/<name>. */
-const WRITTEN = ["passwd", "group", "hosts", "resolv.conf", "nsswitch.conf"] as const;
+/** The files the portal writes, one name each, bound read-only at /etc/<name> (sandbox.ts). */
+export const WRITTEN = ["passwd", "group", "hosts", "resolv.conf", "nsswitch.conf"] as const;
 
 /**
- * The CA certificates and OpenSSL's configuration, where Debian and Amazon Linux keep them;
- * each is bound read-only if it exists, or recreated as the same symbolic link.
+ * The CA certificates and OpenSSL's configuration, where Debian and Amazon Linux keep them,
+ * and the time zone: bound read-only where they exist (sandbox.ts).
  */
-const FROM_HOST = ["/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/pki/tls/certs", "/etc/pki/tls/openssl.cnf", "/etc/pki/ca-trust/extracted", "/etc/localtime"];
+export const FROM_HOST = ["/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/pki/tls/certs", "/etc/pki/tls/openssl.cnf", "/etc/pki/ca-trust/extracted", "/etc/localtime"];
 
 export interface InsideUser {
   uid: number;
@@ -47,21 +47,4 @@ export function writeMinimalEtc(dir: string, user: InsideUser, resolvConf: strin
     fs.writeFileSync(tmp, text, { mode: 0o644 });
     fs.renameSync(tmp, file);
   }
-}
-
-/** bubblewrap's arguments that make /etc out of `dir` (see writeMinimalEtc) and the host's certificates. */
-export function minimalEtcArgs(dir: string): string[] {
-  const args = ["--dir", "/etc"];
-  for (const name of WRITTEN) args.push("--ro-bind", path.join(dir, name), `/etc/${name}`);
-  for (const hostPath of FROM_HOST) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.lstatSync(hostPath);
-    } catch {
-      continue;
-    }
-    if (stat.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(hostPath), hostPath);
-    else args.push("--ro-bind", hostPath, hostPath);
-  }
-  return args;
 }

@@ -16,6 +16,7 @@ import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
 import { pythonEnvDirs } from "./sandbox";
 import { loadState } from "./state";
+import { prohibited, reachCode, routesCode, type Rule } from "@/test/support/reach";
 import { tlsFiles } from "./tls";
 import { stopLocal } from "@/test/support/local";
 
@@ -50,20 +51,6 @@ describe("an attendee's environment in its sandbox", () => {
     if (out.status !== 0) throw new Error(`python in A's sandbox failed: ${out.stderr}`);
     return out.said!;
   }
-
-  /** Tries a TCP connection to each address from A's kernel: "connected" or the error's name. */
-  const connectCode = (targets: Record<string, [string, number]>) =>
-    [
-      "import json, socket",
-      `targets = ${JSON.stringify(targets)}`,
-      "out = {}",
-      "for name, (host, port) in targets.items():",
-      "    try:",
-      "        socket.create_connection((host, port), timeout=5).close(); out[name] = 'connected'",
-      "    except OSError as e:",
-      "        out[name] = type(e).__name__",
-      "print(json.dumps(out))",
-    ].join("\n");
 
   beforeAll(async () => {
     // What the portal keeps in its data folder, beside the environments.
@@ -162,20 +149,10 @@ describe("an attendee's environment in its sandbox", () => {
     // The test itself reaches the host's service: it is there to be reached.
     expect(spawnSync("bash", ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && echo up`], { encoding: "utf8" }).stdout.trim()).toBe("up");
     const said = inA(
-      [
-        connectCode({
-          hostService: ["127.0.0.1", port],
-          schedulerB: ["127.0.0.1", stateB.ports.scheduler],
-          dashboardB: ["127.0.0.1", stateB.ports.dashboard],
-        }).replace("print(json.dumps(out))", ""),
-        "import socket as s",
-        "u = s.socket(s.AF_UNIX)",
-        "try:",
-        `    u.connect(${JSON.stringify(path.join(stateB.isolation.socketDir, "notebook.sock"))}); out['notebookB'] = 'connected'`,
-        "except OSError as e:",
-        "    out['notebookB'] = type(e).__name__",
-        "print(json.dumps(out))",
-      ].join("\n"),
+      reachCode(
+        { hostService: ["127.0.0.1", port], schedulerB: ["127.0.0.1", stateB.ports.scheduler], dashboardB: ["127.0.0.1", stateB.ports.dashboard] },
+        { notebookB: path.join(stateB.isolation.socketDir, "notebook.sock") },
+      ),
     );
     expect(said).toEqual({ hostService: "ConnectionRefusedError", schedulerB: "ConnectionRefusedError", dashboardB: "ConnectionRefusedError", notebookB: "FileNotFoundError" });
   });
@@ -183,33 +160,21 @@ describe("an attendee's environment in its sandbox", () => {
   it("has rules that refuse private, shared and link-local ranges and this machine's own addresses, and cannot change them", () => {
     const representatives = ["10.0.0.1", "10.0.2.2", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254", "100.64.0.1", "fd00::1", "fe80::1"];
     const own = Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).filter((i) => !i.internal).map((i) => i.address.split("%")[0]));
-    const said = inA(
-      [
-        "import json, subprocess",
-        "def ip(*args):",
-        "    r = subprocess.run(['ip', *args], capture_output=True, text=True)",
-        "    return {'rc': r.returncode, 'out': r.stdout, 'err': r.stderr.strip()}",
-        `route = {a: ip('route', 'get', a) for a in ${JSON.stringify([...representatives, ...own])}}`,
-        "print(json.dumps({'v4': json.loads(ip('-j', 'rule')['out']), 'v6': json.loads(ip('-6', '-j', 'rule')['out']), 'route': route,",
-        "  'public': ip('route', 'get', '8.8.8.8'), 'dns': ip('route', 'get', '10.0.2.3'),",
-        "  'delete': ip('rule', 'del', 'pref', '200', 'to', '10.0.0.0/8', 'prohibit')}))",
-      ].join("\n"),
-    );
-    type Rule = { priority: number; dst?: string; dstlen?: number; action?: string };
-    const prohibited = (rules: Rule[]) => rules.filter((r) => r.action === "prohibit").map((r) => `${r.dst}/${r.dstlen}`);
+    const said = inA(routesCode([...representatives, ...own, "8.8.8.8", "10.0.2.3"]));
     expect(prohibited(said.v4 as Rule[])).toEqual(expect.arrayContaining(BLOCKED_IPV4));
     expect(prohibited(said.v6 as Rule[])).toEqual(expect.arrayContaining(BLOCKED_IPV6));
     // Every refusal comes before the main routing table.
     for (const rule of [...(said.v4 as Rule[]), ...(said.v6 as Rule[])].filter((r) => r.action === "prohibit")) expect(rule.priority).toBeLessThan(32766);
-    const route = said.route as Record<string, { rc: number; err: string }>;
+    const route = said.route as Record<string, { rc: number; out: string; err: string }>;
     for (const address of [...representatives, ...own]) {
       expect(route[address].rc, address).not.toBe(0);
       expect(route[address].err, address).toMatch(/Permission denied|Network is unreachable/);
     }
     // The way out is the internet (through slirp4netns's gateway), and its DNS forwarder.
-    expect((said.public as { out: string }).out).toMatch(/via 10\.0\.2\.2 dev tap0/);
-    expect((said.dns as { rc: number }).rc).toBe(0);
-    expect((said.delete as { rc: number; err: string }).err).toMatch(/Operation not permitted/);
+    expect(route["8.8.8.8"].out).toMatch(/via 10\.0\.2\.2 dev tap0/);
+    expect(route["10.0.2.3"].rc).toBe(0);
+    const deleting = inA("import json, subprocess\nr = subprocess.run(['ip', 'rule', 'del', 'pref', '200', 'to', '10.0.0.0/8', 'prohibit'], capture_output=True, text=True)\nprint(json.dumps({'err': r.stderr.strip()}))");
+    expect(deleting.err).toMatch(/Operation not permitted/);
   });
 
   it("holds every process of the environment, its kernels included, in one group with its memory and CPU caps", () => {

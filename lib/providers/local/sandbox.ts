@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { insideUser, minimalEtcArgs, writeMinimalEtc } from "./minimal-etc";
+import { FROM_HOST, insideUser, WRITTEN, writeMinimalEtc } from "./minimal-etc";
 
 // Each environment's processes (scheduler, workers, JupyterLab and its kernels) run code the
 // attendee writes, so they run in a bubblewrap sandbox: a root file system of the system's
@@ -50,6 +50,22 @@ export function pythonEnvDirs(pythonEnv: string): string[] {
   return [...dirs];
 }
 
+/** Each of the host's paths bound read-only where it exists, or made again as the same symbolic link. */
+function hostPaths(paths: readonly string[]): string[] {
+  const args: string[] = [];
+  for (const hostPath of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(hostPath);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(hostPath), hostPath);
+    else args.push("--ro-bind", hostPath, hostPath);
+  }
+  return args;
+}
+
 /** bubblewrap's arguments for one environment's sandbox, up to the command it runs. */
 export function sandboxArgs(mounts: SandboxMounts, cwd: string): string[] {
   // No --die-with-parent: a task outlives a portal restart (the next start adopts it). bubblewrap
@@ -62,19 +78,12 @@ export function sandboxArgs(mounts: SandboxMounts, cwd: string): string[] {
   args.push("--uid", String(user.uid), "--gid", String(user.gid));
   // Nothing inside may make a new user namespace to get capabilities back.
   args.push("--disable-userns");
-  for (const dir of SYSTEM_DIRS) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.lstatSync(dir);
-    } catch {
-      continue;
-    }
-    if (stat.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(dir), dir);
-    else args.push("--ro-bind", dir, dir);
-  }
+  args.push(...hostPaths(SYSTEM_DIRS));
   // A private /tmp first, then what is bound into the sandbox: a repository or data folder
   // that itself lives under /tmp (a CI clone, a test's folder) must not be hidden by it.
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", ...minimalEtcArgs(mounts.etcDir));
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/etc");
+  for (const name of WRITTEN) args.push("--ro-bind", path.join(mounts.etcDir, name), `/etc/${name}`);
+  args.push(...hostPaths(FROM_HOST));
   for (const dir of mounts.readOnly) args.push("--ro-bind-try", dir, dir);
   args.push("--bind", mounts.envDir, mounts.envDir);
   if (mounts.socketDir) args.push("--bind", mounts.socketDir, mounts.socketDir);
