@@ -191,6 +191,19 @@ describe("the content origin", () => {
     expect((await request(port, { path: "/anything-else" })).status).toBe(404);
   });
 
+  it("refuses a signed-out attendee's requests soon after, though a yes is reused for a moment", async () => {
+    const session = await signedIn();
+    const path = `/environments/${envId}/notebook/api/echo`;
+    expect((await request(port, { path, headers: { cookie: session } })).status).toBe(200);
+    endSessionsOf(ada.id);
+    let status = 200;
+    while (status === 200) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await request(port, { path, headers: { cookie: session } })).status;
+    }
+    expect(status).toBe(401);
+  });
+
   it("refuses a change asked for by a page of another origin, which the notebook's token would otherwise vouch for", async () => {
     const session = await signedIn();
     const before = up.seen.length;

@@ -25,6 +25,12 @@ import type { TicketBook } from "./tickets";
 // an environment that does not exist.
 
 const SWEEP_MS = 1_000;
+/**
+ * How long a yes is reused for the same cookies, environment and server: a page loads dozens of
+ * files at once, and each full check reads the store. A revoked session is refused within this
+ * long; WebSockets are checked afresh when they open.
+ */
+const ALLOWED_MS = 1_000;
 const STATE_TTL_S = 120;
 
 interface OpenSocket {
@@ -80,6 +86,7 @@ export class ContentServer {
   private readonly server = http.createServer((req, res) => this.onRequest(req, res));
   private readonly proxy: EnvironmentProxy;
   private readonly sockets = new Set<OpenSocket>();
+  private readonly allowed = new Map<string, { target: ProxyTarget; until: number }>();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly deps: ContentServerDeps) {
@@ -140,6 +147,10 @@ export class ContentServer {
     if (!target) return notFound(res);
     if (target.part === "handoff") return this.takeTicket(req, res, target.envId);
     const kind = target.part;
+    const key = `${req.headers.cookie ?? ""}\n${target.envId}\n${kind}`;
+    const now = Date.now();
+    const recent = this.allowed.get(key);
+    if (recent && recent.until > now) return this.forward(req, res, recent.target);
     const viewer = this.viewerOf(req, target.envId);
     const upstream = viewer ? this.authorise(viewer, target.envId, kind) : null;
     if (!upstream) {
@@ -147,6 +158,12 @@ export class ContentServer {
       if (isNavigation(req)) return this.beginHandOff(req, res, target.envId, kind);
       return viewer ? notFound(res) : refuse(res, 401, "Open it from the portal first.");
     }
+    if (this.allowed.size >= 1_000) for (const [k, v] of this.allowed) if (v.until <= now) this.allowed.delete(k);
+    this.allowed.set(key, { target: upstream, until: now + ALLOWED_MS });
+    this.forward(req, res, upstream);
+  }
+
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: ProxyTarget): void {
     const changes = req.method !== "GET" && req.method !== "HEAD" && req.method !== "OPTIONS";
     if (changes && this.fromElsewhere(req)) return refuse(res, 403, "Refused: the request came from another origin.");
     this.proxy.web(req, res, upstream);

@@ -38,7 +38,9 @@ export interface ContentSecrets {
   joinCode: string;
 }
 
-const key = (secrets: ContentSecrets) => createHmac("sha256", secrets.sessionSecret).update("content-session").digest();
+const keys = new Map<string, Buffer>();
+/** The signing key, derived from the portal's session secret (once per secret). */
+const key = (secrets: ContentSecrets) => keys.get(secrets.sessionSecret) ?? keys.set(secrets.sessionSecret, createHmac("sha256", secrets.sessionSecret).update("content-session").digest()).get(secrets.sessionSecret)!;
 const sign = (body: string, secrets: ContentSecrets) => createHmac("sha256", key(secrets)).update(body).digest("base64url");
 
 /** The cookie's value for `viewer` on `envId`. */
