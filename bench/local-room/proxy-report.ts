@@ -75,8 +75,9 @@ export function proxySection(results: ProxyResults | null): string[] {
     "1 s per cookie string, environment and server, so a revoked session is refused within a second; the uncached row is",
     "that full check on every request. The first request of a session paid",
     `${results.firstPortalMs.baseline} ms through the baseline and ${results.firstPortalMs.portal} ms through today's proxy. A WebSocket is authorised afresh`,
-    "when it opens (the \"open\" row); its messages afterwards are piped byte for byte, so a kernel round trip only adds the relay,",
-    "and the kernel's own time to answer dominates it either way. Other work shared the machine's two cores during the run.",
+    "when it opens (the \"open\" row); its messages afterwards are piped byte for byte, so a kernel round trip only adds the relay.",
+    "The baseline's round trip of about 45 ms belongs to its loopback TCP hop to JupyterLab, not to either proxy: its direct",
+    "column shows it too, and over today's Unix socket it is gone. Other work shared the machine's two cores during the run.",
     "",
   ];
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef } from "../types";
 import { BLOCKED_IPV4, BLOCKED_IPV6 } from "./network";
+import { OUT_OF_MEMORY_REASON } from "./environment";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
 import { pythonEnvDirs } from "./sandbox";
@@ -216,6 +217,29 @@ describe("an attendee's environment in its sandbox", () => {
     expect(after.status).toBe("CREATE_COMPLETE");
     expect(after.tasks.filter((t) => t.lastStatus === "RUNNING")).toHaveLength(2);
     expect((await provider.describe(b)).caps?.outOfMemory).toBeUndefined();
+  });
+
+  it("stops a worker whose task takes more than B's cap with ECS's OutOfMemoryError, and starts another in its place", async () => {
+    const hog = [
+      "import os",
+      "from distributed import Client",
+      "def hog():",
+      "    import numpy as np",
+      "    return len([np.ones(8 * 2**20) for _ in range(64)])",
+      "with Client(os.environ['DASK_SCHEDULER_ADDRESS'], timeout=30) as c:",
+      "    c.submit(hog, pure=False).result()",
+    ].join("\n");
+    const kernel = provider.asKernel(b, python, ["-c", hog], path.join(dirOf(b), "notebooks"))!;
+    const client = spawn(kernel.command, kernel.args, { env: kernel.env as NodeJS.ProcessEnv, stdio: "ignore", detached: true });
+    try {
+      const hit = await describeUntil(provider, b, (s) => s.tasks.some((t) => t.stoppedReason === OUT_OF_MEMORY_REASON), 90_000);
+      expect(hit.caps?.outOfMemory).toMatchObject({ stopped: "task", taskId: expect.stringMatching(/^worker-/) });
+      expect(hit.tasks.find((t) => t.id === hit.caps?.outOfMemory?.taskId)?.stoppedReason).toBe(OUT_OF_MEMORY_REASON);
+    } finally {
+      // The client goes (its whole group: bubblewrap and what runs inside), and with it the task it asked for.
+      process.kill(-client.pid!, "SIGKILL");
+    }
+    await describeUntil(provider, b, (s) => s.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length === 1, 60_000);
   });
 
   it("cannot signal the portal's process, and sees none of the portal's or B's processes", () => {
