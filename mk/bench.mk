@@ -10,8 +10,10 @@ bench-local: node_modules/.stamp $(VENV)/.stamp
 # A room on one machine: one environment's click-to-ready and teardown against the raw
 # floor (median of 5), and 20 small environments deployed at once: time and memory
 # (bench/local-room/REPORT.md). About 3 minutes on 2 cores. Its proxy overhead
-# (proxy.bench-run.ts) runs the built portal, so it needs a build (made if missing).
-bench-local-room: node_modules/.stamp $(VENV)/.stamp
+# (proxy.bench-run.ts) runs the built portal beside a build of the commit before the content
+# origin (made once under the system's temporary folder, about 3 minutes), so it needs a build
+# (made if missing).
+bench-local-room: node_modules/.stamp $(VENV)/.stamp bubblewrap netns-tools
 	@test -f .next/BUILD_ID || $(MAKE) build
 	npx vitest run --project bench-local-room
 	$(VENV)/bin/python bench/local-room/plot.py

@@ -36,30 +36,45 @@ const NEVER_FORWARDED = ["authorization", "x-portal-peer"];
 /** Cookies that belong to the portal or to the content origin itself, never to an environment's server. */
 const ownCookie = new RegExp(`^\\s*((__Secure-|__Host-)?next-auth\\.[^=]*|${CONTENT_COOKIE}|${STATE_COOKIE})=`);
 
-/** Removes hop-by-hop headers (for an upgrade, Connection and Upgrade stay: the upgrade needs them). */
-export function dropHopByHop(headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders, upgrade = false): void {
-  const listed = String(headers.connection ?? "")
+/** The header names a Connection header lists: hop-by-hop too. */
+function connectionTokens(value: string | string[] | number | undefined): string[] {
+  return String(value ?? "")
     .split(",")
     .map((name) => name.trim().toLowerCase())
     .filter(Boolean);
-  for (const name of [...HOP_BY_HOP, ...listed]) {
-    if (upgrade && (name === "connection" || name === "upgrade")) continue;
-    delete headers[name];
-  }
 }
 
-/** The request's headers as the environment's server should get them (in place: http-proxy-3 copies them from the request). */
-export function forUpstream(req: http.IncomingMessage, upgrade: boolean): void {
-  const headers = req.headers;
-  dropHopByHop(headers, upgrade);
-  for (const name of NEVER_FORWARDED) delete headers[name];
-  for (const name of Object.keys(headers)) if (name.startsWith("x-portal-")) delete headers[name];
-  const cookies = (headers.cookie ?? "")
+/** Removes hop-by-hop headers in place. */
+export function dropHopByHop(headers: http.IncomingHttpHeaders): void {
+  for (const name of [...HOP_BY_HOP, ...connectionTokens(headers.connection)]) delete headers[name];
+}
+
+/** A Cookie header without the portal's and the content origin's own cookies (most requests carry none of them, or all). */
+function withoutOwnCookies(cookie: string): string {
+  return cookie
     .split(";")
     .filter((c) => c.trim() && !ownCookie.test(c))
-    .map((c) => c.trim());
-  if (cookies.length) headers.cookie = cookies.join("; ");
-  else delete headers.cookie;
+    .map((c) => c.trim())
+    .join("; ");
+}
+
+/**
+ * The request's headers as the environment's server should get them, made in one pass (http-proxy-3
+ * copies them from the request). For an upgrade, Connection and Upgrade stay: the upgrade needs them.
+ */
+export function forUpstream(req: http.IncomingMessage, upgrade: boolean): void {
+  const dropped = new Set([...HOP_BY_HOP, ...connectionTokens(req.headers.connection), ...NEVER_FORWARDED]);
+  if (upgrade) for (const name of ["connection", "upgrade"]) dropped.delete(name);
+  const kept: http.IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || dropped.has(name) || name.startsWith("x-portal-")) continue;
+    if (name !== "cookie") kept[name] = value;
+    else {
+      const cookie = withoutOwnCookies(value as string);
+      if (cookie) kept.cookie = cookie;
+    }
+  }
+  req.headers = kept;
 }
 
 /** The upstream's response headers as the browser should get them. */

@@ -34,6 +34,8 @@ function processEnv(settings: LocalSettings, envId: string, dir: string): ChildE
     HOME: path.join(dir, "home"),
     LANG: settings.inherited.LANG,
     PYTHONUNBUFFERED: "1",
+    // The repository's plugin folders are read-only in a sandbox; unsandboxed, they stay clean too.
+    PYTHONDONTWRITEBYTECODE: "1",
     DASK_DISTRIBUTED__WORKER__DAEMON: "False",
     [ENV_MARKER]: envId,
     [OWNER_MARKER]: settings.owner,
