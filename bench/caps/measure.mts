@@ -36,6 +36,11 @@ function inGroup(group: EnvironmentGroup, args: string[]) {
   return { status: out.status, signal: out.signal, stdout: out.stdout.trim(), wallS: Math.round((performance.now() - t0) / 10) / 100 };
 }
 
+/** Removes a probe's group once its last process has left (a sandbox's processes go a moment after its leader). */
+async function release(group: EnvironmentGroup): Promise<void> {
+  for (let i = 0; i < 50 && !removeGroup(group); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 function fresh(name: string, memoryMiB: number, cpus: number): EnvironmentGroup {
   return createGroup(layout!, `measure-${name}-${process.pid}`, { memoryMiB, cpus });
 }
@@ -60,7 +65,7 @@ const results: Record<string, unknown> = { date: new Date().toISOString().slice(
   };
   process.kill(sleeperPid, "SIGKILL");
   await new Promise((r) => setTimeout(r, 200));
-  removeGroup(g);
+  await release(g);
 }
 
 // 2. Files written to a sandbox's /tmp (a tmpfs: memory, not disk) past the cap.
@@ -70,7 +75,7 @@ const results: Record<string, unknown> = { date: new Date().toISOString().slice(
   const write = "import sys\nchunk = b'x' * 2**20\nwith open('/tmp/big', 'wb') as f:\n    for i in range(512):\n        f.write(chunk); f.flush()\nprint('wrote 512 MiB')";
   const run = inGroup(g, [bwrap, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--", python, "-c", write]);
   results.tmpfs = { capMiB: 256, writtenMiB: 512, exit: run.status ?? run.signal, printed: run.stdout, oomKills: (oomKills(g) ?? 0) - (before ?? 0) };
-  removeGroup(g);
+  await release(g);
 }
 
 // 3. Kernel memory: 200 000 empty folders in a sandbox's /tmp (inodes and dentries: kernel objects, no user memory). Charged to the group?
@@ -97,20 +102,20 @@ const results: Record<string, unknown> = { date: new Date().toISOString().slice(
     groupUsageMiB: Math.round((usage - before) / MiB),
     kernelMemoryMiB: kmem === null ? null : Math.round(kmem / MiB),
   };
-  removeGroup(g);
+  await release(g);
 }
 
 // 4. CPU: a busy loop for 4 s of wall time, capped at half a CPU and at two; the CPU seconds it got.
 {
   const loop = [python, "-c", "import time\nend = time.time() + 4\nwhile time.time() < end: pass\nprint(round(time.process_time(), 2))"];
-  const got = (cpus: number) => {
+  const got = async (cpus: number) => {
     const g = fresh(`cpu-${cpus}`, 256, cpus);
     const run = inGroup(g, loop);
     const throttled = { periods: read(g, "cpu.stat", "nr_periods"), throttled: read(g, "cpu.stat", "nr_throttled") };
-    removeGroup(g);
+    await release(g);
     return { capCpus: cpus, wallS: run.wallS, cpuS: Number(run.stdout), ...throttled };
   };
-  results.cpu = [got(0.5), got(2)];
+  results.cpu = [await got(0.5), await got(2)];
 }
 
 // 5. Swap: is there any, and is memory+swap capped too?

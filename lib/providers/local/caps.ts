@@ -209,7 +209,12 @@ export function removeGroup(group: EnvironmentGroup): boolean {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") removed = false;
     }
-    if (removed) fs.rmdir(path.dirname(dir), () => undefined);
+    if (!removed) continue;
+    try {
+      fs.rmdirSync(path.dirname(dir));
+    } catch {
+      // Another environment's group is still there (or the portal's own v2 leaf).
+    }
   }
   return removed;
 }
