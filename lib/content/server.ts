@@ -69,10 +69,10 @@ function refuse(res: http.ServerResponse, status: 401 | 403, error: string): voi
   res.end(JSON.stringify({ error }));
 }
 
-/** Answers an upgrade with a status and closes the connection. */
+/** Answers an upgrade with a status and closes the connection once the answer is out. */
 function refuseUpgrade(socket: Duplex, status: number): void {
+  socket.once("finish", () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.destroy();
 }
 
 /** A page the browser is opening (not a script's request): it may be sent through the hand-off. */
@@ -82,8 +82,23 @@ function isNavigation(req: http.IncomingMessage): boolean {
   return mode ? mode === "navigate" : /text\/html/.test(req.headers.accept ?? "");
 }
 
+/** A failure of the portal's own (its store, say) answered in plain words, never with its details, and logged. */
+function failed(err: unknown, res: http.ServerResponse | Duplex): void {
+  console.error("content origin:", err instanceof Error ? err.message : err);
+  if (!(res instanceof http.ServerResponse)) return void res.destroy();
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify({ error: "Something went wrong on the portal. Try again." }));
+}
+
 export class ContentServer {
-  private readonly server = http.createServer((req, res) => this.onRequest(req, res));
+  private readonly server = http.createServer((req, res) => {
+    try {
+      this.onRequest(req, res);
+    } catch (err) {
+      failed(err, res);
+    }
+  });
   private readonly proxy: EnvironmentProxy;
   private readonly sockets = new Set<OpenSocket>();
   private readonly allowed = new Map<string, { target: ProxyTarget; until: number }>();
@@ -91,7 +106,13 @@ export class ContentServer {
 
   constructor(private readonly deps: ContentServerDeps) {
     this.proxy = new EnvironmentProxy(deps.timeouts);
-    this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on("upgrade", (req, socket, head) => {
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch (err) {
+        failed(err, socket);
+      }
+    });
     this.sweep = setInterval(() => this.closeRevoked(), SWEEP_MS);
     this.sweep.unref();
   }

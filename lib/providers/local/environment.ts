@@ -6,7 +6,7 @@ import type { LocalConfig } from "@/lib/config";
 import { proxiedBase, type ProxiedKind } from "@/lib/environments/proxied";
 import { isComplete, isReady } from "@/lib/status";
 import type { EnvironmentCaps, EnvironmentSnapshot, ProxyTarget } from "../types";
-import { applyCaps, createGroup, oomKills, removeGroup, type Caps } from "./caps";
+import { applyCaps, createGroup, groupOf, oomKills, removeGroup, type Caps } from "./caps";
 import type { Machine } from "./capacity";
 import type { Isolation } from "./isolation";
 import {
@@ -144,12 +144,20 @@ export class LocalEnvironment {
       } catch (err) {
         throw new Error(`Could not make the environment's network namespace: ${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
       }
-      if (this.settings.egress === "public") await this.startEgress();
+      if (this.settings.egress === "public") {
+        try {
+          await this.startEgress();
+        } catch (err) {
+          throw new Error(`Could not give the environment's network its way out (slirp4netns): ${(err as Error).message}`);
+        }
+      }
     }
     if (caps) {
       const wanted = capsFor(this.settings, this.state.desiredWorkers);
+      // Recorded first, so a group made only in part is removed with the rest.
+      own.group = groupOf(caps, this.state.envId);
       try {
-        own.group = createGroup(caps, this.state.envId, wanted);
+        createGroup(caps, this.state.envId, wanted);
       } catch (err) {
         throw new Error(`Could not cap the environment's memory and CPU (${caps.mode}): ${(err as Error).message}`);
       }
