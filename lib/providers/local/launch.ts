@@ -215,6 +215,9 @@ export function launchNotebook(ctx: EnvironmentContext): Spawned {
       // The portal's proxy is its only client: a socket only the portal (and this sandbox) reaches.
       `--ServerApp.sock=${notebookSocket(state)}`,
       "--ServerApp.sock_mode=0600",
+      // Its Host check guards a server browsers reach themselves; this one only the portal reaches, for
+      // any content origin's name (<id>.PORTAL_CONTENT_DOMAIN), and the portal decides who may.
+      "--ServerApp.allow_remote_access=True",
       `--ServerApp.root_dir=${workDir}`,
       // Served through the portal's content origin (lib/content), which adds the token to
       // every request; the browser's Host and Origin reach JupyterLab unchanged.
