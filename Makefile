@@ -14,11 +14,11 @@ export PORTAL_DATA_DIR ?= data
 .PHONY: start test
 
 # Serve the built portal on http://localhost:$${PORT:-3000} with the local provider.
-start: install bubblewrap sample-data build
+start: install bubblewrap netns-tools sample-data build
 	node scripts/start.mjs
 
 # Every suite, in the order that fails fastest.
-test: install tools chromium bubblewrap deploy-tools
+test: install tools chromium bubblewrap netns-tools deploy-tools
 	$(MAKE) typecheck lint unit
 	$(MAKE) integration
 	$(MAKE) test-cfn

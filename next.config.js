@@ -1,7 +1,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // better-sqlite3 is a native addon: load it from node_modules at run time.
-  serverExternalPackages: ["better-sqlite3"],
+  // better-sqlite3 is a native addon, and http-proxy-3 requires its dependencies at run time:
+  // load both from node_modules.
+  serverExternalPackages: ["better-sqlite3", "http-proxy-3"],
   poweredByHeader: false,
   // `make test` type-checks the whole repo as its own step (npm run typecheck) before building.
   typescript: { ignoreBuildErrors: true },

@@ -1,15 +1,25 @@
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
 import { withAuth, type NextRequestWithAuth } from "next-auth/middleware";
+import { changesState, foreignOrigin } from "@/lib/auth/same-origin";
+import { publicUrl } from "@/lib/config";
 
 // Runs before every page and API route. It gives each response a Content-Security-Policy
 // with a nonce of its own (Next.js reads the nonce from the request's policy header and puts
 // it on the inline scripts it streams; the root layout reads the session, so every page is
 // rendered per request and can carry it). Then every page but the public ones needs a session,
 // and facilitator pages and APIs the facilitator role; route handlers and actions check again.
+// Before all that, a request that would change something (every server action is a POST) from
+// a page of another origin is refused and recorded (lib/auth/same-origin.ts).
 // The static headers (nosniff, Referrer-Policy, X-Frame-Options) are in next.config.js.
 
 /** Served to anyone: the sign-in and "not allowed" pages, the health check, next-auth's own routes. */
 const publicPaths = /^\/(signin|forbidden|api\/health|api\/auth)(\/|$)/;
+
+/** The build's static files and images: no documents, nothing to sign in for. */
+const staticPaths = /^\/(_next\/static|_next\/image|favicon\.ico)|\.(svg|png)$/;
+
+/** Where a refused request goes instead, to be recorded with who it would have acted as (app/api/internal/cross-origin). */
+const CROSS_ORIGIN_ROUTE = "/api/internal/cross-origin";
 
 /**
  * Scripts only from the portal itself or carrying this response's nonce; nothing from
@@ -78,7 +88,19 @@ const authorised = withAuth(
   },
 );
 
+/** The request, stripped of what would make Next run it as an action, sent to be recorded and refused. */
+function refuseForeign(req: NextRequest): NextResponse {
+  const headers = new Headers(req.headers);
+  headers.delete("next-action");
+  headers.set("x-portal-refused-path", `${req.method} ${req.nextUrl.pathname}`);
+  const response = NextResponse.rewrite(new URL(CROSS_ORIGIN_ROUTE, req.url), { request: { headers } });
+  response.headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  return response;
+}
+
 export default async function proxy(req: NextRequest, event: NextFetchEvent) {
+  if (changesState(req.method) && foreignOrigin((name) => req.headers.get(name), publicUrl())) return refuseForeign(req);
+  if (staticPaths.test(req.nextUrl.pathname)) return NextResponse.next();
   if (publicPaths.test(req.nextUrl.pathname)) return passOn(req);
   const response = (await authorised(req as NextRequestWithAuth, event)) ?? passOn(req);
   // A redirect to the sign-in page or a JSON refusal is no document: it may load nothing at all.
@@ -87,6 +109,7 @@ export default async function proxy(req: NextRequest, event: NextFetchEvent) {
 }
 
 export const config = {
-  // Everything but the build's static files and images, which are not documents.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.svg$|.*\\.png$).*)"],
+  // Everything but the build's static files and images, which are not documents; and anything
+  // that names an origin, so no path escapes the check above.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.svg$|.*\\.png$).*)", { source: "/:path*", has: [{ type: "header", key: "origin" }] }],
 };

@@ -14,12 +14,14 @@ async function attendee(browser: Browser, baseURL: string, name: string) {
 }
 
 test("a machine with room for one environment shows it to the facilitator and refuses a second deploy", async ({ browser }) => {
-  // Workers so large that two of them, a scheduler and a JupyterLab (500 MiB planned) take all
-  // of this machine's memory less the 2 GiB reserve: room for exactly one environment.
+  // Workers so large that two of them and the notebook's 512 MiB (the scheduler, JupyterLab and
+  // kernels) cap one environment at all of this machine's memory less the 2 GiB reserve: room
+  // for exactly one environment (its cap is a bound, not a reservation: it uses far less).
   const usableMiB = Math.floor(os.totalmem() / 2 ** 20) - 2048;
-  const workerMiB = Math.floor((usableMiB - 500) / 2);
+  const workerMiB = Math.floor((usableMiB - 512) / 2);
   const portal = new PortalServer(freshDataDir("capacity"), {
     PORTAL_LOCAL_WORKER_MEMORY: `${workerMiB}MiB`,
+    PORTAL_LOCAL_NOTEBOOK_MEMORY: "512MiB",
     PORTAL_LOCAL_MEMORY_RESERVE: "2GiB",
     PORTAL_DEFAULT_WORKERS: "2",
   });
@@ -44,6 +46,11 @@ test("a machine with room for one environment shows it to the facilitator and re
     const capacity = fac.getByTestId("capacity");
     await expect(capacity.getByTestId("capacity-machine")).toContainText(`${os.cpus().length} cores`);
     await expect(capacity.getByTestId("capacity-fit")).toHaveText("1");
+    await expect(capacity.getByTestId("capacity-footprint")).toHaveAttribute("data-capped", "true");
+    await expect(capacity.getByTestId("capacity-footprint")).toContainText("plus 512 MiB for its scheduler, JupyterLab and kernels) and 2 CPUs");
+    // Ada's environment is held to that plan: her page says so.
+    await ada.env.goto();
+    await expect(ada.env.page.getByTestId("env-caps")).toContainText(`(2 workers × ${(workerMiB / 1024).toFixed(1)} GiB, and 512 MiB for the scheduler, JupyterLab and your kernels) and 2 CPUs`);
     await expect(capacity.getByTestId("capacity-live")).toContainText("full");
 
     await ada.env.teardown();

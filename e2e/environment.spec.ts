@@ -34,19 +34,23 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(environment.logLines().filter({ hasText: "Scheduler at:" })).toHaveCount(1);
   const envId = (await page.getByTestId("environment").getAttribute("data-env-id")) ?? "";
   expect(envId).toMatch(/^[0-9a-f-]{36}$/);
-  // The notebook opens through the portal, under its own path: JupyterLab's token never reaches the page.
+  // The notebook opens through the portal, on the content origin: JupyterLab's token never reaches the page.
   await expect(page.getByTestId("notebook-link")).toHaveAttribute("href", `/environments/${envId}/notebook`);
   expect(await page.content()).not.toMatch(/token=/);
   const opened = await page.request.get(`/environments/${envId}/notebook`, { maxRedirects: 0 });
   expect(opened.status()).toBe(303);
   const notebook = opened.headers()["location"];
-  expect(notebook).toBe(`/environments/${envId}/notebook/lab/tree/era5-analysis.ipynb`);
-  await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", `/environments/${envId}/dashboard/status`);
-  // Both lead somewhere real, through the portal: JupyterLab and the scheduler's dashboard.
-  expect((await page.request.get(notebook)).status(), "notebook").toBe(200);
-  expect((await page.request.get((await page.getByTestId("dashboard-link").getAttribute("href"))!)).status(), "dashboard").toBe(200);
-  // A client without the portal's session is turned away.
-  expect((await fetch(`${portal.url}/environments/${envId}/notebook/api/contents`)).status).toBe(401);
+  expect(notebook).toBe(`${portal.contentOrigin()}/environments/${envId}/notebook/lab/tree/era5-analysis.ipynb`);
+  await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", `/environments/${envId}/dashboard`);
+  // Both lead somewhere real, through the portal's hand-off: JupyterLab and the scheduler's dashboard.
+  const notebookPage = await page.context().newPage();
+  expect((await notebookPage.goto(`/environments/${envId}/notebook`))?.status(), "notebook").toBe(200);
+  expect(notebookPage.url()).toBe(notebook);
+  expect((await notebookPage.goto(`/environments/${envId}/dashboard`))?.status(), "dashboard").toBe(200);
+  expect(notebookPage.url()).toBe(`${portal.contentOrigin()}/environments/${envId}/dashboard/status`);
+  await notebookPage.close();
+  // A client without a session of the content origin's is turned away.
+  expect((await fetch(`${portal.contentOrigin()}/environments/${envId}/notebook/api/contents`)).status).toBe(401);
 
   // A second tab on the same environment sees the same live events.
   const context = page.context();

@@ -86,3 +86,47 @@ test("the facilitator signs an attendee out: their open page leaves within secon
   await expect(facilitatorPage.getByRole("table")).toContainText("return-code");
   await expect(facilitatorPage.getByRole("table")).toContainText(/from (127\.0\.0\.1|::1) \(Mozilla/);
 });
+
+test("signing an attendee out, or removing them, closes their open kernel and dashboard WebSockets", async ({ page, signIn, environment }) => {
+  test.setTimeout(300_000);
+  const email = uniqueEmail("sophie");
+  await signIn.asAttendee("Sophie Germain", email);
+  const code = await signIn.keepReturnCode();
+  const envId = await environment.deployReady();
+  const context = page.context();
+
+  /** JupyterLab open on the workshop notebook, its kernel's WebSocket, and the dashboard's live one. */
+  async function openSockets() {
+    await environment.goto();
+    const [lab] = await Promise.all([context.waitForEvent("page"), page.getByTestId("notebook-link").click()]);
+    const kernel = await lab.waitForEvent("websocket", { predicate: (ws) => /\/api\/kernels\/[^/]+\/channels/.test(ws.url()), timeout: 90_000 });
+    const board = await context.newPage();
+    const bokeh = board.waitForEvent("websocket", (ws) => ws.url().includes(`/environments/${envId}/dashboard/status/ws`));
+    await board.goto(`/environments/${envId}/dashboard`);
+    const dashboard = await bokeh;
+    await dashboard.waitForEvent("framereceived");
+    return { kernel, dashboard, pages: [lab, board] };
+  }
+
+  const facilitatorPage = await freshPage(page);
+  await new SignInPage(facilitatorPage).asFacilitator();
+  await expect(facilitatorPage).toHaveURL(/\/facilitator$/);
+  await facilitatorPage.goto("/facilitator/attendees");
+  const row = facilitatorPage.locator(`[data-testid="attendee-admin-row"][data-email="${email}"]`);
+
+  const before = await openSockets();
+  expect(before.kernel.isClosed() || before.dashboard.isClosed()).toBe(false);
+  await row.getByRole("button", { name: "Sign out" }).click();
+  await expect(facilitatorPage.getByRole("status").filter({ hasText: "Signed out Sophie Germain." })).toBeVisible();
+  await Promise.all([before.kernel.waitForEvent("close", { timeout: 20_000 }), before.dashboard.waitForEvent("close", { timeout: 20_000 })]);
+  for (const p of before.pages) await p.close();
+
+  // Back in with her code, sockets open again; removed, they close.
+  await signIn.asAttendee("Sophie Germain", email, undefined, code);
+  await expect(page).toHaveURL(/\/labs\//);
+  const again = await openSockets();
+  await row.getByRole("button", { name: "Remove" }).click();
+  await row.getByRole("button", { name: "Yes, remove Sophie Germain" }).click();
+  await expect(facilitatorPage.getByRole("status").filter({ hasText: "Removed Sophie Germain" })).toBeVisible();
+  await Promise.all([again.kernel.waitForEvent("close", { timeout: 20_000 }), again.dashboard.waitForEvent("close", { timeout: 20_000 })]);
+});

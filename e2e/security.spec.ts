@@ -89,7 +89,8 @@ const MATRIX: Record<string, { probe: string } & Record<Who, string>> = {
   "/facilitator/environments/[id]": { probe: "/facilitator/environments/:env", anonymous: "307 /signin", A: "403",                B: "403",                facilitator: "200" },
   "/environments/[id]/notebook":    { probe: "/environments/:env/notebook",    anonymous: "307 /signin", A: "303",                B: "404",                facilitator: "403" },
   "/environments/[id]/dashboard":   { probe: "/environments/:env/dashboard",   anonymous: "307 /signin", A: "303",                B: "404",                facilitator: "303" },
-  "/api/internal/proxy-target":     { probe: "/api/internal/proxy-target?env=:env&kind=dashboard", anonymous: "401", A: "404", B: "404", facilitator: "404" },
+  // Only where proxy.ts sends a refused cross-origin change (a POST): nothing answers a GET.
+  "/api/internal/cross-origin":     { probe: "/api/internal/cross-origin",     anonymous: "401",         A: "405",                B: "405",                facilitator: "405" },
   "/api/health":                    { probe: "/api/health",                    anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },
   "/api/auth/[...nextauth]":        { probe: "/api/auth/session",              anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },
   "/api/attendee/events":           { probe: "/api/attendee/events",           anonymous: "401",         A: "200",                B: "200",                facilitator: "403" },
@@ -152,7 +153,7 @@ test("every route answers each visitor as the matrix says", async ({ portal, roo
 
 test("A's notebook link leads to A's notebook; the refusals say why in JSON", async ({ portal, room }) => {
   const a = await probe(`${portal.url}/environments/${room.envId}/notebook`, await cookieHeader(room.a));
-  expect(a.location).toBe(`/environments/${room.envId}/notebook/lab/tree/era5-analysis.ipynb`);
+  expect(a.location).toBe(`${portal.contentOrigin()}/environments/${room.envId}/notebook/lab/tree/era5-analysis.ipynb`);
   const b = await open(`${portal.url}/api/environments/${room.envId}/events`, await cookieHeader(room.b));
   b.close();
   expect(b.json?.error).toBe("Environment not found.");

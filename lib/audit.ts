@@ -42,6 +42,7 @@ export const auditActions = {
   "image-build": "asked for a build of the room's image",
   rehearsal: "started the dress rehearsal (one environment deployed, the notebook run, all torn down)",
   backup: "copied the store (on this machine, and to the host's S3 bucket when there is one)",
+  "cross-origin-refused": "was the target of a request from a page that is not the portal's (an environment's page, or another site); it was refused",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 

@@ -44,3 +44,29 @@ describe("the store's backups", () => {
     expect(() => portalConfig({ PORTAL_BACKUP_EVERY_MINUTES: "0" })).toThrow(/PORTAL_BACKUP_EVERY_MINUTES/);
   });
 });
+
+describe("the content origin and the local room's isolation settings", () => {
+  const base = { PORTAL_DATA_DIR: "/tmp/portal-config-test" };
+
+  it("serves the content origin on the port after the portal's unless told otherwise", () => {
+    expect(portalConfig(base).content).toEqual({ port: 3001, portalPort: 3000, domain: undefined });
+    expect(portalConfig({ ...base, PORT: "8080" }).content.port).toBe(8081);
+    expect(portalConfig({ ...base, PORTAL_CONTENT_PORT: "9000" }).content.port).toBe(9000);
+  });
+
+  it("refuses a content port that is the portal's, and a content domain without the portal's public URL", () => {
+    expect(() => portalConfig({ ...base, PORT: "4000", PORTAL_CONTENT_PORT: "4000" })).toThrow(/PORTAL_CONTENT_PORT: 4000 cannot serve the content origin beside PORT=4000/);
+    expect(() => portalConfig({ ...base, PORTAL_CONTENT_DOMAIN: "content.example.org" })).toThrow(/PORTAL_CONTENT_DOMAIN needs NEXTAUTH_URL/);
+    expect(portalConfig({ ...base, PORTAL_CONTENT_DOMAIN: "content.example.org", NEXTAUTH_URL: "https://workshop.example.org" }).content.domain).toBe("content.example.org");
+    expect(() => portalConfig({ ...base, PORTAL_CONTENT_DOMAIN: "https://content.example.org", NEXTAUTH_URL: "https://workshop.example.org" })).toThrow(/PORTAL_CONTENT_DOMAIN.*a domain name/);
+  });
+
+  it("reads the sandboxes' egress, the weaker modes accepted and each environment's caps, refusing what it does not know", () => {
+    const local = portalConfig({ ...base, PORTAL_LOCAL_ACCEPT: "uncapped, shared-network", PORTAL_LOCAL_NOTEBOOK_MEMORY: "512MiB", PORTAL_LOCAL_CPUS: "1.5" }).local;
+    expect(local).toMatchObject({ egress: "public", accept: ["uncapped", "shared-network"], notebookMemoryMiB: 512, cpus: 1.5 });
+    expect(portalConfig(base).local).toMatchObject({ accept: [], notebookMemoryMiB: 1024, cpus: 2 });
+    expect(() => portalConfig({ ...base, PORTAL_LOCAL_ACCEPT: "no-sandbox" })).toThrow(/PORTAL_LOCAL_ACCEPT.*unknown mode "no-sandbox".*shared-network, uncapped/);
+    expect(() => portalConfig({ ...base, PORTAL_LOCAL_EGRESS: "private" })).toThrow(/PORTAL_LOCAL_EGRESS/);
+    expect(() => portalConfig({ ...base, PORTAL_LOCAL_CPUS: "0" })).toThrow(/PORTAL_LOCAL_CPUS/);
+  });
+});

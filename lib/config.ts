@@ -8,6 +8,34 @@ import { parseTrustedProxies } from "@/lib/auth/client-address";
 
 const workerCount = z.coerce.number().int().min(0).max(64);
 const positiveMs = z.coerce.number().int().min(0).max(24 * 60 * 60_000);
+const tcpPort = z.coerce.number().int().min(1).max(65_535);
+const memorySize = (min: "0" | "1") =>
+  z.string().regex(min === "1" ? /^[1-9]\d{0,5}(GiB|MiB)$/ : /^\d{1,6}(GiB|MiB)$/, "a size such as 2GiB or 512MiB");
+
+/** What an operator may accept when this machine cannot isolate environments fully (README, "Isolation"). */
+export const weakerModes = ["shared-network", "uncapped"] as const;
+export type WeakerMode = (typeof weakerModes)[number];
+
+const acceptedWeakerModes = z
+  .string()
+  .default("")
+  .transform((value, ctx) => {
+    const modes = value.split(",").map((m) => m.trim()).filter(Boolean);
+    const unknown = modes.filter((m) => !(weakerModes as readonly string[]).includes(m));
+    if (unknown.length) {
+      ctx.addIssue({ code: "custom", message: `unknown mode ${JSON.stringify(unknown[0])}; give a comma-separated list of ${weakerModes.join(", ")}` });
+      return z.NEVER;
+    }
+    return [...new Set(modes)] as WeakerMode[];
+  });
+
+/** One domain name (each label a-z, 0-9 and inner hyphens), optionally with a port: content.example.org, content.localhost:3001. */
+const contentDomain = z
+  .string()
+  .regex(
+    /^(?=.{1,200}(:|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/i,
+    "a domain name whose subdomains reach the portal's content port, e.g. content.example.org (optionally with :port)",
+  );
 
 const portalEnvSchema = z.object({
   PORTAL_PROVIDER: z.enum(["local", "aws"]).default("local"),
@@ -17,17 +45,18 @@ const portalEnvSchema = z.object({
   PORTAL_DEFAULT_WORKERS: workerCount.default(2),
   PORTAL_MAX_ATTENDEES: z.coerce.number().int().min(1).max(10_000).default(150),
   PORTAL_PYTHON_ENV: z.string().min(1).default(".venv"),
-  PORTAL_LOCAL_WORKER_MEMORY: z
-    .string()
-    .regex(/^[1-9]\d{0,5}(GiB|MiB)$/, "a size such as 2GiB or 512MiB")
-    .default("2GiB"),
-  PORTAL_LOCAL_MEMORY_RESERVE: z
-    .string()
-    .regex(/^\d{1,6}(GiB|MiB)$/, "a size such as 2GiB or 512MiB")
-    .default("2GiB"),
+  PORTAL_LOCAL_WORKER_MEMORY: memorySize("1").default("2GiB"),
+  PORTAL_LOCAL_MEMORY_RESERVE: memorySize("0").default("2GiB"),
+  PORTAL_LOCAL_NOTEBOOK_MEMORY: memorySize("1").default("1GiB"),
+  PORTAL_LOCAL_CPUS: z.coerce.number().min(0.1).max(1024).default(2),
   PORTAL_LOCAL_GRACE_MS: positiveMs.default(5_000),
   PORTAL_LOCAL_CREATE_TIMEOUT_MS: positiveMs.default(120_000),
   PORTAL_LOCAL_ISOLATION: z.enum(["sandbox", "none"]).default("sandbox"),
+  PORTAL_LOCAL_EGRESS: z.enum(["public", "none"]).default("public"),
+  PORTAL_LOCAL_ACCEPT: acceptedWeakerModes,
+  PORT: tcpPort.default(3000),
+  PORTAL_CONTENT_PORT: tcpPort.optional(),
+  PORTAL_CONTENT_DOMAIN: z.preprocess((v) => (v === "" ? undefined : v), contentDomain.optional()),
   ERA5_DATA_URL: z.string().min(1).optional(),
   NEXTAUTH_URL: z.url("NEXTAUTH_URL must be the portal's public URL, e.g. https://workshop.example.org").optional(),
   PORTAL_TRUSTED_PROXIES: z
@@ -154,6 +183,10 @@ export interface LocalConfig {
   /** `--memory-limit` of each worker, as Dask reads it (2GiB, 512MiB), and the same in MiB. */
   workerMemory: string;
   workerMemoryMiB: number;
+  /** What an environment's scheduler, JupyterLab and kernels may use together, on top of its workers' limits (MiB). */
+  notebookMemoryMiB: number;
+  /** CPUs one environment's processes may use together. */
+  cpus: number;
   /** Memory kept free for the portal and the system when planning environments (MiB). */
   memoryReserveMiB: number;
   /** How long a stopping task gets after SIGTERM before SIGKILL (ECS's stop timeout). */
@@ -166,6 +199,20 @@ export interface LocalConfig {
   inherited: { PATH: string; HOME?: string; LANG: string };
   /** `sandbox`: each environment runs in bubblewrap (deploys refused without it); `none`: a single-user machine. */
   isolation: "sandbox" | "none";
+  /** A sandbox's way out: `public` (the internet, never this machine or a private network) or `none`. */
+  egress: "public" | "none";
+  /** Weaker isolation the operator accepts when this machine cannot do better. */
+  accept: WeakerMode[];
+}
+
+/** Where JupyterLab and the dashboards are served: an origin other than the portal's. */
+export interface ContentConfig {
+  /** The port the content server listens on (PORTAL_CONTENT_PORT, default PORT + 1). */
+  port: number;
+  /** The portal's own port (PORT), which a browser at the content origin is sent back to in port mode. */
+  portalPort: number;
+  /** Per-environment subdomains of this domain (PORTAL_CONTENT_DOMAIN), when set; else the portal's host on `port`. */
+  domain?: string;
 }
 
 export interface PortalConfig {
@@ -184,6 +231,7 @@ export interface PortalConfig {
   /** The pace card's "stuck": no progress for this many minutes while showing a diagnosis or asking for help. */
   stuckMinutes: number;
   local: LocalConfig;
+  content: ContentConfig;
   streams: StreamsConfig;
   backup: BackupConfig;
 }
@@ -230,6 +278,13 @@ export function portalConfig(env: Env = process.env): PortalConfig {
   const dataDir = fromCwd(e.PORTAL_DATA_DIR);
   const aws = e.PORTAL_PROVIDER === "aws";
   const max = aws ? parse(awsEnvSchema, env, "AWS provider").PORTAL_MAX_WORKERS : (e.PORTAL_MAX_WORKERS ?? 4);
+  const contentPort = e.PORTAL_CONTENT_PORT ?? e.PORT + 1;
+  if (contentPort === e.PORT || contentPort > 65_535) {
+    throw new ConfigError(`Portal configuration is invalid: PORTAL_CONTENT_PORT: ${contentPort} cannot serve the content origin beside PORT=${e.PORT}; give another port`);
+  }
+  if (e.PORTAL_CONTENT_DOMAIN && !e.NEXTAUTH_URL) {
+    throw new ConfigError("Portal configuration is invalid: PORTAL_CONTENT_DOMAIN needs NEXTAUTH_URL, the portal's public URL, to send browsers back to the portal");
+  }
   return {
     provider: e.PORTAL_PROVIDER,
     dataDir,
@@ -243,13 +298,18 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       pythonEnv: fromCwd(e.PORTAL_PYTHON_ENV),
       workerMemory: e.PORTAL_LOCAL_WORKER_MEMORY,
       workerMemoryMiB: mebibytes(e.PORTAL_LOCAL_WORKER_MEMORY),
+      notebookMemoryMiB: mebibytes(e.PORTAL_LOCAL_NOTEBOOK_MEMORY),
+      cpus: e.PORTAL_LOCAL_CPUS,
       memoryReserveMiB: mebibytes(e.PORTAL_LOCAL_MEMORY_RESERVE),
       graceMs: e.PORTAL_LOCAL_GRACE_MS,
       createTimeoutMs: e.PORTAL_LOCAL_CREATE_TIMEOUT_MS,
       sampleDataUrl: fromCwd(e.ERA5_DATA_URL ?? path.join(dataDir, "sample", "era5")),
       inherited: { PATH: env.PATH ?? "/usr/bin:/bin", HOME: env.HOME, LANG: env.LANG ?? "C.UTF-8" },
       isolation: e.PORTAL_LOCAL_ISOLATION,
+      egress: e.PORTAL_LOCAL_EGRESS,
+      accept: e.PORTAL_LOCAL_ACCEPT,
     },
+    content: { port: contentPort, portalPort: e.PORT, domain: e.PORTAL_CONTENT_DOMAIN },
     streams: {
       perUser: e.PORTAL_STREAMS_PER_USER,
       retentionMs: e.PORTAL_STREAM_RETENTION_HOURS * 60 * 60_000,
@@ -267,6 +327,11 @@ export function awsEnv(env: Env = process.env): AwsEnv {
 /** Where the repository's own files are (templates, notebooks, the moto harness): the working directory. */
 export function repoPath(...parts: string[]): string {
   return path.join(/* turbopackIgnore: true */ process.cwd(), ...parts);
+}
+
+/** The portal's public address (NEXTAUTH_URL) when it is a URL; cheap enough for every request (proxy.ts). */
+export function publicUrl(env: Env = process.env): string | undefined {
+  return z.url().safeParse(env.NEXTAUTH_URL).data;
 }
 
 /** Whether the portal's public address (NEXTAUTH_URL) is https: then its cookies are marked Secure. */
@@ -290,14 +355,4 @@ export function secret(name: SecretName, env: Env = process.env): string {
 /** A secret that may be absent (next-auth then reads NEXTAUTH_SECRET itself, or refuses to sign). */
 export function secretIfSet(name: SecretName, env: Env = process.env): string | undefined {
   return env[name] || undefined;
-}
-
-/**
- * The per-process token scripts/start.mjs generates for its proxy's calls to the portal's
- * internal routes (PORTAL_INTERNAL_TOKEN). Never stored or given to a browser; unset when the
- * portal was started another way, and then the internal routes refuse everyone.
- */
-export function internalToken(env: Env = process.env): string | undefined {
-  const value = env.PORTAL_INTERNAL_TOKEN;
-  return value && value.length >= 32 ? value : undefined;
 }

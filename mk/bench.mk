@@ -1,6 +1,6 @@
 # Benchmarks: each measures and writes a report (Markdown, results.json, a chart where it
 # helps); none passes or fails on timing. Included by the Makefile.
-.PHONY: bench-local bench-local-room bench-analysis bench-stream bench-facilitator bench-diagnose
+.PHONY: bench-local bench-local-room bench-analysis bench-stream bench-facilitator bench-diagnose bench-caps
 
 # Deploy-to-ready and teardown seconds with real Dask processes (bench/local/REPORT.md).
 bench-local: node_modules/.stamp $(VENV)/.stamp
@@ -10,11 +10,19 @@ bench-local: node_modules/.stamp $(VENV)/.stamp
 # A room on one machine: one environment's click-to-ready and teardown against the raw
 # floor (median of 5), and 20 small environments deployed at once: time and memory
 # (bench/local-room/REPORT.md). About 3 minutes on 2 cores. Its proxy overhead
-# (proxy.bench-run.ts) runs the built portal, so it needs a build (made if missing).
-bench-local-room: node_modules/.stamp $(VENV)/.stamp
+# (proxy.bench-run.ts) runs the built portal beside a build of the commit before the content
+# origin (made once under the system's temporary folder, about 3 minutes), so it needs a build
+# (made if missing).
+bench-local-room: node_modules/.stamp $(VENV)/.stamp bubblewrap netns-tools
 	@test -f .next/BUILD_ID || $(MAKE) build
 	npx vitest run --project bench-local-room
 	$(VENV)/bin/python bench/local-room/plot.py
+
+# What an environment's memory and CPU caps hold on this machine (cgroup v2 or v1): a process
+# past the cap, files in a sandbox's /tmp, kernel memory, a busy loop (bench/caps/REPORT.md).
+# Needs what the portal needs to make groups (root, or a delegated cgroup v2). A few seconds.
+bench-caps: node_modules/.stamp $(VENV)/.stamp bubblewrap
+	node --conditions=react-server --import tsx bench/caps/measure.mts
 
 # The notebook's steps against NumPy on a medium sample (0.5°, two months, ~1.5 GiB in
 # memory) under $(PORTAL_DATA_DIR)/bench (bench/analysis/REPORT.md).

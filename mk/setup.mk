@@ -1,6 +1,6 @@
 # What `make start` and `make test` install when it is missing. Included by the Makefile,
 # which defines PYTHON, VENV, TOOLS and PORTAL_DATA_DIR.
-.PHONY: install pyenv tools chromium bubblewrap deploy-tools sample-data build
+.PHONY: install pyenv tools chromium bubblewrap netns-tools deploy-tools sample-data build
 
 install: node_modules/.stamp $(VENV)/.stamp
 
@@ -61,6 +61,15 @@ bubblewrap:
 # mmdebstrap (Debian's packages, no image registry), losetup and ip for its disk and network.
 deploy-tools:
 	@command -v mmdebstrap >/dev/null && command -v losetup >/dev/null && command -v ip >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap util-linux iproute2; }
+
+# A network namespace per local environment (README, "Isolation"): iproute2's `ip` makes it and
+# its rules, slirp4netns gives it public egress. Without root neither can be used: the portal
+# then says so and refuses deploys unless PORTAL_LOCAL_ACCEPT=shared-network.
+netns-tools:
+	@missing=""; command -v ip >/dev/null || [ -x /usr/sbin/ip ] || missing="$$missing iproute2"; \
+	  command -v slirp4netns >/dev/null || missing="$$missing slirp4netns"; \
+	  if [ -n "$$missing" ]; then if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing:$$missing: run 'sudo apt-get install$$missing' (or set PORTAL_LOCAL_ACCEPT=shared-network on a machine you trust)"; fi; fi
 
 # ERA5-like files for the local notebook; quick when they exist (the generator keeps complete months).
 sample-data: $(VENV)/.stamp

@@ -15,7 +15,7 @@ lint: node_modules/.stamp
 unit: node_modules/.stamp
 	npm run test:unit
 # The local provider on real Dask processes.
-integration: node_modules/.stamp $(VENV)/.stamp bubblewrap
+integration: node_modules/.stamp $(VENV)/.stamp bubblewrap netns-tools
 	npx vitest run --project local
 
 # solo.yaml and portal-policy.json are up to date, cfn-lint, checkov and the workshop's own
@@ -61,5 +61,5 @@ test-deploy: node_modules/.stamp deploy-tools
 
 # The e2e suite starts its own portals (and real Dask processes); stop-local makes sure
 # none of those processes outlives the run, even when a test fails half-way.
-e2e: node_modules/.stamp $(VENV)/.stamp chromium bubblewrap
+e2e: node_modules/.stamp $(VENV)/.stamp chromium bubblewrap netns-tools
 	npm run test:e2e; status=$$?; $(MAKE) stop-local; exit $$status

@@ -8,6 +8,7 @@
 // then copied into the fixture folder as they were written. Run with
 // `node --conditions=react-server --import tsx` so the portal's server-only modules load.
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -41,13 +42,24 @@ async function main(): Promise<void> {
 
     const jupyter = provider.proxyTarget(env, "notebook");
     if (!jupyter) throw new Error("JupyterLab has no address");
-    const base = `${jupyter.origin}/environments/${env.id}/notebook`;
-    const call = (route: string, init: RequestInit = {}) => fetch(`${base}${route}`, { ...init, headers: { ...jupyter.headers, ...(init.headers ?? {}) } });
+    // JupyterLab listens on its Unix socket only (its network namespace has no other way in).
+    const base = `/environments/${env.id}/notebook`;
+    const call = (route: string, method = "GET", body?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.request({ socketPath: jupyter.socketPath, path: `${base}${route}`, method, headers: jupyter.headers }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk) => (text += chunk));
+          res.on("end", () => resolve(text));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
     await call("/api/status");
     await call("/api/contents");
-    const kernel = (await (await call("/api/kernels", { method: "POST", body: JSON.stringify({ name: "python3" }) })).json()) as { id: string };
+    const kernel = JSON.parse(await call("/api/kernels", "POST", JSON.stringify({ name: "python3" }))) as { id: string };
     await new Promise((r) => setTimeout(r, 3000));
-    await call(`/api/kernels/${kernel.id}`, { method: "DELETE" });
+    await call(`/api/kernels/${kernel.id}`, "DELETE");
 
     const lines: string[] = [];
     const run = await provider.rehearsal.runNotebook(env, { years: [2021], months: [1], timeoutMs: 15 * 60_000, onLog: (l) => lines.push(l.text) });

@@ -6,7 +6,6 @@ import { randomBytes, randomInt } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { createEnvironmentProxy, isProxied } from "./proxy.mjs";
 
 const dataDir = path.resolve(process.env.PORTAL_DATA_DIR || "data");
 const secretsFile = path.join(dataDir, "secrets.json");
@@ -72,22 +71,15 @@ const app = next({ dev, dir: process.cwd(), port: Number(port) });
 const handle = app.getRequestHandler();
 await app.prepare();
 
-// Each local environment's JupyterLab and Dask dashboard are served under the portal's own
-// paths (scripts/proxy.mjs), before Next.js sees the request; who may reach them is asked of
-// the portal's internal route, with a token made for this process alone.
-process.env.PORTAL_INTERNAL_TOKEN = randomBytes(32).toString("base64url");
-const environments = createEnvironmentProxy({ port: Number(port), token: process.env.PORTAL_INTERNAL_TOKEN });
-
+// Each local environment's JupyterLab and Dask dashboard are not served here but on the
+// content origin (lib/content), which the runtime starts on PORTAL_CONTENT_PORT.
 const server = http.createServer((req, res) => {
   req.headers["x-portal-peer"] = req.socket.remoteAddress ?? "";
-  if (isProxied(req)) return void environments.onRequest(req, res);
   handle(req, res);
 });
-// WebSockets: the environments' (kernels, terminals, Bokeh) and, in development, Next's own
-// (hot reload); anything else is closed.
+// The only WebSockets here are Next's own, in development (hot reload); anything else is closed.
 const nextUpgrade = dev ? app.getUpgradeHandler() : null;
 server.on("upgrade", (req, socket, head) => {
-  if (isProxied(req)) return void environments.onUpgrade(req, socket, head);
   if (nextUpgrade) return nextUpgrade(req, socket, head);
   socket.destroy();
 });

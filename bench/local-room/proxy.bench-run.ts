@@ -1,37 +1,60 @@
-// Proxy overhead: what the portal's path (/environments/<id>/notebook|dashboard, scripts/proxy.mjs)
-// adds to a request to an environment's JupyterLab or Dask dashboard, against the same request
-// made directly on loopback. Starts the built portal as e2e does (run `npm run -s build` first),
-// deploys one environment through the real page in Chromium, then times HTTP GETs, kernel
-// WebSocket round trips and WebSocket opens from Node. Writes proxy-results.json and the
+// Proxy overhead: what the portal adds to a request to an environment's JupyterLab or Dask
+// dashboard, against the same request made directly, for today's proxy (the content origin,
+// lib/content, on http-proxy-3, servers on Unix sockets in their own network namespace) and
+// for the proxy before it (scripts/proxy.mjs on the portal's origin, servers on loopback TCP),
+// in the same run. The baseline is a checkout of BENCH_PROXY_BASELINE (default: the commit
+// before the content origin), built once under the system's temporary folder. Both portals run
+// as e2e runs them, each deploys one environment through its page in Chromium, then Node times
+// HTTP GETs, kernel WebSocket round trips and WebSocket opens. Writes proxy-results.json and the
 // "Proxy overhead" section of REPORT.md; nothing here passes or fails on timing.
-import { execFileSync } from "node:child_process";
+import { execFileSync, execSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { chromium, expect } from "@playwright/test";
+import { chromium, expect, type BrowserContext } from "@playwright/test";
 import { afterAll, it } from "vitest";
 import { EnvironmentPage } from "../../e2e/pages/environment-page";
 import { SignInPage } from "../../e2e/pages/signin-page";
 import { freshDataDir, PortalServer } from "../../e2e/support/portal-server";
-import { loadProxyResults, saveProxyResults, withProxySection, type ProxyRow } from "./proxy-report";
+import { loadProxyResults, saveProxyResults, withProxySection, type ProxyRow, type Timing } from "./proxy-report";
 
 const N = Number(process.env.BENCH_PROXY_REQUESTS ?? 200);
 /** WebSocket opens and uncached requests each cost a session lookup: fewer of them. */
 const N_SMALL = Math.max(10, Math.round(N / 4));
+const BASELINE = process.env.BENCH_PROXY_BASELINE ?? "12fd173";
 const reportFile = path.resolve("bench/local-room/REPORT.md");
 
+/** A built checkout of the baseline commit, beside this one's node_modules and Python envs. */
+function baselineCheckout(): string {
+  const commit = execFileSync("git", ["rev-parse", "--short", BASELINE], { encoding: "utf8" }).trim();
+  const dir = path.join(os.tmpdir(), `portal-proxy-baseline-${commit}`);
+  if (fs.existsSync(path.join(dir, ".next", "BUILD_ID"))) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  execSync(`git archive ${commit} | tar -x -C ${JSON.stringify(dir)}`, { stdio: "inherit" });
+  // Hard links: the build must not reach outside its own folder for its packages.
+  execFileSync("cp", ["-al", path.resolve("node_modules"), path.join(dir, "node_modules")]);
+  for (const venv of [".venv", ".venv-worker"]) if (fs.existsSync(venv)) fs.symlinkSync(fs.realpathSync(venv), path.join(dir, venv));
+  execFileSync("npm", ["run", "build"], { cwd: dir, stdio: "inherit" });
+  return dir;
+}
+
 const portal = new PortalServer(freshDataDir("proxy-bench"));
+let baseline: PortalServer | undefined;
 let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
 
 afterAll(async () => {
   await browser?.close();
-  await portal.stop();
-  // Only this portal's own data folder: other portals and clusters run on this machine.
-  execFileSync(process.execPath, [path.join("scripts", "stop-local.mjs"), portal.dataDir], { stdio: "inherit" });
-  fs.rmSync(portal.dataDir, { recursive: true, force: true });
+  for (const p of [portal, baseline]) {
+    if (!p) continue;
+    await p.stop();
+    // Only these portals' own data folders: other portals and clusters run on this machine.
+    execFileSync(process.execPath, [path.join("scripts", "stop-local.mjs"), p.dataDir], { stdio: "inherit" });
+    fs.rmSync(p.dataDir, { recursive: true, force: true });
+  }
 });
 
 // ---- timing helpers
@@ -42,35 +65,52 @@ function percentile(values: number[], p: number): number {
   return Math.round(sorted[Math.max(0, rank)] * 100) / 100;
 }
 
-const summary = (values: number[]) => ({ p50: percentile(values, 50), p95: percentile(values, 95) });
+const summary = (values: number[]): Timing => ({ p50: percentile(values, 50), p95: percentile(values, 95) });
 
-/** Times `direct` and `portal` alternately, `n` times each, so load from elsewhere hits both alike. */
-async function compare(measure: string, n: number, direct: () => Promise<void>, viaPortal: () => Promise<void>): Promise<ProxyRow> {
-  const d: number[] = [];
-  const p: number[] = [];
+type Ways = Record<keyof Omit<ProxyRow, "measure" | "requests">, () => Promise<void>>;
+
+/** Times each way in turn, `n` times each, so load from elsewhere hits all of them alike. */
+async function compare(measure: string, n: number, ways: Ways): Promise<ProxyRow> {
+  const times = Object.fromEntries(Object.keys(ways).map((k) => [k, [] as number[]])) as Record<keyof Ways, number[]>;
   for (let i = 0; i < n; i++) {
-    for (const [run, into] of [[direct, d], [viaPortal, p]] as const) {
+    for (const [name, run] of Object.entries(ways) as [keyof Ways, () => Promise<void>][]) {
       const t0 = performance.now();
       await run();
-      into.push(performance.now() - t0);
+      times[name].push(performance.now() - t0);
     }
   }
-  const row = { measure, requests: n, direct: summary(d), portal: summary(p) };
+  const row: ProxyRow = {
+    measure,
+    requests: n,
+    baselineDirect: summary(times.baselineDirect),
+    baselinePortal: summary(times.baselinePortal),
+    direct: summary(times.direct),
+    portal: summary(times.portal),
+  };
   console.log(JSON.stringify(row));
   return row;
 }
 
 // ---- HTTP
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+/** One kept-alive connection per way, as a browser tab keeps one. */
+const agents = new Map<string, http.Agent>();
+const agentFor = (key: string) => agents.get(key) ?? agents.set(key, new http.Agent({ keepAlive: true, maxSockets: 1 })).get(key)!;
+
+/** Where a request goes: an origin (TCP), or a Unix socket. */
+type Target = { url: string } | { socketPath: string; path: string };
 
 /** A GET that must answer 200; the body is read to the end. */
-function get(url: string, headers: Record<string, string>): Promise<void> {
+function get(target: Target, headers: Record<string, string>): Promise<void> {
+  const where = "url" in target ? new URL(target.url) : null;
+  const options: http.RequestOptions = where
+    ? { host: where.hostname, port: where.port, path: where.pathname + where.search, agent: agentFor(where.origin), headers }
+    : { socketPath: (target as { socketPath: string }).socketPath, path: (target as { path: string }).path, agent: agentFor((target as { socketPath: string }).socketPath), headers };
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent, headers }, (res) => {
+      .get(options, (res) => {
         res.resume();
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url} answered ${res.statusCode}`))));
+        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`${JSON.stringify(target)} answered ${res.statusCode}`))));
       })
       .on("error", reject);
   });
@@ -87,17 +127,16 @@ class MiniSocket {
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
   }
 
-  static open(url: string, headers: Record<string, string>): Promise<MiniSocket> {
+  static open(target: Target, headers: Record<string, string>): Promise<MiniSocket> {
+    const upgrade = { ...headers, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64") };
     return new Promise((resolve, reject) => {
-      const req = http.request(url, {
-        headers: { ...headers, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64") },
-      });
+      const req = "url" in target ? http.request(target.url, { headers: upgrade }) : http.request({ socketPath: target.socketPath, path: target.path, headers: upgrade });
       req.on("upgrade", (_res, socket, head) => {
         const ws = new MiniSocket(socket);
         if (head.length) ws.receive(head);
         resolve(ws);
       });
-      req.on("response", (res) => reject(new Error(`${url}: upgrade refused with ${res.statusCode}`)));
+      req.on("response", (res) => reject(new Error(`${JSON.stringify(target)}: upgrade refused with ${res.statusCode}`)));
       req.on("error", reject);
       req.end();
     });
@@ -174,92 +213,147 @@ async function kernelInfo(ws: MiniSocket, session: string): Promise<void> {
   }
 }
 
-// ---- the run
+// ---- one environment behind one portal, as the bench reaches it
 
-it(`times ${N} requests each way: JupyterLab and the dashboard, HTTP and WebSocket, through the portal and directly`, { timeout: 15 * 60_000 }, async () => {
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
-  await portal.start();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const context = await browser.newContext({ baseURL: portal.url });
+interface Side {
+  /** The environment's servers, directly: JupyterLab (with its token) and the dashboard. */
+  direct: { notebook: (p: string) => Target; dashboard: (p: string) => Target; token: Record<string, string> };
+  /** Through the portal, with the browser's cookies for it. */
+  portal: { notebook: (p: string) => Target; dashboard: (p: string) => Target; cookie: Record<string, string> };
+  /** A kernel started directly; it goes with its environment. */
+  kernel: string;
+  stop: () => Promise<void>;
+}
+
+interface EnvState {
+  ports: { notebook?: number; dashboard: number };
+  notebookToken: string;
+  isolation?: { socketDir: string };
+}
+
+/** Signs in, deploys through the page, opens the notebook once (today's portal hands the browser its content session then). */
+async function sideOf(context: BrowserContext, server: PortalServer, contentOrigin: string | null): Promise<Side> {
   const page = await context.newPage();
   await new SignInPage(page).asAttendee("Bench Proxy", `bench-proxy-${Date.now()}@example.com`);
   await expect(page).toHaveURL(/\/labs\//, { timeout: 30_000 });
   const environment = new EnvironmentPage(page);
   const envId = await environment.deployReady();
   await expect(page.getByTestId("notebook-link")).toBeVisible({ timeout: 120_000 });
-  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-
-  // Where the portal itself sends them: the environment's state file in its data folder.
-  const state = JSON.parse(fs.readFileSync(path.join(portal.dataDir, "local", envId, "state.json"), "utf8")) as {
-    ports: { notebook: number; dashboard: number };
-    notebookToken: string;
-  };
+  const opened = await context.newPage();
+  await opened.goto(`/environments/${envId}/notebook`);
+  await opened.close();
+  const base = (kind: string) => `/environments/${envId}/${kind}`;
+  const state = JSON.parse(fs.readFileSync(path.join(server.dataDir, "local", envId, "state.json"), "utf8")) as EnvState;
   const token = { authorization: `token ${state.notebookToken}` };
-  const withCookie = { cookie };
-  const notebookPath = `/environments/${envId}/notebook`;
-  const dashboardPath = `/environments/${envId}/dashboard`;
-  const direct = { notebook: `http://127.0.0.1:${state.ports.notebook}${notebookPath}`, dashboard: `http://127.0.0.1:${state.ports.dashboard}${dashboardPath}` };
-  const viaPortal = { notebook: `${portal.url}${notebookPath}`, dashboard: `${portal.url}${dashboardPath}` };
+  const origin = contentOrigin ?? server.url;
+  // The cookies a browser sends with a request under the environment's paths (the content session is scoped to them).
+  const cookie = { cookie: (await context.cookies(`${origin}${base("notebook")}/`)).map((c) => `${c.name}=${c.value}`).join("; ") };
+  const direct = state.isolation
+    ? {
+        notebook: (p: string) => ({ socketPath: path.join(state.isolation!.socketDir, "notebook.sock"), path: base("notebook") + p }),
+        dashboard: (p: string) => ({ socketPath: path.join(state.isolation!.socketDir, "dashboard.sock"), path: base("dashboard") + p }),
+      }
+    : {
+        notebook: (p: string) => ({ url: `http://127.0.0.1:${state.ports.notebook}${base("notebook")}${p}` }),
+        dashboard: (p: string) => ({ url: `http://127.0.0.1:${state.ports.dashboard}${base("dashboard")}${p}` }),
+      };
+  const started = await new Promise<string>((resolve, reject) => {
+    const target = direct.notebook("/api/kernels");
+    const options = { method: "POST", headers: { ...token, "content-type": "application/json" } };
+    const answered = (res: http.IncomingMessage) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => (res.statusCode === 201 ? resolve((JSON.parse(body) as { id: string }).id) : reject(new Error(`starting a kernel answered ${res.statusCode}`))));
+    };
+    const req = "url" in target ? http.request(target.url, options, answered) : http.request({ ...options, socketPath: target.socketPath, path: target.path }, answered);
+    req.on("error", reject);
+    req.end(JSON.stringify({ name: "python3" }));
+  });
+  return {
+    direct: { ...direct, token },
+    portal: { notebook: (p) => ({ url: `${origin}${base("notebook")}${p}` }), dashboard: (p) => ({ url: `${origin}${base("dashboard")}${p}` }), cookie },
+    kernel: started,
+    stop: async () => {
+      await environment.teardown();
+      await expect(environment.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
+    },
+  };
+}
 
-  // The first request of the session: nothing is cached in the proxy yet.
-  const t0 = performance.now();
-  await get(`${viaPortal.notebook}/api/status`, withCookie);
-  const firstPortalMs = Math.round((performance.now() - t0) * 100) / 100;
+// ---- the run
+
+it(`times ${N} requests each way: JupyterLab and the dashboard, HTTP and WebSocket, through today's portal, the baseline's, and directly`, { timeout: 25 * 60_000 }, async () => {
+  const baselineDir = baselineCheckout();
+  baseline = new PortalServer(freshDataDir("proxy-bench-baseline"), {}, { dir: baselineDir, contentOrigin: false });
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  await Promise.all([portal.start(), baseline.start()]);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const today = await sideOf(await browser.newContext({ baseURL: portal.url }), portal, portal.contentOrigin());
+  const before = await sideOf(await browser.newContext({ baseURL: baseline.url }), baseline, null);
+
+  // The first request of each session: nothing is cached in either proxy yet.
+  const first = async (side: Side) => {
+    const t0 = performance.now();
+    await get(side.portal.notebook("/api/status"), side.portal.cookie);
+    return Math.round((performance.now() - t0) * 100) / 100;
+  };
+  const firstPortalMs = { baseline: await first(before), portal: await first(today) };
 
   const rows: ProxyRow[] = [];
-  rows.push(
-    await compare("HTTP GET JupyterLab `/api/status`", N, () => get(`${direct.notebook}/api/status`, token), () => get(`${viaPortal.notebook}/api/status`, withCookie)),
-  );
+  const http4 = (p: string, kind: "notebook" | "dashboard", cookie: (side: Side) => Record<string, string> = (s) => s.portal.cookie): Ways => ({
+    baselineDirect: () => get(before.direct[kind](p), kind === "notebook" ? before.direct.token : {}),
+    baselinePortal: () => get(before.portal[kind](p), cookie(before)),
+    direct: () => get(today.direct[kind](p), kind === "notebook" ? today.direct.token : {}),
+    portal: () => get(today.portal[kind](p), cookie(today)),
+  });
+  rows.push(await compare("HTTP GET JupyterLab `/api/status`", N, http4("/api/status", "notebook")));
   let n = 0;
   rows.push(
     await compare(
       "HTTP GET JupyterLab `/api/status`, authorisation not cached (new cookie string each time)",
       N_SMALL,
-      () => get(`${direct.notebook}/api/status`, token),
-      () => get(`${viaPortal.notebook}/api/status`, { cookie: `${cookie}; bench=${n++}` }),
+      http4("/api/status", "notebook", (s) => ({ cookie: `${s.portal.cookie.cookie}; bench=${n++}` })),
     ),
   );
+  rows.push(await compare("HTTP GET Dask dashboard `/health`", N, http4("/health", "dashboard")));
+
+  const channels = (side: Side, via: "direct" | "portal") => side[via].notebook(`/api/kernels/${side.kernel}/channels?session_id=${randomUUID()}`);
+  const credentials = (side: Side, via: "direct" | "portal") => (via === "direct" ? side.direct.token : side.portal.cookie);
+  const sockets = new Map<string, MiniSocket>();
+  const session = randomUUID();
+  for (const [name, side, via] of [["baselineDirect", before, "direct"], ["baselinePortal", before, "portal"], ["direct", today, "direct"], ["portal", today, "portal"]] as const) {
+    const ws = await MiniSocket.open(channels(side, via), credentials(side, via));
+    // A kernel answers its first request slowly (it is still starting): one untimed each.
+    await kernelInfo(ws, session);
+    sockets.set(name, ws);
+  }
+  const roundTrip = (name: string) => () => kernelInfo(sockets.get(name)!, session);
   rows.push(
-    await compare("HTTP GET Dask dashboard `/health`", N, () => get(`${direct.dashboard}/health`, {}), () => get(`${viaPortal.dashboard}/health`, withCookie)),
+    await compare("WebSocket round trip (kernel channel, `kernel_info_request`)", N, {
+      baselineDirect: roundTrip("baselineDirect"),
+      baselinePortal: roundTrip("baselinePortal"),
+      direct: roundTrip("direct"),
+      portal: roundTrip("portal"),
+    }),
+  );
+  for (const ws of sockets.values()) ws.close();
+  const opening = (side: Side, via: "direct" | "portal") => async () => (await MiniSocket.open(channels(side, via), credentials(side, via))).close();
+  rows.push(
+    await compare("WebSocket open (kernel channel upgrade; both portals authorise every open)", N_SMALL, {
+      baselineDirect: opening(before, "direct"),
+      baselinePortal: opening(before, "portal"),
+      direct: opening(today, "direct"),
+      portal: opening(today, "portal"),
+    }),
   );
 
-  // One kernel, started directly; both sockets talk to it.
-  const started = await fetch(`${direct.notebook}/api/kernels`, { method: "POST", headers: { ...token, "content-type": "application/json" }, body: JSON.stringify({ name: "python3" }) });
-  if (!started.ok) throw new Error(`starting a kernel answered ${started.status}`);
-  const kernel = (await started.json()) as { id: string };
-  // http:// addresses: the client sends the upgrade itself.
-  const channels = (base: string) => `${base}/api/kernels/${kernel.id}/channels`;
-  try {
-    const session = randomUUID();
-    const directWs = await MiniSocket.open(`${channels(direct.notebook)}?session_id=${session}`, token);
-    const portalWs = await MiniSocket.open(`${channels(viaPortal.notebook)}?session_id=${randomUUID()}`, withCookie);
-    // The kernel answers its first request slowly (it is still starting): one untimed each.
-    await kernelInfo(directWs, session);
-    await kernelInfo(portalWs, session);
-    rows.push(await compare("WebSocket round trip (kernel channel, `kernel_info_request`)", N, () => kernelInfo(directWs, session), () => kernelInfo(portalWs, session)));
-    directWs.close();
-    portalWs.close();
-    rows.push(
-      await compare(
-        "WebSocket open (kernel channel upgrade; the portal authorises every open)",
-        N_SMALL,
-        async () => (await MiniSocket.open(`${channels(direct.notebook)}?session_id=${randomUUID()}`, token)).close(),
-        async () => (await MiniSocket.open(`${channels(viaPortal.notebook)}?session_id=${randomUUID()}`, withCookie)).close(),
-      ),
-    );
-  } finally {
-    await fetch(`${direct.notebook}/api/kernels/${kernel.id}`, { method: "DELETE", headers: token });
-  }
-
   const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  const results = { date: new Date().toISOString().slice(0, 10), load, commit, rows, firstPortalMs };
-  saveProxyResults(results);
+  const baselineCommit = execFileSync("git", ["rev-parse", "--short", BASELINE], { encoding: "utf8" }).trim();
+  saveProxyResults({ date: new Date().toISOString().slice(0, 10), load, commit, baselineCommit, rows, firstPortalMs });
   fs.writeFileSync(reportFile, withProxySection(fs.readFileSync(reportFile, "utf8"), loadProxyResults()));
 
-  // Tear the environment down through the page, as an attendee would.
-  await environment.teardown();
-  await expect(environment.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
+  for (const side of [today, before]) await side.stop();
 });

@@ -1,6 +1,7 @@
 "use client";
 
 import { connectionWords, type Connection } from "@/components/stream/use-event-stream";
+import { capsWords, outOfMemoryWords } from "@/lib/caps-words";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { pinsWarning, progressWords, type ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentLinks } from "@/lib/providers/types";
@@ -82,6 +83,16 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
             {otherPins}
           </p>
         )}
+        {state.caps && (
+          <p className="mt-2 text-sm text-muted" data-testid="env-caps">
+            {capsWords(state.caps, state.desiredWorkers)}
+          </p>
+        )}
+        {state.caps?.outOfMemory && (
+          <p role="alert" data-testid="out-of-memory" data-stopped={state.caps.outOfMemory.stopped} className="mt-2 rounded border border-bad px-3 py-1.5 text-bad">
+            {outOfMemoryWords(state.caps, (iso) => new Date(iso).toLocaleTimeString())}
+          </p>
+        )}
       </section>
 
       {!readOnly && isDeletable(state.status) && (
@@ -131,19 +142,11 @@ function ConnectionNote({ connection }: { connection: Connection }) {
 }
 
 /**
- * A dashboard the portal serves under its own path (local) is linked as it is; one with an
- * address of its own (aws) opens through the portal's route, which first lets this viewer's
- * address reach it.
- */
-function dashboardHref(envId: string, dashboard: string): string {
-  return dashboard.startsWith("/") ? dashboard : `/environments/${envId}/dashboard`;
-}
-
-/**
- * The notebook opens through the portal, which makes its address at that moment and for the
- * owner only (a local environment's JupyterLab is served under the portal's own path, an AWS
- * one is a presigned URL or, in solo mode, the console's link); the dashboard as
- * dashboardHref says; the scheduler address is shown as it is.
+ * The notebook and the dashboard open through the portal's routes, which make their address
+ * at that moment and for whom may open them: a local environment's on the content origin
+ * (after a one-time ticket), an AWS one's as a presigned URL or the console's link (notebook)
+ * or the dashboard's own address once the viewer's address is let in. The scheduler address
+ * is shown as it is.
  */
 function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks; owner: boolean }) {
   return (
@@ -166,7 +169,7 @@ function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks
         </span>
       )}
       {links.dashboard && (
-        <a data-testid="dashboard-link" href={dashboardHref(envId, links.dashboard)} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
+        <a data-testid="dashboard-link" href={`/environments/${envId}/dashboard`} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
           Dask dashboard
         </a>
       )}

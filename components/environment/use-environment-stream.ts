@@ -4,7 +4,7 @@ import { useReducer } from "react";
 import { useEventStream, type Connection } from "@/components/stream/use-event-stream";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { progressOfLogLine, type ClusterProgress } from "@/lib/labs/progress-line";
-import type { EnvironmentLinks, TaskState } from "@/lib/providers/types";
+import type { EnvironmentCaps, EnvironmentLinks, TaskState } from "@/lib/providers/types";
 import { environmentEventsPath, environmentStream, type EnvironmentEvents, type Gap, type LogLine as StreamLogLine, type StackEventLine } from "@/lib/stream/protocol";
 
 /** A log line, or the mark where lines the server no longer holds are missing. */
@@ -21,6 +21,8 @@ export interface EnvironmentState {
   logs: LogLine[];
   stackEvents: StackEvent[];
   degraded: string | null;
+  /** What the environment may use, and when its memory cap last stopped something. */
+  caps: EnvironmentCaps | null;
   /** The scheduler's newest progress line (docker/workshop_progress.py), as logged. */
   clusterProgress: ClusterProgress | null;
   /** The latest failure, diagnosed (lib/diagnosis). */
@@ -44,6 +46,7 @@ function reduce(state: EnvironmentState, action: Action): EnvironmentState {
         tasks: Object.fromEntries(s.tasks.map((t) => [t.id, t])),
         links: s.links,
         degraded: s.degraded ?? null,
+        caps: s.caps ?? null,
       };
     }
     case "status":
@@ -56,6 +59,8 @@ function reduce(state: EnvironmentState, action: Action): EnvironmentState {
       return { ...state, tasks: { ...state.tasks, [action.data.id]: action.data } };
     case "degraded":
       return { ...state, degraded: action.data.message };
+    case "caps":
+      return { ...state, caps: action.data.caps };
     case "log":
     case "gap": {
       const line: LogLine = action.event === "gap" ? { id: action.id, gap: action.data } : { id: action.id, ...action.data };
@@ -86,6 +91,7 @@ export function useEnvironmentStream(
     logs: [],
     stackEvents: [],
     degraded: null,
+    caps: null,
     clusterProgress: initialProgress,
     diagnosis: initialDiagnosis,
   });
@@ -97,6 +103,7 @@ export function useEnvironmentStream(
     scale: on("scale"),
     task: on("task"),
     degraded: on("degraded"),
+    caps: on("caps"),
     log: on("log"),
     "stack-event": on("stack-event"),
     diagnosis: on("diagnosis"),

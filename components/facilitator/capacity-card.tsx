@@ -1,8 +1,9 @@
 import { formatMiB as size, type RoomCapacity } from "@/lib/providers/local/capacity";
 
-/** This machine against the room: its cores and memory, one environment's footprint, how many fit. */
+/** This machine against the room: its cores and memory, one environment's caps, how many fit. */
 export function CapacityCard({ capacity: c }: { capacity: RoomCapacity }) {
   const full = c.more === 0;
+  const workers = `${c.workersPerEnvironment} worker${c.workersPerEnvironment === 1 ? "" : "s"} × ${size(c.workerMemoryMiB)}`;
   return (
     <section aria-labelledby="capacity-heading" className="rounded-lg border border-line bg-card p-4" data-testid="capacity">
       <h2 id="capacity-heading" className="text-lg font-semibold">This machine</h2>
@@ -15,10 +16,11 @@ export function CapacityCard({ capacity: c }: { capacity: RoomCapacity }) {
         </div>
         <div>
           <dt className="text-muted">One environment</dt>
-          <dd data-testid="capacity-footprint">
-            {size(c.footprintMiB)} {c.footprintMeasured ? "measured (largest so far)" : "estimated (none measured yet)"}; planned at{" "}
-            {size(c.plannedPerEnvironmentMiB)}: {c.workersPerEnvironment} worker{c.workersPerEnvironment === 1 ? "" : "s"} ×{" "}
-            {size(c.workerMemoryMiB)} plus scheduler and JupyterLab
+          <dd data-testid="capacity-footprint" data-capped={c.capped}>
+            {c.capped ? "capped at " : "planned at "}
+            {size(c.plannedPerEnvironmentMiB)} ({workers}, plus {size(c.notebookMemoryMiB)} for its scheduler, JupyterLab and kernels)
+            {c.capped ? ` and ${c.cpusPerEnvironment} CPUs` : ", not capped: a larger measurement counts instead"}
+            {c.measuredMiB !== null ? `; largest measured so far ${size(c.measuredMiB)}` : ""}
           </dd>
         </div>
         <div>

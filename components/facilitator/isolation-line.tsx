@@ -1,12 +1,26 @@
-import type { Isolation } from "@/lib/providers/local/sandbox";
+import type { Isolation, PartState } from "@/lib/providers/local/isolation";
 
-/** How the local provider keeps attendees' environments apart, and whether deploys are refused for it. */
-export function IsolationLine({ isolation }: { isolation: Isolation }) {
-  const tone = !isolation.deploysAllowed ? "text-bad" : isolation.mode === "none" ? "text-warn" : "text-ok";
+const tone: Record<PartState, string> = { ok: "text-ok", weaker: "text-warn", missing: "text-bad" };
+const label = { sandbox: "Sandbox", network: "Network", caps: "Caps" } as const;
+
+/** How the local provider keeps attendees' environments apart, part by part: what holds, what is weaker (and accepted), what refuses deploys. */
+export function IsolationLine({ isolation }: { isolation: Pick<Isolation, "mode" | "deploysAllowed" | "parts"> }) {
   return (
-    <p className="rounded-lg border border-line bg-card px-4 py-2 text-sm" data-testid="isolation" data-mode={isolation.mode}>
-      <span className="text-muted">Isolation: </span>
-      <span className={tone}>{isolation.message}</span>
-    </p>
+    <section
+      aria-label="Isolation"
+      className="rounded-lg border border-line bg-card px-4 py-2 text-sm"
+      data-testid="isolation"
+      data-mode={isolation.mode}
+      data-deploys={isolation.deploysAllowed ? "allowed" : "refused"}
+    >
+      <ul className="space-y-1">
+        {isolation.parts.map((p) => (
+          <li key={p.part} data-testid="isolation-part" data-part={p.part} data-state={p.state}>
+            <span className="text-muted">Isolation · {label[p.part]}: </span>
+            <span className={tone[p.state]}>{p.message}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

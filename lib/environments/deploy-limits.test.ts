@@ -76,10 +76,10 @@ describe("one environment per attendee", () => {
 });
 
 describe("deploys and the machine's memory", () => {
-  const capacity = { machine: { cores: 2, memoryMiB: 8 * 1024 }, reserveMiB: 1024, workerMemoryMiB: 2048 };
+  const capacity = { machine: { cores: 2, memoryMiB: 8 * 1024 }, reserveMiB: 1024, workerMemoryMiB: 2048, notebookMemoryMiB: 1024, cpus: 2, capped: true };
 
   it("refuses a deploy that would overcommit the machine, creating nothing and saying what to do", async () => {
-    // (8192 - 1024) / (2 × 2048 + 500) = 1.5: one environment fits, the second does not.
+    // (8192 - 1024) / (2 × 2048 + 1024) = 1.4: one environment fits, the second does not.
     const { fake, rt } = fakeRuntime({ capacity });
     expect(rt.provider.capacity?.report()).toMatchObject({ fit: 1, more: 1 });
     await deployEnvironment(rt, asAttendee("Ada"));
@@ -87,7 +87,7 @@ describe("deploys and the machine's memory", () => {
 
     const grace = asAttendee("Grace");
     const refused = await refusal(deployEnvironment(rt, grace));
-    expect(refused.message).toMatch(/^This machine is full: 1 environment already plan 4\.5 GiB and a new one needs 4\.5 GiB/);
+    expect(refused.message).toMatch(/^This machine is full: 1 environment already plan 5\.0 GiB and a new one needs 5\.0 GiB/);
     expect(refused.message).toMatch(/tear down idle environments/);
     expect(fake.callCount("deploy")).toBe(1);
     expect(liveEnvironmentOf(grace.id)).toBeUndefined();

@@ -12,9 +12,9 @@ import { attendee, environmentRow, environmentTab, memoryStorePerTest } from "..
 import { listAudit, providerRef } from "../db/queries";
 import { describeUntil } from "../providers/provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "../providers/local";
-import { findOwnedProcesses } from "../providers/local/processes";
 import { stateFile } from "../providers/local/state";
 import { StreamHub } from "../stream/hub";
+import { stopLocal } from "@/test/support/local";
 
 memoryStorePerTest();
 
@@ -24,7 +24,7 @@ describe("the worker maximum on the local provider", () => {
   const workers = { max: 2, default: 1 };
 
   afterAll(() => {
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -9,6 +9,7 @@ import type { EnvironmentRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
 import type { Provider } from "@/lib/providers/types";
 import { assertDeploysOpen } from "@/lib/room/limits";
+import { environmentId } from "./proxied";
 import { blocksRedeploy, isDeleting, isScalable } from "@/lib/status";
 import type { StreamHub } from "@/lib/stream/hub";
 
@@ -34,8 +35,6 @@ export function stackNameFor(name: string): string {
       .replace(/-+$/, "") || "attendee";
   return `dask-${slug}-${randomBytes(3).toString("hex")}`;
 }
-
-const environmentId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The environment, if the actor may see it; otherwise "not found", with no hint that it exists. */
 export function environmentFor(actor: Actor, envId: string): EnvironmentRow {

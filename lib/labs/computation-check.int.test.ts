@@ -12,11 +12,10 @@ import { createEnvironmentOnce, providerRef, upsertAttendee } from "@/lib/db/que
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { describeUntil } from "@/lib/providers/provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
-import { findOwnedProcesses } from "@/lib/providers/local/processes";
-import { daskTlsEnv, tlsFiles } from "@/lib/providers/local/tls";
 import { Runtime } from "@/lib/runtime";
 import { runCheck, type CheckResult } from "./checks";
 import type { ClusterProgress } from "./progress-line";
+import { stopLocal } from "@/test/support/local";
 
 const LAB = "04-analyse-era5-in-the-notebook";
 
@@ -30,11 +29,12 @@ describe("the lab 4 check on a local environment", () => {
   let row: EnvironmentRow;
   let actor: { id: string; role: "attendee" };
 
-  /** A Dask client run by the env's own Python with the environment's certificates, as the notebook kernel connects. */
+  /** A Dask client run as the notebook's kernel runs (its sandbox, network and certificates), with the env's own Python. */
   async function client(code: string): Promise<void> {
     const address = (await provider.describe(providerRef(row))).links.schedulerAddress!;
     const script = ["import sys", "from distributed import Client", "import dask.array as da", "with Client(sys.argv[1], timeout=30) as c:", ...code.split("\n").map((l) => `    ${l}`)].join("\n");
-    execFileSync(python, ["-c", script, address], { env: { ...process.env, ...daskTlsEnv(tlsFiles(path.join(settings.rootDir, row.id))) }, stdio: "pipe" });
+    const kernel = provider.asKernel(providerRef(row), python, ["-c", script, address], path.join(settings.rootDir, row.id))!;
+    execFileSync(kernel.command, kernel.args, { env: kernel.env as NodeJS.ProcessEnv, stdio: "pipe" });
   }
 
   const check = (): Promise<CheckResult> => runCheck(rt, actor, LAB, "computation-ran");
@@ -66,7 +66,7 @@ describe("the lab 4 check on a local environment", () => {
   afterAll(async () => {
     rt?.stop();
     await provider.destroy(providerRef(row), "the test");
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
     restoreStore();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -8,8 +8,9 @@ import type { Provider } from "./types";
 export function createProvider(config: PortalConfig): Provider {
   if (config.provider === "aws") return createAwsProvider(loadAwsConfig());
   const local = new LocalProvider(localSettings(config), config.workers);
-  // Said once at start: whether attendees' environments are isolated, and if not, why.
-  const { deploysAllowed, message } = local.isolation();
-  (deploysAllowed ? console.log : console.warn)(`local provider: ${message}`);
+  // Said once at start: how attendees' environments are isolated, and what is weaker or missing, and why.
+  void local.isolation().then(({ parts }) => {
+    for (const { part, state, message } of parts) (state === "ok" ? console.log : console.warn)(`local provider: ${part}: ${message}`);
+  });
   return local;
 }

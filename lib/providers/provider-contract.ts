@@ -143,7 +143,7 @@ export function providerContract(subject: () => ContractSubject): void {
     const { provider } = s();
     const withNotebook = await describeUntil(provider, env, (snapshot) => snapshot.links.notebookReady === true);
     expect(isReady(withNotebook.status)).toBe(true);
-    // An address of its own (aws), or a path the portal serves it under (local, scripts/proxy.mjs).
+    // An address of its own (aws), or a path the portal serves it under on its content origin (local, lib/content).
     expect(await provider.openNotebook(env)).toMatch(/^(https?:\/\/|\/environments\/)/);
   });
 

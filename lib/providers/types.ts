@@ -1,6 +1,7 @@
 import type { ProxiedKind } from "@/lib/environments/proxied";
 import type { StackStatus, TaskLastStatus } from "@/lib/status";
 import type { RoomCapacity } from "./local/capacity";
+import type { Isolation } from "./local/isolation";
 
 // The contract between the portal and whatever runs the attendees' Dask environments.
 // The UI, the stream hub, the commands and the runtime speak only this; each provider
@@ -49,10 +50,21 @@ export interface EnvironmentLinks {
   notebookReady?: boolean;
 }
 
-/** A server on this machine the portal forwards to: its origin (http://127.0.0.1:<port>) and headers to add. */
+/** A server on this machine the portal forwards to: the Unix socket it listens on, and headers to add. */
 export interface ProxyTarget {
-  origin: string;
+  socketPath: string;
   headers: Record<string, string>;
+}
+
+/** What an environment may use on a shared machine (the local provider's caps), and when it last hit them. */
+export interface EnvironmentCaps {
+  memoryMiB: number;
+  cpus: number;
+  /** What the memory cap is made of: each worker's limit, and what the scheduler, JupyterLab and kernels share. */
+  workerMemoryMiB: number;
+  notebookMemoryMiB: number;
+  /** The latest time reaching the memory cap stopped something: a task, or a process JupyterLab started (a kernel). */
+  outOfMemory?: { at: string; stopped: "kernel" | "task"; taskId?: string };
 }
 
 export interface EnvironmentSnapshot {
@@ -68,6 +80,8 @@ export interface EnvironmentSnapshot {
   degraded?: string;
   /** Measured use where the backend can measure it (the local provider: CPU seconds of its processes). */
   usage?: { cpuSeconds: number };
+  /** Where the backend caps an environment on a shared machine (the local provider). */
+  caps?: EnvironmentCaps;
 }
 
 export type ProviderEvent =
@@ -443,6 +457,8 @@ export interface Provider {
   admitDeploy?(): Promise<void>;
   /** How many environments this machine holds (the local provider: they share its memory). */
   readonly capacity?: CapacityPlanner;
+  /** How environments on this machine are kept apart, and whether deploys are refused for it (the local provider). */
+  isolation?(): Promise<Isolation>;
   /** Running the workshop notebook headless against one environment (the dress rehearsal). */
   readonly rehearsal?: RehearsalTools;
 }

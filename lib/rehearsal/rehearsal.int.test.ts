@@ -14,6 +14,7 @@ import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
 import { findOwnedProcesses } from "@/lib/providers/local/processes";
 import type { RehearsalView } from "./phases";
 import { rehearsalSettings, startRehearsal } from "./run";
+import { stopLocal } from "@/test/support/local";
 
 describe("the dress rehearsal on a local environment", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-rehearsal-"));
@@ -38,7 +39,7 @@ describe("the dress rehearsal on a local environment", () => {
   }, 170_000);
 
   afterAll(() => {
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
     restoreStore();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -26,6 +26,9 @@ export function diffSnapshots(before: EnvironmentSnapshot | null, after: Environ
   if (!before || before.desiredWorkers !== after.desiredWorkers) {
     changes.push({ event: "scale", data: { desiredWorkers: after.desiredWorkers } });
   }
+  if (JSON.stringify(before?.caps ?? null) !== JSON.stringify(after.caps ?? null)) {
+    changes.push({ event: "caps", data: { caps: after.caps ?? null } });
+  }
   const previous = new Map((before?.tasks ?? []).map((t) => [t.id, t]));
   for (const task of after.tasks) {
     const old = previous.get(task.id);

@@ -1,5 +1,5 @@
 import type { DiagnosisCode, EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
-import type { EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
+import type { EnvironmentCaps, EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
 import type { RehearsalCard, RehearsalView } from "@/lib/rehearsal/phases";
 import type { EnvironmentState, StackStatus } from "@/lib/status";
 
@@ -64,6 +64,8 @@ export interface EnvironmentEvents {
   scale: { desiredWorkers: number };
   task: TaskState;
   degraded: { message: string | null };
+  /** What the environment may use, and the last time its memory cap stopped something (local provider). */
+  caps: { caps: EnvironmentCaps | null };
   log: LogLine;
   "stack-event": StackEventLine;
   /** The environment's latest failure, diagnosed (lib/diagnosis); null once dismissed. */
@@ -73,7 +75,7 @@ export interface EnvironmentEvents {
 }
 
 export const environmentStream: StreamSpec<EnvironmentEvents> = {
-  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "log", "stack-event", "diagnosis", "gap"],
+  events: ["snapshot", "status", "progress", "scale", "task", "degraded", "caps", "log", "stack-event", "diagnosis", "gap"],
   state: ["snapshot"],
 };
 

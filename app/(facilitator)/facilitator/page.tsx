@@ -14,7 +14,6 @@ import { causesMet } from "@/lib/db/diagnosis-queries";
 import { memoryAdvice } from "@/lib/diagnosis/memory-advice";
 import { countAttendees } from "@/lib/db/limit-queries";
 import { listLabs } from "@/lib/labs";
-import { isolation } from "@/lib/providers/local/sandbox";
 import { eventInfo } from "@/lib/room/event";
 import { deploysClosedReason, eventLimits } from "@/lib/room/limits";
 import { finalReport } from "@/lib/room/report";
@@ -45,7 +44,7 @@ export default async function FacilitatorPage() {
       </header>
       {event.endedAt && <FinalReport report={finalReport(unit)} unit={unit} causes={causesMet()} />}
       <LimitsCard limits={eventLimits(config)} attendees={countAttendees()} deploysClosed={deploysClosedReason(event)} />
-      {config.provider === "local" && <IsolationLine isolation={isolation(config.local.isolation)} />}
+      {provider.isolation && <IsolationLine isolation={await provider.isolation()} />}
       {provider.capacity && <CapacityCard capacity={provider.capacity.report()} />}
       <BackupCard status={backups.status()} />
       {/* Preflight plans for the room the event may hold (PORTAL_MAX_ATTENDEES), not only those already here. */}

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isReady, type StackStatus } from "@/lib/status";
 import { ActivityListeners } from "../activity";
-import { admitOrRefuse, roomCapacity, type Machine } from "../local/capacity";
+import { admitOrRefuse, roomCapacity, type CapacitySettings } from "../local/capacity";
 import type { FakeRoomImage } from "./room-image";
 import {
   ProviderError,
@@ -64,7 +64,7 @@ export interface FakeOptions {
   /** Offer the dress rehearsal's notebook run, played by the test (FakeNotebookRun). */
   rehearsal?: boolean;
   /** Plan a machine's memory as the local provider does (nothing is measured: the estimate counts). */
-  capacity?: { machine: Machine; reserveMiB: number; workerMemoryMiB: number };
+  capacity?: Omit<CapacitySettings, "defaultWorkers">;
 }
 
 const cpuMeter: UsageMeter = { unit: "cpu-seconds", measure: ({ snapshot }) => snapshot.usage?.cpuSeconds ?? 0 };

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef } from "../types";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { ENV_MARKER, findOwnedProcesses, isAlive, OWNER_MARKER } from "./processes";
+import { stopLocal } from "@/test/support/local";
 
 describe("a portal restart with local environments running", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-adopt-"));
@@ -14,28 +16,37 @@ describe("a portal restart with local environments running", () => {
   const env: EnvironmentRef = { id: "33333333-3333-4333-8333-333333333333", stackName: "dask-adopt-cccccc", attendeeId: "a3", attendeeEmail: "c@example.com" };
 
   afterAll(() => {
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
   });
 
   it("adopts the running processes, stops strays it does not know, and can still tear down", async () => {
     const before = new LocalProvider(settings, { max: 4, default: 2 });
     await before.deploy(env, { workers: 2 });
     const ready = await describeUntil(before, env, (s) => s.status === "CREATE_COMPLETE");
-    // Task processes lead their own groups; helpers they start for a moment are not what we track.
+    // Task processes (and the network's egress) lead their own groups; helpers they start for a moment are not what we track.
     const pids = findOwnedProcesses(dataDir)
       .filter((p) => p.pid === p.pgid)
       .map((p) => p.pid);
-    expect(pids.length).toBe(4);
+    const egress = pids.filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("slirp4netns"));
+    expect(pids.length - egress.length).toBe(4);
 
     // An attendee's kernel: JupyterLab starts it in a session of its own.
     await describeUntil(before, env, (s) => s.links.notebookReady === true);
     const state = JSON.parse(fs.readFileSync(path.join(dataDir, "local", env.id, "state.json"), "utf8"));
-    const started = await fetch(`http://127.0.0.1:${state.ports.notebook}/environments/${env.id}/notebook/api/kernels`, {
-      method: "POST",
-      headers: { authorization: `token ${state.notebookToken}`, "content-type": "application/json" },
-      body: "{}",
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = http.request(
+        {
+          socketPath: path.join(state.isolation.socketDir, "notebook.sock"),
+          path: `/environments/${env.id}/notebook/api/kernels`,
+          method: "POST",
+          headers: { authorization: `token ${state.notebookToken}`, "content-type": "application/json" },
+        },
+        (res) => resolve(res.resume().statusCode),
+      );
+      req.on("error", reject);
+      req.end("{}");
     });
-    expect(started.status).toBe(201);
+    expect(status).toBe(201);
     const kernelPid = await (async () => {
       for (let i = 0; i < 100; i++) {
         const kernel = findOwnedProcesses(dataDir).find((p) => fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("ipykernel"));

@@ -1,15 +1,18 @@
 import fs from "node:fs";
 import os from "node:os";
+import { formatMiB } from "@/lib/caps-words";
 import { ProviderError } from "../types";
 
-// How many local environments this machine holds. Each environment plans for its workers'
-// memory limits plus what its scheduler and JupyterLab use; once one has been measured
-// (the resident memory of all its processes), the larger of plan and measurement counts.
-// A deploy that would push the live environments' plans past the machine's memory (less
-// a reserve for the portal and the system) is refused before anything starts.
+export { formatMiB };
 
-/** Used for a scheduler and a JupyterLab until an environment has been measured. */
-export const OVERHEAD_ESTIMATE_MIB = { scheduler: 200, notebook: 300 };
+// How many local environments this machine holds. Each environment is planned at its memory
+// cap: its workers' memory limits plus what its scheduler, JupyterLab and kernels may use
+// together (PORTAL_LOCAL_NOTEBOOK_MEMORY), which the kernel enforces on all of them (caps.ts).
+// Where caps do not hold (PORTAL_LOCAL_ACCEPT=uncapped), the largest environment measured so
+// far (the resident memory of all its processes) counts when it is larger. A deploy that would
+// push the live environments' plans past the machine's memory (less a reserve for the portal
+// and the system) is refused before anything starts. CPU is shared, not planned: each
+// environment may use at most PORTAL_LOCAL_CPUS of the machine's cores.
 
 export interface Machine {
   cores: number;
@@ -26,6 +29,12 @@ export interface CapacitySettings {
   reserveMiB: number;
   /** Each worker's `--memory-limit`. */
   workerMemoryMiB: number;
+  /** What the scheduler, JupyterLab and kernels of one environment may use together. */
+  notebookMemoryMiB: number;
+  /** CPUs one environment may use. */
+  cpus: number;
+  /** Whether the caps hold on this machine (else measurements count too). */
+  capped: boolean;
   /** Workers a new environment starts with. */
   defaultWorkers: number;
 }
@@ -36,11 +45,14 @@ export interface RoomCapacity {
   memoryMiB: number;
   reserveMiB: number;
   workerMemoryMiB: number;
+  notebookMemoryMiB: number;
   workersPerEnvironment: number;
-  /** Resident memory of the largest environment measured so far, or the estimate before any. */
-  footprintMiB: number;
-  footprintMeasured: boolean;
-  /** What a new environment is counted as: its workers' limits plus overhead, or its measurement if larger. */
+  /** Whether each environment is held to its cap; the card says so either way. */
+  capped: boolean;
+  cpusPerEnvironment: number;
+  /** Resident memory of the largest environment measured so far; null before any. */
+  measuredMiB: number | null;
+  /** What a new environment is counted as: its cap (or, uncapped, its measurement if larger). */
   plannedPerEnvironmentMiB: number;
   /** Environments on the machine now, and what they are counted as together. */
   live: number;
@@ -50,10 +62,10 @@ export interface RoomCapacity {
   more: number;
 }
 
-/** Memory planned for an environment with `workers` workers. */
+/** Memory planned for an environment with `workers` workers: its cap (environment.ts capsFor), or its measurement when uncapped and larger. */
 export function plannedMiB(settings: CapacitySettings, workers: number, measuredMiB: number | null): number {
-  const estimate = workers * settings.workerMemoryMiB + OVERHEAD_ESTIMATE_MIB.scheduler + OVERHEAD_ESTIMATE_MIB.notebook;
-  return Math.max(estimate, measuredMiB ?? 0);
+  const cap = workers * settings.workerMemoryMiB + settings.notebookMemoryMiB;
+  return settings.capped ? cap : Math.max(cap, measuredMiB ?? 0);
 }
 
 /** The room's capacity, given each live environment's worker count and the largest measurement. */
@@ -66,19 +78,17 @@ export function roomCapacity(settings: CapacitySettings, liveWorkers: number[], 
     memoryMiB: settings.machine.memoryMiB,
     reserveMiB: settings.reserveMiB,
     workerMemoryMiB: settings.workerMemoryMiB,
+    notebookMemoryMiB: settings.notebookMemoryMiB,
     workersPerEnvironment: settings.defaultWorkers,
-    footprintMiB: measuredMiB ?? plannedMiB(settings, settings.defaultWorkers, null),
-    footprintMeasured: measuredMiB !== null,
+    capped: settings.capped,
+    cpusPerEnvironment: settings.cpus,
+    measuredMiB,
     plannedPerEnvironmentMiB: perEnvironment,
     live: liveWorkers.length,
     plannedLiveMiB: plannedLive,
     fit: Math.floor(usable / perEnvironment),
     more: Math.max(0, Math.floor((usable - plannedLive) / perEnvironment)),
   };
-}
-
-export function formatMiB(mib: number): string {
-  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.round(mib)} MiB`;
 }
 
 /** Throws, with what to do, when one more environment with `workers` workers would overcommit memory. */
@@ -92,7 +102,8 @@ export function admitOrRefuse(settings: CapacitySettings, liveWorkers: number[],
     `This machine is full: ${room.live} environment${room.live === 1 ? "" : "s"} already plan ${formatMiB(room.plannedLiveMiB)} ` +
       `and a new one needs ${formatMiB(needed)}, but only ${formatMiB(usable)} of ${formatMiB(room.memoryMiB)} may be used ` +
       `(${formatMiB(room.reserveMiB)} is kept free). Ask the facilitator to tear down idle environments, or to give ` +
-      "workers less memory (PORTAL_LOCAL_WORKER_MEMORY) or fewer workers (PORTAL_DEFAULT_WORKERS), then deploy again.",
+      "workers less memory (PORTAL_LOCAL_WORKER_MEMORY), fewer workers (PORTAL_DEFAULT_WORKERS) or the notebooks less " +
+      "(PORTAL_LOCAL_NOTEBOOK_MEMORY), then deploy again.",
   );
 }
 

@@ -6,8 +6,7 @@ import { afterAll, describe } from "vitest";
 import { isQuiet } from "@/lib/status";
 import { contractEnvironment, describeUntil, providerContract } from "../provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "./index";
-import { findOwnedProcesses } from "./processes";
-import { daskTlsEnv, tlsFiles } from "./tls";
+import { stopLocal } from "@/test/support/local";
 
 // The provider contract on real Dask processes: the platform is this machine, which
 // starts and stops the tasks by itself; settling is waiting for it.
@@ -19,7 +18,7 @@ describe("the local provider keeps the provider contract", () => {
   let n = 0;
 
   afterAll(() => {
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
   });
 
   providerContract(() => ({
@@ -31,9 +30,9 @@ describe("the local provider keeps the provider contract", () => {
         // A real client connecting makes the real scheduler log it.
         const { links } = await provider.describe(env);
         const code = "import sys\nfrom distributed import Client\nwith Client(sys.argv[1], timeout=30):\n    pass";
-        // With the environment's own certificates: its scheduler speaks TLS and asks for one.
-        const tls = daskTlsEnv(tlsFiles(path.join(settings.rootDir, env.id)));
-        execFileSync(python, ["-c", code, links.schedulerAddress!], { stdio: "ignore", env: { ...process.env, ...tls } });
+        // As the environment's kernels run: the scheduler listens in its network namespace only, speaks TLS and asks for its certificates.
+        const kernel = provider.asKernel(env, python, ["-c", code, links.schedulerAddress!], path.join(settings.rootDir, env.id))!;
+        execFileSync(kernel.command, kernel.args, { stdio: "ignore", env: kernel.env as NodeJS.ProcessEnv });
         return "Receive client connection";
       },
     },

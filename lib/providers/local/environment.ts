@@ -5,13 +5,28 @@ import path from "node:path";
 import type { LocalConfig } from "@/lib/config";
 import { proxiedBase, type ProxiedKind } from "@/lib/environments/proxied";
 import { isComplete, isReady } from "@/lib/status";
-import type { EnvironmentSnapshot, ProxyTarget } from "../types";
+import type { EnvironmentCaps, EnvironmentSnapshot, ProxyTarget } from "../types";
+import { applyCaps, createGroup, groupOf, oomKills, removeGroup, type Caps } from "./caps";
 import type { Machine } from "./capacity";
-import { closedCleanly, launchNotebook, launchTask, logFile, pythonEnvReady, schedulerAddress } from "./launch";
-import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, residentMiBOf, signalGroup, stopGroup } from "./processes";
+import type { Isolation } from "./isolation";
+import {
+  closedCleanly,
+  dashboardSocket,
+  environmentCommand,
+  launchNotebook,
+  launchTask,
+  logFile,
+  notebookEnv,
+  notebookSocket,
+  pythonEnvReady,
+  schedulerAddress,
+  type EnvironmentContext,
+} from "./launch";
+import { createNamespace, deleteNamespace, egressAlive, namespaceExists, namespaceName, startEgress } from "./network";
+import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, residentMiBOf, signalGroup, stopGroup, type ChildEnv } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { createTlsFiles } from "./tls";
-import { loadState, RESOURCES, saveState, type LocalState, type TaskRecord } from "./state";
+import { loadState, RESOURCES, saveState, type EnvironmentIsolation, type LocalState, type TaskRecord } from "./state";
 import { beginStopping, markRunning, markStopped, newTask, toTaskState } from "./task-records";
 
 /** The portal's local settings (lib/config.ts) and where this provider keeps its environments. */
@@ -24,6 +39,12 @@ export interface LocalSettings extends LocalConfig {
   notebooksDir: string;
   /** The folder holding the scheduler's progress plugin (docker/workshop_progress.py). */
   pluginDir: string;
+  /** The folder holding the scheduler's dashboard-socket preload (python/portal_dashboard_socket.py). */
+  localPythonDir: string;
+  /** The folder sandboxes' /etc is made of (minimal-etc.ts). */
+  etcDir: string;
+  /** Where environments' Unix sockets go: short, as a socket's path holds at most 107 bytes. */
+  socketRoot: string;
   /** The machine's cores and memory for capacity planning (tests give their own). */
   machine?: Machine;
 }
@@ -33,11 +54,18 @@ export const OUT_OF_MEMORY_REASON = "OutOfMemoryError: Container killed due to m
 
 /** Supervision pace: quick while something is starting or stopping, slower once settled. */
 const TICK_MS = { busy: 100, settled: 500 };
+/** After the memory cap is reached, how long a task has to show it was the one stopped before a kernel is named. */
+const OOM_ATTRIBUTION_MS = 3_000;
 const now = () => new Date().toISOString();
 
 async function freePorts(): Promise<LocalState["ports"]> {
-  const [scheduler, dashboard, notebook] = await Promise.all([freePort(), freePort(), freePort()]);
-  return { scheduler, dashboard, notebook };
+  const [scheduler, dashboard] = await Promise.all([freePort(), freePort()]);
+  return { scheduler, dashboard };
+}
+
+/** What one environment may use: its workers' memory limits plus the notebook's share, and the configured CPUs. */
+export function capsFor(settings: Pick<LocalSettings, "workerMemoryMiB" | "notebookMemoryMiB" | "cpus">, workers: number): Caps {
+  return { memoryMiB: workers * settings.workerMemoryMiB + settings.notebookMemoryMiB, cpus: settings.cpus };
 }
 
 /**
@@ -57,11 +85,18 @@ export class LocalEnvironment {
     readonly dir: string,
     private state: LocalState,
     private readonly settings: LocalSettings,
+    private readonly isolation: Isolation,
   ) {}
 
-  static async create(settings: LocalSettings, envId: string, stackName: string, workers: number): Promise<LocalEnvironment> {
+  /** When the group's OOM count last rose, until what was stopped has been named. */
+  private oomSince?: number;
+
+  static async create(settings: LocalSettings, isolation: Isolation, envId: string, stackName: string, workers: number): Promise<LocalEnvironment> {
     const dir = path.join(settings.rootDir, envId);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const socketDir = path.join(settings.socketRoot, envId);
+    fs.mkdirSync(settings.socketRoot, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
     const state: LocalState = {
       envId,
       stackName,
@@ -74,13 +109,23 @@ export class LocalEnvironment {
       notebook: { pid: null, ready: false },
       resourcesDone: [],
       tasks: [],
+      isolation: {
+        sandboxed: isolation.mode === "sandbox",
+        namespace: isolation.network ? namespaceName(settings.owner, envId) : null,
+        egressPid: null,
+        socketDir,
+        group: null,
+        caps: null,
+        oomKills: 0,
+      },
     };
-    const env = new LocalEnvironment(dir, state, settings);
+    const env = new LocalEnvironment(dir, state, settings, isolation);
     env.stackEvent(stackName, "CREATE_IN_PROGRESS", "User Initiated");
     env.save();
     env.createDeadline = Date.now() + settings.createTimeoutMs;
     try {
       await createTlsFiles(dir, envId);
+      await env.isolate();
     } catch (err) {
       env.fail("LogGroup", (err as Error).message);
       return env;
@@ -89,12 +134,50 @@ export class LocalEnvironment {
     return env;
   }
 
+  /** Its network namespace (with egress) and its control group, before any of its processes starts. */
+  private async isolate(): Promise<void> {
+    const own = this.state.isolation;
+    const { network, caps } = this.isolation;
+    if (own.namespace && network) {
+      try {
+        await createNamespace(network, own.namespace, this.settings.egress);
+      } catch (err) {
+        throw new Error(`Could not make the environment's network namespace: ${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+      }
+      if (this.settings.egress === "public") {
+        try {
+          await this.startEgress();
+        } catch (err) {
+          throw new Error(`Could not give the environment's network its way out (slirp4netns): ${(err as Error).message}`);
+        }
+      }
+    }
+    if (caps) {
+      const wanted = capsFor(this.settings, this.state.desiredWorkers);
+      // Recorded first, so a group made only in part is removed with the rest.
+      own.group = groupOf(caps, this.state.envId);
+      try {
+        createGroup(caps, this.state.envId, wanted);
+      } catch (err) {
+        throw new Error(`Could not cap the environment's memory and CPU (${caps.mode}): ${(err as Error).message}`);
+      }
+      own.caps = wanted;
+    }
+    this.save();
+  }
+
+  private async startEgress(): Promise<void> {
+    const own = this.state.isolation;
+    if (!own.namespace || !this.isolation.network) return;
+    own.egressPid = await startEgress(this.isolation.network, own.namespace, { envId: this.state.envId, owner: this.settings.owner }, path.join(this.dir, "network.log"));
+  }
+
   /** Picks up an environment from a previous portal run: live processes are kept, dead ones reported. */
-  static adopt(settings: LocalSettings, envId: string): LocalEnvironment | null {
+  static adopt(settings: LocalSettings, isolation: Isolation, envId: string): LocalEnvironment | null {
     const dir = path.join(settings.rootDir, envId);
     const state = loadState(dir);
     if (!state) return null;
-    const env = new LocalEnvironment(dir, state, settings);
+    const env = new LocalEnvironment(dir, state, settings, isolation);
     const ours = (pid: number | null) => pid !== null && isAlive(pid) && markersOf(pid).envId === envId;
     for (const task of state.tasks) {
       if (task.lastStatus === "STOPPED") continue;
@@ -102,9 +185,20 @@ export class LocalEnvironment {
     }
     if (state.notebook.pid !== null && !ours(state.notebook.pid)) state.notebook = { pid: null, ready: false };
     if (state.status === "CREATE_IN_PROGRESS") env.createDeadline = Date.now() + settings.createTimeoutMs;
+    const own = state.isolation;
+    if (!egressAlive(own.egressPid, envId)) own.egressPid = null;
     env.save();
     if (state.status === "DELETE_IN_PROGRESS") void env.destroy("the portal, finishing a deletion after a restart");
-    else if (state.status !== "DELETE_COMPLETE") env.startTicking();
+    else if (state.status !== "DELETE_COMPLETE") {
+      // Egress that stopped while the portal was away comes back; a namespace lost with a reboot does not.
+      if (own.namespace && own.egressPid === null && settings.egress === "public" && namespaceExists(own.namespace)) {
+        void env.startEgress().then(
+          () => env.save(),
+          (err: Error) => console.error(`local environment ${envId}: could not restart its egress:`, err.message),
+        );
+      }
+      env.startTicking();
+    }
     return env;
   }
 
@@ -112,11 +206,22 @@ export class LocalEnvironment {
     return this.state.envId;
   }
 
+  /** What its processes are started with (launch.ts). */
+  private get context(): EnvironmentContext {
+    return { settings: this.settings, isolation: this.isolation, dir: this.dir, state: this.state };
+  }
+
   /** Process ids this environment owns, for the orphan sweep. */
   ownedPids(): Set<number> {
     const pids = this.state.tasks.filter((t) => t.lastStatus !== "STOPPED" && t.pid).map((t) => t.pid!);
     if (this.state.notebook.pid) pids.push(this.state.notebook.pid);
+    if (this.state.isolation.egressPid) pids.push(this.state.isolation.egressPid);
     return new Set(pids);
+  }
+
+  /** What the environment records of its isolation (its namespace and group: the orphan sweep keeps them). */
+  get recordedIsolation(): EnvironmentIsolation {
+    return this.state.isolation;
   }
 
   snapshot(): EnvironmentSnapshot {
@@ -133,6 +238,18 @@ export class LocalEnvironment {
       desiredWorkers: s.desiredWorkers,
       links,
       usage: { cpuSeconds: Math.round(s.tasks.reduce((sum, t) => sum + t.cpuSeconds, 0) * 100) / 100 },
+      ...(s.isolation.caps ? { caps: this.caps(s.isolation.caps) } : {}),
+    };
+  }
+
+  private caps(applied: Caps): EnvironmentCaps {
+    const { outOfMemory } = this.state.isolation;
+    return {
+      memoryMiB: applied.memoryMiB,
+      cpus: applied.cpus,
+      workerMemoryMiB: this.settings.workerMemoryMiB,
+      notebookMemoryMiB: this.settings.notebookMemoryMiB,
+      ...(outOfMemory ? { outOfMemory } : {}),
     };
   }
 
@@ -141,22 +258,29 @@ export class LocalEnvironment {
     return this.state.notebook.ready ? `${proxiedBase(this.state.envId, "notebook")}/lab/tree/era5-analysis.ipynb` : undefined;
   }
 
-  /** Where the portal forwards the notebook's or dashboard's requests; the notebook's token goes with each. */
+  /** Where the portal forwards the notebook's or dashboard's requests (their Unix sockets); the notebook's token goes with each. */
   proxyTarget(kind: ProxiedKind): ProxyTarget | undefined {
-    const { status, ports, notebookToken } = this.state;
+    const { status, notebookToken } = this.state;
     if (status === "DELETE_IN_PROGRESS" || status === "DELETE_COMPLETE") return undefined;
     return kind === "notebook"
-      ? { origin: `http://127.0.0.1:${ports.notebook}`, headers: { Authorization: `token ${notebookToken}` } }
-      : { origin: `http://127.0.0.1:${ports.dashboard}`, headers: {} };
-  }
-
-  /** The scheduler's HTTP server (health, identity, metrics), under the prefix it was started with. */
-  get schedulerHttp(): string {
-    return `http://127.0.0.1:${this.state.ports.dashboard}${proxiedBase(this.state.envId, "dashboard")}`;
+      ? { socketPath: notebookSocket(this.state), headers: { Authorization: `token ${notebookToken}` } }
+      : { socketPath: dashboardSocket(this.state), headers: {} };
   }
 
   logFile(taskId: string): string {
     return logFile(this.dir, taskId);
+  }
+
+  /**
+   * How to run a command as this environment's kernels run: in its group, its network
+   * namespace and its sandbox, with what JupyterLab gives its kernels (the dress rehearsal's
+   * papermill, and the tests that act as an attendee's code).
+   */
+  asKernel(command: string, args: string[], cwd: string): { command: string; args: string[]; env: ChildEnv } {
+    return {
+      ...environmentCommand(this.context, command, args, cwd),
+      env: notebookEnv(this.settings, this.dir, this.state),
+    };
   }
 
   get stackEventsFile(): string {
@@ -200,10 +324,24 @@ export class LocalEnvironment {
     this.stackEvent("NotebookInstance", "DELETE_COMPLETE");
     await Promise.all(scheduler.map((t) => this.stopTask(t, reason)));
     this.stackEvent("SchedulerService", "DELETE_COMPLETE");
+    await this.releaseIsolation();
     this.state.resourcesDone = [];
     this.state.status = "DELETE_COMPLETE";
     this.stackEvent(this.state.stackName, "DELETE_COMPLETE");
     this.save();
+  }
+
+  /** Its egress, namespace, group and sockets go once nothing of it runs. */
+  private async releaseIsolation(): Promise<void> {
+    const own = this.state.isolation;
+    if (own.egressPid !== null && egressAlive(own.egressPid, this.state.envId)) await stopGroup(own.egressPid, this.settings.graceMs);
+    own.egressPid = null;
+    if (own.namespace && this.isolation.network) await deleteNamespace(this.isolation.network, own.namespace);
+    // A group empties a moment after its last process is reaped.
+    for (let attempt = 0; own.group && attempt < 20 && !removeGroup(own.group); attempt++) await new Promise((r) => setTimeout(r, 100));
+    fs.rmSync(own.socketDir, { recursive: true, force: true });
+    // The portal's socket folder goes with its last environment (a later deploy makes it again).
+    fs.rmdir(path.dirname(own.socketDir), () => undefined);
   }
 
   /** Stops supervising without touching the processes: a later portal run adopts them. */
@@ -269,8 +407,11 @@ export class LocalEnvironment {
     if (s.status === "DELETE_IN_PROGRESS" || s.status === "DELETE_COMPLETE") return;
     this.sampleCpu();
     let changed = this.enforceMemory();
+    changed = this.noticeOutOfMemory() || changed;
     changed = this.noticeExits() || changed;
+    changed = this.attributeOutOfMemory() || changed;
     if (s.status === "CREATE_FAILED") return;
+    changed = this.keepCaps() || changed;
 
     const active = (role: TaskRecord["role"]) =>
       s.tasks.filter((t) => t.role === role && t.desiredStatus === "RUNNING" && t.lastStatus !== "STOPPED");
@@ -328,13 +469,49 @@ export class LocalEnvironment {
     return changed;
   }
 
+  /** The group's OOM count rose: something of the environment was stopped for reaching its memory cap. */
+  private noticeOutOfMemory(): boolean {
+    const own = this.state.isolation;
+    const kills = own.group ? oomKills(own.group) : null;
+    if (kills === null || kills <= own.oomKills) return false;
+    own.oomKills = kills;
+    this.oomSince ??= Date.now();
+    return true;
+  }
+
+  /** No task went with the cap within a moment: what was stopped ran under JupyterLab (a kernel, or what it started). */
+  private attributeOutOfMemory(): boolean {
+    if (this.oomSince === undefined || Date.now() - this.oomSince < OOM_ATTRIBUTION_MS) return false;
+    this.oomSince = undefined;
+    this.state.isolation.outOfMemory = { at: now(), stopped: "kernel" };
+    return true;
+  }
+
+  /** Caps follow the worker count: raised before new workers start, lowered once the kernel lets them be. */
+  private keepCaps(): boolean {
+    const own = this.state.isolation;
+    if (!own.group || !own.caps) return false;
+    const wanted = capsFor(this.settings, this.state.desiredWorkers);
+    if (wanted.memoryMiB === own.caps.memoryMiB && wanted.cpus === own.caps.cpus) return false;
+    if (!applyCaps(own.group, wanted)) return false;
+    own.caps = wanted;
+    return true;
+  }
+
   private noticeExits(): boolean {
     let changed = false;
     for (const task of this.state.tasks) {
       if (task.lastStatus === "STOPPED" || task.pid === null || task.desiredStatus === "STOPPED") continue;
       const exit = this.exits.get(task.id);
       if (!exit && (isAlive(task.pid) || this.spawnedHere.has(task.id))) continue;
-      const reason = exit ? describeExit(exit.code, exit.signal) : "Essential container in task exited";
+      // Killed (SIGKILL, or 137 from bubblewrap reporting it) while the cap was just reached: the cap did it.
+      const killed = exit && (exit.signal === "SIGKILL" || exit.code === 137);
+      const outOfMemory = Boolean(killed && this.oomSince !== undefined);
+      if (outOfMemory) {
+        this.oomSince = undefined;
+        this.state.isolation.outOfMemory = { at: now(), stopped: "task", taskId: task.id };
+      }
+      const reason = outOfMemory ? OUT_OF_MEMORY_REASON : exit ? describeExit(exit.code, exit.signal) : "Essential container in task exited";
       // Whatever its leader left behind in its group (a sandbox's processes) goes with it.
       signalGroup(task.pid, "SIGKILL");
       markStopped(task, reason);
@@ -354,7 +531,7 @@ export class LocalEnvironment {
   private launch(task: TaskRecord): boolean {
     // Workers start with their scheduler, not after it: Python's start-up is most of the
     // wait, and a worker keeps retrying its scheduler's address until it answers.
-    const spawned = launchTask(this.settings, this.dir, this.state, task);
+    const spawned = launchTask(this.context, task);
     task.pid = spawned.pid;
     task.lastStatus = "PENDING";
     this.spawnedHere.add(task.id);
@@ -365,16 +542,17 @@ export class LocalEnvironment {
   private async promoteReady(): Promise<boolean> {
     const pending = this.state.tasks.filter((t) => t.lastStatus === "PENDING");
     if (!pending.length) return false;
-    const dashboardUrl = this.schedulerHttp;
+    const socket = dashboardSocket(this.state);
+    const base = proxiedBase(this.state.envId, "dashboard");
     let changed = false;
     const scheduler = pending.find((t) => t.role === "scheduler");
-    if (scheduler && (await schedulerAnswers(dashboardUrl))) {
+    if (scheduler && (await schedulerAnswers(socket, base))) {
       markRunning(scheduler);
       changed = true;
     }
     const workers = pending.filter((t) => t.role === "worker");
     if (workers.length) {
-      const registered = await registeredWorkers(dashboardUrl);
+      const registered = await registeredWorkers(socket, base);
       for (const worker of workers) {
         if (registered?.has(worker.id)) {
           markRunning(worker);
@@ -389,7 +567,7 @@ export class LocalEnvironment {
     const nb = this.state.notebook;
     if (nb.pid === null) {
       // JupyterLab starts alongside the cluster; the notebook connects when its first cell runs.
-      nb.pid = launchNotebook(this.settings, this.dir, this.state).pid;
+      nb.pid = launchNotebook(this.context).pid;
       return true;
     }
     if (!isAlive(nb.pid)) {
@@ -397,7 +575,7 @@ export class LocalEnvironment {
       this.state.notebook = { pid: null, ready: false };
       return true;
     }
-    if (!nb.ready && (await jupyterAnswers(`http://127.0.0.1:${this.state.ports.notebook}${proxiedBase(this.state.envId, "notebook")}`, this.state.notebookToken))) {
+    if (!nb.ready && (await jupyterAnswers(notebookSocket(this.state), proxiedBase(this.state.envId, "notebook"), this.state.notebookToken))) {
       nb.ready = true;
       // Not one of the stack's gating resources: the environment is ready without it, and
       // the page turns the notebook link live when this event arrives.
@@ -455,7 +633,9 @@ export class LocalEnvironment {
     void Promise.all([
       ...this.state.tasks.filter((t) => t.desiredStatus === "STOPPED" && t.lastStatus !== "STOPPED").map((t) => this.stopTask(t, reasonForTasks)),
       this.stopNotebook(),
-    ]).then(() => this.save());
+    ])
+      .then(() => this.releaseIsolation())
+      .then(() => this.save());
   }
 
   // ---- task state changes

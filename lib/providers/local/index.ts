@@ -1,5 +1,7 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { portalConfig, repoPath, type Env, type PortalConfig } from "@/lib/config";
@@ -20,10 +22,12 @@ import {
 } from "../types";
 import { admitOrRefuse, residentByEnvironment, roomCapacity, thisMachine, type CapacitySettings } from "./capacity";
 import { LocalEnvironment, type LocalSettings } from "./environment";
+import { isolationFrom, probeIsolation, type Isolation, type IsolationProbes } from "./isolation";
 import { readNewLines } from "./log-tail";
+import { insideUser, writeMinimalEtc } from "./minimal-etc";
+import { SLIRP } from "./network";
 import { localRehearsal } from "./rehearsal";
 import { descendsFrom, findOwnedProcesses, signalGroup } from "./processes";
-import { isolation, type Isolation } from "./sandbox";
 
 const cursorSchema = z.record(z.string(), z.number().int().min(0));
 
@@ -40,13 +44,27 @@ const stackEventSchema = z.object({ at: z.string(), resource: z.string(), status
 
 /** The local provider's settings from the portal's configuration. */
 export function localSettings(config: PortalConfig): LocalSettings {
+  const tag = createHash("sha256").update(config.dataDir).digest("hex").slice(0, 8);
   return {
     ...config.local,
     rootDir: path.join(config.dataDir, "local"),
     owner: config.dataDir,
     notebooksDir: repoPath("notebooks"),
     pluginDir: repoPath("docker"),
+    localPythonDir: repoPath("lib", "providers", "local", "python"),
+    etcDir: path.join(config.dataDir, "sandbox-etc"),
+    socketRoot: path.join(os.tmpdir(), `dask-portal-${tag}`),
   };
+}
+
+/** Which resolver a sandbox asks (minimal-etc.ts): slirp4netns's forwarder, none, or this machine's own on its network. */
+function resolvConf(settings: LocalSettings, isolated: Isolation): string {
+  if (isolated.network) return settings.egress === "public" ? `nameserver ${SLIRP.dns}\n` : "";
+  try {
+    return fs.readFileSync("/etc/resolv.conf", "utf8");
+  } catch {
+    return "";
+  }
 }
 
 /** The settings a portal with this data folder would use (tests and benchmarks). */
@@ -79,6 +97,7 @@ export class LocalProvider implements Provider {
   readonly maxWorkers: number;
   readonly defaultWorkers: number;
   private readonly envs = new Map<string, LocalEnvironment>();
+  private readonly creating = new Map<string, Promise<void>>();
   /** Adopted at start-up, but their state was not found on this machine: they read DELETE_COMPLETE. */
   private readonly lost = new Set<string>();
   /** Streams waiting to hear that an environment wrote something (onActivity). */
@@ -90,27 +109,41 @@ export class LocalProvider implements Provider {
   private readonly measured = new Set<string>();
   readonly capacity: CapacityPlanner;
   readonly rehearsal: RehearsalTools;
+  /** What this machine allows, probed once: every deploy, adoption and the facilitator's page wait for it. */
+  private readonly isolated: Promise<Isolation>;
+  /** Known once probed; the capacity card plans with caps only when they hold. */
+  private capped = false;
 
   constructor(
     private readonly settings: LocalSettings,
     workers: { max: number; default: number } = { max: 4, default: 2 },
+    probes: Promise<IsolationProbes> = probeIsolation(settings),
   ) {
     this.maxWorkers = workers.max;
     this.defaultWorkers = Math.min(workers.default, workers.max);
     fs.mkdirSync(settings.rootDir, { recursive: true, mode: 0o700 });
-    const plan: CapacitySettings = {
+    this.isolated = probes.then((found) => {
+      const isolated = isolationFrom(settings, found);
+      writeMinimalEtc(settings.etcDir, insideUser(), resolvConf(settings, isolated));
+      this.capped = isolated.caps !== null;
+      return isolated;
+    });
+    const plan = (): CapacitySettings => ({
       machine: settings.machine ?? thisMachine(),
       reserveMiB: settings.memoryReserveMiB,
       workerMemoryMiB: settings.workerMemoryMiB,
+      notebookMemoryMiB: settings.notebookMemoryMiB,
+      cpus: settings.cpus,
+      capped: this.capped,
       defaultWorkers: this.defaultWorkers,
-    };
-    this.rehearsal = localRehearsal(settings, (env) => this.describe(env));
+    });
+    this.rehearsal = localRehearsal(settings, (env) => this.envs.get(env.id));
     this.capacity = {
       report: () => {
         this.measure();
-        return roomCapacity(plan, this.liveWorkers(), this.measuredMiB);
+        return roomCapacity(plan(), this.liveWorkers(), this.measuredMiB);
       },
-      admit: (workers) => admitOrRefuse(plan, this.liveWorkers(), workers, this.measuredMiB),
+      admit: (workers) => admitOrRefuse(plan(), this.liveWorkers(), workers, this.measuredMiB),
     };
   }
 
@@ -148,19 +181,30 @@ export class LocalProvider implements Provider {
   }
 
   /** How this portal's environments are isolated from each other and from it (probed once). */
-  isolation(): Isolation {
-    return isolation(this.settings.isolation);
+  isolation(): Promise<Isolation> {
+    return this.isolated;
   }
 
   async deploy(env: EnvironmentRef, options: { workers: number }): Promise<void> {
     if (this.envs.has(env.id)) return;
-    const isolated = this.isolation();
-    if (!isolated.deploysAllowed) throw new ProviderError("unavailable", isolated.message);
+    // A second deploy of the same environment while the first is still making it waits for that one.
+    const making = this.creating.get(env.id);
+    if (making) return making;
+    const made = this.create(env, options).finally(() => this.creating.delete(env.id));
+    this.creating.set(env.id, made);
+    return made;
+  }
+
+  private async create(env: EnvironmentRef, options: { workers: number }): Promise<void> {
+    const isolated = await this.isolated;
+    if (!isolated.deploysAllowed) {
+      throw new ProviderError("unavailable", isolated.parts.filter((p) => p.state === "missing").map((p) => p.message).join(" "));
+    }
     if (!Number.isInteger(options.workers) || options.workers < 0 || options.workers > this.maxWorkers) {
       throw new ProviderError("bad_request", `Workers must be a whole number from 0 to ${this.maxWorkers}.`);
     }
     this.lost.delete(env.id);
-    this.envs.set(env.id, await LocalEnvironment.create(this.settings, env.id, env.stackName, options.workers));
+    this.envs.set(env.id, await LocalEnvironment.create(this.settings, isolated, env.id, env.stackName, options.workers));
     this.watch(env.id);
   }
 
@@ -238,14 +282,20 @@ export class LocalProvider implements Provider {
     return this.envs.get(env.id)?.proxyTarget(kind);
   }
 
+  /** How to run a command as the environment's kernels run (LocalEnvironment.asKernel); undefined for one not here. */
+  asKernel(env: EnvironmentRef, command: string, args: string[], cwd: string): ReturnType<LocalEnvironment["asKernel"]> | undefined {
+    return this.envs.get(env.id)?.asKernel(command, args, cwd);
+  }
+
   /**
    * After a restart: adopt every environment the store still counts as alive, then stop
    * any process of ours that belongs to none of them.
    */
   async adopt(refs: EnvironmentRef[]): Promise<void> {
+    const isolated = await this.isolated;
     for (const ref of refs) {
       if (this.envs.has(ref.id)) continue;
-      const local = LocalEnvironment.adopt(this.settings, ref.id);
+      const local = LocalEnvironment.adopt(this.settings, isolated, ref.id);
       if (local) this.envs.set(ref.id, local);
       else this.lost.add(ref.id);
       this.watch(ref.id);

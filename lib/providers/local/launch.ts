@@ -2,15 +2,29 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { proxiedBase } from "@/lib/environments/proxied";
+import { joinGroup } from "./caps";
 import type { LocalSettings } from "./environment";
+import type { Isolation } from "./isolation";
+import { joinNamespace } from "./network";
 import { ENV_MARKER, OWNER_MARKER, spawnInGroup, type ChildEnv, type Spawned } from "./processes";
-import { pythonEnvDirs, sandboxBinary, sandboxed } from "./sandbox";
+import { pythonEnvDirs, sandboxed } from "./sandbox";
 import type { LocalState, TaskRecord } from "./state";
 import { daskTlsArgs, daskTlsEnv, tlsFiles } from "./tls";
 
 // The commands a local environment runs: `dask scheduler`, `dask worker` and JupyterLab,
 // with the flags the ECS task definitions use, each in its own process group with its
-// output appended to a log file the portal streams.
+// output appended to a log file the portal streams. Each joins the environment's control
+// group (caps.ts) and network namespace (network.ts), then starts in its bubblewrap sandbox
+// (sandbox.ts); JupyterLab and the dashboard listen on Unix sockets the portal's proxy uses.
+
+/** Where the environment's servers listen for the portal. */
+export function notebookSocket(state: LocalState): string {
+  return path.join(state.isolation.socketDir, "notebook.sock");
+}
+
+export function dashboardSocket(state: LocalState): string {
+  return path.join(state.isolation.socketDir, "dashboard.sock");
+}
 
 /** Only what Dask needs: the portal's own secrets never reach the processes it starts. */
 function processEnv(settings: LocalSettings, envId: string, dir: string): ChildEnv {
@@ -20,32 +34,49 @@ function processEnv(settings: LocalSettings, envId: string, dir: string): ChildE
     HOME: path.join(dir, "home"),
     LANG: settings.inherited.LANG,
     PYTHONUNBUFFERED: "1",
+    // The repository's plugin folders are read-only in a sandbox; unsandboxed, they stay clean too.
+    PYTHONDONTWRITEBYTECODE: "1",
     DASK_DISTRIBUTED__WORKER__DAEMON: "False",
     [ENV_MARKER]: envId,
     [OWNER_MARKER]: settings.owner,
   };
 }
 
+/** What starting one of an environment's processes needs: the portal's settings, what this machine allows, the environment's folder and state. */
+export interface EnvironmentContext {
+  settings: LocalSettings;
+  isolation: Isolation;
+  dir: string;
+  state: LocalState;
+}
+
 /**
- * Starts one of the environment's processes: in its bubblewrap sandbox (lib/providers/local/sandbox.ts)
- * unless the portal runs with PORTAL_LOCAL_ISOLATION=none. The pid is bubblewrap's, which leads
- * the process group; signalling the group reaches what runs inside.
+ * Starts one of the environment's processes as environmentCommand says. The pid is the first
+ * of the chain (which becomes bubblewrap), leading the process group; signalling the group
+ * reaches what runs inside.
  */
-function spawnInEnvironment(settings: LocalSettings, dir: string, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
-  fs.mkdirSync(path.join(dir, "home"), { recursive: true, mode: 0o700 });
-  const wrapped = environmentCommand(settings, dir, command, args, opts.cwd);
+function spawnInEnvironment(ctx: EnvironmentContext, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
+  fs.mkdirSync(path.join(ctx.dir, "home"), { recursive: true, mode: 0o700 });
+  const wrapped = environmentCommand(ctx, command, args, opts.cwd);
   return spawnInGroup(wrapped.command, wrapped.args, opts);
 }
 
-/** The command line that runs `command` as the environment's processes run (the tests use it too). */
-export function environmentCommand(settings: LocalSettings, dir: string, command: string, args: string[], cwd: string): { command: string; args: string[] } {
-  if (settings.isolation === "none") return { command, args };
-  const bwrap = sandboxBinary();
-  // LocalProvider refuses deploys before this point; this only guards a bwrap removed since start.
-  if (!bwrap) throw new Error("bubblewrap is not usable on this machine; the environment cannot start isolated.");
-  const readOnly = [...pythonEnvDirs(settings.pythonEnv), settings.pluginDir];
+/**
+ * The command line that runs `command` as the environment's processes run (its kernels, the
+ * dress rehearsal, the tests): in its control group, its network namespace and its sandbox,
+ * as its state records.
+ */
+export function environmentCommand({ settings, isolation, dir, state }: EnvironmentContext, command: string, args: string[], cwd: string): { command: string; args: string[] } {
+  const own = state.isolation;
+  if (!own.sandboxed) return { command, args };
+  // LocalProvider refuses deploys before this point; this only guards a tool removed since start.
+  if (!isolation.bwrap) throw new Error("bubblewrap is not usable on this machine; the environment cannot start isolated.");
+  if (own.namespace && !isolation.network) throw new Error("this machine no longer makes network namespaces; the environment cannot start isolated.");
+  const readOnly = [...pythonEnvDirs(settings.pythonEnv), settings.pluginDir, settings.localPythonDir];
   if (path.isAbsolute(settings.sampleDataUrl)) readOnly.push(settings.sampleDataUrl);
-  return sandboxed(bwrap, { envDir: dir, readOnly }, command, args, cwd);
+  const inner = sandboxed(isolation.bwrap, { envDir: dir, socketDir: own.socketDir, etcDir: settings.etcDir, readOnly }, command, args, cwd);
+  const chain = [...(own.group ? joinGroup(own.group) : []), ...(own.namespace && isolation.network ? joinNamespace(isolation.network, own.namespace) : []), inner.command, ...inner.args];
+  return { command: chain[0], args: chain.slice(1) };
 }
 
 /** The scheduler's address, which every client of the environment needs its certificates for. */
@@ -94,14 +125,23 @@ export function pythonEnvPins(settings: LocalSettings): string | undefined {
   }
 }
 
-/** What the scheduler alone gets: its progress plugin (docker/workshop_progress.py) on the path, and the pins. */
-function schedulerEnv(settings: LocalSettings, envId: string, dir: string): ChildEnv {
+/**
+ * What the scheduler alone gets: its progress plugin (docker/workshop_progress.py) and its
+ * dashboard's socket (python/portal_dashboard_socket.py) on the path, and the pins.
+ */
+function schedulerEnv(settings: LocalSettings, state: LocalState, dir: string): ChildEnv {
   const pins = pythonEnvPins(settings);
-  return { ...processEnv(settings, envId, dir), PYTHONPATH: settings.pluginDir, ...(pins ? { DASK_WORKSHOP_PINS: pins } : {}) };
+  return {
+    ...processEnv(settings, state.envId, dir),
+    PYTHONPATH: `${settings.pluginDir}:${settings.localPythonDir}`,
+    DASK_PORTAL_DASHBOARD_SOCKET: dashboardSocket(state),
+    ...(pins ? { DASK_WORKSHOP_PINS: pins } : {}),
+  };
 }
 
 /** Starts a scheduler or worker task's process. */
-export function launchTask(settings: LocalSettings, dir: string, state: LocalState, task: TaskRecord): Spawned {
+export function launchTask(ctx: EnvironmentContext, task: TaskRecord): Spawned {
+  const { settings, dir, state } = ctx;
   const dask = path.join(settings.pythonEnv, "bin", "dask");
   const { ports } = state;
   // Comms are TLS with the environment's own certificates; the dashboard stays HTTP on loopback.
@@ -113,11 +153,13 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           "--host", "127.0.0.1",
           "--port", String(ports.scheduler),
           "--dashboard-address", `127.0.0.1:${ports.dashboard}`,
-          // Served through the portal (scripts/proxy.mjs) under this path, so its pages and
-          // Bokeh WebSocket ask for addresses the portal forwards.
+          // Served through the portal's content origin (lib/content) under this path, so its
+          // pages and Bokeh WebSocket ask for addresses the portal forwards.
           "--dashboard-prefix", proxiedBase(state.envId, "dashboard"),
           // Writes the progress lines the portal's checks and roster read from this log.
           "--preload", "workshop_progress",
+          // Listens on a Unix socket too: the portal's way in to the environment's network.
+          "--preload", "portal_dashboard_socket",
           ...tls,
         ]
       : [
@@ -133,8 +175,8 @@ export function launchTask(settings: LocalSettings, dir: string, state: LocalSta
           "--no-dashboard",
           "--local-directory", path.join(dir, "scratch"),
         ];
-  const env = task.role === "scheduler" ? schedulerEnv(settings, state.envId, dir) : processEnv(settings, state.envId, dir);
-  return spawnInEnvironment(settings, dir, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
+  const env = task.role === "scheduler" ? schedulerEnv(settings, state, dir) : processEnv(settings, state.envId, dir);
+  return spawnInEnvironment(ctx, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
 }
 
 /** What JupyterLab and so every kernel it starts gets in its environment. */
@@ -153,7 +195,8 @@ export function notebookEnv(settings: LocalSettings, dir: string, state: LocalSt
 }
 
 /** Starts JupyterLab on the attendee's own copy of the workshop notebooks, connected to their scheduler. */
-export function launchNotebook(settings: LocalSettings, dir: string, state: LocalState): Spawned {
+export function launchNotebook(ctx: EnvironmentContext): Spawned {
+  const { settings, dir, state } = ctx;
   const workDir = path.join(dir, "notebooks");
   if (!fs.existsSync(workDir)) {
     // The attendee edits a copy, never the workshop's own notebook.
@@ -164,21 +207,24 @@ export function launchNotebook(settings: LocalSettings, dir: string, state: Loca
   }
   const jupyter = path.join(settings.pythonEnv, "bin", "jupyter");
   return spawnInEnvironment(
-    settings,
-    dir,
+    ctx,
     jupyter,
     [
       "lab",
       "--no-browser",
-      "--ip=127.0.0.1",
-      `--port=${state.ports.notebook}`,
+      // The portal's proxy is its only client: a socket only the portal (and this sandbox) reaches.
+      `--ServerApp.sock=${notebookSocket(state)}`,
+      "--ServerApp.sock_mode=0600",
+      // Its Host check guards a server browsers reach themselves; this one only the portal reaches, for
+      // any content origin's name (<id>.PORTAL_CONTENT_DOMAIN), and the portal decides who may.
+      "--ServerApp.allow_remote_access=True",
       `--ServerApp.root_dir=${workDir}`,
-      // Served through the portal (scripts/proxy.mjs), which adds the token to every request
-      // and presents the browser's Origin as JupyterLab's own when it is the portal's.
+      // Served through the portal's content origin (lib/content), which adds the token to
+      // every request; the browser's Host and Origin reach JupyterLab unchanged.
       `--ServerApp.base_url=${proxiedBase(state.envId, "notebook")}/`,
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
       // Only an unisolated portal running as root needs this: in the sandbox the user is never root.
-      ...(settings.isolation === "none" && process.getuid?.() === 0 ? ["--allow-root"] : []),
+      ...(!state.isolation.sandboxed && process.getuid?.() === 0 ? ["--allow-root"] : []),
     ],
     {
       env: notebookEnv(settings, dir, state),

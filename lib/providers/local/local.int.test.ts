@@ -7,15 +7,18 @@ import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
-import { daskTlsEnv, tlsFiles } from "./tls";
+import { stopLocal } from "@/test/support/local";
 
 const python = path.resolve(".venv/bin/python");
 
 const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") =>
   s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING");
 
-/** Asks the real scheduler, from a real Dask client with the environment's certificates, how many workers it has and to compute a sum. */
-function clientSays(address: string, envDir: string): { workers: number; total: number } {
+/**
+ * Asks the real scheduler, from a real Dask client run as the environment's kernels run (its
+ * network namespace is the only place the scheduler listens), how many workers it has and to compute a sum.
+ */
+function clientSays(provider: LocalProvider, env: EnvironmentRef, address: string, envDir: string): { workers: number; total: number } {
   const code = [
     "import json, sys",
     "from distributed import Client",
@@ -24,7 +27,8 @@ function clientSays(address: string, envDir: string): { workers: number; total: 
     "    total = int(da.arange(1000, chunks=100).sum().compute())",
     "    print(json.dumps({'workers': len(c.scheduler_info()['workers']), 'total': total}))",
   ].join("\n");
-  return JSON.parse(execFileSync(python, ["-c", code, address], { encoding: "utf8", env: { ...process.env, ...daskTlsEnv(tlsFiles(envDir)) } }).trim().split("\n").pop()!);
+  const run = provider.asKernel(env, python, ["-c", code, address], envDir)!;
+  return JSON.parse(execFileSync(run.command, run.args, { encoding: "utf8", env: run.env as NodeJS.ProcessEnv }).trim().split("\n").pop()!);
 }
 
 describe("local provider with real Dask processes", () => {
@@ -40,7 +44,7 @@ describe("local provider with real Dask processes", () => {
 
   afterAll(async () => {
     await provider.destroy(env, "the test");
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
   });
 
   it("deploys a scheduler and two workers that a real Dask client can use", async () => {
@@ -52,13 +56,13 @@ describe("local provider with real Dask processes", () => {
     expect(running(ready, "worker")).toHaveLength(2);
     expect(ready.progress).toEqual({ done: 3, total: 3 });
     expect(ready.links.schedulerAddress).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
-    expect(clientSays(ready.links.schedulerAddress!, envDir)).toEqual({ workers: 2, total: 499500 });
+    expect(clientSays(provider, env, ready.links.schedulerAddress!, envDir)).toEqual({ workers: 2, total: 499500 });
   });
 
   it("opens the notebook once JupyterLab answers, without holding the environment's readiness", async () => {
     const withNotebook = await describeUntil(provider, env, (s) => s.links.notebookReady === true);
     expect(withNotebook.status).toBe("CREATE_COMPLETE");
-    // Through the portal (scripts/proxy.mjs), which adds the token itself: none in the address.
+    // Through the portal's content origin (lib/content), which adds the token itself: none in the address.
     expect(await provider.openNotebook(env)).toBe(`/environments/${env.id}/notebook/lab/tree/era5-analysis.ipynb`);
     const { events } = await provider.events(env, null);
     const stack = events.flatMap((e) => (e.kind === "stack" ? [`${e.resource} ${e.status}`] : []));
@@ -85,7 +89,7 @@ describe("local provider with real Dask processes", () => {
     });
     try {
       // A real client connecting makes the scheduler log it.
-      clientSays((await provider.describe(env)).links.schedulerAddress!, envDir);
+      clientSays(provider, env, (await provider.describe(env)).links.schedulerAddress!, envDir);
       const deadline = Date.now() + 15_000;
       while (heard === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(heard).toBeGreaterThan(0);
@@ -99,7 +103,7 @@ describe("local provider with real Dask processes", () => {
   it("scales to three workers, all registered with the scheduler", async () => {
     await provider.scale(env, 3);
     const scaled = await describeUntil(provider, env, (s) => s.status === "UPDATE_COMPLETE" && running(s, "worker").length === 3);
-    expect(clientSays(scaled.links.schedulerAddress!, envDir).workers).toBe(3);
+    expect(clientSays(provider, env, scaled.links.schedulerAddress!, envDir).workers).toBe(3);
   });
 
   it("refuses a worker count outside 0..max and changes nothing", async () => {
@@ -141,5 +145,8 @@ describe("local provider with real Dask processes", () => {
     const failed = await broken.describe(ref);
     expect(failed.status).toBe("CREATE_FAILED");
     expect(failed.reason).toContain("make pyenv");
+    // Like a rollback, nothing of it is left behind once deleted: no namespace, no group.
+    await broken.destroy(ref, "the test");
+    await describeUntil(broken, ref, (s) => s.status === "DELETE_COMPLETE", 30_000);
   });
 });

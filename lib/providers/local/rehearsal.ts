@@ -3,29 +3,38 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type NotebookRun, type NotebookRunOptions, type RehearsalTools } from "../types";
-import type { LocalSettings } from "./environment";
-import { daskTlsEnv, tlsFiles } from "./tls";
+import { ProviderError, type EnvironmentRef, type NotebookRun, type NotebookRunOptions, type RehearsalTools } from "../types";
+import type { LocalEnvironment, LocalSettings } from "./environment";
+import type { ChildEnv } from "./processes";
 
 // The dress rehearsal locally: papermill from the portal's Python env runs the workshop
-// notebook for real against the environment's scheduler, with the environment's own TLS
-// certificates (as its JupyterLab kernel connects) and the local sample data, one month.
-// The executed notebook is kept under <PORTAL_DATA_DIR>/rehearsals/ beside the report.
+// notebook for real against the environment's scheduler, as the environment's own kernels
+// run (its sandbox, its network namespace, its caps and its TLS certificates), on the local
+// sample data, one month. The executed notebook is kept under <PORTAL_DATA_DIR>/rehearsals/
+// beside the report.
 
 export const NOTEBOOK_FILE = "era5-analysis.ipynb";
 
-export function localRehearsal(settings: LocalSettings, describe: (env: EnvironmentRef) => Promise<EnvironmentSnapshot>): RehearsalTools {
+export function localRehearsal(settings: LocalSettings, environment: (env: EnvironmentRef) => LocalEnvironment | undefined): RehearsalTools {
   return {
     async runNotebook(env: EnvironmentRef, options: NotebookRunOptions): Promise<NotebookRun> {
-      const address = (await describe(env)).links.schedulerAddress;
-      if (!address) throw new ProviderError("not_found", `The environment ${env.stackName} has no scheduler address yet.`);
+      const local = environment(env);
+      const address = local?.snapshot().links.schedulerAddress;
+      if (!local || !address) throw new ProviderError("not_found", `The environment ${env.stackName} has no scheduler address yet.`);
       const outDir = path.join(settings.owner, "rehearsals");
       fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+      // The sandbox sees its own folder, not the repository's notebooks nor the reports.
+      const workDir = path.join(local.dir, "rehearsal");
+      fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
+      const input = path.join(workDir, NOTEBOOK_FILE);
+      const output = path.join(workDir, "executed.ipynb");
+      fs.copyFileSync(path.join(settings.notebooksDir, NOTEBOOK_FILE), input);
       const parameters = JSON.stringify({ scheduler_address: address, data_url: settings.sampleDataUrl, years: options.years, months: options.months });
-      const args = ["-m", "papermill", path.join(settings.notebooksDir, NOTEBOOK_FILE), path.join(outDir, `${env.id}.ipynb`), "-k", "python3", "-y", parameters, "--log-output", "--no-progress-bar"];
-      const childEnv: Record<string, string | undefined> = { ...settings.inherited, ...daskTlsEnv(tlsFiles(path.join(settings.rootDir, env.id))), PYTHONUNBUFFERED: "1" };
-      const child = spawn(path.join(settings.pythonEnv, "bin", "python"), args, {
-        cwd: outDir,
+      const args = ["-m", "papermill", input, output, "-k", "python3", "-y", parameters, "--log-output", "--no-progress-bar"];
+      const run = local.asKernel(path.join(settings.pythonEnv, "bin", "python"), args, workDir);
+      const childEnv: ChildEnv = { ...run.env, PYTHONUNBUFFERED: "1" };
+      const child = spawn(run.command, run.args, {
+        cwd: workDir,
         detached: true,
         env: childEnv as NodeJS.ProcessEnv,
         stdio: ["ignore", "pipe", "pipe"],
@@ -58,6 +67,7 @@ export function localRehearsal(settings: LocalSettings, describe: (env: Environm
         child.on("close", (c, s) => resolve({ code: c, signal: s }));
       });
       clearTimeout(timer);
+      if (fs.existsSync(output)) fs.copyFileSync(output, path.join(outDir, `${env.id}.ipynb`));
       const stoppedReason = timedOut
         ? `timed out after ${Math.round(options.timeoutMs / 60_000)} min`
         : signal

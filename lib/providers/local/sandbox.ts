@@ -3,36 +3,29 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { FROM_HOST, insideUser, WRITTEN, writeMinimalEtc } from "./minimal-etc";
 
 // Each environment's processes (scheduler, workers, JupyterLab and its kernels) run code the
 // attendee writes, so they run in a bubblewrap sandbox: a root file system of the system's
-// read-only folders, the Python env and the sample data, plus the environment's own folder
-// (its HOME, scratch and notebooks) and nothing else of the portal's data folder (no
-// secrets, no database, no other environment); their own PID namespace (they cannot see or
-// signal the portal or each other); and a non-root user. The network stays shared: the
-// portal reaches their ports on 127.0.0.1.
+// read-only folders, a minimal /etc (minimal-etc.ts), the Python env and the sample data,
+// plus the environment's own folder (its HOME, scratch and notebooks) and its socket folder
+// (where JupyterLab and the dashboard listen for the portal), and nothing else of the
+// portal's data folder (no secrets, no database, no other environment); their own PID
+// namespace (they cannot see or signal the portal or each other); and a non-root user. Its
+// network namespace (network.ts) and its caps (caps.ts) are entered before bubblewrap starts.
 
-export type IsolationMode = "sandbox" | "none";
-
-export interface Isolation {
-  /** What the environments run in: `sandbox` (bubblewrap) or `none` (the portal's own user). */
-  mode: IsolationMode;
-  /** Whether deploys are allowed: false when isolation is required but bubblewrap is unusable. */
-  deploysAllowed: boolean;
-  /** One line for the start-up log and the facilitator page. */
-  message: string;
-}
-
-/** What one sandbox may see besides the system: written to (its folder) or only read. */
+/** What one sandbox may see besides the system: written to (its folders) or only read. */
 export interface SandboxMounts {
   envDir: string;
+  /** Where its servers make their Unix sockets (a short path: socket addresses hold 107 bytes). */
+  socketDir?: string;
+  /** The folder its /etc is made of (minimal-etc.ts). */
+  etcDir: string;
   readOnly: string[];
 }
 
-/** The uid and gid processes see inside: never 0, so JupyterLab needs no --allow-root. */
-const INSIDE_ID = "1000";
-
-const SYSTEM_DIRS = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/opt"];
+// No /etc (minimal-etc.ts makes one) and no /opt, where a host may keep anything of its own.
+const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"];
 
 function bwrapPath(): string | null {
   for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
@@ -57,31 +50,44 @@ export function pythonEnvDirs(pythonEnv: string): string[] {
   return [...dirs];
 }
 
+/** Each of the host's paths bound read-only where it exists, or made again as the same symbolic link. */
+function hostPaths(paths: readonly string[]): string[] {
+  const args: string[] = [];
+  for (const hostPath of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(hostPath);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(hostPath), hostPath);
+    else args.push("--ro-bind", hostPath, hostPath);
+  }
+  return args;
+}
+
 /** bubblewrap's arguments for one environment's sandbox, up to the command it runs. */
 export function sandboxArgs(mounts: SandboxMounts, cwd: string): string[] {
   // No --die-with-parent: a task outlives a portal restart (the next start adopts it). bubblewrap
   // leads the task's process group, so the group's signals reach what runs inside, and a SIGKILL
   // to the group ends the namespace's init and with it every process in the sandbox.
   const args = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--unshare-user"];
-  // As root, the user namespace maps root to an ordinary uid inside; otherwise it keeps the caller's own.
-  if (process.getuid?.() === 0) args.push("--uid", INSIDE_ID, "--gid", INSIDE_ID);
+  // As root, the user namespace maps root to an ordinary uid inside (never 0, so JupyterLab needs
+  // no --allow-root); otherwise it keeps the caller's own.
+  const user = insideUser();
+  args.push("--uid", String(user.uid), "--gid", String(user.gid));
   // Nothing inside may make a new user namespace to get capabilities back.
   args.push("--disable-userns");
-  for (const dir of SYSTEM_DIRS) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.lstatSync(dir);
-    } catch {
-      continue;
-    }
-    if (stat.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(dir), dir);
-    else args.push("--ro-bind", dir, dir);
-  }
+  args.push(...hostPaths(SYSTEM_DIRS));
   // A private /tmp first, then what is bound into the sandbox: a repository or data folder
   // that itself lives under /tmp (a CI clone, a test's folder) must not be hidden by it.
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/etc");
+  for (const name of WRITTEN) args.push("--ro-bind", path.join(mounts.etcDir, name), `/etc/${name}`);
+  args.push(...hostPaths(FROM_HOST));
   for (const dir of mounts.readOnly) args.push("--ro-bind-try", dir, dir);
-  args.push("--bind", mounts.envDir, mounts.envDir, "--chdir", cwd);
+  args.push("--bind", mounts.envDir, mounts.envDir);
+  if (mounts.socketDir) args.push("--bind", mounts.socketDir, mounts.socketDir);
+  args.push("--chdir", cwd);
   return args;
 }
 
@@ -101,7 +107,9 @@ export function probeSandbox(bwrap: string | null): SandboxProbe {
   if (!bwrap) return { bwrap: null, error: "bubblewrap (bwrap) is not installed" };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-bwrap-probe-"));
   try {
-    execFileSync(bwrap, [...sandboxArgs({ envDir: dir, readOnly: [] }, dir), "--", "true"], { stdio: "pipe", timeout: 10_000 });
+    const etcDir = path.join(dir, "etc");
+    writeMinimalEtc(etcDir, insideUser(), "");
+    execFileSync(bwrap, [...sandboxArgs({ envDir: dir, etcDir, readOnly: [] }, dir), "--", "true"], { stdio: "pipe", timeout: 10_000 });
     return { bwrap };
   } catch (err) {
     const stderr = String((err as { stderr?: Buffer }).stderr ?? "").trim().split("\n")[0];
@@ -114,31 +122,6 @@ export function probeSandbox(bwrap: string | null): SandboxProbe {
 let detected: SandboxProbe | undefined;
 
 /** Probed once per portal process. */
-function probe(): SandboxProbe {
+export function probedSandbox(): SandboxProbe {
   return (detected ??= probeSandbox(bwrapPath()));
-}
-
-/** The bwrap binary to run environments with, once the probe passed. */
-export function sandboxBinary(): string | null {
-  return probe().bwrap;
-}
-
-/** How environments are isolated under this setting, detected once per portal process. */
-export function isolation(setting: IsolationMode, found: () => SandboxProbe = probe): Isolation {
-  if (setting === "none") {
-    return {
-      mode: "none",
-      deploysAllowed: true,
-      message: "Environments are not isolated (PORTAL_LOCAL_ISOLATION=none): for a single-user machine only.",
-    };
-  }
-  const { bwrap, error } = found();
-  if (bwrap) {
-    return { mode: "sandbox", deploysAllowed: true, message: "Each environment runs in its own bubblewrap sandbox with Dask TLS." };
-  }
-  return {
-    mode: "sandbox",
-    deploysAllowed: false,
-    message: `Deploys are refused: ${error}. Install it (\`apt-get install bubblewrap\`, done by \`make start\`), or set PORTAL_LOCAL_ISOLATION=none on a single-user machine.`,
-  };
 }

@@ -1,30 +1,43 @@
 import "server-only";
+import http from "node:http";
 import { z } from "zod";
+
+// The portal's own questions to an environment's servers, over the Unix sockets they listen on
+// (their network namespace has no other way in): is the scheduler up, which workers has it
+// registered, does JupyterLab answer.
 
 const identitySchema = z.object({
   workers: z.record(z.string(), z.object({ name: z.union([z.string(), z.number()]) })),
 });
 
-async function getJson(url: string, timeoutMs = 1500): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), cache: "no-store" });
-  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-  return res.json();
+const TIMEOUT_MS = 1500;
+
+/** A GET over a Unix socket: the status and body, or null when nothing answers in time. */
+function get(socketPath: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string } | null> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path, headers, timeout: TIMEOUT_MS }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", () => resolve(null));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(null));
+  });
 }
 
-/** True when the scheduler's HTTP server answers its health check. */
-export async function schedulerAnswers(dashboardUrl: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${dashboardUrl}/health`, { signal: AbortSignal.timeout(1500), cache: "no-store" });
-    return res.ok;
-  } catch {
-    return false;
-  }
+/** True when the scheduler's HTTP server answers its health check (`base` is its dashboard prefix). */
+export async function schedulerAnswers(socketPath: string, base: string): Promise<boolean> {
+  return (await get(socketPath, `${base}/health`))?.status === 200;
 }
 
 /** Names of the workers the scheduler has registered: readiness comes from the scheduler, not from process start. */
-export async function registeredWorkers(dashboardUrl: string): Promise<Set<string> | null> {
+export async function registeredWorkers(socketPath: string, base: string): Promise<Set<string> | null> {
+  const res = await get(socketPath, `${base}/json/identity.json`);
+  if (res?.status !== 200) return null;
   try {
-    const identity = identitySchema.parse(await getJson(`${dashboardUrl}/json/identity.json`));
+    const identity = identitySchema.parse(JSON.parse(res.body));
     return new Set(Object.values(identity.workers).map((w) => String(w.name)));
   } catch {
     return null;
@@ -32,15 +45,6 @@ export async function registeredWorkers(dashboardUrl: string): Promise<Set<strin
 }
 
 /** True once JupyterLab answers with the token it was started with. */
-export async function jupyterAnswers(baseUrl: string, token: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${baseUrl}/api/status`, {
-      headers: { Authorization: `token ${token}` },
-      signal: AbortSignal.timeout(1500),
-      cache: "no-store",
-    });
-    return res.ok;
-  } catch {
-    return false;
-  }
+export async function jupyterAnswers(socketPath: string, base: string, token: string): Promise<boolean> {
+  return (await get(socketPath, `${base}/api/status`, { Authorization: `token ${token}` }))?.status === 200;
 }

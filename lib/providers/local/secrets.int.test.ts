@@ -8,6 +8,7 @@ import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef } from "../types";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
+import { stopLocal } from "@/test/support/local";
 
 const secrets = {
   EVENT_JOIN_CODE: "join-7d2f4a9c1e",
@@ -32,7 +33,7 @@ describe("a local environment's processes", () => {
 
   afterAll(async () => {
     await provider.destroy(env, "the test");
-    for (const p of findOwnedProcesses(dataDir)) process.kill(-p.pgid, "SIGKILL");
+    stopLocal(dataDir);
     fs.rmSync(dataDir, { recursive: true, force: true });
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];

@@ -18,6 +18,27 @@ export const taskRecordSchema = z.object({
 });
 export type TaskRecord = z.infer<typeof taskRecordSchema>;
 
+/** How the environment was isolated when it was made (isolation.ts), so a restart finds the same again. */
+export const environmentIsolationSchema = z.object({
+  /** bubblewrap was used. */
+  sandboxed: z.boolean(),
+  /** Its network namespace (`ip netns` name); null when it shares this machine's network. */
+  namespace: z.string().nullable(),
+  /** slirp4netns giving the namespace its public egress; null without egress. */
+  egressPid: z.number().int().nullable(),
+  /** Where its servers' Unix sockets are. */
+  socketDir: z.string(),
+  /** Its control group (caps.ts); null when uncapped. */
+  group: z.object({ mode: z.enum(["cgroup-v2", "cgroup-v1"]), memory: z.string(), cpu: z.string() }).nullable(),
+  /** The caps last set on the group. */
+  caps: z.object({ memoryMiB: z.number(), cpus: z.number() }).nullable(),
+  /** The group's OOM kills the portal has accounted for. */
+  oomKills: z.number().int().min(0),
+  /** The latest time the memory cap stopped something: a task, or a process started from JupyterLab (a kernel). */
+  outOfMemory: z.object({ at: z.string(), stopped: z.enum(["kernel", "task"]), taskId: z.string().optional() }).optional(),
+});
+export type EnvironmentIsolation = z.infer<typeof environmentIsolationSchema>;
+
 /** Everything needed to find an environment's processes again after the portal restarts. */
 export const localStateSchema = z.object({
   envId: z.string(),
@@ -27,11 +48,12 @@ export const localStateSchema = z.object({
   createdAt: z.string(),
   desiredWorkers: z.number().int().min(0),
   nextWorker: z.number().int().min(1),
-  ports: z.object({ scheduler: z.number(), dashboard: z.number(), notebook: z.number() }),
+  ports: z.object({ scheduler: z.number(), dashboard: z.number() }),
   notebookToken: z.string(),
   notebook: z.object({ pid: z.number().int().nullable(), ready: z.boolean() }),
   resourcesDone: z.array(z.string()),
   tasks: z.array(taskRecordSchema),
+  isolation: environmentIsolationSchema,
 });
 export type LocalState = z.infer<typeof localStateSchema>;
 

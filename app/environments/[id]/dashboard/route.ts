@@ -1,5 +1,6 @@
 import { audited } from "@/lib/audit";
 import { requireViewer } from "@/lib/auth/session";
+import { handOff } from "@/lib/content/handoff";
 import { providerRef } from "@/lib/db/queries";
 import { environmentFor } from "@/lib/environments";
 import { openingFailed, redirectNow, viewerAddress } from "@/lib/environments/opening";
@@ -18,10 +19,11 @@ function admitted(a: DashboardAdmission): string {
 /**
  * "Dask dashboard": for the environment's owner and the facilitator (anyone else gets the
  * same 404 as for a missing environment). Where the portal serves dashboards itself (local),
- * the browser goes to that path (/environments/<id>/dashboard/…, scripts/proxy.mjs). Where a
- * dashboard has its own address (aws), the provider first lets the address the portal sees
- * for this viewer reach it (the scheduler's security group, port 8787) and the audit log
- * records the rule; then the browser goes there.
+ * the browser goes to the content origin (lib/content), which is handed a one-time ticket
+ * here when it asks for one: the dashboard's page, which the attendee controls, never runs on
+ * the portal's origin. Where a dashboard has its own address (aws), the provider first lets
+ * the address the portal sees for this viewer reach it (the scheduler's security group, port
+ * 8787) and the audit log records the rule; then the browser goes there.
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
@@ -29,12 +31,12 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const row = environmentFor(viewer, (await params).id);
     const allowed = row.attendeeId === viewer.id || viewer.role === "facilitator";
     if (!allowed || row.deletedAt) throw new PortalError("not_found", "Environment not found.");
-    const { provider } = await ready();
+    const { provider, config } = await ready();
     const ref = providerRef(row);
     if (!provider.admitDashboard) {
       const { links } = await provider.describe(ref);
       if (!links.dashboard) throw new PortalError("not_found", "The dashboard opens once the scheduler is running.");
-      return redirectNow(links.dashboard);
+      return provider.proxyTarget ? handOff(request, config, viewer, row.id, "dashboard", links.dashboard) : redirectNow(links.dashboard);
     }
     const admitDashboard = provider.admitDashboard.bind(provider);
     const who = viewer.role === "facilitator" ? "facilitator" : `attendee ${ref.attendeeEmail}`;

@@ -1,5 +1,6 @@
 import { audit } from "@/lib/audit";
 import { requireViewer } from "@/lib/auth/session";
+import { handOff } from "@/lib/content/handoff";
 import { providerRef } from "@/lib/db/queries";
 import { environmentFor } from "@/lib/environments";
 import { openingFailed, redirectNow } from "@/lib/environments/opening";
@@ -11,24 +12,27 @@ export const dynamic = "force-dynamic";
 
 /**
  * "Open the notebook": for the environment's owner only (anyone else gets the same 404 as
- * for a missing environment), the provider makes the notebook's address now (a local
- * JupyterLab under the portal's /environments/<id>/notebook/, which scripts/proxy.mjs
- * serves; in AWS event mode a presigned URL valid for minutes, whose JupyterLab session lasts
- * until the event's end (at most 12 hours); in solo mode the SageMaker
- * console's link) and the browser is sent there. The address is never stored, streamed or
- * logged: the audit entry says that a notebook was opened, not where.
+ * for a missing environment), the provider makes the notebook's address now and the browser
+ * is sent there. A local JupyterLab is served on the content origin (lib/content), reached
+ * through a one-time ticket this route hands over when the content origin asks for one; in
+ * AWS event mode the address is a presigned URL valid for minutes, whose JupyterLab session
+ * lasts until the event's end (at most 12 hours); in solo mode the SageMaker console's link.
+ * The address is never stored, streamed or logged: the audit entry says that a notebook was
+ * opened, not where.
  */
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
     const viewer = await requireViewer("attendee");
     const row = environmentFor(viewer, (await params).id);
     if (row.deletedAt) throw new PortalError("not_found", "Environment not found.");
     const rt = await ready();
+    const handingOver = Boolean(rt.provider.proxyTarget && new URL(request.url).searchParams.has("state"));
     try {
       const { endsAt } = eventInfo(rt.config.eventName);
       const address = await rt.provider.openNotebook(providerRef(row), endsAt ? { sessionEndsAt: new Date(endsAt) } : undefined);
-      audit(viewer, "open-notebook", { target: row.id, detail: row.stackName });
-      return redirectNow(address);
+      // The content origin's request for a ticket is the same opening, already recorded.
+      if (!handingOver) audit(viewer, "open-notebook", { target: row.id, detail: row.stackName });
+      return rt.provider.proxyTarget ? handOff(request, rt.config, viewer, row.id, "notebook", address) : redirectNow(address);
     } catch (error) {
       audit(viewer, "open-notebook", { target: row.id, ok: false, detail: toPortalError(error).message });
       throw error;
