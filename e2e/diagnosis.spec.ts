@@ -3,13 +3,12 @@
 // the attendee's page leads with the out-of-memory sentence and fix while the facilitator's
 // Room problems card counts it. And the pace card: three attendees on different labs, one
 // stuck, a hint that reaches only the attendees of one lab.
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import type { Browser } from "@playwright/test";
 import { catalogue } from "@/lib/diagnosis/catalogue";
 import { SignInPage } from "./pages/signin-page";
 import { expect, test } from "./support/fixtures";
 import { attendee } from "./support/people";
+import { runInNewKernel } from "./support/kernel";
 import { freshDataDir, PortalServer } from "./support/portal-server";
 
 async function facilitator(browser: Browser, baseURL: string) {
@@ -21,45 +20,38 @@ async function facilitator(browser: Browser, baseURL: string) {
 }
 
 /**
- * A notebook kernel of this environment, as JupyterLab starts one: the environment's
- * scheduler address and its TLS files. It asks one task to hold 768 MiB on workers of
- * 512 MiB (PORTAL_LOCAL_WORKER_MEMORY in e2e/support/portal-server.ts).
+ * What a notebook cell asks of the cluster: one task that holds 768 MiB on workers of
+ * 512 MiB (PORTAL_LOCAL_WORKER_MEMORY in e2e/support/portal-server.ts). Fired and forgotten,
+ * so it goes on (and is retried on the next workers, up to Dask's allowed failures) after
+ * the kernel that asked has gone.
  */
-function greedyKernel(dataDir: string, envId: string, address: string): ChildProcess {
-  const tls = path.join(dataDir, "local", envId, "tls");
-  const code = [
-    "import time, numpy as np",
-    "from distributed import Client",
-    "client = Client(ADDRESS, timeout='30s')",
-    "def grab():",
-    "    block = np.ones(96 * 2**20)",
-    "    time.sleep(120)",
-    "    return float(block.sum())",
-    "print(client.submit(grab).result())",
-  ].join("\n").replace("ADDRESS", JSON.stringify(address));
-  return spawn(path.resolve(".venv/bin/python"), ["-c", code], {
-    env: {
-      ...process.env,
-      DASK_DISTRIBUTED__COMM__TLS__CA_FILE: path.join(tls, "ca.pem"),
-      DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT: path.join(tls, "tls.pem"),
-      DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY: path.join(tls, "tls.key"),
-      DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION: "True",
-    },
-    stdio: "ignore",
-  });
-}
+const greedyCell = [
+  "import os, time, numpy as np",
+  "from distributed import Client, fire_and_forget",
+  "client = Client(os.environ['DASK_SCHEDULER_ADDRESS'], timeout='30s')",
+  "def grab():",
+  "    block = np.ones(96 * 2**20)",
+  "    time.sleep(120)",
+  "    return float(block.sum())",
+  "fire_and_forget(client.submit(grab, pure=False))",
+  "time.sleep(2)",
+  "print('asked')",
+].join("\n");
 
 test("a worker killed for memory shows the out-of-memory cause and fix on the attendee's page, and the Room problems card counts it", async ({ browser }) => {
+  test.setTimeout(420_000);
   const portal = new PortalServer(freshDataDir("oom"));
   await portal.start();
-  let kernel: ChildProcess | undefined;
   try {
     const ada = await attendee(browser, portal.url, "Ada Memory");
     const envId = await ada.env.deployReady();
-    const address = (await ada.page.getByText(/^tls:\/\/127\.0\.0\.1:\d+$/).textContent()) ?? "";
     await expect(ada.page.getByTestId("diagnosis")).toHaveCount(0);
 
-    kernel = greedyKernel(portal.dataDir, envId, address);
+    // The cell runs in a kernel of Ada's JupyterLab, on the content origin: the only way into the sandbox.
+    const [lab] = await Promise.all([ada.page.context().waitForEvent("page"), ada.page.getByTestId("notebook-link").click()]);
+    await expect(lab.locator(".jp-NotebookPanel").first()).toBeVisible({ timeout: 60_000 });
+    expect((await runInNewKernel(lab, `/environments/${envId}/notebook`, greedyCell)).trim()).toBe("asked");
+    await lab.close();
     const diagnosis = ada.page.getByTestId("diagnosis");
     await expect(diagnosis).toHaveAttribute("data-code", "out-of-memory", { timeout: 90_000 });
     await expect(ada.page.getByTestId("diagnosis-cause")).toHaveText(catalogue["out-of-memory"].cause);
@@ -89,10 +81,9 @@ test("a worker killed for memory shows the out-of-memory cause and fix on the at
     await expect(group.getByTestId("problem-open-help")).toHaveText("Open their help requests (1)");
     await expect(fac.page.getByTestId("help-cause")).toHaveAttribute("data-code", "out-of-memory");
 
-    // Solved: the kernel stops asking (its task is retried on each new worker until then),
-    // the workers run again, the attendee hides the cause, and the card no longer lists them.
-    kernel.kill("SIGKILL");
-    await expect(ada.env.tasks("worker", "RUNNING")).toHaveCount(2, { timeout: 60_000 });
+    // Solved: Dask gives the task up after its allowed failures, the replaced workers run
+    // again, the attendee hides the cause, and the card no longer lists them.
+    await expect(ada.env.tasks("worker", "RUNNING")).toHaveCount(2, { timeout: 180_000 });
     await ada.page.getByTestId("diagnosis-dismiss").click();
     await expect(ada.page.getByTestId("diagnosis")).toHaveCount(0);
     await expect(group).toHaveCount(0);
@@ -101,7 +92,6 @@ test("a worker killed for memory shows the out-of-memory cause and fix on the at
     await ada.env.teardown();
     await expect(ada.env.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
   } finally {
-    kernel?.kill("SIGKILL");
     await portal.stop();
   }
 });
