@@ -16,7 +16,8 @@ import { RoomStream } from "@/lib/room/room-stream";
 import { RoomSignal } from "@/lib/room/signal";
 import { sampleRoomUsage, trackUsage } from "@/lib/room/usage";
 import { pruneStreamEvents } from "@/lib/db/stream-queries";
-import { StreamHub } from "@/lib/stream/hub";
+import { portalPolicies } from "@/lib/environments/policies";
+import { Watchers } from "@/lib/environments/watchers";
 import { OpenStreams } from "@/lib/stream/open-streams";
 
 const USAGE_SAMPLE_MS = 60_000;
@@ -29,13 +30,13 @@ const PRUNE_MS = 10 * 60_000;
 const FINAL_BACKUP_WAIT_MS = 30 * 60_000;
 
 /**
- * The portal process: its provider, the stream hub with one poller per environment, the
- * room's signal and live channels, and the timers that keep the room honest (usage
+ * The portal process: its provider, the environment watchers (one poller per environment,
+ * running the snapshot policies the portal registers), the room's signal and live channels, and the timers that keep the room honest (usage
  * samples, the event's end). It alone starts them (reconcile with the cloud, adopt what
  * the store says is alive, resume streams) and stops them.
  */
 export class Runtime {
-  readonly hub: StreamHub;
+  readonly watchers: Watchers;
   readonly signal = new RoomSignal();
   readonly room: RoomStream;
   readonly attendees: AttendeeChannel;
@@ -57,8 +58,8 @@ export class Runtime {
     readonly config: PortalConfig,
     readonly provider: Provider,
   ) {
-    this.hub = new StreamHub(provider);
-    this.room = new RoomStream(this.hub, this.signal, provider.usage.unit);
+    this.watchers = new Watchers(provider, portalPolicies);
+    this.room = new RoomStream(this.watchers, this.signal, provider.usage.unit);
     this.attendees = new AttendeeChannel(this.signal, config.eventName);
     this.openStreams = new OpenStreams(config.streams.perUser);
     this.rehearsal = new RehearsalChannel({ provider, settings: rehearsalSettings(config) });
@@ -83,8 +84,8 @@ export class Runtime {
       await this.provider.adopt(live.map(providerRef)).catch((err: unknown) =>
         console.error("could not hand the live environments back to the provider:", err instanceof Error ? err.message : err),
       );
-      for (const row of live) this.hub.stream(row).wake();
-      this.stopTracking = trackUsage(this.hub, this.provider.usage);
+      for (const row of live) this.watchers.watch(row).wake();
+      this.stopTracking = trackUsage(this.watchers, this.provider.usage);
       this.pruneStreams();
       this.every(PRUNE_MS, () => this.pruneStreams());
       this.every(USAGE_SAMPLE_MS, () => {
@@ -92,11 +93,11 @@ export class Runtime {
         this.room.publishCost();
       });
       this.every(LIMIT_CHECK_MS, () => {
-        for (const row of listLiveEnvironments()) this.hub.stream(row).wake();
+        for (const row of listLiveEnvironments()) this.watchers.watch(row).wake();
       });
       this.every(this.config.backup.everyMs, () => this.backups.scheduled());
       this.every(END_CHECK_MS, async () => {
-        await enforceEventEnd({ provider: this.provider, hub: this.hub, signal: this.signal, eventName: this.config.eventName }).catch((e: unknown) =>
+        await enforceEventEnd({ provider: this.provider, watchers: this.watchers, signal: this.signal, eventName: this.config.eventName }).catch((e: unknown) =>
           console.error("event end:", e instanceof Error ? e.message : e),
         );
         this.finalBackup();
@@ -112,7 +113,7 @@ export class Runtime {
     this.timers = [];
     this.stopTracking?.();
     this.imageBuild?.stop();
-    this.hub.stop();
+    this.watchers.stop();
     this.provider.release();
   }
 

@@ -1,6 +1,6 @@
 // The portal's stream logic for the benchmark, in its own process so its memory and
 // CPU can be measured: the portal's runtime (lib/runtime.ts: the provider chosen by
-// PORTAL_PROVIDER, the stream hub, the facilitator's room stream) and the SSE encoder the
+// PORTAL_PROVIDER, the stream watchers, the facilitator's room stream) and the SSE encoder the
 // routes use, behind a bare HTTP server without sign-in. Run by bench/stream/run.mjs:
 //   node --conditions=react-server --import tsx bench/stream/portal.ts   (prints {"url"})
 import http from "node:http";
@@ -10,7 +10,7 @@ import { ready, runtime } from "@/lib/runtime";
 import { sseResponse } from "@/lib/stream/response";
 import { parseLastEventId } from "@/lib/stream/sse";
 
-const { provider, hub, room, openStreams } = runtime();
+const { provider, watchers, room, openStreams } = runtime();
 // Each benchmark viewer is its own person: the per-person stream cap never binds here.
 let viewers = 0;
 const viewer = () => ({ owner: `bench:${++viewers}`, open: openStreams });
@@ -32,7 +32,7 @@ async function deploy(name: string) {
   const { row } = createEnvironmentOnce({ attendeeId: attendee.id, provider: provider.name, stackName: `dask-${name}`, desiredWorkers: 2 });
   await provider.deploy(providerRef(row), { workers: 2 });
   // As the portal's deploy action does: the stream follows the stack while it changes.
-  hub.stream(row).wake();
+  watchers.watch(row).wake();
   return row;
 }
 
@@ -48,7 +48,7 @@ const server = http.createServer((req, res) => {
     }
     if (route[0] === "environments" && route[2] === "snapshot") {
       const row = getEnvironment(route[1]);
-      return json(res, row ? 200 : 404, row ? await hub.stream(row).pollNow() : null);
+      return json(res, row ? 200 : 404, row ? await watchers.watch(row).pollNow() : null);
     }
     if (route[0] === "environments" && route[2] === "events") {
       await ready();
@@ -58,7 +58,7 @@ const server = http.createServer((req, res) => {
       req.on("close", () => abort.abort());
       const request = new Request(`http://portal${req.url}`, { signal: abort.signal });
       const lastEventId = parseLastEventId(String(req.headers["last-event-id"] ?? "") || null);
-      return send(res, sseResponse(request, { ...viewer(), subscribe: (sink) => hub.stream(row).subscribe(sink, lastEventId) }));
+      return send(res, sseResponse(request, { ...viewer(), subscribe: (sink) => watchers.watch(row).subscribe(sink, lastEventId) }));
     }
     if (route[0] === "facilitator" && route[1] === "events") {
       await ready();

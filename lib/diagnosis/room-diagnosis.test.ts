@@ -23,14 +23,14 @@ async function running(name: string) {
   await fake.deploy(providerRef(row), { workers: 2 });
   fake.settle(row.id);
   const tab = environmentTab();
-  rt.hub.stream(row).subscribe(tab.sink, null);
+  rt.watchers.watch(row).subscribe(tab.sink, null);
   await pass(3_000);
   return { fake, rt, row, person, tab };
 }
 
 const diagnosesIn = (frames: FrameOf<EnvironmentEvents>[]) => frames.flatMap((f) => (f.event === "diagnosis" ? [f.data] : []));
 const roster = (rt: ReturnType<typeof fakeRuntime>["rt"]) =>
-  buildRoster({ snapshotOf: (id) => rt.hub.lastSnapshot(id), progressOf: () => null, portalPins: null }, "cpu-seconds");
+  buildRoster({ snapshotOf: (id) => rt.watchers.lastSnapshot(id), progressOf: () => null, portalPins: null }, "cpu-seconds");
 
 describe("an environment's diagnosis", () => {
   it("names the cause of a task stopped for memory, with the fix, and keeps the platform's words", async () => {
@@ -74,7 +74,7 @@ describe("an environment's diagnosis", () => {
     const row = environmentRow(person.id, "dask-dee");
     await fake.deploy(providerRef(row), { workers: 2 });
     const tab = environmentTab();
-    rt.hub.stream(row).subscribe(tab.sink, null);
+    rt.watchers.watch(row).subscribe(tab.sink, null);
     fake.failCreate(row.id, "WorkerService", "Resource timed out waiting for completion");
     await pass(3_000);
     const last = diagnosesIn(tab.frames).at(-1);

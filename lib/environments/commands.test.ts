@@ -81,7 +81,7 @@ describe("tear down", () => {
     await teardownEnvironment(rt, ada, row.id);
     expect((await fake.describe(providerRef(row))).reason).toBe("User Initiated by its owner");
     fake.settle(row.id);
-    await rt.hub.stream(row).pollNow();
+    await rt.watchers.watch(row).pollNow();
     expect(getEnvironment(row.id)?.deletedAt).not.toBeNull();
     await teardownEnvironment(rt, facilitator, row.id);
     expect(fake.callCount("destroy")).toBe(1);
@@ -95,7 +95,7 @@ describe("reconciling with the cloud's stacks", () => {
     const ada = asAttendee("Ada");
     const row = await deployEnvironment(rt, ada);
     fake.settle(row.id);
-    await rt.hub.stream(row).pollNow();
+    await rt.watchers.watch(row).pollNow();
     fake.vanish(row.id);
     fake.foundStacks.push({ stackName: "dask-ghost-abcdef", attendeeId: "ghost", status: "CREATE_COMPLETE" });
 

@@ -68,7 +68,7 @@ describe("one environment per attendee", () => {
 
     // Once the old one is gone, there is room for a new one.
     fake.settle(first.id);
-    await rt.hub.stream(first).pollNow();
+    await rt.watchers.watch(first).pollNow();
     const second = await deployEnvironment(rt, ada);
     expect(second.id).not.toBe(first.id);
     expect(fake.callCount("deploy")).toBe(2);

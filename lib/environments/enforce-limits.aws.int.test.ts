@@ -7,7 +7,7 @@ import { motoClients, motoTemplateTransform, playFargate, stackOutputs } from ".
 import { attendee, environmentRow, environmentTab, memoryStorePerTest } from "../../test/support/unit";
 import { getEnvironment, listAudit, providerRef } from "../db/queries";
 import { createAwsProvider, loadAwsConfig } from "../providers/aws";
-import { StreamHub } from "../stream/hub";
+import { Watchers } from "./watchers";
 
 const endpoint = inject("motoEndpoint");
 process.env.AWS_ACCESS_KEY_ID = "testing";
@@ -43,9 +43,9 @@ describe("the worker maximum on AWS (moto)", () => {
     const env = providerRef(row);
     await provider.deploy(env, { workers: 2 });
     await playFargate(endpoint, env.stackName);
-    const hub = new StreamHub(provider);
+    const watchers = new Watchers(provider);
     const page = environmentTab();
-    const stream = hub.stream(row);
+    const stream = watchers.watch(row);
     stream.subscribe(page.sink, null);
     stream.stop();
     expect((await stream.pollNow())?.desiredWorkers).toBe(2);

@@ -13,7 +13,7 @@ import { listAudit, providerRef } from "../db/queries";
 import { describeUntil } from "../providers/provider-contract";
 import { LocalProvider, localSettingsFromEnv } from "../providers/local";
 import { stateFile } from "../providers/local/state";
-import { StreamHub } from "../stream/hub";
+import { Watchers } from "./watchers";
 import { stopLocal } from "@/test/support/local";
 
 memoryStorePerTest();
@@ -43,9 +43,9 @@ describe("the worker maximum on the local provider", () => {
 
     const after = new LocalProvider(settings, workers);
     await after.adopt([env]);
-    const hub = new StreamHub(after);
+    const watchers = new Watchers(after);
     const page = environmentTab();
-    const stream = hub.stream(row);
+    const stream = watchers.watch(row);
     stream.subscribe(page.sink, null);
     stream.stop();
 

@@ -22,7 +22,7 @@ describe("the worker maximum", () => {
   it("sets a count raised past the maximum outside the portal back to it, and tells the attendee why", async () => {
     const { fake, rt, row } = await runningEnvironment(4);
     const page = environmentTab();
-    rt.hub.stream(row).subscribe(page.sink, null);
+    rt.watchers.watch(row).subscribe(page.sink, null);
     await pass(5_000);
 
     fake.setDesiredCountOutside(row.id, 10);
@@ -44,7 +44,7 @@ describe("the worker maximum", () => {
   it("leaves a count within the maximum alone, whoever set it", async () => {
     const { fake, rt, row } = await runningEnvironment(4);
     const page = environmentTab();
-    rt.hub.stream(row).subscribe(page.sink, null);
+    rt.watchers.watch(row).subscribe(page.sink, null);
     fake.setDesiredCountOutside(row.id, 4);
     await pass(5_000);
     expect((await fake.describe(providerRef(row))).desiredWorkers).toBe(4);
@@ -54,7 +54,7 @@ describe("the worker maximum", () => {
 
   it("during an outage sets nothing back and records nothing, then holds the maximum once the platform answers", async () => {
     const { fake, rt, row } = await runningEnvironment(4);
-    const stream = rt.hub.stream(row);
+    const stream = rt.watchers.watch(row);
     await stream.pollNow();
     fake.setDesiredCountOutside(row.id, 9);
     fake.setOutage("ECS is unreachable");

@@ -11,16 +11,16 @@ import type { Provider } from "@/lib/providers/types";
 import { assertDeploysOpen } from "@/lib/room/limits";
 import { environmentId } from "./proxied";
 import { blocksRedeploy, isDeleting, isScalable } from "@/lib/status";
-import type { StreamHub } from "@/lib/stream/hub";
+import type { Watchers } from "@/lib/environments/watchers";
 
 // The commands on an attendee's environment: deploy, scale, tear down. Each checks who
 // asks, acts through the provider, records the outcome in the audit log and wakes the
 // environment's stream so every open page follows the change.
 
-/** What the commands act through: the provider, and the hub whose streams show the result. */
+/** What the commands act through: the provider, and the watchers whose streams show the result. */
 export interface EnvironmentDeps {
   provider: Provider;
-  hub: StreamHub;
+  watchers: Watchers;
 }
 
 /** A CloudFormation-valid stack name that says whose it is: dask-<name>-<random>. */
@@ -91,7 +91,7 @@ export async function deployEnvironment(deps: EnvironmentDeps, actor: Actor): Pr
     updateEnvironment(row.id, { status: "CREATE_FAILED", statusReason: toPortalError(error).message });
     throw error;
   } finally {
-    deps.hub.stream(row).wake();
+    deps.watchers.watch(row).wake();
   }
   return row;
 }
@@ -118,7 +118,7 @@ export async function scaleEnvironment(deps: EnvironmentDeps, actor: Actor, envI
       if (!parsed.success) throw new PortalError("bad_request", parsed.error.issues[0].message);
       if (row.deletedAt || !isScalable(row.status)) throw new PortalError("conflict", "This environment is not running; deploy one first.");
       await provider.scale(providerRef(row), parsed.data);
-      deps.hub.stream(row).wake();
+      deps.watchers.watch(row).wake();
       return parsed.data;
     },
     (n) => `workers=${n}`,
@@ -147,6 +147,6 @@ export async function teardownEnvironment(
   // The store says so at once (the stream confirms it on its next poll), so a second
   // tear-down, or the event's end, does not ask again.
   updateEnvironment(row.id, { status: "DELETE_IN_PROGRESS", statusReason: `User Initiated by ${by}` });
-  deps.hub.stream(row).wake();
+  deps.watchers.watch(row).wake();
 }
 

@@ -14,7 +14,7 @@ import type { EnvironmentRow } from "@/lib/db/schema";
 import type { FoundStack, Provider } from "@/lib/providers/types";
 import { REHEARSAL_ATTENDEE_ID } from "@/lib/rehearsal/phases";
 import { isDeleting } from "@/lib/status";
-import type { StreamHub } from "@/lib/stream/hub";
+import type { Watchers } from "@/lib/environments/watchers";
 
 export const DELETED_OUTSIDE = "deleted outside the portal";
 
@@ -120,10 +120,10 @@ export async function reconcileEnvironments(
 }
 
 /** The facilitator's "reconcile now": compares, records, and starts following what was found. */
-export async function reconcileNow(deps: { provider: Provider; hub: StreamHub }, actor: Actor): Promise<Reconciliation> {
+export async function reconcileNow(deps: { provider: Provider; watchers: Watchers }, actor: Actor): Promise<Reconciliation> {
   try {
     const result = await reconcileEnvironments(deps.provider, { actor });
-    for (const row of result.found) deps.hub.stream(row).wake();
+    for (const row of result.found) deps.watchers.watch(row).wake();
     return result;
   } catch (err) {
     audit(actor, "reconcile", { ok: false, detail: err instanceof Error ? err.message : "failed" });

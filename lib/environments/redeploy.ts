@@ -25,7 +25,7 @@ function deployFor(deps: EnvironmentDeps, attendeeId: string): Promise<unknown> 
 
 /** Deploys again once `envId` is gone; gives up quietly (the audit log says) after REDEPLOY_WAIT_MS. */
 function afterDeletion(deps: EnvironmentDeps, envId: string, attendeeId: string): void {
-  const stop = deps.hub.onSnapshot((id, snapshot) => {
+  const stop = deps.watchers.onSnapshot((id, snapshot) => {
     if (id !== envId || snapshot.status !== "DELETE_COMPLETE") return;
     done();
     deployFor(deps, attendeeId).catch((err: unknown) => console.error(`redeploy for ${attendeeId}:`, toPortalError(err).message));

@@ -1,5 +1,6 @@
 import "server-only";
 import { toPortalError } from "@/lib/errors";
+import { Poller } from "@/lib/poller";
 import type { ImageBuildView, RoomImage, RoomImageTools } from "@/lib/providers/types";
 import { Channel, type AnySink } from "@/lib/stream/channel";
 import type { FrameOf, ImageBuildEvents } from "@/lib/stream/protocol";
@@ -29,10 +30,13 @@ export class ImageBuildChannel {
   /** The followed build, its log cursor, its newest build frame and its log frames kept for late pages. */
   private followed?: { build: ImageBuildView; cursor: string | null; buildFrame?: Frame; lines: Frame[] };
   private degraded: string | null = null;
-  private timer?: NodeJS.Timeout;
-  private polling = false;
   private stopped = false;
   private readonly options: BuildChannelOptions;
+  /** Reads while someone watches or a build runs: a build every pollMs, else the image every idleMs. */
+  private readonly poller = new Poller({
+    round: () => this.tick(),
+    next: () => (this.channel.subscribers > 0 || this.running() ? (this.running() ? this.options.pollMs : this.options.idleMs) : null),
+  });
 
   constructor(
     private readonly tools: RoomImageTools,
@@ -62,38 +66,25 @@ export class ImageBuildChannel {
 
   /** Reads now, and keeps reading while someone watches or a build runs. */
   wake(): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), 0);
-    this.timer.unref?.();
+    if (!this.stopped) this.poller.nudge();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.poller.stop();
   }
 
   private running(): boolean {
     return this.followed?.build.status === "IN_PROGRESS";
   }
 
-
   private async tick(): Promise<void> {
-    if (this.polling || this.stopped) return;
-    this.polling = true;
     try {
       if (!this.room || Date.now() - this.roomAt >= this.options.idleMs) await this.readRoom();
       if (this.running()) await this.readBuild();
       this.setDegraded(null);
     } catch (error) {
       this.setDegraded(toPortalError(error).message);
-    } finally {
-      this.polling = false;
-      const watched = this.channel.subscribers > 0;
-      if (!this.stopped && (watched || this.running())) {
-        this.timer = setTimeout(() => void this.tick(), this.running() ? this.options.pollMs : this.options.idleMs);
-        this.timer.unref?.();
-      }
     }
   }
 

@@ -5,7 +5,7 @@ import { recordCheckPassed } from "@/lib/db/room-queries";
 import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
 import type { RoomSignal } from "@/lib/room/signal";
 import { isFailed, isReady } from "@/lib/status";
-import type { StreamHub } from "@/lib/stream/hub";
+import type { Watchers } from "@/lib/environments/watchers";
 import type { CheckKind } from "./check-kinds";
 import { progressWords } from "./progress-line";
 
@@ -22,14 +22,14 @@ const fail = (message: string, hint: string): CheckResult => ({ passed: false, m
 
 export interface CheckDeps {
   provider: Provider;
-  hub: StreamHub;
+  watchers: Watchers;
   signal: RoomSignal;
 }
 
-async function liveSnapshot(hub: StreamHub, attendeeId: string): Promise<EnvironmentSnapshot | null> {
+async function liveSnapshot(watchers: Watchers, attendeeId: string): Promise<EnvironmentSnapshot | null> {
   const row = liveEnvironmentOf(attendeeId);
   if (!row) return null;
-  return hub.stream(row).pollNow();
+  return watchers.watch(row).pollNow();
 }
 
 /** A message with any ARN or 12-digit account id replaced, for people outside the account. */
@@ -47,7 +47,7 @@ async function evaluate(deps: CheckDeps, kind: CheckKind, attendeeId: string): P
       return health.ok ? { passed: true, detail: words } : fail(words, "Fix the setup problem above, then check again.");
     }
     case "environment-running": {
-      const snap = await liveSnapshot(deps.hub, attendeeId);
+      const snap = await liveSnapshot(deps.watchers, attendeeId);
       if (!snap) return fail("You have no environment yet.", "Open My environment and press Deploy.");
       if (!isReady(snap.status)) {
         return fail(`Your stack is ${snap.status}.`, isFailed(snap.status) ? "Delete it and deploy again; the reason is on My environment." : "Wait for CREATE_COMPLETE, then check again.");
@@ -62,9 +62,8 @@ async function evaluate(deps: CheckDeps, kind: CheckKind, attendeeId: string): P
       // needs a network path to the scheduler, on AWS or locally.
       const row = liveEnvironmentOf(attendeeId);
       if (!row) return fail("You have no environment, so nothing has run.", "Deploy your environment, then run the notebook.");
-      const stream = deps.hub.stream(row);
-      await stream.pollNow();
-      const progress = stream.latestProgress();
+      await deps.watchers.watch(row).pollNow();
+      const progress = deps.watchers.progressOf(row.id);
       if (!progress) {
         return fail(
           "Your scheduler has not reported any progress yet.",

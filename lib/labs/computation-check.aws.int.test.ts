@@ -78,6 +78,6 @@ describe("the lab 4 check on an AWS environment (moto, event mode)", () => {
       lines: [{ text: progressLine(1520, 3 * 1024 ** 3, "0123456789ab") }],
     });
     expect(await check()).toMatchObject({ passed: true, detail: "your scheduler reports 1520 tasks done · 3.00 GiB held · 2 workers" });
-    expect(rt.hub.progressOf(row.id)?.pins).toBe("0123456789ab");
+    expect(rt.watchers.progressOf(row.id)?.pins).toBe("0123456789ab");
   });
 });

@@ -41,11 +41,11 @@ describe("the lab 4 check on a local environment", () => {
 
   /** Polls the environment's stream (as a check does) until the newest progress line satisfies `want`. */
   async function progressUntil(want: (p: ClusterProgress) => boolean): Promise<ClusterProgress> {
-    const stream = rt.hub.stream(row);
+    const stream = rt.watchers.watch(row);
     const deadline = Date.now() + 60_000;
     for (;;) {
       await stream.pollNow();
-      const p = stream.latestProgress();
+      const p = rt.watchers.progressOf(row.id);
       if (p && want(p)) return p;
       if (Date.now() > deadline) throw new Error(`no progress line as wanted; newest: ${JSON.stringify(p)}`);
       await new Promise((r) => setTimeout(r, 250));

@@ -4,7 +4,7 @@ import type { RoomCapacity } from "./local/capacity";
 import type { Isolation } from "./local/isolation";
 
 // The contract between the portal and whatever runs the attendees' Dask environments.
-// The UI, the stream hub, the commands and the runtime speak only this; each provider
+// The UI, the environment watchers, the commands and the runtime speak only this; each provider
 // (local, aws, fake) implements it with its own clients, call budget and state. What
 // not every backend can do is an optional capability, declared here, which the portal
 // offers exactly when the provider has it.

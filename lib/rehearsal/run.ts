@@ -8,6 +8,7 @@ import { CURRENT_PRICES } from "@/lib/cost/prices";
 import { beginRehearsal, finishRehearsal, runningRehearsal } from "@/lib/db/rehearsal-queries";
 import type { RehearsalRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
+import { pollUntil } from "@/lib/poller";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type TaskState } from "@/lib/providers/types";
 import { freshPhases, REHEARSAL_ATTENDEE_ID, type PhaseName, type RehearsalFailure, type RehearsalView } from "./phases";
 import { renderReport } from "./report";
@@ -78,8 +79,6 @@ class PhaseFailure extends Error {
 
 export const unavailableMessage =
   "The dress rehearsal runs with the local provider, or the AWS provider in event mode (it needs the event stack's bucket and network).";
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** January of the event's first ERA5 year, or of 2021 (the sample data's year) without one. */
 export function rehearsalMonth(era5Months?: string[]): { year: number; month: number } {
@@ -154,7 +153,6 @@ async function execute(
   now: () => Date,
 ): Promise<RehearsalView> {
   const { provider, settings } = deps;
-  const wait = deps.wait ?? sleep;
   const ref: EnvironmentRef = { id: view.id, stackName: view.stackName, attendeeId: REHEARSAL_ATTENDEE_ID, attendeeEmail: "rehearsal@portal.invalid" };
   const publish = () => listener.onView(structuredClone(view));
   /** The snapshot with the most tasks seen, for the cost (the last one may have none left). */
@@ -187,18 +185,22 @@ async function execute(
   /** Reads the environment until `done` holds; fails at once when `failed` names a reason, or at the phase's limit. */
   async function until(name: PhaseName, done: (s: EnvironmentSnapshot) => boolean, failed: (s: EnvironmentSnapshot) => string | null): Promise<EnvironmentSnapshot> {
     const deadline = now().getTime() + settings.limits[name];
-    for (;;) {
-      const s = await provider.describe(ref);
-      if (s.tasks.length >= (costSnapshot?.tasks.length ?? 0)) costSnapshot = s;
-      if (done(s)) return s;
-      const reason = failed(s);
-      if (reason) throw new PhaseFailure(reason);
-      if (now().getTime() > deadline) {
-        const stopped = s.tasks.filter((t) => t.stoppedReason).map((t) => `${t.role} ${t.id}: ${t.stoppedReason}`);
-        throw new PhaseFailure(`not done within ${Math.round(settings.limits[name] / 60_000)} min; stack ${s.status}${stopped.length ? `; stopped tasks: ${stopped.join("; ")}` : ""}`);
-      }
-      await wait(settings.pollMs);
-    }
+    return pollUntil({
+      read: () => provider.describe(ref),
+      everyMs: settings.pollMs,
+      wait: deps.wait,
+      settle: (s) => {
+        if (s.tasks.length >= (costSnapshot?.tasks.length ?? 0)) costSnapshot = s;
+        if (done(s)) return s;
+        const reason = failed(s);
+        if (reason) throw new PhaseFailure(reason);
+        if (now().getTime() > deadline) {
+          const stopped = s.tasks.filter((t) => t.stoppedReason).map((t) => `${t.role} ${t.id}: ${t.stoppedReason}`);
+          throw new PhaseFailure(`not done within ${Math.round(settings.limits[name] / 60_000)} min; stack ${s.status}${stopped.length ? `; stopped tasks: ${stopped.join("; ")}` : ""}`);
+        }
+        return undefined;
+      },
+    });
   }
 
   const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") => s.tasks.filter((t) => t.role === role && t.lastStatus === "RUNNING").length;

@@ -8,7 +8,7 @@ import { diagnoseLine } from "@/lib/diagnosis/diagnose";
 import { fromRow } from "@/lib/diagnosis/watch";
 import { createHelpRequest, getHelpRequest, openHelpRequestOf, recentStreamEvents, setHelpStatus } from "@/lib/db/room-queries";
 import { PortalError } from "@/lib/errors";
-import type { StreamHub } from "@/lib/stream/hub";
+import type { Watchers } from "@/lib/environments/watchers";
 import type { RoomSignal } from "./signal";
 
 export const helpMessageSchema = z.string().trim().max(500, "Keep the message under 500 characters.");
@@ -26,9 +26,9 @@ export interface DiagnosticBundle {
 }
 
 /** What a facilitator needs to see before walking over: recent stack events, why tasks stopped, the scheduler's last lines. */
-export function gatherBundle(hub: StreamHub, attendeeId: string): DiagnosticBundle {
+export function gatherBundle(watchers: Watchers, attendeeId: string): DiagnosticBundle {
   const env = latestEnvironmentOf(attendeeId);
-  const snapshot = env ? hub.lastSnapshot(env.id) : null;
+  const snapshot = env ? watchers.lastSnapshot(env.id) : null;
   const diagnosis = env && !env.deletedAt ? currentDiagnosisOf(env.id) : undefined;
   return {
     gatheredAt: new Date().toISOString(),
@@ -48,10 +48,10 @@ export function gatherBundle(hub: StreamHub, attendeeId: string): DiagnosticBund
  * The attendee asks for help; a second request while one is open returns the open one. The
  * request keeps the cause their environment shows, or else the one their message names.
  */
-export function requestHelp(deps: { hub: StreamHub; signal: RoomSignal }, actor: Actor, message: string) {
+export function requestHelp(deps: { watchers: Watchers; signal: RoomSignal }, actor: Actor, message: string) {
   const existing = openHelpRequestOf(actor.id);
   if (existing) return existing;
-  const bundle = gatherBundle(deps.hub, actor.id);
+  const bundle = gatherBundle(deps.watchers, actor.id);
   // A kernel's error reaches the portal only when the attendee pastes it: it names the cause then.
   const pasted = diagnoseLine(message).code;
   const request = createHelpRequest(actor.id, message, bundle, bundle.diagnosis?.code ?? (pasted === "unknown" ? null : pasted));

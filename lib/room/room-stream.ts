@@ -3,7 +3,7 @@ import { getEnvironment, listLiveEnvironments } from "@/lib/db/queries";
 import { costSamples, listHelpQueue } from "@/lib/db/room-queries";
 import type { UsageUnit } from "@/lib/providers/types";
 import { Channel, type Sink } from "@/lib/stream/channel";
-import type { StreamHub } from "@/lib/stream/hub";
+import type { Watchers } from "@/lib/environments/watchers";
 import type { RoomEvents, RoomView } from "@/lib/stream/protocol";
 import { portalPins } from "@/lib/image/pins";
 import { buildRoster, type RosterSources } from "./roster";
@@ -30,17 +30,17 @@ export class RoomStream {
   private sentRows = new Map<string, string>();
 
   constructor(
-    private readonly hub: StreamHub,
+    private readonly watchers: Watchers,
     signal: RoomSignal,
     private readonly unit: UsageUnit,
   ) {
-    hub.onSnapshot((envId) => this.environmentChanged(envId));
+    watchers.onSnapshot((envId) => this.environmentChanged(envId));
     signal.on((event) => this.roomEvent(event));
   }
 
   private readonly sources: RosterSources = {
-    snapshotOf: (id) => this.hub.lastSnapshot(id),
-    progressOf: (id) => this.hub.progressOf(id),
+    snapshotOf: (id) => this.watchers.lastSnapshot(id),
+    progressOf: (id) => this.watchers.progressOf(id),
     portalPins: portalPins(),
   };
 
@@ -82,7 +82,7 @@ export class RoomStream {
     if (this.channel.subscribers === 0) return;
     for (const row of listLiveEnvironments()) {
       if (this.followed.has(row.id)) continue;
-      this.followed.set(row.id, this.hub.stream(row).follow(() => this.followed.delete(row.id)));
+      this.followed.set(row.id, this.watchers.watch(row).follow(() => this.followed.delete(row.id)));
     }
   }
 

@@ -17,7 +17,7 @@ export function lastErrorOf(status: string, reason: string | null, snapshot: Env
   return last ? `${last.id}: ${last.stoppedReason}` : null;
 }
 
-/** What the roster reads from the hub besides the store: each environment's last snapshot and progress line. */
+/** What the roster reads from the watchers besides the store: each environment's last snapshot and progress line. */
 export interface RosterSources {
   snapshotOf(envId: string): EnvironmentSnapshot | null;
   progressOf(envId: string): ClusterProgress | null;
@@ -27,7 +27,7 @@ export interface RosterSources {
 
 /**
  * Every attendee's row (or only those in `only`: the queries then read just their rows),
- * from a handful of queries plus the hub's last snapshots and progress lines.
+ * from a handful of queries plus the watchers' last snapshots and progress lines.
  */
 export function buildRoster(sources: RosterSources, unit: UsageUnit, only?: ReadonlySet<string>): RosterRow[] {
   const { people, envs, checks, help, visits, done, lastCheck, usage } = rosterRaw(only);

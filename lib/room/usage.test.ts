@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { attendee, environmentRow, memoryStorePerTest } from "@/test/support/unit";
 import { usageByEnvironment } from "@/lib/db/room-queries";
 import type { EnvironmentSnapshot, UsageMeter } from "@/lib/providers/types";
-import type { StreamHub } from "@/lib/stream/hub";
+import type { Watchers } from "@/lib/environments/watchers";
 import { trackUsage } from "./usage";
 
 memoryStorePerTest();
@@ -21,7 +21,7 @@ describe("usage tracking", () => {
   it("writes a running environment's use every 30 s, however often it is polled, and always its final figure", () => {
     const row = environmentRow(attendee("Ada").id, "dask-ada");
     let listener: (envId: string, s: EnvironmentSnapshot) => void = () => {};
-    const hub = { onSnapshot: (l: typeof listener) => ((listener = l), () => {}) } as unknown as StreamHub;
+    const watchers = { onSnapshot: (l: typeof listener) => ((listener = l), () => {}) } as unknown as Watchers;
     let writes = 0;
     const meter: UsageMeter = {
       unit: "cpu-seconds",
@@ -31,7 +31,7 @@ describe("usage tracking", () => {
       },
     };
     let clock = 0;
-    trackUsage(hub, meter, () => clock);
+    trackUsage(watchers, meter, () => clock);
     for (let second = 0; second < 65; second++) {
       clock = second * 1000;
       listener(row.id, snapshot("CREATE_COMPLETE", second));

@@ -2,7 +2,7 @@ import "server-only";
 import { getEnvironment } from "@/lib/db/queries";
 import { addCostSample, recordUsage, usageByEnvironment } from "@/lib/db/room-queries";
 import type { UsageMeter } from "@/lib/providers/types";
-import type { StreamHub } from "@/lib/stream/hub";
+import type { Watchers } from "@/lib/environments/watchers";
 
 /**
  * How often an environment's use is written while it runs: the facilitator sees it once a
@@ -11,9 +11,9 @@ import type { StreamHub } from "@/lib/stream/hub";
 const RECORD_EVERY_MS = 30_000;
 
 /** Keeps each environment's use (CPU seconds locally, estimated dollars on AWS) as its poller sees it. */
-export function trackUsage(hub: StreamHub, meter: UsageMeter, now: () => number = Date.now): () => void {
+export function trackUsage(watchers: Watchers, meter: UsageMeter, now: () => number = Date.now): () => void {
   const recordedAt = new Map<string, number>();
-  return hub.onSnapshot((envId, snapshot) => {
+  return watchers.onSnapshot((envId, snapshot) => {
     const last = recordedAt.get(envId);
     // The last word of a deleted environment is always written: it is what the final report shows.
     if (last !== undefined && now() - last < RECORD_EVERY_MS && snapshot.status !== "DELETE_COMPLETE") return;

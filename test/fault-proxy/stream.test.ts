@@ -1,4 +1,4 @@
-// The live stream of the AWS provider in event mode, driven through the stream hub
+// The live stream of the AWS provider in event mode, driven through the stream watchers
 // against moto behind the fault proxy. Moto is not Fargate: the harness starts the
 // tasks and writes their log lines (PutLogEvents) straight to moto, as Fargate and the
 // awslogs driver would, while every call of the portal goes through the proxy.
@@ -17,8 +17,8 @@ import { createEnvironmentOnce, upsertAttendee } from "@/lib/db/queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { createAwsProvider, loadAwsConfig } from "@/lib/providers/aws";
 import type { Cadence } from "@/lib/providers/aws/config";
-import type { EnvironmentSink } from "@/lib/stream/environment-stream";
-import { StreamHub } from "@/lib/stream/hub";
+import type { EnvironmentSink } from "@/lib/environments/watcher";
+import { Watchers } from "@/lib/environments/watchers";
 import { RoomStream } from "@/lib/room/room-stream";
 import { RoomSignal } from "@/lib/room/signal";
 import type { EnvironmentEvents, FrameOf, RoomEvents, RosterRow } from "@/lib/stream/protocol";
@@ -74,9 +74,9 @@ class Tab implements EnvironmentSink {
   close(reason: string) {
     this.closed = reason;
   }
-  open(hub: StreamHub, row: EnvironmentRow, lastEventId: number | null) {
+  open(watchers: Watchers, row: EnvironmentRow, lastEventId: number | null) {
     // As the route does: the stream comes from the store's row, with its saved cursor.
-    this.stop = hub.streamById(row.id)!.subscribe(this, lastEventId);
+    this.stop = watchers.watchById(row.id)!.subscribe(this, lastEventId);
     return this;
   }
   leave() {
@@ -114,8 +114,8 @@ describe("AWS calls and viewers", () => {
   it("do not grow when the viewers of a fixed set of environments double, while every viewer gets every line", async () => {
     const envs: Running[] = [];
     for (const name of ["calls-bo", "calls-cy", "calls-di"]) envs.push(await runningEnvironment(name));
-    const hub = new StreamHub(provider({ logsMs: 1_000, changingMs: 2_000, settledMs: 30_000 }));
-    const tabs = envs.map((env) => new Tab().open(hub, env, null));
+    const watchers = new Watchers(provider({ logsMs: 1_000, changingMs: 2_000, settledMs: 30_000 }));
+    const tabs = envs.map((env) => new Tab().open(watchers, env, null));
     await until("every tab's first snapshot", () => tabs.every((t) => t.events.some((e) => e.event === "snapshot")), 30_000);
 
     const window = 12_000;
@@ -129,9 +129,9 @@ describe("AWS calls and viewers", () => {
       return proxy.counts(true) as { calls: Record<string, number>; total: number };
     };
     const one = await measure();
-    tabs.push(...envs.map((env) => new Tab().open(hub, env, null)));
+    tabs.push(...envs.map((env) => new Tab().open(watchers, env, null)));
     const two = await measure();
-    tabs.push(...envs.flatMap((env) => [new Tab().open(hub, env, null), new Tab().open(hub, env, null)]));
+    tabs.push(...envs.flatMap((env) => [new Tab().open(watchers, env, null), new Tab().open(watchers, env, null)]));
     const four = await measure();
     for (const tab of tabs) tab.leave();
 
@@ -155,13 +155,13 @@ describe("the facilitator's room stream", () => {
   it("sends an attendee's roster row when it changes, not with every log line of their environment", async () => {
     const envs: Running[] = [];
     for (const name of ["room-fay", "room-gus"]) envs.push(await runningEnvironment(name));
-    const hub = new StreamHub(provider({ logsMs: 500, changingMs: 2_000, settledMs: 30_000 }));
-    const room = new RoomStream(hub, new RoomSignal(), "usd");
+    const watchers = new Watchers(provider({ logsMs: 500, changingMs: 2_000, settledMs: 30_000 }));
+    const room = new RoomStream(watchers, new RoomSignal(), "usd");
     const frames: FrameOf<RoomEvents>[] = [];
     const stop = room.subscribe({ send: (e) => frames.push(e) > 0, close: () => {} }, null);
-    const tab = new Tab().open(hub, envs[0], null);
+    const tab = new Tab().open(watchers, envs[0], null);
     const rows = () => frames.filter((e) => e.event === "roster").flatMap((e) => (e.event === "roster" ? e.data.rows : []));
-    await until("both environments followed with their tasks running", () => hub.lastSnapshot(envs[1].id)?.tasks.length === 3 && (hub.lastSnapshot(envs[0].id)?.tasks.length ?? 0) === 3, 30_000);
+    await until("both environments followed with their tasks running", () => watchers.lastSnapshot(envs[1].id)?.tasks.length === 3 && (watchers.lastSnapshot(envs[0].id)?.tasks.length ?? 0) === 3, 30_000);
 
     frames.length = 0;
     for (let n = 0; n < 20; n++) {
@@ -208,7 +208,7 @@ describe("a stream through throttling, an outage, a reconnect and a restart", ()
     const receivedBy = (...tabs: Tab[]) => tabs.flatMap((t) => t.logTexts()).filter((t) => t.startsWith("line "));
 
     proxy.configure({ throttleShare: 0.3 });
-    const hub1 = new StreamHub(provider());
+    const hub1 = new Watchers(provider());
     const first = new Tab().open(hub1, env, null);
     await until("the first lines through the throttling", () => receivedBy(first).length >= 20, 30_000);
 
@@ -222,14 +222,14 @@ describe("a stream through throttling, an outage, a reconnect and a restart", ()
     await until("lines written after the outage", () => receivedBy(second).includes(written[afterOutage]), 30_000);
 
     // A portal restart: the first process stops, the tasks keep logging meanwhile, and a new
-    // provider and hub resume from the store, still throttled.
+    // provider and watchers resume from the store, still throttled.
     second.leave();
     hub1.stop();
     proxy.configure({ throttleShare: 0 });
     const whileDown = written.length;
     await until("lines written while the portal is down", () => written.length >= whileDown + 20, 20_000);
     proxy.configure({ throttleShare: 0.3 });
-    const hub2 = new StreamHub(provider());
+    const hub2 = new Watchers(provider());
     const third = new Tab().open(hub2, env, second.lastId);
     await until("the restarted portal to catch up", () => receivedBy(third).includes(written[whileDown + 19]), 30_000);
     writing = false;
@@ -256,18 +256,18 @@ describe("a stream through throttling, an outage, a reconnect and a restart", ()
 describe("a browser that cannot keep up", () => {
   it("is dropped with a reason and resumes where it stopped", async () => {
     const env = await runningEnvironment("slow-eve");
-    const hub = new StreamHub(provider());
-    const reader = new Tab().open(hub, env, null);
+    const watchers = new Watchers(provider());
+    const reader = new Tab().open(watchers, env, null);
     await until("the first events", () => reader.events.length > 0, 30_000);
     reader.leave();
     const slow = new Tab();
     slow.send = () => false;
-    slow.open(hub, env, 0);
+    slow.open(watchers, env, 0);
     expect(slow.closed).toMatch(/could not keep up/);
-    const resumed = new Tab().open(hub, env, 0);
+    const resumed = new Tab().open(watchers, env, 0);
     const seen = reader.events.filter((e) => e.event !== "snapshot").map((e) => e.id);
     expect(resumed.events.filter((e) => e.event !== "snapshot").map((e) => e.id).slice(0, seen.length)).toEqual(seen);
     resumed.leave();
-    hub.stop();
+    watchers.stop();
   });
 });

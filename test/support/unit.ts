@@ -1,4 +1,4 @@
-// Helpers for the unit tests of the portal's middle (store, hub, room, commands): a fresh
+// Helpers for the unit tests of the portal's middle (store, watchers, room, commands): a fresh
 // in-memory SQLite per test, attendees and environments as the portal makes them, the
 // portal's runtime around a fake provider, and fake timers.
 import { afterEach, beforeEach, vi } from "vitest";
@@ -9,7 +9,7 @@ import { PORTAL_TASK } from "@/lib/environments/enforce-limits";
 import { PortalError } from "@/lib/errors";
 import { FakeProvider, type FakeOptions } from "@/lib/providers/fake";
 import { Runtime } from "@/lib/runtime";
-import type { EnvironmentSink } from "@/lib/stream/environment-stream";
+import type { EnvironmentSink } from "@/lib/environments/watcher";
 import type { EnvironmentEvents, FrameOf } from "@/lib/stream/protocol";
 
 const runtimes: Runtime[] = [];

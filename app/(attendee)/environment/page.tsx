@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 export default async function EnvironmentPage() {
   const viewer = await pageViewer("attendee");
-  const { provider, hub } = await ready();
+  const { provider, watchers } = await ready();
   const env = liveEnvironmentOf(viewer.id);
   const diagnosis = env ? currentDiagnosisOf(env.id) : undefined;
   // As the provider last found its backend: loading this page asks the backend nothing.
@@ -31,7 +31,7 @@ export default async function EnvironmentPage() {
       )}
       {env ? (
         <EnvironmentView key={env.id} envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
-          initialProgress={hub.progressOf(env.id)}
+          initialProgress={watchers.progressOf(env.id)}
           initialDiagnosis={diagnosis ? fromRow(diagnosis) : null}
           portalPins={portalPins()} />
       ) : (

@@ -1,4 +1,5 @@
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { Poller } from "@/lib/poller";
 import { fetchLogLines, type LogLine } from "./events";
 import type { RateLimiter } from "./limiter";
 
@@ -21,7 +22,7 @@ const maxBufferedLines = 300_000;
  * Lines are buffered per environment (the stream prefix is the stack name) for a
  * while; each environment's own cursor (lib/providers/aws/events.ts) picks its lines
  * out of that buffer, so a room of fifty costs the same log reads as one attendee.
- * Reads run on a jittered timer only while someone asked recently, and whoever is
+ * Reads run on a jittered Poller only while someone asked recently, and whoever is
  * listening for a stack hears when its lines arrive.
  */
 export class RoomLog {
@@ -34,9 +35,18 @@ export class RoomLog {
   /** When the last read (successful or not) started: reads start an interval apart. */
   private startedAt = 0;
   private failure?: unknown;
-  private inflight?: Promise<void>;
   private askedAt = 0;
-  private timer?: NodeJS.Timeout;
+  /**
+   * Reads start an interval (±20% jitter, so they never line up with other pollers) after
+   * the previous one started, not after it ended: a slow answer does not stretch the gap a
+   * line waits through, and the rate stays at one read per interval. Nobody asked for a
+   * while: the reads stop until someone does.
+   */
+  private readonly poller = new Poller({
+    round: () => this.readOnce(),
+    next: () => (this.timing.intervalMs <= 0 || Date.now() - this.askedAt > this.timing.idleMs ? null : this.gap()),
+    fromStart: true,
+  });
 
   constructor(
     private readonly logs: CloudWatchLogsClient,
@@ -63,37 +73,16 @@ export class RoomLog {
    */
   async lines(stackName: string, since: number): Promise<LogLine[]> {
     this.askedAt = Date.now();
-    if (!this.timer && this.timing.intervalMs > 0) this.schedule();
-    // The timer keeps the buffer fresh; a caller reads by itself only when it fell behind.
-    const behind = Date.now() - this.readAt > (this.timer ? 2 : 1) * this.timing.intervalMs;
-    if (behind) await this.read().catch(() => undefined);
+    if (this.timing.intervalMs > 0 && !this.poller.busy) this.poller.wake(Math.max(0, this.startedAt + this.gap() - Date.now()));
+    // The poller keeps the buffer fresh; a caller reads by itself only when it fell behind.
+    const behind = Date.now() - this.readAt > (this.poller.scheduled ? 2 : 1) * this.timing.intervalMs;
+    if (behind) await this.poller.runNow();
     if (this.failure) throw this.failure;
     return (this.byStack.get(stackName) ?? []).filter((line) => line.at >= since);
   }
 
-  private schedule(): void {
-    if (Date.now() - this.askedAt > this.timing.idleMs) {
-      this.timer = undefined;
-      return;
-    }
-    // Reads start an interval (±20% jitter, so they never line up with other pollers) after
-    // the previous one started, not after it ended: a slow answer does not stretch the gap
-    // a line waits through, and the rate stays at one read per interval.
-    const gap = this.timing.intervalMs * (0.8 + 0.4 * this.random());
-    const delay = Math.max(0, this.startedAt + gap - Date.now());
-    this.timer = setTimeout(() => {
-      void this.read()
-        .catch(() => undefined)
-        .finally(() => this.schedule());
-    }, delay);
-    this.timer.unref();
-  }
-
-  private read(): Promise<void> {
-    this.inflight ??= this.readOnce().finally(() => {
-      this.inflight = undefined;
-    });
-    return this.inflight;
+  private gap(): number {
+    return this.timing.intervalMs * (0.8 + 0.4 * this.random());
   }
 
   private async readOnce(): Promise<void> {

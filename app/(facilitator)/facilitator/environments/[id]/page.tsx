@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 
 export default async function AttendeeEnvironment({ params }: { params: Promise<{ id: string }> }) {
   const viewer = await pageViewer("facilitator");
-  const { provider, hub } = await ready();
+  const { provider, watchers } = await ready();
   let env;
   try {
     env = environmentFor(viewer, (await params).id);
@@ -35,7 +35,7 @@ export default async function AttendeeEnvironment({ params }: { params: Promise<
       </h1>
       <p className="text-sm text-muted">Read-only view: the facilitator acts from the roster.</p>
       <EnvironmentView envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
-          initialProgress={hub.progressOf(env.id)}
+          initialProgress={watchers.progressOf(env.id)}
           initialDiagnosis={diagnosis ? fromRow(diagnosis) : null}
           portalPins={portalPins()} readOnly />
     </div>

@@ -10,6 +10,6 @@ export const GET = defineStreamRoute<{ id: string }>({
   resumeFromQuery: true,
   channel: ({ viewer, rt, params }) => {
     const row = environmentFor(viewer, params.id);
-    return (sink, lastEventId) => rt.hub.stream(row).subscribe(sink, lastEventId);
+    return (sink, lastEventId) => rt.watchers.watch(row).subscribe(sink, lastEventId);
   },
 });

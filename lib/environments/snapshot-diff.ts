@@ -1,5 +1,5 @@
 import type { EnvironmentSnapshot, TaskState } from "@/lib/providers/types";
-import type { EnvironmentEvents, UnnumberedFrame } from "./protocol";
+import type { EnvironmentEvents, UnnumberedFrame } from "@/lib/stream/protocol";
 
 function taskChanged(a: TaskState, b: TaskState): boolean {
   return (

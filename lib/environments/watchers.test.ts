@@ -4,11 +4,11 @@ import { getEnvironment, providerRef } from "@/lib/db/queries";
 import { pruneStreamEvents } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { FakeProvider } from "@/lib/providers/fake";
-import type { EnvironmentSink } from "./environment-stream";
-import { StreamHub } from "./hub";
-import type { EnvironmentEvents, FrameOf } from "./protocol";
+import type { EnvironmentSink } from "./watcher";
+import { Watchers } from "./watchers";
+import type { EnvironmentEvents, FrameOf } from "@/lib/stream/protocol";
 
-// The stream hub with the fake provider and an in-memory store, on fake timers: what
+// The environment watchers with the fake provider and an in-memory store, on fake timers: what
 // every open page of an environment receives, and what it costs the provider.
 
 type Frame = FrameOf<EnvironmentEvents>;
@@ -26,8 +26,8 @@ class Tab implements EnvironmentSink {
   close(reason: string) {
     this.closed = reason;
   }
-  open(hub: StreamHub, row: EnvironmentRow, lastEventId: number | null = null) {
-    this.stop = hub.stream(row).subscribe(this, lastEventId);
+  open(watchers: Watchers, row: EnvironmentRow, lastEventId: number | null = null) {
+    this.stop = watchers.watch(row).subscribe(this, lastEventId);
     return this;
   }
   logs() {
@@ -56,11 +56,11 @@ describe("an environment's stream", () => {
   it("asks the provider the same however many pages watch, and each page gets every line once, in order", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const hub = new StreamHub(fake);
-    const one = new Tab().open(hub, row);
+    const watchers = new Watchers(fake);
+    const one = new Tab().open(watchers, row);
     await pass(10_000);
     const describesWithOne = fake.callCount("describe");
-    const many = [new Tab().open(hub, row), new Tab().open(hub, row), new Tab().open(hub, row)];
+    const many = [new Tab().open(watchers, row), new Tab().open(watchers, row), new Tab().open(watchers, row)];
     for (let i = 0; i < 20; i++) fake.log(row.id, `line ${i}`);
     await pass(10_000);
     const describesWithFour = fake.callCount("describe") - describesWithOne;
@@ -75,8 +75,8 @@ describe("an environment's stream", () => {
   it("hears the provider's news at once instead of on its next poll", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const hub = new StreamHub(fake);
-    const tab = new Tab().open(hub, row);
+    const watchers = new Watchers(fake);
+    const tab = new Tab().open(watchers, row);
     await pass(5_000);
     fake.log(row.id, "just now");
     await pass(50);
@@ -86,7 +86,7 @@ describe("an environment's stream", () => {
   it("resumes a reconnecting page where it stopped, even from a new portal process, without repeating a line", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const before = new StreamHub(fake);
+    const before = new Watchers(fake);
     const first = new Tab().open(before, row);
     fake.log(row.id, "before");
     await pass(5_000);
@@ -94,8 +94,8 @@ describe("an environment's stream", () => {
     before.stop();
     fake.log(row.id, "while away");
 
-    // A restart: a new hub reads the saved cursor and frames from the store.
-    const restarted = new StreamHub(fake);
+    // A restart: a new watchers reads the saved cursor and frames from the store.
+    const restarted = new Watchers(fake);
     const second = new Tab().open(restarted, getEnvironment(row.id)!, first.lastId());
     fake.log(row.id, "after");
     await pass(5_000);
@@ -111,7 +111,7 @@ describe("an environment's stream", () => {
   it("tells a page that comes back from further than anything kept which lines it missed, never skipping them silently", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const before = new StreamHub(fake);
+    const before = new Watchers(fake);
     const away = new Tab().open(before, row);
     const watcher = new Tab().open(before, row);
     fake.log(row.id, "seen");
@@ -125,7 +125,7 @@ describe("an environment's stream", () => {
     pruneStreamEvents({ retentionMs: 0, keptPerEnvironment: 10 });
     const newest = watcher.lastId()!;
 
-    const back = new Tab().open(new StreamHub(fake), getEnvironment(row.id)!, away.lastId());
+    const back = new Tab().open(new Watchers(fake), getEnvironment(row.id)!, away.lastId());
     expect(back.frames[0]).toEqual({ id: newest - 10, event: "gap", data: { missedFrom: away.lastId()! + 1, missedTo: newest - 10 } });
     expect(back.logs().at(-1)).toBe("while away 39");
     expect(back.logs()).not.toContain("while away 0");
@@ -137,7 +137,7 @@ describe("an environment's stream", () => {
   it("shows an outage as degraded, keeps the last known state, and recovers by itself", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const tab = new Tab().open(new StreamHub(fake), row);
+    const tab = new Tab().open(new Watchers(fake), row);
     await pass(3_000);
     fake.setOutage("Cannot reach the cloud right now.");
     await pass(5_000);
@@ -151,8 +151,8 @@ describe("an environment's stream", () => {
   it("marks the environment deleted in the store once the provider says DELETE_COMPLETE, then stops asking", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const hub = new StreamHub(fake);
-    const tab = new Tab().open(hub, row);
+    const watchers = new Watchers(fake);
+    const tab = new Tab().open(watchers, row);
     await pass(3_000);
     await fake.destroy(providerRef(row), "its owner");
     fake.settle(row.id);
@@ -167,8 +167,8 @@ describe("an environment's stream", () => {
   it("stops polling a settled environment nobody watches", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const hub = new StreamHub(fake);
-    hub.stream(row).wake();
+    const watchers = new Watchers(fake);
+    watchers.watch(row).wake();
     await pass(5_000);
     const calls = fake.callCount("describe");
     expect(calls).toBeGreaterThan(0);
@@ -179,12 +179,12 @@ describe("an environment's stream", () => {
   it("drops a page that cannot keep up, saying so; it resumes from where it stopped", async () => {
     const fake = new FakeProvider();
     const row = await deployed(fake);
-    const hub = new StreamHub(fake);
-    const reader = new Tab().open(hub, row);
+    const watchers = new Watchers(fake);
+    const reader = new Tab().open(watchers, row);
     await pass(3_000);
-    const slow = new Tab(2).open(hub, row, 0);
+    const slow = new Tab(2).open(watchers, row, 0);
     expect(slow.closed).toMatch(/could not keep up/);
-    const resumed = new Tab().open(hub, row, slow.lastId());
+    const resumed = new Tab().open(watchers, row, slow.lastId());
     const seen = reader.frames.filter((f) => f.event !== "snapshot").map((f) => f.id);
     expect([...slow.frames, ...resumed.frames].filter((f) => f.event !== "snapshot").map((f) => f.id)).toEqual(seen);
   });
