@@ -22,21 +22,17 @@ import { operations, type Operation } from "./schemas";
 //   the evaluator needs an account in the ARN, so the oracle names the caller's, and a policy
 //   written from it has "*" there, which matches both.
 
+const deploy = [
+  "cloudformation:DescribeStacks",
+  "cloudformation:CreateChangeSet",
+  "cloudformation:DescribeChangeSet",
+  "cloudformation:ExecuteChangeSet",
+  "cloudformation:DescribeStackEvents",
+];
+
 const STACK_CALLS: Record<Operation, string[]> = {
-  create: [
-    "cloudformation:DescribeStacks",
-    "cloudformation:CreateChangeSet",
-    "cloudformation:DescribeChangeSet",
-    "cloudformation:ExecuteChangeSet",
-    "cloudformation:DescribeStackEvents",
-  ],
-  update: [
-    "cloudformation:DescribeStacks",
-    "cloudformation:CreateChangeSet",
-    "cloudformation:DescribeChangeSet",
-    "cloudformation:ExecuteChangeSet",
-    "cloudformation:DescribeStackEvents",
-  ],
+  create: deploy,
+  update: deploy,
   delete: ["cloudformation:DeleteStack", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
 };
 
