@@ -22,14 +22,16 @@ integration: node_modules/.stamp $(VENV)/.stamp bubblewrap netns-tools
 # template rules pass, and parliament finds nothing in any policy (suppressions carry reasons:
 # cloudformation/checkov.yaml, SUPPRESSED in cloudformation/rules/lint_policies.py). The
 # handler-permission oracle (cloudformation/oracle) checks the deploy role against every
-# permission CloudFormation's handlers need for the stacks the portal creates, and its tests.
+# permission CloudFormation's handlers need for the stacks the portal creates; the host stack
+# against portal-host-deployer.json (which it generates, and fails when stale) and against the
+# deploy role, which must not be able to make it; and its tests.
 test-cfn: $(TOOLS)/.stamp node_modules/.stamp
 	$(TOOLS)/bin/python cloudformation/tools/compose_solo.py --check
 	$(TOOLS)/bin/python cloudformation/tools/portal_policy.py --check
 	$(TOOLS)/bin/cfn-lint $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
 	$(TOOLS)/bin/python cloudformation/rules/check_templates.py $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
 	$(TOOLS)/bin/checkov --config-file cloudformation/checkov.yaml $(addprefix -f ,$(CFN_TEMPLATES) $(ADMIN_TEMPLATES))
-	$(TOOLS)/bin/python cloudformation/rules/lint_policies.py cloudformation/portal-policy.json $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
+	$(TOOLS)/bin/python cloudformation/rules/lint_policies.py cloudformation/portal-policy.json cloudformation/portal-host-deployer.json $(CFN_TEMPLATES) $(ADMIN_TEMPLATES)
 	$(TOOLS)/bin/python -m pytest -q cloudformation/rules
 	node --import tsx cloudformation/oracle/cli.ts
 	npx vitest run --project cfn

@@ -1,5 +1,5 @@
 # Helpers for working by hand. Included by the Makefile.
-.PHONY: cfn-solo cfn-policy moto stop-local aws-rehearsal healthy-logs restore
+.PHONY: cfn-solo cfn-policy cfn-host-policy moto stop-local aws-rehearsal healthy-logs restore
 
 # solo.yaml is event.yaml + attendee.yaml in one stack; regenerate after editing either.
 cfn-solo: $(TOOLS)/.stamp
@@ -8,6 +8,11 @@ cfn-solo: $(TOOLS)/.stamp
 # portal-policy.json is portal-access.yaml's PortalPolicy; regenerate after editing it.
 cfn-policy: $(TOOLS)/.stamp
 	$(TOOLS)/bin/python cloudformation/tools/portal_policy.py
+
+# portal-host-deployer.json is what the oracle finds the host stack's administrator needs
+# (cloudformation/oracle/deployer.ts); regenerate after editing portal-host.yaml or the oracle.
+cfn-host-policy: $(TOOLS)/.stamp node_modules/.stamp
+	node --import tsx cloudformation/oracle/cli.ts --write-host-policy
 
 # A moto server with the event stack deployed, for trying the portal by hand
 # (prints the environment to export; Ctrl-C stops it).

@@ -26,3 +26,13 @@ export function deployRole(file: string, place: Omit<Place, "stackName">, parame
 }
 
 export const accessTemplate = (repoRoot: string) => path.join(repoRoot, "cloudformation/portal-access.yaml");
+
+/** What the host stack takes from the access stack: PortalPolicy's ARN, and the host stack's name (PortalHostStack). */
+export function accessForHost(file: string, place: Omit<Place, "stackName">): { portalPolicyArn: string; hostStackName: string; stackNamePrefix: string } {
+  const template = readTemplate(file);
+  const resolver = new StackResolver({ place: { ...place, stackName: "portal-access" }, template, parameters: {} });
+  const hostStackName = template.Parameters?.PortalHostStack?.Default;
+  const stackNamePrefix = template.Parameters?.StackNamePrefix?.Default;
+  if (typeof hostStackName !== "string" || typeof stackNamePrefix !== "string") throw new Error("portal-access.yaml lacks the defaults of PortalHostStack and StackNamePrefix");
+  return { portalPolicyArn: table["AWS::IAM::ManagedPolicy"].ref(resolver.subject("PortalPolicy")), hostStackName, stackNamePrefix };
+}

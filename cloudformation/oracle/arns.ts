@@ -22,6 +22,8 @@ export interface Subject {
   type: string;
   props: Record<string, Json>;
   place: Place;
+  /** The resource of the same stack whose Ref is this value (an instance's profile, a profile's role). */
+  peer?: (ref: string) => Subject | undefined;
 }
 
 /** An ARN a call names, with the SAR resource type it is. */
@@ -39,10 +41,17 @@ export interface TypeEntry {
   attrs?: Record<string, (s: Subject) => string>;
   /** Other resources the handler's calls name (roles it passes, the subnet and groups of an interface…). */
   related?: (s: Subject) => Named[];
+  /** Resources only the given actions name (the snapshot a volume's deletion makes). */
+  namedBy?: Record<string, (s: Subject) => Named[]>;
   /** The API that creates it: the value of ec2:CreateAction / ecs:CreateAction when it is tagged at creation. */
   createAction?: string;
   /** iam:PassedToService of the roles it passes. */
   passedTo?: string;
+  /**
+   * Actions the handler calls once per item of a property, each call with its own condition
+   * keys (a role's AttachRolePolicy once per managed policy, with iam:PolicyARN).
+   */
+  perCall?: Record<string, (s: Subject) => Record<string, string>[]>;
   source: string;
 }
 
@@ -57,16 +66,68 @@ const CODEBUILD = sar("list_awscodebuild.html");
 const SAGEMAKER = sar("list_amazonsagemakerai.html");
 const CLOUDMAP = sar("list_awscloudmap.html");
 const BUDGETS = sar("list_awsbudgetservice.html");
+const CLOUDFORMATION = sar("list_awscloudformation.html");
+
+/**
+ * Every part of an ARN the oracle made up for something AWS generates (an id, a name's
+ * random suffix, a stack's UUID): a policy written from the oracle's ARNs turns exactly these
+ * into wildcards (generalise below).
+ */
+const standIns = new Map<string, "id" | "name">();
+
+/**
+ * A stable stand-in for a value AWS generates, remembered as generated: an id (vpc-…, i-…:
+ * nothing in it names the stack) or a name's random suffix (the name starts with the stack's).
+ */
+export function standIn(seed: string, length: number, kind: "id" | "name" = "id"): string {
+  const value = createHash("sha256").update(seed).digest("hex").slice(0, length);
+  standIns.set(value, kind);
+  return value;
+}
+
+/** The stack's ARN; its last part is the UUID CloudFormation gives it. */
+export function stackArn(place: Place): string {
+  const hex = createHash("sha256").update(`${place.stackName}/stack-id`).digest("hex");
+  const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join("-");
+  standIns.set(uuid, "name");
+  return `arn:${place.partition}:cloudformation:${place.region}:${place.accountId}:stack/${place.stackName}/${uuid}`;
+}
+
+/**
+ * An ARN as a policy names it for any account and region: the account and region become
+ * "*" (where the ARN has them; AWS's own account "aws", of its managed policies, stays), and
+ * every stand-in the oracle made up becomes "*". `generated` says what the wildcard replaced:
+ * an id (then nothing but the resource type scopes the pattern) or a name's suffix. Refuses
+ * an ARN that still holds a placeholder for something the oracle could not resolve.
+ */
+export function generalise(arn: string): { pattern: string; generated?: "id" | "name" } {
+  if (arn.includes("{unknown:")) throw new Error(`cannot write a policy for an unresolved ARN: ${arn}`);
+  const parts = arn.split(":");
+  if (parts.length < 6 || parts[0] !== "arn") return { pattern: arn };
+  let resource = parts.slice(5).join(":");
+  let generated: "id" | "name" | undefined;
+  // Longest first: a name's suffix is the start of the same seed's id.
+  for (const [value, kind] of [...standIns].sort(([a], [b]) => b.length - a.length)) {
+    for (const form of [value, value.toUpperCase()]) {
+      if (resource.includes(form)) {
+        resource = resource.split(form).join("*");
+        generated = generated === "id" ? "id" : kind;
+      }
+    }
+  }
+  const [, partition, service, region, account] = parts;
+  const anyAccount = account && account !== "aws" ? "*" : account;
+  return { pattern: ["arn", partition, service, region && "*", anyAccount, resource].join(":"), ...(generated ? { generated } : {}) };
+}
 
 /** A stable stand-in for an id AWS generates (vpc-…, subnet-…): the same resource always gets the same one. */
 export function generatedId(prefix: string, s: Pick<Subject, "logicalId" | "place">): string {
-  const digest = createHash("sha256").update(`${s.place.stackName}/${s.logicalId}`).digest("hex");
-  return `${prefix}${digest.slice(0, 17)}`;
+  return `${prefix}${standIn(`${s.place.stackName}/${s.logicalId}`, 17)}`;
 }
 
 /** CloudFormation's generated physical name: <stack>-<logical id>-<suffix>, cut to the type's limit. */
 export function generatedName(s: Pick<Subject, "logicalId" | "place">, max = 64, lower = false): string {
-  const suffix = generatedId("", s).slice(0, 12).toUpperCase();
+  const suffix = standIn(`${s.place.stackName}/${s.logicalId}`, 12, "name").toUpperCase();
   const head = `${s.place.stackName}-${s.logicalId}`.slice(0, max - suffix.length - 1);
   const name = `${head}-${suffix}`;
   return lower ? name.toLowerCase() : name;
@@ -173,6 +234,57 @@ export const table: Record<string, TypeEntry> = {
     source: EC2,
   },
 
+  // An instance: RunInstances names its image, subnet and groups, and the network interface
+  // and root volume it makes with it; the instance profile passes the profile's role to EC2.
+  "AWS::EC2::Instance": {
+    ...ec2Self("instance", "i-"),
+    attrs: {
+      AvailabilityZone: (s) => str(s.props.AvailabilityZone) ?? `${s.place.region}a`,
+      PrivateIp: () => "10.0.0.10",
+      PublicIp: () => "198.51.100.10",
+    },
+    related: (s) => [
+      ...(str(s.props.ImageId) ? [{ sarType: "image", arn: `arn:${s.place.partition}:ec2:${s.place.region}::image/${str(s.props.ImageId)}` }] : []),
+      ...ec2Ref(s, "subnet", str(s.props.SubnetId)),
+      ...list(s.props.SecurityGroupIds).flatMap((id) => ec2Ref(s, "security-group", id)),
+      { sarType: "network-interface", arn: ec2(s, "network-interface", generatedId("eni-", s)) },
+      { sarType: "volume", arn: ec2(s, "volume", generatedId("vol-", { ...s, logicalId: `${s.logicalId}/root` })) },
+      ...profileRoles(s, str(s.props.IamInstanceProfile)),
+    ],
+    createAction: "RunInstances",
+    passedTo: "ec2.amazonaws.com",
+    source: EC2,
+  },
+  // Deleting it with DeletionPolicy Snapshot makes a snapshot of it (CreateSnapshot names both).
+  "AWS::EC2::Volume": {
+    ...ec2Self("volume", "vol-"),
+    related: (s) => kmsKey(s, str(s.props.KmsKeyId)),
+    namedBy: { "ec2:CreateSnapshot": (s) => [{ sarType: "snapshot", arn: `arn:${s.place.partition}:ec2:${s.place.region}::snapshot/${generatedId("snap-", s)}` }] },
+    createAction: "CreateVolume",
+    source: EC2,
+  },
+  "AWS::EC2::VolumeAttachment": {
+    ref: (s) => generatedId("vola-", s),
+    related: (s) => [...ec2Ref(s, "instance", str(s.props.InstanceId)), ...ec2Ref(s, "volume", str(s.props.VolumeId))],
+    source: EC2,
+  },
+  "AWS::EC2::EIPAssociation": {
+    ref: (s) => generatedId("eipassoc-", s),
+    related: (s) => [
+      ...ec2Ref(s, "elastic-ip", str(s.props.AllocationId)),
+      ...ec2Ref(s, "instance", str(s.props.InstanceId)),
+      ...ec2Ref(s, "network-interface", str(s.props.NetworkInterfaceId)),
+    ],
+    source: EC2,
+  },
+
+  // A wait condition handle is CloudFormation's own: Ref is a presigned URL it makes, no other
+  // service is called (schemas.ts, LEGACY_HANDLERS).
+  "AWS::CloudFormation::WaitConditionHandle": {
+    ref: (s) => `https://cloudformation-waitcondition-${s.place.region}.s3.amazonaws.com/${encodeURIComponent(stackArn(s.place))}/${s.logicalId}`,
+    source: CLOUDFORMATION,
+  },
+
   "AWS::ECS::Cluster": {
     self: (s) => ({ sarType: "cluster", arn: ecsArn(s, `cluster/${str(s.props.ClusterName) ?? generatedName(s, 255)}`) }),
     ref: (s) => str(s.props.ClusterName) ?? generatedName(s, 255),
@@ -211,6 +323,21 @@ export const table: Record<string, TypeEntry> = {
     ref: (s) => roleName(s),
     attrs: { Arn: (s) => roleArn(s, `${(str(s.props.Path) ?? "/").slice(1)}${roleName(s)}`), RoleId: (s) => generatedId("AROA", s).toUpperCase() },
     createAction: "CreateRole",
+    perCall: {
+      "iam:AttachRolePolicy": (s) => list(s.props.ManagedPolicyArns).map((arn) => ({ "iam:PolicyARN": arn })),
+      "iam:DetachRolePolicy": (s) => list(s.props.ManagedPolicyArns).map((arn) => ({ "iam:PolicyARN": arn })),
+    },
+    source: IAM,
+  },
+
+  // Ref is the profile's name. Adding a role to it passes the role (iam:PassRole, to EC2).
+  "AWS::IAM::InstanceProfile": {
+    self: (s) => ({ sarType: "instance-profile", arn: instanceProfileArn(s) }),
+    ref: (s) => instanceProfileName(s),
+    attrs: { Arn: (s) => instanceProfileArn(s) },
+    related: (s) => list(s.props.Roles).flatMap((name) => namedRole(s, name)),
+    createAction: "CreateInstanceProfile",
+    passedTo: "ec2.amazonaws.com",
     source: IAM,
   },
 
@@ -314,6 +441,29 @@ export const table: Record<string, TypeEntry> = {
   },
 };
 
+/** A role named in a property, as its stack makes it (its path) or, from outside the stack, at the root path. */
+function namedRole(s: Subject, name: string): Named[] {
+  const role = s.peer?.(name);
+  const arn = role?.type === "AWS::IAM::Role" ? table["AWS::IAM::Role"].attrs!.Arn(role) : roleArn(s, name);
+  return [{ sarType: "role", arn }];
+}
+
+/** The roles of the instance profile an instance names. */
+function profileRoles(s: Subject, profile: string | undefined): Named[] {
+  const peer = profile ? s.peer?.(profile) : undefined;
+  if (!profile) return [];
+  if (peer?.type !== "AWS::IAM::InstanceProfile") throw new Error(`${s.logicalId}: the oracle knows the roles only of an instance profile of the same stack, not ${profile}`);
+  return list(peer.props.Roles).flatMap((name) => namedRole(peer, name));
+}
+
+function instanceProfileName(s: Subject): string {
+  return str(s.props.InstanceProfileName) ?? generatedName(s, 128);
+}
+
+function instanceProfileArn(s: Subject): string {
+  return `arn:${s.place.partition}:iam::${s.place.accountId}:instance-profile/${(str(s.props.Path) ?? "/").slice(1)}${instanceProfileName(s)}`;
+}
+
 /** A KMS key given by ARN or id. */
 function kmsKey(s: Subject, key: string | undefined): Named[] {
   if (!key) return [];
@@ -361,11 +511,11 @@ function projectName(s: Subject): string {
 }
 
 function notebookName(s: Subject): string {
-  return str(s.props.NotebookInstanceName) ?? `${s.logicalId}-${generatedId("", s).slice(0, 12)}`.slice(0, 63);
+  return str(s.props.NotebookInstanceName) ?? `${s.logicalId}-${standIn(`${s.place.stackName}/${s.logicalId}`, 12, "name")}`.slice(0, 63);
 }
 
 function lifecycleName(s: Subject): string {
-  return str(s.props.NotebookInstanceLifecycleConfigName) ?? `${s.logicalId}-${generatedId("", s).slice(0, 12)}`.slice(0, 63);
+  return str(s.props.NotebookInstanceLifecycleConfigName) ?? `${s.logicalId}-${standIn(`${s.place.stackName}/${s.logicalId}`, 12, "name")}`.slice(0, 63);
 }
 
 function budgetName(s: Subject): string {

@@ -27,6 +27,13 @@ const EXCUSES: Record<string, Record<string, Excuse>> = {
     "ec2:AssociateAddress": { properties: ["InstanceId"], why: "attaching the address to an instance (the NAT gateway takes it by AllocationId)" },
     "ec2:DisassociateAddress": { properties: ["InstanceId"], why: "detaching it from an instance" },
   },
+  "AWS::EC2::Instance": {
+    "ec2:AttachVolume": { properties: ["Volumes"], why: "volumes the instance attaches itself (the host's data volume has its own VolumeAttachment, checked there)" },
+    "ec2:DetachVolume": { properties: ["Volumes"], why: "volumes the instance attaches itself" },
+    "ssm:CreateAssociation": { properties: ["SsmAssociations"], why: "Systems Manager associations (documents run on the instance; Session Manager needs none)" },
+    "ssm:DescribeAssociation": { properties: ["SsmAssociations"], why: "Systems Manager associations" },
+    "ssm:DeleteAssociation": { properties: ["SsmAssociations"], why: "Systems Manager associations" },
+  },
   "AWS::EC2::NatGateway": {
     "ec2:AssignPrivateNatGatewayAddress": { properties: ["SecondaryPrivateIpAddresses", "SecondaryPrivateIpAddressCount"], why: "secondary private addresses" },
     "ec2:UnassignPrivateNatGatewayAddress": { properties: ["SecondaryPrivateIpAddresses", "SecondaryPrivateIpAddressCount"], why: "secondary private addresses" },
@@ -36,6 +43,15 @@ const EXCUSES: Record<string, Record<string, Excuse>> = {
   "AWS::EC2::Subnet": {
     "ec2:AssociateSubnetCidrBlock": { properties: ["Ipv6CidrBlock", "Ipv6CidrBlocks"], why: "IPv6 ranges" },
     "ec2:DisassociateSubnetCidrBlock": { properties: ["Ipv6CidrBlock", "Ipv6CidrBlocks"], why: "IPv6 ranges" },
+  },
+  "AWS::EC2::Volume": {
+    "ec2:CopyVolumes": { properties: ["SourceVolumeId"], why: "a volume copied from another" },
+    ...Object.fromEntries(
+      ["kms:CreateGrant", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"].map((action) => [
+        action,
+        { properties: ["KmsKeyId"], why: "a customer managed KMS key (without one, Encrypted uses the account's AWS managed key aws/ebs, whose key policy EBS maintains)" },
+      ]),
+    ),
   },
   "AWS::EC2::VPC": {
     "ec2:CreateVpcEncryptionControl": { properties: ["VpcEncryptionControl"], why: "VPC encryption controls" },
@@ -66,6 +82,13 @@ const EXCUSES: Record<string, Record<string, Excuse>> = {
   "AWS::IAM::Role": {
     "iam:AttachRolePolicy": { properties: ["ManagedPolicyArns"], why: "managed policies (the workshop's roles carry inline policies only)" },
     "iam:DetachRolePolicy": { properties: ["ManagedPolicyArns"], why: "managed policies" },
+    // The host's role carries managed policies only; granting its deployer PutRolePolicy would
+    // let them write any inline policy onto the role they pass to EC2.
+    "iam:PutRolePolicy": { properties: ["Policies"], why: "inline policies (the host's role carries managed policies only)" },
+    "iam:GetRolePolicy": { properties: ["Policies"], why: "reading inline policies back" },
+    "iam:DeleteRolePolicy": { properties: ["Policies"], why: "inline policies" },
+    "iam:PutRolePermissionsBoundary": { properties: ["PermissionsBoundary"], why: "a permissions boundary (the host's role has none: the administrator deploys it)" },
+    "iam:DeleteRolePermissionsBoundary": { properties: ["PermissionsBoundary"], why: "removing a permissions boundary" },
   },
   "AWS::Logs::LogGroup": {
     "logs:AssociateKmsKey": kmsKey("KmsKeyId"),

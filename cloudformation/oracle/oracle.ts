@@ -30,6 +30,14 @@ export interface Check {
   /** The deploy role withholds it on purpose (excused.ts, REFUSED), and the evaluator agrees. */
   refusedOnPurpose?: string;
   detail?: string;
+  /** The request context the call was evaluated with (what a policy's conditions may read). */
+  context?: Record<string, string | string[]>;
+  /** The ARN is the resource's own (not a role it passes, a subnet it names…). */
+  self?: boolean;
+  /** The SAR resource type of the ARN. */
+  sarType?: string;
+  /** The IAM action evaluated (the schema's name may differ, see iamAction). */
+  iamAction?: string;
 }
 
 export interface StackUnderTest extends StackInput {
@@ -109,7 +117,7 @@ function requestContext(
 function targets(subject: Subject, action: string, accepts: (sarType: string) => boolean): Named[] {
   const entry = table[subject.type];
   const self = entry.self?.(subject);
-  const related = entry.related?.(subject) ?? [];
+  const related = [...(entry.related?.(subject) ?? []), ...(entry.namedBy?.[action]?.(subject) ?? [])];
   if (self && accepts(self.sarType) && (taggingActions.test(action) || action.split(":")[0] === self.arn.split(":")[2])) {
     const others = taggingActions.test(action) ? [] : related.filter((r) => accepts(r.sarType) && r.sarType !== self.sarType);
     return [self, ...others];
@@ -130,7 +138,8 @@ async function actionShape(action: string): Promise<ActionShape> {
   return { known: true, resourceTypes: details.resourceTypes.map((r) => ({ name: r.name, required: r.required })) };
 }
 
-async function evaluate(principal: string, accountId: string, action: string, arn: string, context: Record<string, string | string[]>, policies: Policy[]) {
+/** One call evaluated against identity policies: Allowed, ImplicitlyDenied, ExplicitlyDenied, or unmapped when the evaluator cannot. */
+export async function evaluate(principal: string, accountId: string, action: string, arn: string, context: Record<string, string | string[]>, policies: Policy[]) {
   const result = await runSimulation(
     {
       request: { principal, action, resource: { resource: arn, accountId }, contextVariables: context },
@@ -203,14 +212,18 @@ export async function checkStack(stack: StackUnderTest, oracle: OracleInput, reg
           });
           continue;
         }
+        const calls = entry.perCall?.[action]?.(subject) ?? [{}];
         for (const target of named.length > 0 ? named : [undefined]) {
-          const arn = target?.arn ?? "*";
-          const context = requestContext(subject, operation, action, target, tags, registry);
-          const { decision, detail } = await evaluate(oracle.principal, stack.place.accountId, action, arn, context, oracle.policies);
-          const onPurpose = refusal(subject.type, action);
-          if (onPurpose && decision === "ImplicitlyDenied") checks.push({ ...base, arn, decision: "Allowed", refusedOnPurpose: onPurpose });
-          else if (onPurpose) checks.push({ ...base, arn, decision: "granted-but-refused-on-purpose", detail: onPurpose });
-          else checks.push({ ...base, action: listed === action ? action : `${listed} (as ${action})`, arn, decision, ...(detail ? { detail } : {}) });
+          for (const extra of calls) {
+            const arn = target?.arn ?? "*";
+            const context = { ...requestContext(subject, operation, action, target, tags, registry), ...extra };
+            const { decision, detail } = await evaluate(oracle.principal, stack.place.accountId, action, arn, context, oracle.policies);
+            const seen = { context, self: target !== undefined && target.arn === entry.self?.(subject).arn, sarType: target?.sarType, iamAction: action };
+            const onPurpose = refusal(subject.type, action);
+            if (onPurpose && decision === "ImplicitlyDenied") checks.push({ ...base, arn, decision: "Allowed", refusedOnPurpose: onPurpose, ...seen });
+            else if (onPurpose) checks.push({ ...base, arn, decision: "granted-but-refused-on-purpose", detail: onPurpose, ...seen });
+            else checks.push({ ...base, action: listed === action ? action : `${listed} (as ${action})`, arn, decision, ...(detail ? { detail } : {}), ...seen });
+          }
         }
       }
     }

@@ -1,4 +1,4 @@
-import { table, type Place, type Subject } from "./arns";
+import { stackArn, standIn, table, type Place, type Subject } from "./arns";
 import type { Json, Template } from "./template";
 
 // Evaluates a template's intrinsic functions for one stack as CloudFormation would: the
@@ -26,6 +26,20 @@ function availabilityZones(region: string): string[] {
   return ["a", "b", "c", "d"].map((z) => `${region}${z}`);
 }
 
+/** The value type of an SSM-typed template parameter (AWS::SSM::Parameter::Value<T>), if it is one. */
+function ssmValueType(type: string): string | undefined {
+  return /^AWS::SSM::Parameter::Value<(.+)>$/.exec(type)?.[1];
+}
+
+/**
+ * What CloudFormation puts in place of an SSM-typed parameter: the parameter's value when the
+ * stack is made, unknown offline; an image id gets a stand-in id, so the instance's ARNs exist.
+ */
+function ssmStandIn(valueType: string, parameterName: string): Json {
+  if (valueType === "AWS::EC2::Image::Id") return `ami-${standIn(`ssm:${parameterName}`, 17)}`;
+  return unknown(`ssm ${parameterName}`);
+}
+
 function cidr(block: string, count: number, hostBits: number): string[] {
   const [address, prefix] = block.split("/");
   const base = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
@@ -48,8 +62,26 @@ export class StackResolver {
     for (const [name, spec] of Object.entries(declared)) {
       const given = input.parameters[name] ?? spec.Default;
       if (given === undefined) throw new Error(`parameter ${name} of ${input.place.stackName} has no value and no default`);
-      this.parameters[name] = spec.Type === "CommaDelimitedList" || spec.Type.startsWith("List<") ? String(given).split(",") : (given as Json);
+      const ssm = ssmValueType(spec.Type);
+      this.parameters[name] = ssm
+        ? ssmStandIn(ssm, String(given))
+        : spec.Type === "CommaDelimitedList" || spec.Type.startsWith("List<")
+          ? String(given).split(",")
+          : (given as Json);
     }
+  }
+
+  /**
+   * The Systems Manager parameters CloudFormation reads for this stack's SSM-typed template
+   * parameters: every name the parameter allows (the deployer picks one), else the one given.
+   */
+  ssmParameterNames(): string[] {
+    const names = Object.entries(this.input.template.Parameters ?? {}).flatMap(([name, spec]) => {
+      if (!ssmValueType(spec.Type)) return [];
+      const allowed = (spec.AllowedValues ?? []).map(String);
+      return allowed.length > 0 ? allowed : [String(this.input.parameters[name] ?? spec.Default)];
+    });
+    return [...new Set(names)];
   }
 
   get place(): Place {
@@ -98,9 +130,20 @@ export class StackResolver {
     const resource = this.input.template.Resources[logicalId];
     if (!resource) throw new Error(`unknown resource ${logicalId}`);
     const props = this.value((resource.Properties ?? {}) as Json);
-    const subject: Subject = { logicalId, type: resource.Type, props: (props === noValue ? {} : props) as Record<string, Json>, place: this.place };
+    const subject: Subject = {
+      logicalId,
+      type: resource.Type,
+      props: (props === noValue ? {} : props) as Record<string, Json>,
+      place: this.place,
+      peer: (ref) => this.byRef(ref),
+    };
     this.subjects.set(logicalId, subject);
     return subject;
+  }
+
+  private byRef(ref: string): Subject | undefined {
+    const id = this.resourceIds().find((candidate) => this.entry(candidate).ref(this.subject(candidate)) === ref);
+    return id === undefined ? undefined : this.subject(id);
   }
 
   private entry(logicalId: string) {
@@ -118,7 +161,7 @@ export class StackResolver {
       "AWS::AccountId": place.accountId,
       "AWS::Partition": place.partition,
       "AWS::URLSuffix": "amazonaws.com",
-      "AWS::StackId": `arn:${place.partition}:cloudformation:${place.region}:${place.accountId}:stack/${place.stackName}/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`,
+      "AWS::StackId": stackArn(place),
       "AWS::NotificationARNs": [],
     };
     if (name in pseudo) return pseudo[name];

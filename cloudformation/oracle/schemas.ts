@@ -31,6 +31,14 @@ const LEGACY_HANDLERS: Record<string, { permissions: Record<Operation, string[]>
     },
     source: "https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-permissions-reference.html",
   },
+  // CloudFormation's own resource: it has no properties, Ref is a URL CloudFormation presigns
+  // for its own signal bucket, and updates are not supported. It acts on no other service, so
+  // it needs no permission of the caller or of the stack's role (an inference from the
+  // reference page, which lists no permission; the real account's first deploy confirms it).
+  "AWS::CloudFormation::WaitConditionHandle": {
+    permissions: { create: [], update: [], delete: [] },
+    source: "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-waitconditionhandle.html",
+  },
 };
 
 /**
