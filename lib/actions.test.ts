@@ -3,7 +3,8 @@ import { z } from "zod";
 import { attendee, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
 import { runAction } from "./actions";
 import type { Viewer } from "./auth/session";
-import { getAttendee, listAudit } from "./db/queries";
+import { getAttendee } from "@/lib/db/attendee-queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { PortalError } from "./errors";
 import { ProviderError } from "./providers/types";
 

@@ -3,7 +3,7 @@ import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { audit, audited, type AuditAction } from "@/lib/audit";
 import { requireRole, requireViewer, type Role, type Viewer } from "@/lib/auth/session";
-import { touchAttendee } from "@/lib/db/queries";
+import { touchAttendee } from "@/lib/db/attendee-queries";
 import { PortalError, toPortalError, type ActionResult } from "@/lib/errors";
 import { ready, type Runtime } from "@/lib/runtime";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
-import { insertAudit } from "@/lib/db/queries";
+import { insertAudit } from "@/lib/db/audit-queries";
 import { toPortalError } from "@/lib/errors";
 
 /**

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { attendee, environmentRow, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
 import { portalConfig } from "./config";
-import { getEnvironment, listAudit, liveEnvironmentOf, providerRef, updateEnvironment } from "./db/queries";
-import { getEventSettings, saveEventSettings } from "./db/room-queries";
+import { getEnvironment, liveEnvironmentOf, providerRef, updateEnvironment } from "@/lib/db/environment-queries";
+import { listAudit } from "@/lib/db/audit-queries";
+import { getEventSettings, saveEventSettings } from "@/lib/db/room-queries";
 import { appendStreamEvent, streamEventsAfter } from "./db/stream-queries";
 import { FakeProvider } from "./providers/fake";
 import { enforceEventEnd } from "./room/event";

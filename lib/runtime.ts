@@ -3,7 +3,7 @@ import { portalActor } from "@/lib/audit";
 import { BackupKeeper } from "@/lib/backup/keeper";
 import { portalConfig, type PortalConfig } from "@/lib/config";
 import { getSqlite } from "@/lib/db";
-import { listLiveEnvironments, providerRef } from "@/lib/db/queries";
+import { listLiveEnvironments, providerRef } from "@/lib/db/environment-queries";
 import { reconcileEnvironments } from "@/lib/environments/reconcile";
 import { ImageBuildChannel } from "@/lib/image/build-channel";
 import { createProvider } from "@/lib/providers";

@@ -197,7 +197,8 @@ it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, as
   };
   // The store functions read PORTAL_DATA_DIR when they first open the database.
   Object.assign(process.env, portalEnv);
-  const { createEnvironmentOnce, upsertAttendee, updateEnvironment } = await import("@/lib/db/queries");
+  const { createEnvironmentOnce, updateEnvironment } = await import("@/lib/db/environment-queries");
+  const { upsertAttendee } = await import("@/test/support/seed");
   const { createAwsProvider, loadAwsConfig } = await import("@/lib/providers/aws");
   const { parseCallBudget } = await import("@/lib/providers/aws/config");
 

@@ -5,7 +5,8 @@
 //   node --conditions=react-server --import tsx bench/stream/portal.ts   (prints {"url"})
 import http from "node:http";
 import { Readable } from "node:stream";
-import { createEnvironmentOnce, getEnvironment, providerRef, upsertAttendee } from "@/lib/db/queries";
+import { createEnvironmentOnce, getEnvironment, providerRef } from "@/lib/db/environment-queries";
+import { upsertAttendee } from "@/test/support/seed";
 import { ready, runtime } from "@/lib/runtime";
 import { sseResponse } from "@/lib/stream/response";
 import { parseLastEventId } from "@/lib/stream/sse";

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { listAudit } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
 import { attendeeByEmail, endSessionsOf, getAttendeeOrNull } from "@/lib/db/attendee-queries";
 import { reissueReturnCode, removeAttendee } from "@/lib/room/attendees";

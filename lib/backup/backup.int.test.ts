@@ -12,7 +12,7 @@ import { peerHeader, TrustedProxies } from "@/lib/auth/client-address";
 import { pendingReturnCode } from "@/lib/auth/reveal";
 import { SignInGate } from "@/lib/auth/sign-in";
 import { getSqlite, migrationsFolder, openDb, storeFile, useStore } from "@/lib/db";
-import { listAudit } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { knownMigrations } from "@/lib/db/schema-version";
 import { appendStreamEvent, streamEventsAfter } from "@/lib/db/stream-queries";
 import { copyStore, listBackups } from "./copy";

@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getSqlite, openDb, storeFile, useStore } from "@/lib/db";
-import { listAudit } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { deployEventStack, motoClients, motoTemplateTransform, prepareStackDeletion, repoRoot, setIamEnforcement, stackOutputs, startMoto } from "../../test/moto/index.mjs";
 import { BackupKeeper } from "./keeper";
 import { backupClient } from "./s3";

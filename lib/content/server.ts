@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import type { PortalConfig } from "@/lib/config";
-import { getEnvironment, providerRef } from "@/lib/db/queries";
+import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
 import type { ProxiedKind } from "@/lib/environments/proxied";
 import type { Provider, ProxyTarget } from "@/lib/providers/types";
 import { contentTarget, portalOrigin, publicProtocol } from "./origin";

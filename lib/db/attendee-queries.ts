@@ -1,11 +1,12 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNull, sql } from "drizzle-orm";
 import { getDb } from "./index";
-import { attendees } from "./schema";
+import { attendees, type Attendee } from "./schema";
 
-// The attendee's identity in the store: who has joined, with which return code, and which
-// of their sessions still count.
+// The attendee in the store: who has joined, with which return code, which of their
+// sessions still count, how many count against the event's limit, and the placeholder a
+// stack found without a record of its attendee gets.
 
 const now = () => new Date().toISOString();
 
@@ -91,4 +92,50 @@ export function listAttendeesForFacilitator() {
 
 export function getAttendeeOrNull(id: string) {
   return getDb().select().from(attendees).where(eq(attendees.id, id)).get() ?? null;
+}
+
+export function getAttendee(id: string) {
+  return getDb().select().from(attendees).where(eq(attendees.id, id)).get();
+}
+
+export function listAttendees() {
+  return getDb().select().from(attendees).orderBy(asc(attendees.name)).all();
+}
+
+export function touchAttendee(id: string) {
+  getDb().update(attendees).set({ lastSeenAt: now() }).where(eq(attendees.id, id)).run();
+}
+
+/** How many attendees have joined the event (those the facilitator removed no longer count). */
+export function countAttendees(): number {
+  return getDb().select({ n: count() }).from(attendees).where(isNull(attendees.removedAt)).get()?.n ?? 0;
+}
+
+/** The name a stack's attendee gets when the store has no record of them. */
+export function placeholderName(attendeeId: string): string {
+  return `unknown attendee ${attendeeId}`;
+}
+
+/**
+ * The attendee with this id; when the store has none, a placeholder record (the id comes
+ * from the stack's workshop:attendee tag), so the roster still shows whose stack it is.
+ */
+export function ensureAttendee(attendeeId: string): { attendee: Attendee; created: boolean } {
+  const db = getDb();
+  const existing = db.select().from(attendees).where(eq(attendees.id, attendeeId)).get();
+  if (existing) return { attendee: existing, created: false };
+  const at = now();
+  const attendee = db
+    .insert(attendees)
+    .values({
+      id: attendeeId,
+      // Unique like every attendee's email, and in a reserved domain no one signs in with.
+      email: `unknown-${attendeeId}@reconciled.invalid`,
+      name: placeholderName(attendeeId),
+      createdAt: at,
+      lastSeenAt: at,
+    })
+    .returning()
+    .get();
+  return { attendee, created: true };
 }

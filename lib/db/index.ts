@@ -106,6 +106,11 @@ export function getSqlite(): Database.Database {
   return store().sqlite;
 }
 
+/** Runs `fn` in one SQLite transaction: the events of a poll and the cursor that produced them land together. */
+export function inTransaction<T>(fn: () => T): T {
+  return getDb().transaction(() => fn());
+}
+
 /**
  * Tests: makes `store` the process's store (e.g. openDb(":memory:")); the returned function
  * closes it and puts back whatever was there.

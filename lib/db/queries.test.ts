@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { attendee, memoryStorePerTest } from "@/test/support/unit";
-import { createEnvironmentOnce, latestEnvironmentOf, liveEnvironmentOf, updateEnvironment } from "./queries";
-import { ensureAttendee, retireEnvironment, reviveEnvironment } from "./reconcile-queries";
-import { rosterRaw } from "./room-queries";
+import { createEnvironmentOnce, latestEnvironmentOf, liveEnvironmentOf, updateEnvironment } from "@/lib/db/environment-queries";
+import { ensureAttendee } from "@/lib/db/attendee-queries";
+import { retireEnvironment, reviveEnvironment } from "@/lib/db/environment-queries";
+import { rosterRaw } from "@/lib/db/room-queries";
 
 // The store's own promises, on an in-memory SQLite: what the rest of the portal relies on.
 memoryStorePerTest();

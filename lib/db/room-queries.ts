@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, gte, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, or, sql } from "drizzle-orm";
 import type { DiagnosisCode } from "@/lib/diagnosis/codes";
 import { getDb } from "./index";
 import {
@@ -14,32 +14,13 @@ import {
   labVisits,
   roomCostSamples,
   stepChecks,
-  streamEvents,
   type EventSettings,
 } from "./schema";
 
+// The room's own rows: the event's settings, help requests, announcements and hints, usage
+// and cost samples, and the roster's one read across every aggregate.
+
 const now = () => new Date().toISOString();
-
-// ---- step checks
-
-export function recordCheckPassed(attendeeId: string, labSlug: string): string {
-  const at = now();
-  getDb().insert(stepChecks).values({ attendeeId, labSlug, passedAt: at }).onConflictDoNothing().run();
-  getDb().insert(labProgress).values({ attendeeId, labSlug, doneAt: at }).onConflictDoNothing().run();
-  return checksPassed(attendeeId).get(labSlug) ?? at;
-}
-
-export function checksPassed(attendeeId: string): Map<string, string> {
-  const rows = getDb().select().from(stepChecks).where(eq(stepChecks.attendeeId, attendeeId)).all();
-  return new Map(rows.map((r) => [r.labSlug, r.passedAt]));
-}
-
-/** The attendee opened a lab: it is their current one, and the first opening starts their time on it. */
-export function setCurrentLab(attendeeId: string, labSlug: string) {
-  const at = now();
-  getDb().update(attendees).set({ currentLab: labSlug, lastSeenAt: at }).where(eq(attendees.id, attendeeId)).run();
-  getDb().insert(labVisits).values({ attendeeId, labSlug, firstAt: at }).onConflictDoNothing().run();
-}
 
 // ---- the event
 
@@ -116,18 +97,6 @@ export function listHelpQueue() {
 
 export function createAnnouncement(message: string) {
   return getDb().insert(announcements).values({ message, createdAt: now() }).returning().get();
-}
-
-/** Who is on a lab now: it is their current lab and they have not finished it (the pace card's "on it"). */
-export function attendeesOnLab(labSlug: string): string[] {
-  const db = getDb();
-  const finished = db.select({ id: labProgress.attendeeId }).from(labProgress).where(eq(labProgress.labSlug, labSlug));
-  return db
-    .select({ id: attendees.id })
-    .from(attendees)
-    .where(and(eq(attendees.currentLab, labSlug), isNull(attendees.removedAt), notInArray(attendees.id, finished)))
-    .all()
-    .map((a) => a.id);
 }
 
 /** A hint for these attendees only (everyone on `labSlug`, or one attendee). */
@@ -220,22 +189,4 @@ export function rosterRaw(only?: ReadonlySet<string>) {
     .groupBy(stepChecks.attendeeId)
     .all();
   return { people, envs, checks, help, visits, done, lastCheck, usage: usageByEnvironment(ids ? envs.map((e) => e.id) : undefined) };
-}
-
-// ---- diagnostic bundle material
-
-export function recentStreamEvents(envId: string, event: string, limit: number, role?: string) {
-  const db = getDb();
-  const where = role
-    ? and(eq(streamEvents.envId, envId), eq(streamEvents.event, event), sql`json_extract(${streamEvents.data}, '$.role') = ${role}`)
-    : and(eq(streamEvents.envId, envId), eq(streamEvents.event, event));
-  return db
-    .select()
-    .from(streamEvents)
-    .where(where)
-    .orderBy(desc(streamEvents.seq))
-    .limit(limit)
-    .all()
-    .reverse()
-    .map((r) => JSON.parse(r.data) as Record<string, unknown>);
 }

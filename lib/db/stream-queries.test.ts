@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { attendee, memoryStorePerTest } from "@/test/support/unit";
-import { createEnvironmentOnce, inTransaction, updateEnvironment } from "./queries";
+import { createEnvironmentOnce, updateEnvironment } from "@/lib/db/environment-queries";
+import { inTransaction } from "@/lib/db";
 import { appendStreamEvent, lastStreamSeq, pruneStreamEvents, streamEventsAfter } from "./stream-queries";
 
 // The stored stream events: numbered per environment, read back in order, and pruned on

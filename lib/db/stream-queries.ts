@@ -91,3 +91,19 @@ export function pruneStreamEvents(retention: StreamRetention, now = new Date()):
   }
   return { ended, overCeiling };
 }
+
+export function recentStreamEvents(envId: string, event: string, limit: number, role?: string) {
+  const db = getDb();
+  const where = role
+    ? and(eq(streamEvents.envId, envId), eq(streamEvents.event, event), sql`json_extract(${streamEvents.data}, '$.role') = ${role}`)
+    : and(eq(streamEvents.envId, envId), eq(streamEvents.event, event));
+  return db
+    .select()
+    .from(streamEvents)
+    .where(where)
+    .orderBy(desc(streamEvents.seq))
+    .limit(limit)
+    .all()
+    .reverse()
+    .map((r) => JSON.parse(r.data) as Record<string, unknown>);
+}

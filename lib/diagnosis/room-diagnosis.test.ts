@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { causesMet, currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
 import { listHelpQueue } from "@/lib/db/room-queries";
-import { providerRef } from "@/lib/db/queries";
+import { providerRef } from "@/lib/db/environment-queries";
 import { requestHelp } from "@/lib/room/help";
 import { buildRoster } from "@/lib/room/roster";
 import type { EnvironmentEvents, FrameOf } from "@/lib/stream/protocol";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { asAttendee, fakeRuntime, memoryStorePerTest, refusal } from "@/test/support/unit";
-import { getEnvironment, listAudit, liveEnvironmentOf, providerRef } from "@/lib/db/queries";
+import { getEnvironment, liveEnvironmentOf, providerRef } from "@/lib/db/environment-queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { deployEnvironment, environmentFor, scaleEnvironment, teardownEnvironment } from "./index";
 import { reconcileEnvironments } from "./reconcile";
 

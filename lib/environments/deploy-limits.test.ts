@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { listAudit, liveEnvironmentOf, updateEnvironment } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
+import { liveEnvironmentOf, updateEnvironment } from "@/lib/db/environment-queries";
 import { markEventEnded, saveEventSettings } from "@/lib/db/room-queries";
 import { asAttendee, fakeRuntime, fakeTimersPerTest, memoryStorePerTest, refusal } from "@/test/support/unit";
 import { deployEnvironment, teardownEnvironment } from "./index";

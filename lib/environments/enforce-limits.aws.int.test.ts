@@ -5,7 +5,8 @@ import { DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-e
 import { describe, expect, inject, it } from "vitest";
 import { motoClients, motoTemplateTransform, playFargate, stackOutputs } from "../../test/moto/index.mjs";
 import { attendee, environmentRow, environmentTab, memoryStorePerTest } from "../../test/support/unit";
-import { getEnvironment, listAudit, providerRef } from "../db/queries";
+import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { createAwsProvider, loadAwsConfig } from "../providers/aws";
 import { Watchers } from "./watchers";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { getEnvironment, listAudit, providerRef } from "@/lib/db/queries";
+import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { attendee, environmentTab, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { deployEnvironment } from "./index";
 

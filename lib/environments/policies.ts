@@ -1,6 +1,6 @@
 import "server-only";
 import { recordDiagnosis } from "@/lib/db/diagnosis-queries";
-import { updateEnvironment } from "@/lib/db/queries";
+import { updateEnvironment } from "@/lib/db/environment-queries";
 import { newestSchedulerLineContaining } from "@/lib/db/stream-queries";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { FailureWatch } from "@/lib/diagnosis/watch";

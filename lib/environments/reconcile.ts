@@ -1,15 +1,9 @@
 import "server-only";
 import { audit, portalActor, type Actor } from "@/lib/audit";
-import { inTransaction, liveEnvironmentOf } from "@/lib/db/queries";
-import {
-  ensureAttendee,
-  environmentByStackName,
-  environmentIdTaken,
-  insertFoundEnvironment,
-  liveEnvironmentsOfProvider,
-  retireEnvironment,
-  reviveEnvironment,
-} from "@/lib/db/reconcile-queries";
+import { inTransaction } from "@/lib/db";
+import { liveEnvironmentOf } from "@/lib/db/environment-queries";
+import { ensureAttendee } from "@/lib/db/attendee-queries";
+import { environmentByStackName, environmentIdTaken, insertFoundEnvironment, liveEnvironmentsOfProvider, retireEnvironment, reviveEnvironment } from "@/lib/db/environment-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import type { FoundStack, Provider } from "@/lib/providers/types";
 import { REHEARSAL_ATTENDEE_ID } from "@/lib/rehearsal/phases";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { listAudit, liveEnvironmentOf } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
+import { liveEnvironmentOf } from "@/lib/db/environment-queries";
 import { attendee, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { deployEnvironment } from "./index";
 import { redeployEnvironments } from "./redeploy";

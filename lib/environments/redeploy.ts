@@ -1,6 +1,7 @@
 import "server-only";
 import { audit, type Actor } from "@/lib/audit";
-import { getAttendee, liveEnvironmentOf } from "@/lib/db/queries";
+import { getAttendee } from "@/lib/db/attendee-queries";
+import { liveEnvironmentOf } from "@/lib/db/environment-queries";
 import { PortalError, toPortalError } from "@/lib/errors";
 import { isDeletable } from "@/lib/status";
 import { deployEnvironment, teardownEnvironment, type EnvironmentDeps } from "./index";

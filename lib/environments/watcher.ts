@@ -1,5 +1,5 @@
 import "server-only";
-import { inTransaction } from "@/lib/db/queries";
+import { inTransaction } from "@/lib/db";
 import { appendStreamEvent, lastStreamSeq, streamEventsAfter } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { Poller } from "@/lib/poller";

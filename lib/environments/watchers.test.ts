@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attendee, environmentRow, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
-import { getEnvironment, providerRef } from "@/lib/db/queries";
+import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
 import { pruneStreamEvents } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { FakeProvider } from "@/lib/providers/fake";

@@ -1,5 +1,5 @@
 import "server-only";
-import { getEnvironment, providerRef } from "@/lib/db/queries";
+import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import type { ClusterProgress } from "@/lib/labs/progress-line";
 import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { listAudit } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { deployEnvironment } from "@/lib/environments";
 import { FakeRoomImage } from "@/lib/providers/fake/room-image";
 import type { ImageBuildLogLine, ImageBuildView } from "@/lib/providers/types";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { providerRef } from "@/lib/db/queries";
+import { providerRef } from "@/lib/db/environment-queries";
 import { attendee, environmentRow, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
 import { runCheck } from "./checks";
 

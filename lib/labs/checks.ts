@@ -1,7 +1,7 @@
 import "server-only";
 import { audit, type Actor } from "@/lib/audit";
-import { latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/queries";
-import { recordCheckPassed } from "@/lib/db/room-queries";
+import { latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/environment-queries";
+import { recordCheckPassed } from "@/lib/db/lab-queries";
 import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
 import type { RoomSignal } from "@/lib/room/signal";
 import { isFailed, isReady } from "@/lib/status";

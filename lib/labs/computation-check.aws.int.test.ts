@@ -8,7 +8,8 @@ import { deployEventStack, motoTemplateTransform, playFargate, prepareStackDelet
 import { ownMoto } from "../../test/support/moto";
 import { portalConfig } from "@/lib/config";
 import { openDb, useStore } from "@/lib/db";
-import { createEnvironmentOnce, providerRef, upsertAttendee } from "@/lib/db/queries";
+import { createEnvironmentOnce, providerRef } from "@/lib/db/environment-queries";
+import { upsertAttendee } from "@/test/support/seed";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { loadAwsConfig } from "@/lib/providers/aws/config";
 import { createAwsProvider } from "@/lib/providers/aws/provider";

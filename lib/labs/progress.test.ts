@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { runAction } from "@/lib/actions";
 import type { Viewer } from "@/lib/auth/session";
-import { labsDone, listAudit } from "@/lib/db/queries";
+import { labsDone } from "@/lib/db/lab-queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { attendee, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
 import { listLabs } from "./index";
 import { labDoneAudit, labDoneSpec, markLabDone } from "./progress";

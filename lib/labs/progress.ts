@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { ActionContext, ActionSpec, AuditSpec } from "@/lib/actions";
-import { setLabDone } from "@/lib/db/queries";
+import { setLabDone } from "@/lib/db/lab-queries";
 import { findLab } from "./index";
 
 // An attendee marks a lab done or not done. The action (app/(attendee)/actions.ts) is this

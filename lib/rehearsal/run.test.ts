@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { listAttendees } from "@/lib/db/queries";
+import { listAttendees } from "@/lib/db/attendee-queries";
 import { latestReportedRehearsal, runningRehearsal } from "@/lib/db/rehearsal-queries";
 import { FakeProvider } from "@/lib/providers/fake";
 import { memoryStorePerTest } from "@/test/support/unit";

@@ -3,7 +3,7 @@ import { audit, type Actor } from "@/lib/audit";
 import { hashReturnCode, newReturnCode } from "@/lib/auth/return-codes";
 import { forgetReturnCode } from "@/lib/auth/reveal";
 import { endEverySession, endSessionsOf, getAttendeeOrNull, markRemoved, replaceReturnCode } from "@/lib/db/attendee-queries";
-import { liveEnvironmentOf } from "@/lib/db/queries";
+import { liveEnvironmentOf } from "@/lib/db/environment-queries";
 import { teardownEnvironment, type EnvironmentDeps } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";
 import { isDeletable } from "@/lib/status";

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { audit, portalActor, type Actor } from "@/lib/audit";
-import { listLiveEnvironments } from "@/lib/db/queries";
+import { listLiveEnvironments } from "@/lib/db/environment-queries";
 import { getEventSettings, markEventEnded, saveEventSettings } from "@/lib/db/room-queries";
 import { teardownEnvironment, type EnvironmentDeps } from "@/lib/environments";
 import { isDeletable } from "@/lib/status";

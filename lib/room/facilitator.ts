@@ -1,9 +1,10 @@
 import "server-only";
 import { z } from "zod";
 import { audit, type Actor } from "@/lib/audit";
-import { listLiveEnvironments } from "@/lib/db/queries";
-import { getAttendee } from "@/lib/db/queries";
-import { attendeesOnLab, createAnnouncement, createHint } from "@/lib/db/room-queries";
+import { listLiveEnvironments } from "@/lib/db/environment-queries";
+import { getAttendee } from "@/lib/db/attendee-queries";
+import { attendeesOnLab } from "@/lib/db/lab-queries";
+import { createAnnouncement, createHint } from "@/lib/db/room-queries";
 import { PortalError } from "@/lib/errors";
 import { labSlugSchema } from "@/lib/labs/progress";
 import { teardownEnvironment, type EnvironmentDeps } from "@/lib/environments";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { setCurrentLab } from "@/lib/db/room-queries";
-import { listAudit } from "@/lib/db/queries";
+import { setCurrentLab } from "@/lib/db/lab-queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import type { AttendeeEvents, FrameOf } from "@/lib/stream/protocol";
 import { attendee, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
 import { announce, sendHint } from "./facilitator";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { portalConfig } from "@/lib/config";
-import { countAttendees } from "@/lib/db/limit-queries";
+import { countAttendees } from "@/lib/db/attendee-queries";
 import { attendee, memoryStorePerTest } from "@/test/support/unit";
 import { assertDeploysOpen, assertRoomForAttendee, eventLimits } from "./limits";
 

@@ -1,5 +1,6 @@
 import "server-only";
-import { listAttendees, listEnvironments } from "@/lib/db/queries";
+import { listAttendees } from "@/lib/db/attendee-queries";
+import { listEnvironments } from "@/lib/db/environment-queries";
 import { usageByEnvironment } from "@/lib/db/room-queries";
 import type { UsageUnit } from "@/lib/providers/types";
 

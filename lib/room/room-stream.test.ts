@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { attendee, environmentRow, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
-import { providerRef } from "@/lib/db/queries";
+import { providerRef } from "@/lib/db/environment-queries";
 import type { AttendeeEvents, FrameOf, RoomEvents } from "@/lib/stream/protocol";
 import { announce } from "./facilitator";
 import { requestHelp, updateHelp } from "./help";

@@ -1,5 +1,5 @@
 import "server-only";
-import { getEnvironment, listLiveEnvironments } from "@/lib/db/queries";
+import { getEnvironment, listLiveEnvironments } from "@/lib/db/environment-queries";
 import { costSamples, listHelpQueue } from "@/lib/db/room-queries";
 import type { UsageUnit } from "@/lib/providers/types";
 import { Channel, type Sink } from "@/lib/stream/channel";

@@ -1,5 +1,5 @@
 import "server-only";
-import { getEnvironment } from "@/lib/db/queries";
+import { getEnvironment } from "@/lib/db/environment-queries";
 import { addCostSample, recordUsage, usageByEnvironment } from "@/lib/db/room-queries";
 import type { UsageMeter } from "@/lib/providers/types";
 import type { Watchers } from "@/lib/environments/watchers";

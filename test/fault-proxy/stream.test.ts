@@ -13,7 +13,8 @@ process.env.PORTAL_DATA_DIR = mkdtempSync(path.join(tmpdir(), "stream-faults-"))
 process.env.AWS_ACCESS_KEY_ID = "testing";
 process.env.AWS_SECRET_ACCESS_KEY = "testing";
 
-import { createEnvironmentOnce, upsertAttendee } from "@/lib/db/queries";
+import { createEnvironmentOnce } from "@/lib/db/environment-queries";
+import { upsertAttendee } from "@/test/support/seed";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { createAwsProvider, loadAwsConfig } from "@/lib/providers/aws";
 import type { Cadence } from "@/lib/providers/aws/config";

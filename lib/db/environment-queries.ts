@@ -1,73 +1,17 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { EnvironmentRef } from "@/lib/providers/types";
+import { getAttendee } from "./attendee-queries";
 import { getDb } from "./index";
-import { attendees, auditLog, environments, labProgress, type EnvironmentRow } from "./schema";
+import { environments, type EnvironmentRow } from "./schema";
+
+// An attendee's environments in the store: the live one (at most one per attendee), the
+// ones that ended, and what reconciling with the provider's own list of stacks needs (the
+// store must never forget an environment that still runs, and costs money, nor keep
+// showing one that is gone).
 
 const now = () => new Date().toISOString();
-
-/** Signs an attendee in by email: the same address always maps to the same record. */
-export function upsertAttendee(input: { email: string; name: string }) {
-  const at = now();
-  return getDb()
-    .insert(attendees)
-    .values({ id: randomUUID(), email: input.email, name: input.name, createdAt: at, lastSeenAt: at })
-    .onConflictDoUpdate({ target: attendees.email, set: { name: input.name, lastSeenAt: at } })
-    .returning()
-    .get();
-}
-
-export function getAttendee(id: string) {
-  return getDb().select().from(attendees).where(eq(attendees.id, id)).get();
-}
-
-export function listAttendees() {
-  return getDb().select().from(attendees).orderBy(asc(attendees.name)).all();
-}
-
-export function touchAttendee(id: string) {
-  getDb().update(attendees).set({ lastSeenAt: now() }).where(eq(attendees.id, id)).run();
-}
-
-export function labsDone(attendeeId: string): Set<string> {
-  const rows = getDb().select().from(labProgress).where(eq(labProgress.attendeeId, attendeeId)).all();
-  return new Set(rows.map((r) => r.labSlug));
-}
-
-export function setLabDone(attendeeId: string, labSlug: string, done: boolean) {
-  const db = getDb();
-  if (done) {
-    db.insert(labProgress).values({ attendeeId, labSlug, doneAt: now() }).onConflictDoNothing().run();
-  } else {
-    db.delete(labProgress)
-      .where(and(eq(labProgress.attendeeId, attendeeId), eq(labProgress.labSlug, labSlug)))
-      .run();
-  }
-}
-
-export interface AuditRow {
-  actorId: string;
-  actorRole: "attendee" | "facilitator" | "system" | "anonymous";
-  action: string;
-  target?: string;
-  result: "ok" | "error";
-  detail?: string;
-}
-
-/** Written through lib/audit.ts, which holds the vocabulary of actions. */
-export function insertAudit(entry: AuditRow) {
-  getDb()
-    .insert(auditLog)
-    .values({ ...entry, at: now(), target: entry.target ?? null, detail: entry.detail ?? null })
-    .run();
-}
-
-export function listAudit(limit = 500) {
-  return getDb().select().from(auditLog).orderBy(desc(auditLog.id)).limit(limit).all();
-}
-
-// ---- environments
 
 /** What a provider needs to know about a stored environment. */
 export function providerRef(row: EnvironmentRow): EnvironmentRef {
@@ -150,9 +94,67 @@ export function updateEnvironment(
     .run();
 }
 
-// ---- transactions (the stream events themselves are in stream-queries.ts)
+export function liveEnvironmentsOfProvider(provider: string): EnvironmentRow[] {
+  return getDb()
+    .select()
+    .from(environments)
+    .where(and(eq(environments.provider, provider), isNull(environments.deletedAt)))
+    .all();
+}
 
-/** Runs `fn` in one SQLite transaction: the events of a poll and the cursor that produced them land together. */
-export function inTransaction<T>(fn: () => T): T {
-  return getDb().transaction(() => fn());
+/** Stack names are unique across live and deleted environments alike. */
+export function environmentByStackName(stackName: string): EnvironmentRow | undefined {
+  return getDb().select().from(environments).where(eq(environments.stackName, stackName)).get();
+}
+
+export function environmentIdTaken(id: string): boolean {
+  return getDb().select({ id: environments.id }).from(environments).where(eq(environments.id, id)).get() !== undefined;
+}
+
+/** Records a stack the store did not know as the attendee's live environment. */
+export function insertFoundEnvironment(input: {
+  id?: string;
+  attendeeId: string;
+  provider: string;
+  stackName: string;
+  status: string;
+}): EnvironmentRow {
+  const at = now();
+  return getDb()
+    .insert(environments)
+    .values({
+      id: input.id ?? randomUUID(),
+      attendeeId: input.attendeeId,
+      provider: input.provider,
+      stackName: input.stackName,
+      status: input.status,
+      statusReason: "found running outside the portal's records",
+      // The environment's stream fills in the real counts on its first poll.
+      desiredWorkers: 0,
+      createdAt: at,
+      updatedAt: at,
+    })
+    .returning()
+    .get();
+}
+
+/** The store had marked this environment deleted, but its stack is still there. */
+export function reviveEnvironment(id: string, status: string): EnvironmentRow {
+  return getDb()
+    .update(environments)
+    .set({ deletedAt: null, status, statusReason: "found running outside the portal's records", updatedAt: now() })
+    .where(eq(environments.id, id))
+    .returning()
+    .get();
+}
+
+/** Marks a live environment whose stack no longer exists as deleted. */
+export function retireEnvironment(id: string, reason: string | null): EnvironmentRow | undefined {
+  const at = now();
+  return getDb()
+    .update(environments)
+    .set({ deletedAt: at, status: "DELETE_COMPLETE", statusReason: reason, runningWorkers: 0, updatedAt: at })
+    .where(and(eq(environments.id, id), isNull(environments.deletedAt)))
+    .returning()
+    .get();
 }
