@@ -6,7 +6,7 @@ import type { Viewer } from "./auth/session";
 import { getAttendee } from "@/lib/db/attendee-queries";
 import { listAudit } from "@/lib/db/audit-queries";
 import { PortalError } from "./errors";
-import { ProviderError } from "./providers/types";
+import { ProviderError } from "@/lib/providers/contract";
 
 // The one wrapper every server action goes through: who may run it, what input it
 // accepts, what the audit log records, and what the browser is told when it fails.

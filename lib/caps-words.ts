@@ -1,12 +1,8 @@
-import type { EnvironmentCaps } from "@/lib/providers/types";
+import { formatMiB, type EnvironmentCaps } from "@/lib/providers/contract";
 
 // What an attendee reads about their environment's caps (lib/providers/local/caps.ts), on the
 // environment page, in the browser as on the server: what it may use, and, when reaching the
 // memory cap stopped something, what happened and what to change.
-
-export function formatMiB(mib: number): string {
-  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.round(mib)} MiB`;
-}
 
 /** "up to 2.0 GiB of memory (2 workers × 512 MiB, and 1.0 GiB for …) and 2 CPUs" for `workers` workers. */
 export function capsWords(caps: EnvironmentCaps, workers: number): string {

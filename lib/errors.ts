@@ -1,4 +1,4 @@
-import { ProviderError } from "@/lib/providers/types";
+import { ProviderError } from "@/lib/providers/contract";
 
 /**
  * One error type for the whole portal. Its code says what went wrong and for whom;

@@ -7,7 +7,7 @@ import { listLiveEnvironments, providerRef } from "@/lib/db/environment-queries"
 import { reconcileEnvironments } from "@/lib/environments/reconcile";
 import { ImageBuildChannel } from "@/lib/image/build-channel";
 import { createProvider } from "@/lib/providers";
-import type { Provider } from "@/lib/providers/types";
+import type { Provider } from "@/lib/providers/contract";
 import { RehearsalChannel } from "@/lib/rehearsal/channel";
 import { rehearsalSettings } from "@/lib/rehearsal/run";
 import { AttendeeChannel } from "@/lib/room/attendee-channel";

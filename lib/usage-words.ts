@@ -1,4 +1,4 @@
-import type { UsageUnit } from "@/lib/providers/types";
+import type { UsageUnit } from "@/lib/providers/contract";
 
 // How a provider's measure of use is shown: CPU seconds of real processes, or an
 // estimate in dollars. Safe in the browser.

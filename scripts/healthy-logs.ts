@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
-import type { EnvironmentRef } from "@/lib/providers/types";
+import type { EnvironmentRef } from "@/lib/providers/contract";
 
 const FIXTURES = path.resolve("lib/diagnosis/healthy");
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { defineAction } from "@/lib/actions";
 import { forgetReturnCode } from "@/lib/auth/reveal";
 import { dismissDiagnosis } from "@/lib/diagnosis/dismiss";
-import { setCurrentLab } from "@/lib/db/room-queries";
+import { setCurrentLab } from "@/lib/db/lab-queries";
 import { deployEnvironment, scaleEnvironment, teardownEnvironment } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";
 import { findLab } from "@/lib/labs";

@@ -3,7 +3,7 @@ import { AttendeeLive } from "@/components/room/attendee-live";
 import { pendingReturnCode } from "@/lib/auth/reveal";
 import { pageViewer } from "@/lib/auth/session";
 import { currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
-import { liveEnvironmentOf } from "@/lib/db/queries";
+import { liveEnvironmentOf } from "@/lib/db/environment-queries";
 import { helpMessageFor } from "@/lib/diagnosis/catalogue";
 import { isDiagnosisCode } from "@/lib/diagnosis/codes";
 import { diagnosisOf } from "@/lib/diagnosis/diagnose";

@@ -5,7 +5,7 @@ import { defineAction } from "@/lib/actions";
 import { scaleEnvironment, teardownEnvironment } from "@/lib/environments";
 import { reconcileNow, summarizeReconciliation } from "@/lib/environments/reconcile";
 import { PortalError } from "@/lib/errors";
-import type { CloudTools, EventStackView, RoomImageTools } from "@/lib/providers/types";
+import type { CloudTools, EventStackView, RoomImageTools } from "@/lib/providers/contract";
 import { eventSettingsSchema, saveEvent } from "@/lib/room/event";
 import { reissueReturnCode, removeAttendee, signOutAttendee, signOutEveryone } from "@/lib/room/attendees";
 import { redeployEnvironments } from "@/lib/environments/redeploy";

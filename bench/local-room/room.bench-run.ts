@@ -9,9 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, it } from "vitest";
 import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
-import { formatMiB, residentByEnvironment } from "@/lib/providers/local/capacity";
+import { formatMiB } from "@/lib/providers/contract";
+import { residentByEnvironment } from "@/lib/providers/local/capacity";
 import { findOwnedProcesses, freePort } from "@/lib/providers/local/processes";
-import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/types";
+import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/contract";
 import { machine, machineSection, median, type Machine } from "../support/machine";
 import { loadProxyResults, proxySection } from "./proxy-report";
 

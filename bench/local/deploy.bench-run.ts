@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, it } from "vitest";
 import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
 import { findOwnedProcesses } from "@/lib/providers/local/processes";
-import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/types";
+import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/contract";
 import { machine, machineSection, median, type Machine } from "../support/machine";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

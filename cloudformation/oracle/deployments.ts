@@ -2,7 +2,7 @@ import type { Capability } from "@aws-sdk/client-cloudformation";
 import path from "node:path";
 import { loadAwsConfig } from "@/lib/providers/aws/config";
 import { eventStackRequest, stackParameters, stackTags, templateCapabilities } from "@/lib/providers/aws/stack";
-import type { EnvironmentRef } from "@/lib/providers/types";
+import type { EnvironmentRef } from "@/lib/providers/contract";
 import type { Place } from "./arns";
 import type { StackUnderTest } from "./oracle";
 import { readTemplate } from "./template";

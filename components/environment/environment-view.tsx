@@ -4,7 +4,7 @@ import { connectionWords, type Connection } from "@/components/stream/use-event-
 import { capsWords, outOfMemoryWords } from "@/lib/caps-words";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { pinsWarning, progressWords, type ClusterProgress } from "@/lib/labs/progress-line";
-import type { EnvironmentLinks } from "@/lib/providers/types";
+import type { EnvironmentLinks } from "@/lib/providers/contract";
 import { isDeletable, isFailed, isInProgress, isReady } from "@/lib/status";
 import { DiagnosisPanel } from "./diagnosis-panel";
 import { DeployAgain, ScaleControl, Teardown } from "./environment-actions";

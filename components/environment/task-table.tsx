@@ -1,4 +1,4 @@
-import type { TaskState } from "@/lib/providers/types";
+import type { TaskState } from "@/lib/providers/contract";
 import { taskTone } from "@/lib/status";
 import { textTone } from "@/components/ui/tone";
 

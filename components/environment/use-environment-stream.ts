@@ -4,7 +4,7 @@ import { useReducer } from "react";
 import { useEventStream, type Connection } from "@/components/stream/use-event-stream";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { progressOfLogLine, type ClusterProgress } from "@/lib/labs/progress-line";
-import type { EnvironmentCaps, EnvironmentLinks, TaskState } from "@/lib/providers/types";
+import type { EnvironmentCaps, EnvironmentLinks, TaskState } from "@/lib/providers/contract";
 import { environmentEventsPath, environmentStream, type EnvironmentEvents, type Gap, type LogLine as StreamLogLine, type StackEventLine } from "@/lib/stream/protocol";
 
 /** A log line, or the mark where lines the server no longer holds are missing. */

@@ -1,4 +1,4 @@
-import { formatMiB as size, type RoomCapacity } from "@/lib/providers/local/capacity";
+import { formatMiB as size, type RoomCapacity } from "@/lib/providers/contract";
 
 /** This machine against the room: its cores and memory, one environment's caps, how many fit. */
 export function CapacityCard({ capacity: c }: { capacity: RoomCapacity }) {

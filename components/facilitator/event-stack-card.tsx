@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState, useTransition } from "react";
 import { deleteEventStackAction, deployEventStackAction, eventStackStatusAction } from "@/app/(facilitator)/actions";
-import type { EventStackView } from "@/lib/providers/types";
+import type { EventStackView } from "@/lib/providers/contract";
 import { isInProgress, stackTone } from "@/lib/status";
 import { textTone } from "@/components/ui/tone";
 import { FixActionButton } from "./fix-action";

@@ -1,6 +1,6 @@
 import { catalogue } from "@/lib/diagnosis/catalogue";
 import { isDiagnosisCode } from "@/lib/diagnosis/codes";
-import type { UsageUnit } from "@/lib/providers/types";
+import type { UsageUnit } from "@/lib/providers/contract";
 import type { FinalReportRow } from "@/lib/room/report";
 import { formatUsage, usageLabel } from "@/lib/usage-words";
 

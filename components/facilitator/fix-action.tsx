@@ -2,7 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { activateCostAllocationTagAction, createServiceLinkedRoleAction, requestQuotaIncreaseAction } from "@/app/(facilitator)/actions";
-import type { PreflightFixAction } from "@/lib/providers/types";
+import type { PreflightFixAction } from "@/lib/providers/contract";
 
 const roleNames = { "ecs.amazonaws.com": "ECS", "servicequotas.amazonaws.com": "Service Quotas" } as const;
 

@@ -1,10 +1,10 @@
-import type { Isolation, PartState } from "@/lib/providers/local/isolation";
+import type { IsolationReport, PartState } from "@/lib/providers/contract";
 
 const tone: Record<PartState, string> = { ok: "text-ok", weaker: "text-warn", missing: "text-bad" };
 const label = { sandbox: "Sandbox", network: "Network", caps: "Caps" } as const;
 
 /** How the local provider keeps attendees' environments apart, part by part: what holds, what is weaker (and accepted), what refuses deploys. */
-export function IsolationLine({ isolation }: { isolation: Pick<Isolation, "mode" | "deploysAllowed" | "parts"> }) {
+export function IsolationLine({ isolation }: { isolation: IsolationReport }) {
   return (
     <section
       aria-label="Isolation"

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState, useTransition } from "react";
 import { preflightAction } from "@/app/(facilitator)/actions";
-import type { HeadroomStatus, PreflightLine, PreflightResult, QuotaRequest } from "@/lib/providers/types";
+import type { HeadroomStatus, PreflightLine, PreflightResult, QuotaRequest } from "@/lib/providers/contract";
 import { FixActionButton } from "./fix-action";
 
 const statusWords: Record<HeadroomStatus, { text: string; className: string }> = {

@@ -1,7 +1,7 @@
 "use client";
 
 import { connectionWords } from "@/components/stream/use-event-stream";
-import type { UsageUnit } from "@/lib/providers/types";
+import type { UsageUnit } from "@/lib/providers/contract";
 import { isLive } from "@/lib/status";
 import type { RoomView } from "@/lib/stream/protocol";
 import { formatUsage, usageChartUnit, usageLabel } from "@/lib/usage-words";

@@ -5,7 +5,7 @@ import { buildRoomImageAction } from "@/app/(facilitator)/actions";
 import { useEventStream } from "@/components/stream/use-event-stream";
 import { ActionStatus, useActionStatus } from "@/components/ui/action-status";
 import { buildOutcome, pinsWarning } from "@/lib/image/words";
-import type { ImageBuildLogLine, ImageBuildView, RoomImage } from "@/lib/providers/types";
+import type { ImageBuildLogLine, ImageBuildView, RoomImage } from "@/lib/providers/contract";
 import { imageBuildEventsPath, imageBuildStream } from "@/lib/stream/protocol";
 
 /** Log lines the card shows at most (the newest); a failed build keeps its last ones in view. */

@@ -5,7 +5,7 @@ import { useMemo, useState, useTransition } from "react";
 import { scaleToZeroAction, teardownOneAction } from "@/app/(facilitator)/actions";
 import { catalogue } from "@/lib/diagnosis/catalogue";
 import { PINS_ADVICE, progressWords } from "@/lib/labs/progress-line";
-import type { UsageUnit } from "@/lib/providers/types";
+import type { UsageUnit } from "@/lib/providers/contract";
 import { isDeletable, isFailed, isLive, isScalable, teardownLabel } from "@/lib/status";
 import type { RosterRow } from "@/lib/stream/protocol";
 import { formatUsage, usageLabel } from "@/lib/usage-words";

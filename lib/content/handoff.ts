@@ -3,7 +3,7 @@ import type { Viewer } from "@/lib/auth/session";
 import type { PortalConfig } from "@/lib/config";
 import { sessionStateOf } from "@/lib/db/attendee-queries";
 import { redirectNow } from "@/lib/environments/opening";
-import { proxiedBase, type ProxiedKind } from "@/lib/environments/proxied";
+import { proxiedBase, type ProxiedKind } from "@/lib/providers/contract";
 import { PortalError } from "@/lib/errors";
 import { contentOrigin } from "./origin";
 import type { ContentViewer } from "./session";

@@ -1,5 +1,5 @@
 import type { ContentConfig } from "@/lib/config";
-import { environmentId } from "@/lib/environments/proxied";
+import { environmentId } from "@/lib/providers/contract";
 
 // Where the content origin is, seen from a browser: per-environment subdomains of
 // PORTAL_CONTENT_DOMAIN when it is set, else the host the browser reached the portal by, on

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 // 1.x line still supports Node 20 (2.x needs Node 22). http-proxy-middleware is an Express-style
 // wrapper we would not use; httpxy follows node-http-proxy more closely, WebSocket fixes included.
 import { createProxyServer } from "http-proxy-3";
-import type { ProxyTarget } from "@/lib/providers/types";
+import type { ProxyTarget } from "@/lib/providers/contract";
 import { CONTENT_COOKIE, STATE_COOKIE } from "./session";
 
 // Forwards a viewer's request to an environment's JupyterLab or Dask dashboard (on its Unix

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { ProxiedKind } from "@/lib/environments/proxied";
+import type { ProxiedKind } from "@/lib/providers/contract";
 import type { ContentViewer } from "./session";
 
 // The hand-off from the portal to the content origin (JupyterHub's OAuth hand-off, in small):

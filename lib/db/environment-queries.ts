@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import type { EnvironmentRef } from "@/lib/providers/types";
+import type { EnvironmentRef } from "@/lib/providers/contract";
 import { getAttendee } from "./attendee-queries";
 import { getDb } from "./index";
 import { environments, type EnvironmentRow } from "./schema";

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { capLogLine, LOG_LINE_MAX_BYTES } from "@/lib/providers/log-line";
+import { capLogLine, LOG_LINE_MAX_BYTES } from "@/lib/providers/contract";
 import { diagnoseLine } from "./diagnose";
 
 // `npm run --silent diagnose`: lines in, one JSON object per line out. Bytes are read as

@@ -1,4 +1,4 @@
-import { capLogLine } from "@/lib/providers/log-line";
+import { capLogLine } from "@/lib/providers/contract";
 import { catalogue, rules } from "./catalogue";
 import type { Diagnosis, DiagnosisCode } from "./codes";
 

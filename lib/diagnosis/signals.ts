@@ -1,4 +1,4 @@
-import type { TaskState } from "@/lib/providers/types";
+import type { TaskState } from "@/lib/providers/contract";
 import { isExpectedStop } from "@/lib/status";
 
 // The failure signals the portal already holds, as lines the catalogue reads.

@@ -1,6 +1,6 @@
 import "server-only";
 import { audit, portalActor } from "@/lib/audit";
-import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider } from "@/lib/providers/types";
+import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider } from "@/lib/providers/contract";
 import { isScalable } from "@/lib/status";
 import type { LogLine } from "@/lib/stream/protocol";
 

@@ -8,9 +8,9 @@ import { getAttendee } from "@/lib/db/attendee-queries";
 import { getEventSettings } from "@/lib/db/room-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
-import type { Provider } from "@/lib/providers/types";
+import type { Provider } from "@/lib/providers/contract";
 import { assertDeploysOpen } from "@/lib/room/limits";
-import { environmentId } from "./proxied";
+import { environmentId } from "@/lib/providers/contract";
 import { blocksRedeploy, isDeleting, isScalable } from "@/lib/status";
 import type { Watchers } from "@/lib/environments/watchers";
 

@@ -2,7 +2,7 @@ import "server-only";
 import { clientAddress, TrustedProxies } from "@/lib/auth/client-address";
 import { portalConfig } from "@/lib/config";
 import { PortalError, toPortalError } from "@/lib/errors";
-import { ProviderError } from "@/lib/providers/types";
+import { ProviderError } from "@/lib/providers/contract";
 
 // What the "Open the notebook" and "Dask dashboard" links share: they are followed by a
 // browser in a new tab, so the answer is a redirect made now (never cached, never sent on

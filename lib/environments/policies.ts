@@ -5,7 +5,7 @@ import { newestSchedulerLineContaining } from "@/lib/db/stream-queries";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { FailureWatch } from "@/lib/diagnosis/watch";
 import { PROGRESS_PREFIX, progressOfLogLine, progressOfStoredLog, type ClusterProgress } from "@/lib/labs/progress-line";
-import type { EnvironmentRef, Provider } from "@/lib/providers/types";
+import type { EnvironmentRef, Provider } from "@/lib/providers/contract";
 import { holdWorkerMaximum } from "./enforce-limits";
 import type { EnvironmentWatcher, SnapshotPolicy, WatchedPoll } from "./watcher";
 

@@ -18,7 +18,7 @@ import { getDb } from "../db";
 import { environmentByStackName } from "@/lib/db/environment-queries";
 import { attendees, type EnvironmentRow } from "../db/schema";
 import { createAwsProvider, loadAwsConfig } from "../providers/aws";
-import type { Provider } from "../providers/types";
+import type { Provider } from "@/lib/providers/contract";
 import { DELETED_OUTSIDE, reconcileEnvironments } from "./reconcile";
 
 let moto: Awaited<ReturnType<typeof startMoto>>;

@@ -1,4 +1,4 @@
-import type { EnvironmentSnapshot, TaskState } from "@/lib/providers/types";
+import type { EnvironmentSnapshot, TaskState } from "@/lib/providers/contract";
 import type { EnvironmentEvents, UnnumberedFrame } from "@/lib/stream/protocol";
 
 function taskChanged(a: TaskState, b: TaskState): boolean {

@@ -3,7 +3,7 @@ import { inTransaction } from "@/lib/db";
 import { appendStreamEvent, lastStreamSeq, streamEventsAfter } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { Poller } from "@/lib/poller";
-import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider } from "@/lib/providers/types";
+import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider } from "@/lib/providers/contract";
 import { isQuiet } from "@/lib/status";
 import { Channel, frameBytes, type Sink } from "@/lib/stream/channel";
 import type { EnvironmentEvents, FrameOf, UnnumberedFrame } from "@/lib/stream/protocol";

@@ -2,7 +2,7 @@ import "server-only";
 import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import type { ClusterProgress } from "@/lib/labs/progress-line";
-import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
+import type { EnvironmentSnapshot, Provider } from "@/lib/providers/contract";
 import { portalPolicies, ProgressPolicy, storedProgress, type PolicyFactory } from "./policies";
 import { EnvironmentWatcher } from "./watcher";
 

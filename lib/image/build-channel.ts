@@ -1,7 +1,7 @@
 import "server-only";
 import { toPortalError } from "@/lib/errors";
 import { Poller } from "@/lib/poller";
-import type { ImageBuildView, RoomImage, RoomImageTools } from "@/lib/providers/types";
+import type { ImageBuildView, RoomImage, RoomImageTools } from "@/lib/providers/contract";
 import { Channel, type AnySink } from "@/lib/stream/channel";
 import type { FrameOf, ImageBuildEvents } from "@/lib/stream/protocol";
 

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { listAudit } from "@/lib/db/audit-queries";
 import { deployEnvironment } from "@/lib/environments";
 import { FakeRoomImage } from "@/lib/providers/fake/room-image";
-import type { ImageBuildLogLine, ImageBuildView } from "@/lib/providers/types";
+import type { ImageBuildLogLine, ImageBuildView } from "@/lib/providers/contract";
 import { attendee, fakeRuntime, memoryStorePerTest } from "@/test/support/unit";
 import { ImageBuildChannel } from "./build-channel";
 import { buildOutcome, pinsWarning } from "./words";

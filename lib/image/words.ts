@@ -1,4 +1,4 @@
-import type { ImageBuildView, RoomImage } from "@/lib/providers/types";
+import type { ImageBuildView, RoomImage } from "@/lib/providers/contract";
 
 // What the facilitator reads about the room's image: pure functions, for the page and its tests.
 

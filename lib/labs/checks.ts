@@ -2,7 +2,7 @@ import "server-only";
 import { audit, type Actor } from "@/lib/audit";
 import { latestEnvironmentOf, liveEnvironmentOf } from "@/lib/db/environment-queries";
 import { recordCheckPassed } from "@/lib/db/lab-queries";
-import type { EnvironmentSnapshot, Provider } from "@/lib/providers/types";
+import type { EnvironmentSnapshot, Provider } from "@/lib/providers/contract";
 import type { RoomSignal } from "@/lib/room/signal";
 import { isFailed, isReady } from "@/lib/status";
 import type { Watchers } from "@/lib/environments/watchers";

@@ -2,7 +2,7 @@ import "server-only";
 import type { PortalConfig } from "@/lib/config";
 import { createAwsProvider, loadAwsConfig } from "./aws";
 import { LocalProvider, localSettings } from "./local";
-import type { Provider } from "./types";
+import type { Provider } from "@/lib/providers/contract";
 
 /** The provider PORTAL_PROVIDER names, built from the portal's configuration. */
 export function createProvider(config: PortalConfig): Provider {

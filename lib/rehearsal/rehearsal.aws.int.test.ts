@@ -17,7 +17,7 @@ import { openDb, useStore } from "@/lib/db";
 import { createAwsClients } from "@/lib/providers/aws/clients";
 import { loadAwsConfig } from "@/lib/providers/aws/config";
 import { createAwsProvider } from "@/lib/providers/aws/provider";
-import type { Provider } from "@/lib/providers/types";
+import type { Provider } from "@/lib/providers/contract";
 import type { RehearsalView } from "./phases";
 import { defaultLimits, startRehearsal } from "./run";
 import { SUMMARY_MARKER } from "./summary";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TaskState } from "@/lib/providers/types";
+import type { TaskState } from "@/lib/providers/contract";
 import { freshPhases, type RehearsalView } from "./phases";
 import { renderReport } from "./report";
 import { slowestPull } from "./run";

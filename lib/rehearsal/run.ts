@@ -3,13 +3,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { awsEnv, type Env, type PortalConfig } from "@/lib/config";
-import { oneOffTaskCost } from "@/lib/cost/estimate";
-import { CURRENT_PRICES } from "@/lib/cost/prices";
 import { beginRehearsal, finishRehearsal, runningRehearsal } from "@/lib/db/rehearsal-queries";
 import type { RehearsalRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
 import { pollUntil } from "@/lib/poller";
-import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type TaskState } from "@/lib/providers/types";
+import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type TaskState } from "@/lib/providers/contract";
 import { freshPhases, REHEARSAL_ATTENDEE_ID, type PhaseName, type RehearsalFailure, type RehearsalView } from "./phases";
 import { renderReport } from "./report";
 import { parseSummaryLine } from "./summary";
@@ -292,12 +290,11 @@ function costOf(provider: Provider, view: RehearsalView, snapshot: EnvironmentSn
   if (!snapshot || !stack.startedAt) return undefined;
   const createdAt = stack.startedAt;
   const deletedAt = view.phases.find((p) => p.name === "teardown")?.endedAt ?? view.finishedAt ?? null;
-  const environment = provider.usage.measure({ snapshot, createdAt, deletedAt });
-  if (provider.usage.unit === "usd") {
-    const notebookTask = task ? oneOffTaskCost(task) : 0;
-    return { unit: "usd", environment, notebookTask, total: Math.round((environment + notebookTask) * 10_000) / 10_000, prices: CURRENT_PRICES.version };
-  }
-  return { unit: "cpu-seconds", environment, notebookTask: 0, total: environment };
+  const { usage } = provider;
+  const environment = usage.measure({ snapshot, createdAt, deletedAt });
+  const notebookTask = task ? usage.oneOffTask(task) : 0;
+  const total = Math.round((environment + notebookTask) * 10_000) / 10_000;
+  return { unit: usage.unit, environment, notebookTask, total, ...(usage.prices ? { prices: usage.prices } : {}) };
 }
 
 /** Writes the report under <dataDir>/rehearsals/, named by the rehearsal's start. */

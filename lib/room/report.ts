@@ -2,7 +2,7 @@ import "server-only";
 import { listAttendees } from "@/lib/db/attendee-queries";
 import { listEnvironments } from "@/lib/db/environment-queries";
 import { usageByEnvironment } from "@/lib/db/room-queries";
-import type { UsageUnit } from "@/lib/providers/types";
+import type { UsageUnit } from "@/lib/providers/contract";
 
 export interface FinalReportRow {
   envId: string;

@@ -1,7 +1,7 @@
 import "server-only";
 import { getEnvironment, listLiveEnvironments } from "@/lib/db/environment-queries";
 import { costSamples, listHelpQueue } from "@/lib/db/room-queries";
-import type { UsageUnit } from "@/lib/providers/types";
+import type { UsageUnit } from "@/lib/providers/contract";
 import { Channel, type Sink } from "@/lib/stream/channel";
 import type { Watchers } from "@/lib/environments/watchers";
 import type { RoomEvents, RoomView } from "@/lib/stream/protocol";

@@ -2,7 +2,7 @@ import "server-only";
 import { currentDiagnoses } from "@/lib/db/diagnosis-queries";
 import { rosterRaw } from "@/lib/db/room-queries";
 import type { ClusterProgress } from "@/lib/labs/progress-line";
-import type { EnvironmentSnapshot, UsageUnit } from "@/lib/providers/types";
+import type { EnvironmentSnapshot, UsageUnit } from "@/lib/providers/contract";
 import { isExpectedStop, isFailed, isStackStatus, NO_ENVIRONMENT } from "@/lib/status";
 import type { RosterRow } from "@/lib/stream/protocol";
 import { isDiagnosisCode } from "@/lib/diagnosis/codes";

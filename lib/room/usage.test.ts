@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { attendee, environmentRow, memoryStorePerTest } from "@/test/support/unit";
 import { usageByEnvironment } from "@/lib/db/room-queries";
-import type { EnvironmentSnapshot, UsageMeter } from "@/lib/providers/types";
+import type { EnvironmentSnapshot, UsageMeter } from "@/lib/providers/contract";
 import type { Watchers } from "@/lib/environments/watchers";
 import { trackUsage } from "./usage";
 
@@ -25,6 +25,7 @@ describe("usage tracking", () => {
     let writes = 0;
     const meter: UsageMeter = {
       unit: "cpu-seconds",
+      oneOffTask: () => 0,
       measure: ({ snapshot: s }) => {
         writes += 1;
         return s.usage?.cpuSeconds ?? 0;

@@ -1,7 +1,7 @@
 import "server-only";
 import { getEnvironment } from "@/lib/db/environment-queries";
 import { addCostSample, recordUsage, usageByEnvironment } from "@/lib/db/room-queries";
-import type { UsageMeter } from "@/lib/providers/types";
+import type { UsageMeter } from "@/lib/providers/contract";
 import type { Watchers } from "@/lib/environments/watchers";
 
 /**

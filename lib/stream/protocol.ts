@@ -1,5 +1,5 @@
 import type { DiagnosisCode, EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
-import type { EnvironmentCaps, EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/types";
+import type { EnvironmentCaps, EnvironmentSnapshot, ImageBuildLogLine, ImageBuildView, RoomImage, TaskRole, TaskState } from "@/lib/providers/contract";
 import type { RehearsalCard, RehearsalView } from "@/lib/rehearsal/phases";
 import type { EnvironmentState, StackStatus } from "@/lib/status";
 

@@ -2,7 +2,7 @@ import { DeployButton } from "@/components/environment/deploy-button";
 import { EnvironmentView } from "@/components/environment/environment-view";
 import { pageViewer } from "@/lib/auth/session";
 import { currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
-import { liveEnvironmentOf } from "@/lib/db/queries";
+import { liveEnvironmentOf } from "@/lib/db/environment-queries";
 import { fromRow } from "@/lib/diagnosis/watch";
 import { portalPins } from "@/lib/image/pins";
 import { ready } from "@/lib/runtime";

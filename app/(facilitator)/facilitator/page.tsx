@@ -12,7 +12,7 @@ import { RoomDashboard } from "@/components/facilitator/room-dashboard";
 import { pageViewer } from "@/lib/auth/session";
 import { causesMet } from "@/lib/db/diagnosis-queries";
 import { memoryAdvice } from "@/lib/diagnosis/memory-advice";
-import { countAttendees } from "@/lib/db/limit-queries";
+import { countAttendees } from "@/lib/db/attendee-queries";
 import { listLabs } from "@/lib/labs";
 import { eventInfo } from "@/lib/room/event";
 import { deploysClosedReason, eventLimits } from "@/lib/room/limits";

@@ -23,7 +23,7 @@ import {
   startMoto,
   stackOutputs,
 } from "../../../test/moto/index.mjs";
-import type { EnvironmentRef } from "../types";
+import type { EnvironmentRef } from "@/lib/providers/contract";
 import { loadAwsConfig, type AwsProviderConfig } from "./config";
 import { createAwsProvider } from "./provider";
 

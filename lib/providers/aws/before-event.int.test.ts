@@ -7,7 +7,7 @@ import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAccountShim } from "../../../test/moto/account-shim.mjs";
 import { holdTaskStates, motoCredentials, motoRegion, startMoto } from "../../../test/moto/index.mjs";
-import type { PreflightLine, PreflightQuotaLine, PreflightResult } from "../types";
+import type { PreflightLine, PreflightQuotaLine, PreflightResult } from "@/lib/providers/contract";
 import { loadAwsConfig } from "./config";
 import { createAwsProvider } from "./provider";
 

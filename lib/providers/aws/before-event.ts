@@ -2,7 +2,7 @@ import "server-only";
 import { DescribeBudgetCommand } from "@aws-sdk/client-budgets";
 import { ListCostAllocationTagsCommand, UpdateCostAllocationTagsStatusCommand } from "@aws-sdk/client-cost-explorer";
 import { ListRequestedServiceQuotaChangeHistoryByQuotaCommand, RequestServiceQuotaIncreaseCommand } from "@aws-sdk/client-service-quotas";
-import { ProviderError, type PreflightCheckLine, type QuotaRequest } from "../types";
+import { ProviderError, type PreflightCheckLine, type QuotaRequest } from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { accountReads, check, why } from "./preflight-checks";

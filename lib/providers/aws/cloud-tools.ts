@@ -1,5 +1,5 @@
 import "server-only";
-import type { CloudTools } from "../types";
+import type { CloudTools } from "@/lib/providers/contract";
 import { activateCostAllocationTag, requestQuotaIncrease } from "./before-event";
 import type { AwsContext } from "./context";
 import { deleteEventStack, deployEventStack, eventStackStatus } from "./event-stack";

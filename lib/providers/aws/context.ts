@@ -1,8 +1,8 @@
 import "server-only";
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { isInProgress } from "@/lib/status";
-import { ActivityListeners } from "../activity";
-import type { EnvironmentRef, EnvironmentSnapshot } from "../types";
+import { ActivityListeners } from "../shared/activity";
+import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/contract";
 import { createAwsClients, type AwsClients } from "./clients";
 import type { AwsProviderConfig, Cadence } from "./config";
 import { AwsHealth } from "./health";

@@ -3,7 +3,7 @@ import { deployEventStack, holdTaskStates, motoTemplateTransform, playFargate, p
 import { startPresignShim } from "../../../test/moto/presign-shim.mjs";
 import { isDeleting, isQuiet } from "@/lib/status";
 import { contractEnvironment, describeUntil, providerContract } from "../provider-contract";
-import type { Provider } from "../types";
+import type { Provider } from "@/lib/providers/contract";
 import { loadAwsConfig } from "./config";
 import { createAwsProvider } from "./provider";
 

@@ -6,7 +6,7 @@ import {
   type IpPermission,
 } from "@aws-sdk/client-ec2";
 import { isIP } from "node:net";
-import { ProviderError, type DashboardAdmission, type DashboardViewer, type EnvironmentRef } from "../types";
+import { ProviderError, type DashboardAdmission, type DashboardViewer, type EnvironmentRef } from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { describeEnvironment } from "./snapshot";

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessTemplate, deployRole } from "../../../cloudformation/oracle/access";
 import { holdTaskStates, motoClients, motoCredentials, motoRegion, repoRoot, stackOutputs, startMoto } from "../../../test/moto/index.mjs";
-import type { EnvironmentRef, Provider } from "../types";
+import type { EnvironmentRef, Provider } from "@/lib/providers/contract";
 import { loadAwsConfig } from "./config";
 import { toProviderError } from "./errors";
 import { createAwsProvider } from "./provider";

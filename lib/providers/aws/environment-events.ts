@@ -1,7 +1,7 @@
 import "server-only";
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { isSettled } from "@/lib/status";
-import type { EnvironmentRef, EventBatch, ProviderEvent } from "../types";
+import type { EnvironmentRef, EventBatch, ProviderEvent } from "@/lib/providers/contract";
 import type { AwsContext, Known } from "./context";
 import { toProviderError } from "./errors";
 import { decodeCursor, encodeCursor, fetchLogLines, newStackEvents, selectNewLines, type EventCursor, type LogLine } from "./events";

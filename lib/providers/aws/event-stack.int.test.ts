@@ -5,7 +5,7 @@
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdTaskStates, playFargate, prepareStackDeletion, startMoto } from "../../../test/moto/index.mjs";
-import type { CloudTools, EnvironmentRef, Provider } from "../types";
+import type { CloudTools, EnvironmentRef, Provider } from "@/lib/providers/contract";
 import { createAwsClients } from "./clients";
 import { loadAwsConfig, type AwsProviderConfig } from "./config";
 import { createAwsProvider } from "./provider";

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { CreateStackCommand, DeleteStackCommand, DescribeStackEventsCommand } from "@aws-sdk/client-cloudformation";
+import { DeleteObjectsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { hasReason, isFailed } from "@/lib/status";
-import { ProviderError, type EventStackView, type FoundStack } from "../types";
+import { ProviderError, type EventStackView, type FoundStack } from "@/lib/providers/contract";
 import type { AwsProviderConfig } from "./config";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { linkedRoleMissing, linkedRoles } from "./linked-roles";
-import { emptySourceBucket } from "./room-image";
 import { describeStack } from "./stack-reads";
 import { currentOperation, eventStackRequest, failureReason, outputsOf, templateBody, templateCapabilities, toStackStatus } from "./stack";
 
@@ -137,4 +137,25 @@ export async function deleteEventStack(ctx: AwsContext, listStacks: () => Promis
     throw toProviderError(error, "deleting the event stack", stackName);
   }
   return eventStackStatus(ctx);
+}
+
+/** Empties the build source bucket, which CloudFormation cannot delete while it holds objects. */
+export async function emptySourceBucket(ctx: AwsContext, bucket: string): Promise<void> {
+  for (;;) {
+    const { Contents } = await ctx.limiter.run("image", () => ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket })));
+    const keys = (Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length === 0) return;
+    // DeleteObjects answers 200 even when it deletes nothing: each refused key comes back in
+    // Errors. Listing again would find the same keys for ever, so a refusal ends it here.
+    const { Errors } = await ctx.limiter.run("image", () => ctx.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } })));
+    if (Errors?.length) {
+      const first = Errors[0];
+      throw new ProviderError(
+        first.Code === "AccessDenied" ? "credentials" : "unavailable",
+        first.Code === "AccessDenied"
+          ? `The portal's role cannot s3:DeleteObject on ${bucket}/${first.Key}: update portal-access.`
+          : `S3 did not delete ${Errors.length} build source file(s) from ${bucket} (${first.Code}: ${first.Message}); the event stack cannot be deleted until the bucket is empty.`,
+      );
+    }
+  }
 }

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import type { StackEvent } from "@aws-sdk/client-cloudformation";
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { z } from "zod";
-import { capLogLine } from "../log-line";
-import type { ProviderEvent, TaskRole } from "../types";
+import { capLogLine } from "@/lib/providers/contract";
+import type { ProviderEvent, TaskRole } from "@/lib/providers/contract";
 import type { RateLimiter } from "./limiter";
 
 /**

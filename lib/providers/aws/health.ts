@@ -1,4 +1,4 @@
-import type { ProviderHealth } from "../types";
+import type { ProviderHealth } from "@/lib/providers/contract";
 import { toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
 

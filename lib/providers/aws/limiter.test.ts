@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProviderError } from "../types";
+import { ProviderError } from "@/lib/providers/contract";
 import { createRateLimiter, type Clock } from "./limiter";
 
 /** A clock that only moves when someone sleeps, so tests take no real time. */

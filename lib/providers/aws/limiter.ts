@@ -1,4 +1,4 @@
-import { ProviderError } from "../types";
+import { ProviderError } from "@/lib/providers/contract";
 import { isThrottling } from "./errors";
 
 /**

@@ -1,6 +1,6 @@
 import "server-only";
 import { CreateServiceLinkedRoleCommand } from "@aws-sdk/client-iam";
-import type { LinkedRoleService, PreflightCheckLine } from "../types";
+import type { LinkedRoleService, PreflightCheckLine } from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { accountReads, check, roleExists, why } from "./preflight-checks";

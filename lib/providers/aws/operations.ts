@@ -2,7 +2,7 @@ import "server-only";
 import { CreateStackCommand, DeleteStackCommand } from "@aws-sdk/client-cloudformation";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { CreatePresignedNotebookInstanceUrlCommand } from "@aws-sdk/client-sagemaker";
-import { ProviderError, type DeployOptions, type DestroyOutcome, type EnvironmentRef } from "../types";
+import { ProviderError, type DeployOptions, type DestroyOutcome, type EnvironmentRef } from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { revokeDashboardAddresses } from "./dashboard-access";
 import { errorName, toProviderError } from "./errors";

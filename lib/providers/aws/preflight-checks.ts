@@ -4,7 +4,7 @@ import { GetRoleCommand } from "@aws-sdk/client-iam";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { pinsHash, pinsOfImage } from "@/lib/image/pins";
 import { pinsAtCommit } from "@/lib/image/repo-commit";
-import type { PreflightCheckLine } from "../types";
+import type { PreflightCheckLine } from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { outputsOf } from "./stack";

@@ -13,7 +13,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { CreateNotebookInstanceCommand } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdTaskStates, repoRoot, startMoto } from "../../../test/moto/index.mjs";
-import type { CloudTools, PreflightKey, PreflightLine, PreflightResult } from "../types";
+import type { CloudTools, PreflightKey, PreflightLine, PreflightResult } from "@/lib/providers/contract";
 import { createAwsClients, type AwsClients } from "./clients";
 import { loadAwsConfig } from "./config";
 import { era5TemperatureKey } from "./preflight-checks";

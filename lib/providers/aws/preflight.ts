@@ -9,7 +9,7 @@ import {
   ListAWSDefaultServiceQuotasCommand,
   ListServiceQuotasCommand,
 } from "@aws-sdk/client-service-quotas";
-import type { HeadroomStatus, PreflightLine, PreflightQuotaLine, PreflightResult, QuotaSource } from "../types";
+import type { HeadroomStatus, PreflightLine, PreflightQuotaLine, PreflightResult, QuotaSource } from "@/lib/providers/contract";
 import { checkBudget, checkCostAllocationTag, daysAhead, latestQuotaRequest, openRequestStatuses } from "./before-event";
 import type { AwsContext } from "./context";
 import { toProviderError } from "./errors";

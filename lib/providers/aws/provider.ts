@@ -2,8 +2,9 @@ import "server-only";
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { estimateCost, natDataAssumption } from "@/lib/cost/estimate";
-import { ProviderError, type Provider, type UsageMeter } from "../types";
+import { estimateCost, natDataAssumption, oneOffTaskCost } from "./cost/estimate";
+import { CURRENT_PRICES } from "./cost/prices";
+import { ProviderError, type Provider, type UsageMeter } from "@/lib/providers/contract";
 import type { AwsClients } from "./clients";
 import { cloudTools } from "./cloud-tools";
 import type { AwsProviderConfig } from "./config";
@@ -45,8 +46,10 @@ function costMeter(config: AwsProviderConfig, logBytes: (stackName: string) => n
   } as const;
   return {
     unit: "usd",
+    prices: CURRENT_PRICES.version,
     measure: ({ snapshot, createdAt, deletedAt }) =>
       estimateCost({ tasks: snapshot.tasks, createdAt, deletedAt, logBytes: logBytes(snapshot.stackName) }, assumptions).accruedUsd,
+    oneOffTask: (task) => oneOffTaskCost(task),
   };
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployEventStack, givePublicAddress, motoTemplateTransform, playFargate, prepareStackDeletion } from "../../../test/moto/index.mjs";
 import { ownMoto } from "../../../test/support/moto";
 import { startPresignShim } from "../../../test/moto/presign-shim.mjs";
-import type { EnvironmentRef, Provider } from "../types";
+import type { EnvironmentRef, Provider } from "@/lib/providers/contract";
 import { loadAwsConfig } from "./config";
 import { maxDashboardAddresses } from "./dashboard-access";
 import { createAwsProvider } from "./provider";

@@ -1,4 +1,4 @@
-import type { FoundStack } from "../types";
+import type { FoundStack } from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { toProviderError } from "./errors";
 import { attendeeTagKey, environmentTagKey, tagValue, toStackStatus } from "./stack";

@@ -16,7 +16,7 @@ import { deployEventStack } from "../../../test/moto/index.mjs";
 import { ImageBuildChannel } from "@/lib/image/build-channel";
 import { pinsHash } from "@/lib/image/pins";
 import { buildOutcome, pinsWarning } from "@/lib/image/words";
-import type { EnvironmentRef, ImageBuildLogLine, ImageBuildView, RoomImageTools } from "../types";
+import type { EnvironmentRef, ImageBuildLogLine, ImageBuildView, RoomImageTools } from "@/lib/providers/contract";
 import { createAwsClients } from "./clients";
 import { loadAwsConfig } from "./config";
 import { createAwsProvider } from "./provider";

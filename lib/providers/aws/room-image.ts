@@ -2,11 +2,11 @@ import "server-only";
 import { BatchGetBuildsCommand, ListBuildsForProjectCommand, StartBuildCommand, type Build } from "@aws-sdk/client-codebuild";
 import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
-import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { repoPath } from "@/lib/config";
 import { pinsHash, pinsOfImage, pinsTag } from "@/lib/image/pins";
-import { folderEntries, zip } from "@/lib/image/zip";
-import { ProviderError, type ImageBuildPhase, type ImageBuildStatus, type ImageBuildView, type RoomImage, type RoomImageTools } from "../types";
+import { folderEntries, zip } from "./zip";
+import { ProviderError, type ImageBuildPhase, type ImageBuildStatus, type ImageBuildView, type RoomImage, type RoomImageTools } from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { eventStackStatus } from "./event-stack";
@@ -235,27 +235,6 @@ export class AwsRoomImage implements RoomImageTools {
       return { lines, cursor: page.nextForwardToken ?? cursor };
     } catch (error) {
       throw toProviderError(error, "reading the image build's log");
-    }
-  }
-}
-
-/** Empties the build source bucket, which CloudFormation cannot delete while it holds objects. */
-export async function emptySourceBucket(ctx: AwsContext, bucket: string): Promise<void> {
-  for (;;) {
-    const { Contents } = await ctx.limiter.run("image", () => ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket })));
-    const keys = (Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-    if (keys.length === 0) return;
-    // DeleteObjects answers 200 even when it deletes nothing: each refused key comes back in
-    // Errors. Listing again would find the same keys for ever, so a refusal ends it here.
-    const { Errors } = await ctx.limiter.run("image", () => ctx.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } })));
-    if (Errors?.length) {
-      const first = Errors[0];
-      throw new ProviderError(
-        first.Code === "AccessDenied" ? "credentials" : "unavailable",
-        first.Code === "AccessDenied"
-          ? `The portal's role cannot s3:DeleteObject on ${bucket}/${first.Key}: update portal-access.`
-          : `S3 did not delete ${Errors.length} build source file(s) from ${bucket} (${first.Code}: ${first.Message}); the event stack cannot be deleted until the bucket is empty.`,
-      );
     }
   }
 }

@@ -2,7 +2,7 @@ import "server-only";
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
 import { hasReason, isComplete, isDeleting, isReady, isSettled } from "@/lib/status";
-import { ProviderError, type EnvironmentLinks, type EnvironmentRef, type EnvironmentSnapshot } from "../types";
+import { ProviderError, type EnvironmentLinks, type EnvironmentRef, type EnvironmentSnapshot } from "@/lib/providers/contract";
 import type { AwsContext, Known } from "./context";
 import { toProviderError } from "./errors";
 import { orAfter } from "./refreshing";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Capability, Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
-import { ProviderError, type EnvironmentRef, type StackStatus } from "../types";
+import { ProviderError, type EnvironmentRef, type StackStatus } from "@/lib/providers/contract";
 import type { AwsProviderConfig } from "./config";
 import { deployRoleRefusal } from "./errors";
 

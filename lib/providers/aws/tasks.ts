@@ -1,5 +1,5 @@
 import { DescribeTasksCommand, ListTasksCommand, type DesiredStatus, type ECSClient, type Task } from "@aws-sdk/client-ecs";
-import { taskStatuses, type TaskLastStatus, type TaskRole, type TaskState } from "../types";
+import { taskStatuses, type TaskLastStatus, type TaskRole, type TaskState } from "@/lib/providers/contract";
 import type { RateLimiter } from "./limiter";
 import { Refreshing } from "./refreshing";
 

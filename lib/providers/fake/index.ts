@@ -1,26 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { isReady, type StackStatus } from "@/lib/status";
-import { ActivityListeners } from "../activity";
-import { admitOrRefuse, roomCapacity, type CapacitySettings } from "../local/capacity";
+import { ActivityListeners } from "../shared/activity";
+import { admitOrRefuse, roomCapacity, type CapacitySettings } from "@/lib/providers/local/capacity";
 import type { FakeRoomImage } from "./room-image";
-import {
-  ProviderError,
-  type CapacityPlanner,
-  type CloudTools,
-  type DeployOptions,
-  type EnvironmentRef,
-  type EnvironmentSnapshot,
-  type EventBatch,
-  type FoundStack,
-  type NotebookRun,
-  type RehearsalTools,
-  type Provider,
-  type ProviderEvent,
-  type ProviderHealth,
-  type TaskRole,
-  type TaskState,
-  type UsageMeter,
-} from "../types";
+import { ProviderError, type CapacityPlanner, type CloudTools, type DeployOptions, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type FoundStack, type NotebookRun, type RehearsalTools, type Provider, type ProviderEvent, type ProviderHealth, type TaskRole, type TaskState, type UsageMeter } from "@/lib/providers/contract";
 
 // A provider for tests: nothing runs, and the test plays the platform. deploy, scale and
 // destroy start an operation (CREATE/UPDATE/DELETE_IN_PROGRESS, tasks PROVISIONING or
@@ -67,7 +50,7 @@ export interface FakeOptions {
   capacity?: Omit<CapacitySettings, "defaultWorkers">;
 }
 
-const cpuMeter: UsageMeter = { unit: "cpu-seconds", measure: ({ snapshot }) => snapshot.usage?.cpuSeconds ?? 0 };
+const cpuMeter: UsageMeter = { unit: "cpu-seconds", measure: ({ snapshot }) => snapshot.usage?.cpuSeconds ?? 0, oneOffTask: () => 0 };
 
 export class FakeProvider implements Provider {
   readonly name = "fake" as const;

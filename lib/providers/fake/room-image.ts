@@ -1,5 +1,5 @@
 import { pinsTag } from "@/lib/image/pins";
-import { ProviderError, type ImageBuildLogLine, type ImageBuildView, type RoomImage, type RoomImageTools } from "../types";
+import { ProviderError, type ImageBuildLogLine, type ImageBuildView, type RoomImage, type RoomImageTools } from "@/lib/providers/contract";
 
 // The room's image for tests: nothing builds, and the test plays CodeBuild (advance,
 // succeed, fail, log) the way the AWS provider would read it.

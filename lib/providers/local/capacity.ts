@@ -1,9 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
-import { formatMiB } from "@/lib/caps-words";
-import { ProviderError } from "../types";
-
-export { formatMiB };
+import { formatMiB, ProviderError, type RoomCapacity } from "@/lib/providers/contract";
 
 // How many local environments this machine holds. Each environment is planned at its memory
 // cap: its workers' memory limits plus what its scheduler, JupyterLab and kernels may use
@@ -37,29 +34,6 @@ export interface CapacitySettings {
   capped: boolean;
   /** Workers a new environment starts with. */
   defaultWorkers: number;
-}
-
-/** What the facilitator sees: the machine, one environment's footprint, how many fit. */
-export interface RoomCapacity {
-  cores: number;
-  memoryMiB: number;
-  reserveMiB: number;
-  workerMemoryMiB: number;
-  notebookMemoryMiB: number;
-  workersPerEnvironment: number;
-  /** Whether each environment is held to its cap; the card says so either way. */
-  capped: boolean;
-  cpusPerEnvironment: number;
-  /** Resident memory of the largest environment measured so far; null before any. */
-  measuredMiB: number | null;
-  /** What a new environment is counted as: its cap (or, uncapped, its measurement if larger). */
-  plannedPerEnvironmentMiB: number;
-  /** Environments on the machine now, and what they are counted as together. */
-  live: number;
-  plannedLiveMiB: number;
-  /** Environments the machine holds in all, and how many more fit now. */
-  fit: number;
-  more: number;
 }
 
 /** Memory planned for an environment with `workers` workers: its cap (environment.ts capsFor), or its measurement when uncapped and larger. */

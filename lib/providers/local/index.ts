@@ -5,24 +5,12 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { portalConfig, repoPath, type Env, type PortalConfig } from "@/lib/config";
-import type { ProxiedKind } from "@/lib/environments/proxied";
-import { ActivityListeners } from "../activity";
-import {
-  ProviderError,
-  type EnvironmentRef,
-  type EnvironmentSnapshot,
-  type EventBatch,
-  type Provider,
-  type ProviderHealth,
-  type ProviderEvent,
-  type ProxyTarget,
-  type UsageMeter,
-  type CapacityPlanner,
-  type RehearsalTools,
-} from "../types";
-import { admitOrRefuse, residentByEnvironment, roomCapacity, thisMachine, type CapacitySettings } from "./capacity";
+import type { ProxiedKind } from "@/lib/providers/contract";
+import { ActivityListeners } from "../shared/activity";
+import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider, type ProviderHealth, type ProviderEvent, type ProxyTarget, type UsageMeter, type CapacityPlanner, type RehearsalTools } from "@/lib/providers/contract";
+import { admitOrRefuse, residentByEnvironment, roomCapacity, thisMachine, type CapacitySettings } from "@/lib/providers/local/capacity";
 import { LocalEnvironment, type LocalSettings } from "./environment";
-import { isolationFrom, probeIsolation, type Isolation, type IsolationProbes } from "./isolation";
+import { isolationFrom, probeIsolation, type Isolation, type IsolationProbes } from "@/lib/providers/local/isolation";
 import { readNewLines } from "./log-tail";
 import { insideUser, writeMinimalEtc } from "./minimal-etc";
 import { SLIRP } from "./network";
@@ -86,6 +74,8 @@ function isWhole(s: EnvironmentSnapshot): boolean {
 const cpuMeter: UsageMeter = {
   unit: "cpu-seconds",
   measure: ({ snapshot }) => snapshot.usage?.cpuSeconds ?? 0,
+  // A notebook run headless here is a kernel on this machine, not a task of its own.
+  oneOffTask: () => 0,
 };
 
 /** The embedded default: real Dask processes on this machine, reported in ECS words. */

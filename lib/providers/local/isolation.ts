@@ -1,5 +1,6 @@
 import "server-only";
 import type { LocalConfig } from "@/lib/config";
+import type { IsolationPart, IsolationReport } from "@/lib/providers/contract";
 import { probeCaps, type CapsProbe, type CgroupLayout } from "./caps";
 import { probeNetwork, type NetworkProbe, type NetworkTools } from "./network";
 import { probedSandbox, type SandboxProbe } from "./sandbox";
@@ -10,22 +11,8 @@ import { probedSandbox, type SandboxProbe } from "./sandbox";
 // provide refuses deploys, saying how to fix it, unless the operator accepted the weaker mode
 // (PORTAL_LOCAL_ACCEPT=shared-network, uncapped; PORTAL_LOCAL_ISOLATION=none for all three).
 
-export type IsolationMode = "sandbox" | "none";
-export type PartState = "ok" | "weaker" | "missing";
-
-export interface IsolationPart {
-  part: "sandbox" | "network" | "caps";
-  state: PartState;
-  /** One sentence for the start-up log and the facilitator page. */
-  message: string;
-}
-
-export interface Isolation {
-  mode: IsolationMode;
-  /** False when a part is missing and its weaker mode was not accepted. */
-  deploysAllowed: boolean;
-  parts: IsolationPart[];
-  /** What new environments get: bubblewrap's binary, their network, their caps. */
+/** The report (lib/providers/contract/capacity.ts), and what new environments get: bubblewrap's binary, their network, their caps. */
+export interface Isolation extends IsolationReport {
   bwrap: string | null;
   network: NetworkTools | null;
   caps: CgroupLayout | null;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { LOG_LINE_MAX_BYTES } from "../log-line";
+import { LOG_LINE_MAX_BYTES } from "@/lib/providers/contract";
 import { readNewLines } from "./log-tail";
 
 const tempLog = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tail-")), "task.log");

@@ -1,6 +1,6 @@
 import "server-only";
 import fs from "node:fs";
-import { capLogLine, LOG_LINE_MAX_BYTES } from "../log-line";
+import { capLogLine, LOG_LINE_MAX_BYTES } from "@/lib/providers/contract";
 
 /** Bytes of a file read per window, and about the most one call moves on by. */
 const MAX_READ = 1 << 20;

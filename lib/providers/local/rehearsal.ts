@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { ProviderError, type EnvironmentRef, type NotebookRun, type NotebookRunOptions, type RehearsalTools } from "../types";
+import { ProviderError, type EnvironmentRef, type NotebookRun, type NotebookRunOptions, type RehearsalTools } from "@/lib/providers/contract";
 import type { LocalEnvironment, LocalSettings } from "./environment";
 import type { ChildEnv } from "./processes";
 

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeUntil } from "../provider-contract";
-import type { EnvironmentRef } from "../types";
+import type { EnvironmentRef } from "@/lib/providers/contract";
 import { BLOCKED_IPV4, BLOCKED_IPV6 } from "./network";
 import { OUT_OF_MEMORY_REASON } from "./environment";
 import { LocalProvider, localSettingsFromEnv } from "./index";

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeUntil } from "../provider-contract";
-import type { EnvironmentRef } from "../types";
+import type { EnvironmentRef } from "@/lib/providers/contract";
 import { LocalProvider, localSettingsFromEnv } from "./index";
 import { findOwnedProcesses } from "./processes";
 import { stopLocal } from "@/test/support/local";

@@ -2,7 +2,7 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { stackStatuses, taskStatuses } from "../types";
+import { stackStatuses, taskStatuses } from "@/lib/providers/contract";
 
 export const taskRecordSchema = z.object({
   id: z.string(),

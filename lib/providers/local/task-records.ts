@@ -1,4 +1,4 @@
-import type { TaskState } from "../types";
+import type { TaskState } from "@/lib/providers/contract";
 import type { TaskRecord } from "./state";
 
 // How a local task's record moves through ECS's task statuses.

@@ -9,9 +9,9 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stopLocal } from "@/test/support/local";
 import { describeUntil } from "../provider-contract";
-import type { EnvironmentRef } from "../types";
+import type { EnvironmentRef } from "@/lib/providers/contract";
 import { LocalProvider, localSettingsFromEnv } from "./index";
-import type { IsolationProbes } from "./isolation";
+import type { IsolationProbes } from "@/lib/providers/local/isolation";
 import { probedSandbox } from "./sandbox";
 import { loadState } from "./state";
 

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { pageViewer } from "@/lib/auth/session";
-import { listAudit } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
 
 export const metadata = { title: "Audit log" };
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { requireViewer } from "@/lib/auth/session";
-import { listAudit } from "@/lib/db/queries";
+import { listAudit } from "@/lib/db/audit-queries";
 import { errorResponse } from "@/lib/errors";
 import { toCsv } from "@/lib/room/csv";
 

@@ -1,11 +1,11 @@
 import { audited } from "@/lib/audit";
 import { requireViewer } from "@/lib/auth/session";
 import { handOff } from "@/lib/content/handoff";
-import { providerRef } from "@/lib/db/queries";
+import { providerRef } from "@/lib/db/environment-queries";
 import { environmentFor } from "@/lib/environments";
 import { openingFailed, redirectNow, viewerAddress } from "@/lib/environments/opening";
 import { PortalError } from "@/lib/errors";
-import type { DashboardAdmission } from "@/lib/providers/types";
+import type { DashboardAdmission } from "@/lib/providers/contract";
 import { ready } from "@/lib/runtime";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { audit } from "@/lib/audit";
 import { requireViewer } from "@/lib/auth/session";
 import { handOff } from "@/lib/content/handoff";
-import { providerRef } from "@/lib/db/queries";
+import { providerRef } from "@/lib/db/environment-queries";
 import { environmentFor } from "@/lib/environments";
 import { openingFailed, redirectNow } from "@/lib/environments/opening";
 import { PortalError, toPortalError } from "@/lib/errors";

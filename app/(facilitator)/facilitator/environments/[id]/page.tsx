@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { EnvironmentView } from "@/components/environment/environment-view";
 import { pageViewer } from "@/lib/auth/session";
 import { currentDiagnosisOf } from "@/lib/db/diagnosis-queries";
-import { getAttendee } from "@/lib/db/queries";
+import { getAttendee } from "@/lib/db/attendee-queries";
 import { fromRow } from "@/lib/diagnosis/watch";
 import { environmentFor } from "@/lib/environments";
 import { PortalError } from "@/lib/errors";

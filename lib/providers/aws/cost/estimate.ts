@@ -1,4 +1,4 @@
-import type { TaskState } from "@/lib/providers/types";
+import type { TaskState } from "@/lib/providers/contract";
 import { CURRENT_PRICES, type PriceTable } from "./prices";
 
 export interface CostAssumptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TaskState } from "@/lib/providers/types";
+import type { TaskState } from "@/lib/providers/contract";
 import { estimateCost } from "./estimate";
 import { CURRENT_PRICES as P, type PriceTable } from "./prices";
 
