@@ -390,6 +390,11 @@ export function portalConfig(env: Env = process.env): PortalConfig {
   };
 }
 
+/** The configuration a portal on another data folder would have (tests, benchmarks, tools). */
+export function portalConfigIn(dataDir: string, env: Env = process.env): PortalConfig {
+  return portalConfig({ ...env, PORTAL_DATA_DIR: dataDir });
+}
+
 /** How the portal reaches AWS, for what needs AWS without the AWS provider (the store's backups, `make restore`). */
 export function awsAccess(env: Env = process.env): AwsAccess {
   const e = parse(awsAccessSchema, env, "AWS provider");
