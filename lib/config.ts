@@ -462,6 +462,11 @@ export function repoPath(...parts: string[]): string {
   return path.join(/* turbopackIgnore: true */ process.cwd(), ...parts);
 }
 
+/** Whether this is `next dev`: React's development build evaluates code for its error overlay (proxy.ts's policy allows it). */
+export function inDevelopment(): boolean {
+  return process.env.NODE_ENV === "development";
+}
+
 /** The portal's public address (NEXTAUTH_URL) when it is a URL; cheap enough for every request (proxy.ts). */
 export function publicUrl(env: Env = process.env): string | undefined {
   return z.url().safeParse(env.NEXTAUTH_URL).data;
