@@ -6,7 +6,7 @@ import { apiFamilies, defaultBucketSizes, type ApiFamily, type BucketSize } from
 // The portal's configuration: every environment variable it reads, validated here and
 // nowhere else (README and .env.example document them), once, into a PortalConfig that is
 // handed down (createProvider(config), the runtime, the local provider's settings). Other
-// modules receive typed values; none of them reads process.env.
+// modules receive typed values; none of them reads process.env (eslint.config.mjs refuses it).
 
 const workerCount = z.coerce.number().int().min(0).max(64);
 const positiveMs = z.coerce.number().int().min(0).max(24 * 60 * 60_000);
