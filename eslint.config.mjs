@@ -10,6 +10,28 @@ const config = [
     rules: { "react-hooks/rules-of-hooks": "off" },
   },
   {
+    // lib/config.ts reads the environment once into a typed PortalConfig that is handed down;
+    // nothing else in the portal reads it (scripts, tests, benches and tool configs may).
+    files: ["app/**", "lib/**", "components/**", "proxy.ts", "instrumentation.ts"],
+    ignores: ["lib/config.ts", "**/*.test.ts", "**/*.test.tsx"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Read configuration through lib/config.ts (portalConfig() and its helpers), not process.env." },
+      ],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: ["process", "node:process"].map((name) => ({
+            name,
+            importNames: ["env"],
+            message: "Read configuration through lib/config.ts (portalConfig() and its helpers), not process.env.",
+          })),
+        },
+      ],
+    },
+  },
+  {
     ignores: [
       ".next/**",
       "node_modules/**",

@@ -1,7 +1,7 @@
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
 import { withAuth, type NextRequestWithAuth } from "next-auth/middleware";
 import { changesState, foreignOrigin } from "@/lib/auth/same-origin";
-import { publicUrl } from "@/lib/config";
+import { inDevelopment, publicUrl } from "@/lib/config";
 
 // Runs before every page and API route. It gives each response a Content-Security-Policy
 // with a nonce of its own (Next.js reads the nonce from the request's policy header and puts
@@ -29,7 +29,7 @@ const CROSS_ORIGIN_ROUTE = "/api/internal/cross-origin";
  */
 function contentSecurityPolicy(nonce: string): string {
   // React's development build evaluates code for its error overlay; the production build does not.
-  const devEval = process.env.NODE_ENV === "development" ? " 'unsafe-eval'" : "";
+  const devEval = inDevelopment() ? " 'unsafe-eval'" : "";
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${devEval}`,

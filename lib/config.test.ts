@@ -1,34 +1,66 @@
 import { describe, expect, it } from "vitest";
-import { awsEnv, portalConfig } from "./config";
+import { awsConfig, defaultCadence, portalConfig } from "./config";
 
 describe("the AWS section of the configuration", () => {
+  const aws = (env: Record<string, string> = {}) => portalConfig({ PORTAL_PROVIDER: "aws", ...env }).aws!;
+
   it("defaults to us-west-2, where the ERA5 bucket is, and keeps a region that is given", () => {
-    expect(awsEnv({}).AWS_REGION).toBe("us-west-2");
-    expect(awsEnv({ AWS_REGION: "eu-central-1" }).AWS_REGION).toBe("eu-central-1");
+    expect(aws().region).toBe("us-west-2");
+    expect(aws({ AWS_REGION: "eu-central-1" }).region).toBe("eu-central-1");
   });
 
   it("refuses something that is not a region name, saying what it expected", () => {
-    expect(() => awsEnv({ AWS_REGION: "oregon" })).toThrow(/AWS_REGION.*region name such as us-west-2/);
+    expect(() => aws({ AWS_REGION: "oregon" })).toThrow(/AWS_REGION.*region name such as us-west-2/);
+  });
+
+  it("is part of the portal's configuration with the AWS provider only, its worker maximum the room's", () => {
+    expect(portalConfig({}).aws).toBeUndefined();
+    expect(portalConfig({ PORTAL_PROVIDER: "aws", PORTAL_MAX_WORKERS: "20" })).toMatchObject({ workers: { max: 20, default: 2 }, aws: { maxWorkers: 20, mode: "solo" } });
+    expect(() => aws({ PORTAL_AWS_MODE: "event" })).toThrow(/PORTAL_EVENT_STACK \(the facilitator's event stack\) is required when PORTAL_AWS_MODE=event/);
+  });
+
+  it("reads the call budget and the polling cadence at start, refusing a bad value with what it expects", () => {
+    const tuned = aws({ PORTAL_AWS_CALL_BUDGET: "ecs-read=5, logs-read=0.5", PORTAL_AWS_POLL_MS: "settled=60000,logs=2000" });
+    expect(tuned.callBudget["ecs-read"]).toEqual({ ratePerSecond: 5, burst: 2 });
+    expect(tuned.callBudget["logs-read"]).toEqual({ ratePerSecond: 0.5, burst: 1 });
+    expect(tuned.cadence).toEqual({ ...defaultCadence, settledMs: 60_000, logsMs: 2_000 });
+    expect(aws().cadence).toEqual(defaultCadence);
+    expect(() => aws({ PORTAL_AWS_CALL_BUDGET: "ecs-read:5" })).toThrow(
+      "AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET: comma-separated family=calls-per-second, e.g. ecs-read=5,logs-read=2",
+    );
+    expect(() => aws({ PORTAL_AWS_CALL_BUDGET: "ecs-reads=5" })).toThrow(/^AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET names an unknown family "ecs-reads" \(known: cfn-read, /);
+    expect(() => aws({ PORTAL_AWS_CALL_BUDGET: "ecs-read=0" })).toThrow("AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET ecs-read must be above 0");
+    expect(() => aws({ PORTAL_AWS_POLL_MS: "fast=10" })).toThrow(
+      "AWS provider configuration is invalid: PORTAL_AWS_POLL_MS: comma-separated changing=, settled=, logs=, overlap= in ms",
+    );
+  });
+
+  it("points CodeBuild alone at its own endpoint when AWS_ENDPOINT_URL_CODEBUILD is set", () => {
+    expect(aws({ AWS_ENDPOINT_URL: "http://127.0.0.1:5000", AWS_ENDPOINT_URL_CODEBUILD: "http://127.0.0.1:5001" })).toMatchObject({
+      endpoint: "http://127.0.0.1:5000",
+      codebuildEndpoint: "http://127.0.0.1:5001",
+    });
+    expect(aws({ AWS_ENDPOINT_URL_CODEBUILD: "" }).codebuildEndpoint).toBeUndefined();
   });
 });
 
 describe("PORTAL_ERA5_MONTHS", () => {
   it("reads the whole of 2021 by default", () => {
-    const months = awsEnv({}).PORTAL_ERA5_MONTHS;
+    const months = awsConfig({}).era5Months;
     expect(months).toHaveLength(12);
     expect([months[0], months[11]]).toEqual(["202101", "202112"]);
   });
 
   it("takes a month, a range across a year's end, and a list, in order and once each", () => {
-    expect(awsEnv({ PORTAL_ERA5_MONTHS: "2020-06" }).PORTAL_ERA5_MONTHS).toEqual(["202006"]);
-    expect(awsEnv({ PORTAL_ERA5_MONTHS: "2020-11..2021-02" }).PORTAL_ERA5_MONTHS).toEqual(["202011", "202012", "202101", "202102"]);
-    expect(awsEnv({ PORTAL_ERA5_MONTHS: "2021-03, 2021-01..2021-02,2021-03" }).PORTAL_ERA5_MONTHS).toEqual(["202101", "202102", "202103"]);
+    expect(awsConfig({ PORTAL_ERA5_MONTHS: "2020-06" }).era5Months).toEqual(["202006"]);
+    expect(awsConfig({ PORTAL_ERA5_MONTHS: "2020-11..2021-02" }).era5Months).toEqual(["202011", "202012", "202101", "202102"]);
+    expect(awsConfig({ PORTAL_ERA5_MONTHS: "2021-03, 2021-01..2021-02,2021-03" }).era5Months).toEqual(["202101", "202102", "202103"]);
   });
 
   it.each(["2021-13", "2021-1", "21-01", "2021-03..2021-01", "2021-01..2021-02..2021-03", "", "1900-01", "2000-01..2099-12"])(
     "refuses %j with what it expects",
     (text) => {
-      expect(() => awsEnv({ PORTAL_ERA5_MONTHS: text })).toThrow(/PORTAL_ERA5_MONTHS.*a range \(2021-01\.\.2021-12\)/);
+      expect(() => awsConfig({ PORTAL_ERA5_MONTHS: text })).toThrow(/PORTAL_ERA5_MONTHS.*a range \(2021-01\.\.2021-12\)/);
     },
   );
 });
@@ -42,6 +74,11 @@ describe("the store's backups", () => {
     expect(portalConfig({ PORTAL_BACKUP_BUCKET: "portal-host-backupbucket-1a2b3c" }).backup.bucket).toBe("portal-host-backupbucket-1a2b3c");
     expect(() => portalConfig({ PORTAL_BACKUP_BUCKET: "s3://Portal_Backups" })).toThrow(/PORTAL_BACKUP_BUCKET: an S3 bucket name/);
     expect(() => portalConfig({ PORTAL_BACKUP_EVERY_MINUTES: "0" })).toThrow(/PORTAL_BACKUP_EVERY_MINUTES/);
+  });
+
+  it("reaches the bucket in AWS_REGION, whichever the provider", () => {
+    expect(portalConfig({ PORTAL_BACKUP_BUCKET: "portal-host-backupbucket-1a2b3c", AWS_REGION: "eu-west-1" }).backup.aws).toMatchObject({ region: "eu-west-1" });
+    expect(() => portalConfig({ PORTAL_BACKUP_BUCKET: "portal-host-backupbucket-1a2b3c", AWS_REGION: "ireland" })).toThrow(/AWS_REGION.*region name such as us-west-2/);
   });
 });
 

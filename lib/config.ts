@@ -1,10 +1,12 @@
 import path from "node:path";
 import { z } from "zod";
 import { parseTrustedProxies } from "@/lib/auth/client-address";
+import { apiFamilies, defaultBucketSizes, type ApiFamily, type BucketSize } from "@/lib/providers/aws/limiter";
 
 // The portal's configuration: every environment variable it reads, validated here and
-// nowhere else (README and .env.example document them). Other modules receive typed
-// values; none of them reads process.env.
+// nowhere else (README and .env.example document them), once, into a PortalConfig that is
+// handed down (createProvider(config), the runtime, the local provider's settings). Other
+// modules receive typed values; none of them reads process.env (eslint.config.mjs refuses it).
 
 const workerCount = z.coerce.number().int().min(0).max(64);
 const positiveMs = z.coerce.number().int().min(0).max(24 * 60 * 60_000);
@@ -124,14 +126,19 @@ const era5Months = z.string().transform((text, ctx) => {
   return months;
 });
 
-const awsEnvSchema = z
-  .object({
-    // ERA5 (s3://nsf-ncar-era5) is in us-west-2; stacks there read it in-region.
-    AWS_REGION: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region name such as us-west-2")
-      .default("us-west-2"),
-    AWS_ENDPOINT_URL: z.url().optional(),
+const awsAccessSchema = z.object({
+  // ERA5 (s3://nsf-ncar-era5) is in us-west-2; stacks there read it in-region.
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region name such as us-west-2")
+    .default("us-west-2"),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  // The SDK's own per-service variable; the moto harness points CodeBuild at its player with it.
+  AWS_ENDPOINT_URL_CODEBUILD: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+});
+
+const awsEnvSchema = awsAccessSchema
+  .extend({
     PORTAL_AWS_MODE: z.enum(["solo", "event"]).default("solo"),
     PORTAL_EVENT_STACK: z.string().regex(/^[A-Za-z][-A-Za-z0-9]{0,127}$/).optional(),
     PORTAL_EVENT_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).default("dask-workshop"),
@@ -175,7 +182,61 @@ const awsEnvSchema = z
   });
 
 export type Env = Record<string, string | undefined>;
-export type AwsEnv = z.infer<typeof awsEnvSchema>;
+
+/** How the portal reaches AWS: the provider's clients, and the store's backups in the host's bucket. */
+export interface AwsAccess {
+  region: string;
+  /** Every client's endpoint in place of AWS's own (AWS_ENDPOINT_URL: moto, LocalStack). */
+  endpoint?: string;
+  /** CodeBuild's own, which wins over `endpoint` as it does in the SDK (AWS_ENDPOINT_URL_CODEBUILD). */
+  codebuildEndpoint?: string;
+}
+
+export interface Cadence {
+  /** Stacks, tasks and services of an environment that is changing (or was just acted on). */
+  changingMs: number;
+  /** The same for an environment where nothing is expected to change by itself. */
+  settledMs: number;
+  /** Log reads (the room's one cursor in event mode; each environment's in solo mode). */
+  logsMs: number;
+  /** How far back each log read reaches for lines that became visible late. */
+  overlapMs: number;
+}
+
+export const defaultCadence: Cadence = { changingMs: 2_000, settledMs: 30_000, logsMs: 1_000, overlapMs: 10_000 };
+
+/** The AWS provider's settings (PORTAL_PROVIDER=aws); lib/providers/aws/config.ts adds what only it needs. */
+export interface AwsConfig extends AwsAccess {
+  mode: "solo" | "event";
+  eventStack?: string;
+  eventId: string;
+  maxWorkers: number;
+  defaultWorkers: number;
+  dashboardCidr: string;
+  notebookRepoUrl?: string;
+  /** The event's budget (event.yaml's Budget): its alert address (none: no budget) and monthly limit in USD. */
+  budgetAlertEmail?: string;
+  budgetUsd: number;
+  /** The commit of notebookRepoUrl the notebooks' kernel is built from (PORTAL_NOTEBOOK_REPO_COMMIT); unset: the portal's own. */
+  notebookRepoCommit?: string;
+  notebookInstanceType: string;
+  /** The private subnet the notebooks go in (the template's NotebookSubnet); unset: the template's default, A. */
+  notebookSubnet?: "A" | "B";
+  /** The role CloudFormation acts with; unset: the access stack's CloudFormationRoleArn output. */
+  cloudFormationRoleArn?: string;
+  /** The access stack (cloudformation/portal-access.yaml) the deploy role is found in. */
+  accessStack: string;
+  workerCapacity?: "FARGATE_SPOT" | "FARGATE";
+  daskImage?: string;
+  /** The ERA5 months the room reads, "YYYYMM" in order (PORTAL_ERA5_MONTHS). */
+  era5Months: string[];
+  /** Calls per second each family of AWS APIs may use, all pollers and actions together. */
+  callBudget: Record<ApiFamily, BucketSize>;
+  /** How stale what the portal shows may get (see docs/aws.md, "How the provider behaves"). */
+  cadence: Cadence;
+  /** Tests only (PORTAL_AWS_TEMPLATE_TRANSFORM): templates pass through the moto harness first. */
+  templateTransform?: "moto";
+}
 
 export interface LocalConfig {
   /** Absolute path of the virtualenv made from docker/requirements.txt. */
@@ -231,6 +292,8 @@ export interface PortalConfig {
   /** The pace card's "stuck": no progress for this many minutes while showing a diagnosis or asking for help. */
   stuckMinutes: number;
   local: LocalConfig;
+  /** The AWS provider's settings: set exactly when `provider` is `aws`. */
+  aws?: AwsConfig;
   content: ContentConfig;
   streams: StreamsConfig;
   backup: BackupConfig;
@@ -243,6 +306,8 @@ export interface BackupConfig {
   kept: number;
   /** Where a copy goes at the event's end and on the facilitator's request; none without it. */
   bucket?: string;
+  /** How that bucket is reached (AWS_REGION, AWS_ENDPOINT_URL): set exactly when `bucket` is. */
+  aws?: AwsAccess;
 }
 
 export interface StreamsConfig {
@@ -272,12 +337,12 @@ function mebibytes(size: string): number {
   return size.endsWith("GiB") ? value * 1024 : value;
 }
 
-/** The portal's own settings (the AWS provider's come from awsEnv). Cheap: read it whenever needed. */
+/** The portal's settings, the AWS provider's among them when it is the one. Cheap: read it whenever needed. */
 export function portalConfig(env: Env = process.env): PortalConfig {
   const e = parse(portalEnvSchema, env, "Portal");
   const dataDir = fromCwd(e.PORTAL_DATA_DIR);
-  const aws = e.PORTAL_PROVIDER === "aws";
-  const max = aws ? parse(awsEnvSchema, env, "AWS provider").PORTAL_MAX_WORKERS : (e.PORTAL_MAX_WORKERS ?? 4);
+  const aws = e.PORTAL_PROVIDER === "aws" ? awsConfig(env) : undefined;
+  const max = aws ? aws.maxWorkers : (e.PORTAL_MAX_WORKERS ?? 4);
   const contentPort = e.PORTAL_CONTENT_PORT ?? e.PORT + 1;
   if (contentPort === e.PORT || contentPort > 65_535) {
     throw new ConfigError(`Portal configuration is invalid: PORTAL_CONTENT_PORT: ${contentPort} cannot serve the content origin beside PORT=${e.PORT}; give another port`);
@@ -309,24 +374,97 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       egress: e.PORTAL_LOCAL_EGRESS,
       accept: e.PORTAL_LOCAL_ACCEPT,
     },
+    aws,
     content: { port: contentPort, portalPort: e.PORT, domain: e.PORTAL_CONTENT_DOMAIN },
     streams: {
       perUser: e.PORTAL_STREAMS_PER_USER,
       retentionMs: e.PORTAL_STREAM_RETENTION_HOURS * 60 * 60_000,
       keptPerEnvironment: e.PORTAL_STREAM_EVENTS_KEPT,
     },
-    backup: { everyMs: e.PORTAL_BACKUP_EVERY_MINUTES * 60_000, kept: e.PORTAL_BACKUPS_KEPT, bucket: e.PORTAL_BACKUP_BUCKET },
+    backup: {
+      everyMs: e.PORTAL_BACKUP_EVERY_MINUTES * 60_000,
+      kept: e.PORTAL_BACKUPS_KEPT,
+      bucket: e.PORTAL_BACKUP_BUCKET,
+      aws: e.PORTAL_BACKUP_BUCKET ? (aws ?? awsAccess(env)) : undefined,
+    },
   };
 }
 
-/** The AWS provider's settings, as given (lib/providers/aws/config.ts turns them into its own). */
-export function awsEnv(env: Env = process.env): AwsEnv {
-  return parse(awsEnvSchema, env, "AWS provider");
+/** The configuration a portal on another data folder would have (tests, benchmarks, tools). */
+export function portalConfigIn(dataDir: string, env: Env = process.env): PortalConfig {
+  return portalConfig({ ...env, PORTAL_DATA_DIR: dataDir });
+}
+
+/** How the portal reaches AWS, for what needs AWS without the AWS provider (the store's backups, `make restore`). */
+export function awsAccess(env: Env = process.env): AwsAccess {
+  const e = parse(awsAccessSchema, env, "AWS provider");
+  return { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL, codebuildEndpoint: e.AWS_ENDPOINT_URL_CODEBUILD };
+}
+
+/** The AWS provider's settings: what portalConfig() holds for PORTAL_PROVIDER=aws, or these variables' (tests, tools). */
+export function awsConfig(env: Env): AwsConfig {
+  const e = parse(awsEnvSchema, env, "AWS provider");
+  return {
+    region: e.AWS_REGION,
+    endpoint: e.AWS_ENDPOINT_URL,
+    codebuildEndpoint: e.AWS_ENDPOINT_URL_CODEBUILD,
+    mode: e.PORTAL_AWS_MODE,
+    eventStack: e.PORTAL_EVENT_STACK,
+    eventId: e.PORTAL_EVENT_ID,
+    maxWorkers: e.PORTAL_MAX_WORKERS,
+    defaultWorkers: Math.min(e.PORTAL_DEFAULT_WORKERS, e.PORTAL_MAX_WORKERS),
+    dashboardCidr: e.PORTAL_DASHBOARD_CIDR,
+    notebookRepoUrl: e.PORTAL_NOTEBOOK_REPO_URL,
+    notebookRepoCommit: e.PORTAL_NOTEBOOK_REPO_COMMIT,
+    budgetAlertEmail: e.PORTAL_BUDGET_EMAIL,
+    budgetUsd: e.PORTAL_BUDGET_USD,
+    notebookInstanceType: e.PORTAL_NOTEBOOK_INSTANCE_TYPE,
+    notebookSubnet: e.PORTAL_NOTEBOOK_SUBNET,
+    cloudFormationRoleArn: e.PORTAL_CFN_ROLE_ARN,
+    accessStack: e.PORTAL_ACCESS_STACK,
+    workerCapacity: e.PORTAL_WORKER_CAPACITY,
+    daskImage: e.DASK_IMAGE,
+    era5Months: e.PORTAL_ERA5_MONTHS,
+    callBudget: parseCallBudget(e.PORTAL_AWS_CALL_BUDGET),
+    cadence: parseCadence(e.PORTAL_AWS_POLL_MS),
+    templateTransform: e.PORTAL_AWS_TEMPLATE_TRANSFORM,
+  };
+}
+
+/** Reads "ecs-read=5,logs-read=2": unknown families are an error, burst stays small so calls spread out. */
+export function parseCallBudget(text: string | undefined): Record<ApiFamily, BucketSize> {
+  const budget = { ...defaultBucketSizes };
+  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [family, value] = part.split("=");
+    if (!(apiFamilies as readonly string[]).includes(family)) {
+      throw new ConfigError(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET names an unknown family "${family}" (known: ${apiFamilies.join(", ")})`);
+    }
+    const ratePerSecond = Number(value);
+    if (!(ratePerSecond > 0)) throw new ConfigError(`AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET ${family} must be above 0`);
+    budget[family as ApiFamily] = { ratePerSecond, burst: Math.max(1, Math.min(2, ratePerSecond)) };
+  }
+  return budget;
+}
+
+/** Reads "changing=2000,settled=30000": the schema has checked the names and numbers already. */
+function parseCadence(text: string | undefined): Cadence {
+  const cadence = { ...defaultCadence };
+  const names = { changing: "changingMs", settled: "settledMs", logs: "logsMs", overlap: "overlapMs" } as const;
+  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = part.split("=") as [keyof typeof names, string];
+    cadence[names[name]] = Number(value);
+  }
+  return cadence;
 }
 
 /** Where the repository's own files are (templates, notebooks, the moto harness): the working directory. */
 export function repoPath(...parts: string[]): string {
   return path.join(/* turbopackIgnore: true */ process.cwd(), ...parts);
+}
+
+/** Whether this is `next dev`: React's development build evaluates code for its error overlay (proxy.ts's policy allows it). */
+export function inDevelopment(): boolean {
+  return process.env.NODE_ENV === "development";
 }
 
 /** The portal's public address (NEXTAUTH_URL) when it is a URL; cheap enough for every request (proxy.ts). */

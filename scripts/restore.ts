@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { restoreStore } from "@/lib/backup/restore";
 import { backupClient, downloadBackup } from "@/lib/backup/s3";
-import { portalConfig } from "@/lib/config";
+import { awsAccess, portalConfig } from "@/lib/config";
 
 async function portalAnswers(port: string): Promise<boolean> {
   try {
@@ -30,7 +30,7 @@ async function restore(source: string | undefined): Promise<number> {
   if (source.startsWith("s3://")) {
     file = path.join(dataDir, "backups", `downloaded-${path.basename(source)}`);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    await downloadBackup(backupClient(), source, file);
+    await downloadBackup(backupClient(awsAccess()), source, file);
   }
   const restored = await restoreStore(file, dataDir);
   console.log(

@@ -90,7 +90,7 @@ async function resourcesOf(stackName: string): Promise<Record<string, { type: st
 }
 
 /** The portal's S3 client, signed as the user that holds only PortalPolicy. */
-const portalS3 = () => backupClient({ AWS_REGION: "us-west-2", AWS_ENDPOINT_URL: moto.endpoint });
+const portalS3 = () => backupClient({ region: "us-west-2", endpoint: moto.endpoint });
 
 beforeAll(async () => {
   moto = await startMoto({ iam: true });

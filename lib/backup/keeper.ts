@@ -123,7 +123,7 @@ export class BackupKeeper {
 
   private upload(copy: BackupFile): Promise<string> {
     return this.serial("s3", async () => {
-      this.client ??= (this.deps.client ?? backupClient)();
+      this.client ??= this.deps.client?.() ?? backupClient(this.deps.config.aws!);
       const location = await uploadBackup(this.client, this.deps.config.bucket!, copy);
       this.lastUpload = { at: this.now().toISOString(), location };
       return location;

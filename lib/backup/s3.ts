@@ -1,7 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { awsEnv, type Env } from "@/lib/config";
+import type { AwsAccess } from "@/lib/config";
 import { PortalError } from "@/lib/errors";
 import { toProviderError } from "@/lib/providers/aws/errors";
 import type { BackupFile } from "./copy";
@@ -14,11 +14,10 @@ import type { BackupFile } from "./copy";
 export const keyPrefix = "store/";
 
 /** The bucket's client: the portal's own credentials (its instance role on the host), AWS_ENDPOINT_URL in tests. */
-export function backupClient(env: Env = process.env): S3Client {
-  const aws = awsEnv(env);
+export function backupClient(aws: AwsAccess): S3Client {
   return new S3Client({
-    region: aws.AWS_REGION,
-    ...(aws.AWS_ENDPOINT_URL ? { endpoint: aws.AWS_ENDPOINT_URL, forcePathStyle: true } : {}),
+    region: aws.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint, forcePathStyle: true } : {}),
     requestHandler: { connectionTimeout: 3000, requestTimeout: 120_000 },
   });
 }

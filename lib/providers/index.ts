@@ -1,12 +1,12 @@
 import "server-only";
 import type { PortalConfig } from "@/lib/config";
-import { createAwsProvider, loadAwsConfig } from "./aws";
+import { awsProviderConfig, createAwsProvider } from "./aws";
 import { LocalProvider, localSettings } from "./local";
 import type { Provider } from "@/lib/providers/contract";
 
 /** The provider PORTAL_PROVIDER names, built from the portal's configuration. */
 export function createProvider(config: PortalConfig): Provider {
-  if (config.provider === "aws") return createAwsProvider(loadAwsConfig());
+  if (config.aws) return createAwsProvider(awsProviderConfig(config.aws));
   const local = new LocalProvider(localSettings(config), config.workers);
   // Said once at start: how attendees' environments are isolated, and what is weaker or missing, and why.
   void local.isolation().then(({ parts }) => {

@@ -2,7 +2,7 @@ import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { awsEnv, type Env, type PortalConfig } from "@/lib/config";
+import type { PortalConfig } from "@/lib/config";
 import { beginRehearsal, finishRehearsal, runningRehearsal } from "@/lib/db/rehearsal-queries";
 import type { RehearsalRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
@@ -38,9 +38,8 @@ export const defaultLimits: Record<PhaseName, number> = {
 };
 
 /** The rehearsal's settings from the portal's configuration: the AWS provider reads the event's ERA5 months. */
-export function rehearsalSettings(config: PortalConfig, env: Env = process.env): RehearsalSettings {
-  const aws = config.provider === "aws";
-  return { dataDir: config.dataDir, era5Months: aws ? awsEnv(env).PORTAL_ERA5_MONTHS : undefined, limits: defaultLimits, pollMs: aws ? 10_000 : 1_000 };
+export function rehearsalSettings(config: PortalConfig): RehearsalSettings {
+  return { dataDir: config.dataDir, era5Months: config.aws?.era5Months, limits: defaultLimits, pollMs: config.aws ? 10_000 : 1_000 };
 }
 
 export interface RehearsalDeps {

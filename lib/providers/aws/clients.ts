@@ -51,9 +51,9 @@ export function createAwsClients(config: AwsProviderConfig): AwsClients {
     ec2: new EC2Client(common),
     sagemaker: new SageMakerClient(common),
     quotas: new ServiceQuotasClient(common),
-    // The SDK's own per-service variable wins over AWS_ENDPOINT_URL, as it does when no
-    // endpoint is given in code: the moto harness points CodeBuild at its player this way.
-    codebuild: new CodeBuildClient({ ...common, ...(process.env.AWS_ENDPOINT_URL_CODEBUILD ? { endpoint: process.env.AWS_ENDPOINT_URL_CODEBUILD } : {}) }),
+    // The SDK's own per-service variable (AWS_ENDPOINT_URL_CODEBUILD) wins over AWS_ENDPOINT_URL, as it
+    // does when no endpoint is given in code: the moto harness points CodeBuild at its player this way.
+    codebuild: new CodeBuildClient({ ...common, ...(config.codebuildEndpoint ? { endpoint: config.codebuildEndpoint } : {}) }),
     ecr: new ECRClient(common),
     // IAM is global: its one endpoint answers whatever the region (a custom endpoint still wins).
     iam: new IAMClient(common),

@@ -1,4 +1,4 @@
 import "server-only";
 
 export { createAwsProvider } from "./provider";
-export { loadAwsConfig, type AwsProviderConfig } from "./config";
+export { awsProviderConfig, loadAwsConfig, type AwsProviderConfig } from "./config";

@@ -20,7 +20,7 @@ export interface BucketSize {
  * The portal's default budget: reads well under the account's quotas (ECS 20/s,
  * FilterLogEvents 10/s, CloudFormation reads are shared with the console and CI), and
  * bursts of at most two, so the calls spread out instead of arriving together.
- * PORTAL_AWS_CALL_BUDGET overrides the rates (config.ts).
+ * PORTAL_AWS_CALL_BUDGET overrides the rates (lib/config.ts).
  */
 export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
   // CloudFormation reads, 2/s in all: stack events have their own share, so reading the

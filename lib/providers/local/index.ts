@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { portalConfig, repoPath, type Env, type PortalConfig } from "@/lib/config";
+import { portalConfigIn, repoPath, type Env, type PortalConfig } from "@/lib/config";
 import type { ProxiedKind } from "@/lib/providers/contract";
 import { ActivityListeners } from "../shared/activity";
 import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider, type ProviderHealth, type ProviderEvent, type ProxyTarget, type UsageMeter, type CapacityPlanner, type RehearsalTools } from "@/lib/providers/contract";
@@ -55,9 +55,9 @@ function resolvConf(settings: LocalSettings, isolated: Isolation): string {
   }
 }
 
-/** The settings a portal with this data folder would use (tests and benchmarks). */
-export function localSettingsFromEnv(dataDir: string, env: Env = process.env): LocalSettings {
-  return localSettings(portalConfig({ ...env, PORTAL_DATA_DIR: dataDir }));
+/** The settings a portal with this data folder would use (tests and benchmarks); `env` defaults to the portal's own. */
+export function localSettingsFromEnv(dataDir: string, env?: Env): LocalSettings {
+  return localSettings(portalConfigIn(dataDir, env));
 }
 
 /** Every task running as asked, and JupyterLab answering: the environment's full footprint. */

@@ -112,9 +112,10 @@ export function isolationFrom(settings: Settings, probes: IsolationProbes): Isol
 }
 
 /** Probes this machine (bubblewrap, a network namespace with its egress, a capped group) for these settings. */
-export async function probeIsolation(settings: Settings & { owner: string }): Promise<IsolationProbes> {
+export async function probeIsolation(settings: Settings & Pick<LocalConfig, "inherited"> & { owner: string }): Promise<IsolationProbes> {
   if (settings.isolation === "none") {
     return { sandbox: { bwrap: null }, network: { tools: null }, caps: { layout: null } };
   }
-  return { sandbox: probedSandbox(), network: await probeNetwork(settings.egress), caps: probeCaps(settings.owner) };
+  const searchPath = settings.inherited.PATH;
+  return { sandbox: probedSandbox(searchPath), network: await probeNetwork(settings.egress, searchPath), caps: probeCaps(settings.owner) };
 }

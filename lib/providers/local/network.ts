@@ -47,10 +47,12 @@ export interface NetworkTools {
   unshare: string;
   /** Needed for public egress only. */
   slirp4netns: string | null;
+  /** The PATH they were found on (the portal's own); slirp4netns runs with it. */
+  searchPath: string;
 }
 
-function which(name: string): string | null {
-  for (const dir of (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":").concat(["/usr/sbin", "/sbin"])) {
+function which(name: string, searchPath: string): string | null {
+  for (const dir of searchPath.split(":").concat(["/usr/sbin", "/sbin"])) {
     const candidate = path.join(dir, name);
     if (fs.existsSync(candidate)) return candidate;
   }
@@ -142,7 +144,7 @@ export async function startEgress(tools: NetworkTools, name: string, marks: { en
 function spawnSlirp(tools: NetworkTools, name: string, marks: { envId: string; owner: string }, logFile: string): Promise<number> {
   if (!tools.slirp4netns) return Promise.reject(new Error("slirp4netns is not installed"));
   const out = fs.openSync(logFile, "a");
-  const env: ChildEnv = { PATH: process.env.PATH, [ENV_MARKER]: marks.envId, [OWNER_MARKER]: marks.owner };
+  const env: ChildEnv = { PATH: tools.searchPath, [ENV_MARKER]: marks.envId, [OWNER_MARKER]: marks.owner };
   const child = spawn(
     tools.unshare,
     [
@@ -187,12 +189,12 @@ export interface NetworkProbe {
  * Makes a namespace exactly as an environment gets one (and, for public egress, starts
  * slirp4netns on it), then removes it: whatever this machine refuses shows here, at start.
  */
-export async function probeNetwork(egress: "public" | "none"): Promise<NetworkProbe> {
-  const ipPath = which("ip");
-  const nsenter = which("nsenter");
-  const unshare = which("unshare");
+export async function probeNetwork(egress: "public" | "none", searchPath: string): Promise<NetworkProbe> {
+  const ipPath = which("ip", searchPath);
+  const nsenter = which("nsenter", searchPath);
+  const unshare = which("unshare", searchPath);
   if (!ipPath || !nsenter || !unshare) return { tools: null, error: "iproute2's `ip` or util-linux's `nsenter` and `unshare` are not installed" };
-  const tools: NetworkTools = { ip: ipPath, nsenter, unshare, slirp4netns: which("slirp4netns") };
+  const tools: NetworkTools = { ip: ipPath, nsenter, unshare, slirp4netns: which("slirp4netns", searchPath), searchPath };
   if (egress === "public" && !tools.slirp4netns) return { tools: null, error: "slirp4netns is not installed" };
   const name = `dask-probe-${process.pid}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-netns-probe-"));

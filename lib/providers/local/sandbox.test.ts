@@ -12,7 +12,7 @@ import { insideUser, writeMinimalEtc } from "./minimal-etc";
 import type { NetworkTools } from "./network";
 import { probeSandbox, sandboxed } from "./sandbox";
 
-const tools: NetworkTools = { ip: "/usr/sbin/ip", nsenter: "/usr/bin/nsenter", unshare: "/usr/bin/unshare", slirp4netns: "/usr/bin/slirp4netns" };
+const tools: NetworkTools = { ip: "/usr/sbin/ip", nsenter: "/usr/bin/nsenter", unshare: "/usr/bin/unshare", slirp4netns: "/usr/bin/slirp4netns", searchPath: "/usr/bin:/bin" };
 const layout: CgroupLayout = { mode: "cgroup-v1", memory: "/sys/fs/cgroup/memory/p", cpu: "/sys/fs/cgroup/cpu/p" };
 const everything: IsolationProbes = { sandbox: { bwrap: "/usr/bin/bwrap" }, network: { tools }, caps: { layout } };
 const settings: Pick<LocalConfig, "isolation" | "egress" | "accept" | "cpus"> = { isolation: "sandbox", egress: "public", accept: [], cpus: 2 };

@@ -27,8 +27,8 @@ export interface SandboxMounts {
 // No /etc (minimal-etc.ts makes one) and no /opt, where a host may keep anything of its own.
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"];
 
-function bwrapPath(): string | null {
-  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
+function bwrapPath(searchPath: string): string | null {
+  for (const dir of searchPath.split(":")) {
     const candidate = path.join(dir, "bwrap");
     if (fs.existsSync(candidate)) return candidate;
   }
@@ -121,7 +121,7 @@ export function probeSandbox(bwrap: string | null): SandboxProbe {
 
 let detected: SandboxProbe | undefined;
 
-/** Probed once per portal process. */
-export function probedSandbox(): SandboxProbe {
-  return (detected ??= probeSandbox(bwrapPath()));
+/** Probed once per portal process, with bwrap looked for on the portal's PATH. */
+export function probedSandbox(searchPath: string): SandboxProbe {
+  return (detected ??= probeSandbox(bwrapPath(searchPath)));
 }

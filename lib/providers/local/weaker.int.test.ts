@@ -23,7 +23,7 @@ describe("environments on a machine that cannot isolate them fully", () => {
   /** What such a machine's probes find: bubblewrap works, the rest does not. */
   const probes = (): Promise<IsolationProbes> =>
     Promise.resolve({
-      sandbox: probedSandbox(),
+      sandbox: probedSandbox(process.env.PATH ?? "/usr/bin:/bin"),
       network: { tools: null, error: "this machine will not make a network namespace per environment (mount --make-shared /run/netns failed: Operation not permitted)" },
       caps: { layout: null, error: "the portal cannot make cgroup-v2 groups here (EACCES: permission denied)" },
     });
