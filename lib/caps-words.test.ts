@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { capsWords, outOfMemoryWords } from "@/lib/caps-words";
+import { capsWords, outOfMemoryWords } from "./caps-words";
 
 // What an attendee reads about their environment's caps, and after the memory cap stopped something.
 

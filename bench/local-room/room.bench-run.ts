@@ -9,10 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, it } from "vitest";
 import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
-import { formatMiB } from "@/lib/providers/contract";
+import { formatMiB, type EnvironmentRef, type EnvironmentSnapshot } from "@/lib/providers/contract";
 import { residentByEnvironment } from "@/lib/providers/local/capacity";
 import { findOwnedProcesses, freePort } from "@/lib/providers/local/processes";
-import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/contract";
 import { machine, machineSection, median, type Machine } from "../support/machine";
 import { loadProxyResults, proxySection } from "./proxy-report";
 

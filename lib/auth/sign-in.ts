@@ -1,8 +1,7 @@
 import "server-only";
 import { createHmac } from "node:crypto";
 import { anonymousActor, audit, type Actor } from "@/lib/audit";
-import { attendeeByEmail, attendeeSignedIn, createAttendee, replaceReturnCode } from "@/lib/db/attendee-queries";
-import { countAttendees } from "@/lib/db/attendee-queries";
+import { attendeeByEmail, attendeeSignedIn, createAttendee, replaceReturnCode, countAttendees } from "@/lib/db/attendee-queries";
 import { PortalError } from "@/lib/errors";
 import { assertRoomForAttendee } from "@/lib/room/limits";
 import { clientAddress, type HeaderLookup, TrustedProxies } from "./client-address";

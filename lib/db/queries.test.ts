@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { attendee, memoryStorePerTest } from "@/test/support/unit";
-import { createEnvironmentOnce, latestEnvironmentOf, liveEnvironmentOf, updateEnvironment } from "@/lib/db/environment-queries";
-import { ensureAttendee } from "@/lib/db/attendee-queries";
-import { retireEnvironment, reviveEnvironment } from "@/lib/db/environment-queries";
-import { rosterRaw } from "@/lib/db/room-queries";
+import { createEnvironmentOnce, latestEnvironmentOf, liveEnvironmentOf, updateEnvironment, retireEnvironment, reviveEnvironment } from "./environment-queries";
+import { ensureAttendee } from "./attendee-queries";
+import { rosterRaw } from "./room-queries";
 
 // The store's own promises, on an in-memory SQLite: what the rest of the portal relies on.
 memoryStorePerTest();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attendee, memoryStorePerTest } from "@/test/support/unit";
-import { createEnvironmentOnce, updateEnvironment } from "@/lib/db/environment-queries";
+import { createEnvironmentOnce, updateEnvironment } from "./environment-queries";
 import { inTransaction } from "@/lib/db";
 import { appendStreamEvent, lastStreamSeq, pruneStreamEvents, streamEventsAfter } from "./stream-queries";
 

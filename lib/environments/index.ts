@@ -8,11 +8,10 @@ import { getAttendee } from "@/lib/db/attendee-queries";
 import { getEventSettings } from "@/lib/db/room-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { PortalError, toPortalError } from "@/lib/errors";
-import type { Provider } from "@/lib/providers/contract";
+import { type Provider, environmentId } from "@/lib/providers/contract";
 import { assertDeploysOpen } from "@/lib/room/limits";
-import { environmentId } from "@/lib/providers/contract";
 import { blocksRedeploy, isDeleting, isScalable } from "@/lib/status";
-import type { Watchers } from "@/lib/environments/watchers";
+import type { Watchers } from "./watchers";
 
 // The commands on an attendee's environment: deploy, scale, tear down. Each checks who
 // asks, acts through the provider, records the outcome in the audit log and wakes the

@@ -1,14 +1,13 @@
 import "server-only";
 import { audit, portalActor, type Actor } from "@/lib/audit";
 import { inTransaction } from "@/lib/db";
-import { liveEnvironmentOf } from "@/lib/db/environment-queries";
+import { liveEnvironmentOf, environmentByStackName, environmentIdTaken, insertFoundEnvironment, liveEnvironmentsOfProvider, retireEnvironment, reviveEnvironment } from "@/lib/db/environment-queries";
 import { ensureAttendee } from "@/lib/db/attendee-queries";
-import { environmentByStackName, environmentIdTaken, insertFoundEnvironment, liveEnvironmentsOfProvider, retireEnvironment, reviveEnvironment } from "@/lib/db/environment-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import type { FoundStack, Provider } from "@/lib/providers/contract";
 import { REHEARSAL_ATTENDEE_ID } from "@/lib/rehearsal/phases";
 import { isDeleting } from "@/lib/status";
-import type { Watchers } from "@/lib/environments/watchers";
+import type { Watchers } from "./watchers";
 
 export const DELETED_OUTSIDE = "deleted outside the portal";
 

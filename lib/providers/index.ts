@@ -2,7 +2,7 @@ import "server-only";
 import type { PortalConfig } from "@/lib/config";
 import { awsProviderConfig, createAwsProvider } from "./aws";
 import { LocalProvider, localSettings } from "./local";
-import type { Provider } from "@/lib/providers/contract";
+import type { Provider } from "./contract";
 
 /** The provider PORTAL_PROVIDER names, built from the portal's configuration. */
 export function createProvider(config: PortalConfig): Provider {

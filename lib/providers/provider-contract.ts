@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { isReady } from "@/lib/status";
-import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type ProviderEvent } from "@/lib/providers/contract";
+import { ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type Provider, type ProviderEvent } from "./contract";
 
 // The Provider contract as tests: what the portal relies on from every provider, run
 // against the local provider (real Dask processes), the AWS provider (moto, with the

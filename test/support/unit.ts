@@ -5,7 +5,7 @@ import { afterEach, beforeEach, vi } from "vitest";
 import { portalConfig } from "@/lib/config";
 import { openDb, useStore } from "@/lib/db";
 import { createEnvironmentOnce } from "@/lib/db/environment-queries";
-import { upsertAttendee } from "@/test/support/seed";
+import { upsertAttendee } from "./seed";
 import { PORTAL_TASK } from "@/lib/environments/enforce-limits";
 import { PortalError } from "@/lib/errors";
 import { FakeProvider, type FakeOptions } from "@/lib/providers/fake";

@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import type { StackEvent } from "@aws-sdk/client-cloudformation";
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { z } from "zod";
-import { capLogLine } from "@/lib/providers/contract";
-import type { ProviderEvent, TaskRole } from "@/lib/providers/contract";
+import { capLogLine, type ProviderEvent, type TaskRole } from "@/lib/providers/contract";
 import type { RateLimiter } from "./limiter";
 
 /**

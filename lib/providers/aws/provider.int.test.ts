@@ -12,8 +12,7 @@ import {
   putLogLines,
   stopTask,
 } from "../../../test/moto/index.mjs";
-import { LOG_LINE_MAX_BYTES } from "@/lib/providers/contract";
-import type { EnvironmentRef } from "@/lib/providers/contract";
+import { LOG_LINE_MAX_BYTES, type EnvironmentRef } from "@/lib/providers/contract";
 import { loadAwsConfig, type AwsProviderConfig } from "./config";
 import { createAwsProvider } from "./provider";
 

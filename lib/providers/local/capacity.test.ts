@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admitOrRefuse, plannedMiB, roomCapacity, type CapacitySettings } from "@/lib/providers/local/capacity";
+import { admitOrRefuse, plannedMiB, roomCapacity, type CapacitySettings } from "./capacity";
 
 // The arithmetic behind "how many environments fit" on the facilitator page, and the
 // refusal an attendee meets when the machine is full.

@@ -3,12 +3,11 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { LocalConfig } from "@/lib/config";
-import { proxiedBase, type ProxiedKind } from "@/lib/providers/contract";
+import { proxiedBase, type ProxiedKind, type EnvironmentCaps, type EnvironmentSnapshot, type ProxyTarget } from "@/lib/providers/contract";
 import { isComplete, isReady } from "@/lib/status";
-import type { EnvironmentCaps, EnvironmentSnapshot, ProxyTarget } from "@/lib/providers/contract";
 import { applyCaps, createGroup, groupOf, oomKills, removeGroup, type Caps } from "./caps";
-import type { Machine } from "@/lib/providers/local/capacity";
-import type { Isolation } from "@/lib/providers/local/isolation";
+import type { Machine } from "./capacity";
+import type { Isolation } from "./isolation";
 import {
   closedCleanly,
   dashboardSocket,

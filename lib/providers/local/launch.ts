@@ -4,7 +4,7 @@ import path from "node:path";
 import { proxiedBase } from "@/lib/providers/contract";
 import { joinGroup } from "./caps";
 import type { LocalSettings } from "./environment";
-import type { Isolation } from "@/lib/providers/local/isolation";
+import type { Isolation } from "./isolation";
 import { joinNamespace } from "./network";
 import { ENV_MARKER, OWNER_MARKER, spawnInGroup, type ChildEnv, type Spawned } from "./processes";
 import { pythonEnvDirs, sandboxed } from "./sandbox";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LocalConfig } from "@/lib/config";
 import type { CgroupLayout } from "./caps";
-import { isolationFrom, type IsolationProbes } from "@/lib/providers/local/isolation";
+import { isolationFrom, type IsolationProbes } from "./isolation";
 import { insideUser, writeMinimalEtc } from "./minimal-etc";
 import type { NetworkTools } from "./network";
 import { probeSandbox, sandboxed } from "./sandbox";

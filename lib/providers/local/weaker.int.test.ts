@@ -11,7 +11,7 @@ import { stopLocal } from "@/test/support/local";
 import { describeUntil } from "../provider-contract";
 import type { EnvironmentRef } from "@/lib/providers/contract";
 import { LocalProvider, localSettingsFromEnv } from "./index";
-import type { IsolationProbes } from "@/lib/providers/local/isolation";
+import type { IsolationProbes } from "./isolation";
 import { probedSandbox } from "./sandbox";
 import { loadState } from "./state";
 

@@ -6,8 +6,7 @@ import { LabSidebar } from "@/components/labs/lab-sidebar";
 import { LabVisit } from "@/components/labs/lab-visit";
 import { MarkDone } from "@/components/labs/mark-done";
 import { pageViewer } from "@/lib/auth/session";
-import { labsDone } from "@/lib/db/lab-queries";
-import { checksPassed } from "@/lib/db/lab-queries";
+import { labsDone, checksPassed } from "@/lib/db/lab-queries";
 import { findLab, listLabs, neighbours } from "@/lib/labs";
 
 export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }) {
