@@ -23,5 +23,12 @@ describe("the caps in words", () => {
     const words = outOfMemoryWords({ ...caps, outOfMemory: { at: "2026-12-06T10:42:00Z", stopped: "task", taskId: "worker-3" } }, at)!;
     expect(words).toMatch(/^At 10:42 task worker-3 was stopped \(OutOfMemoryError\)/);
     expect(words).toContain("PORTAL_LOCAL_WORKER_MEMORY");
+    expect(words).toContain("your environment reached its memory cap of 5.0 GiB");
+  });
+
+  it("say, when a worker went past its own limit, that limit rather than the environment's cap", () => {
+    const words = outOfMemoryWords({ ...caps, outOfMemory: { at: "2026-12-06T10:42:00Z", stopped: "task", taskId: "worker-2", limit: "worker" } }, at)!;
+    expect(words).toMatch(/^At 10:42 task worker-2 was stopped \(OutOfMemoryError\): it held more than a worker's 2\.0 GiB\. /);
+    expect(words).not.toContain("5.0 GiB");
   });
 });

@@ -22,8 +22,9 @@ export function outOfMemoryWords(caps: EnvironmentCaps, at: (iso: string) => str
       "call .compute() only on small results, persist less, or read fewer months at once. If the notebook itself needs more memory, ask the facilitator to raise PORTAL_LOCAL_NOTEBOOK_MEMORY."
     );
   }
+  const why = hit.limit === "worker" ? `it held more than a worker's ${formatMiB(caps.workerMemoryMiB)}` : `your environment reached its memory cap of ${cap}`;
   return (
-    `At ${at(hit.at)} task ${hit.taskId ?? "a worker"} was stopped (OutOfMemoryError): your environment reached its memory cap of ${cap}. ` +
+    `At ${at(hit.at)} task ${hit.taskId ?? "a worker"} was stopped (OutOfMemoryError): ${why}. ` +
     "The portal starts a replacement. Use smaller chunks so each task holds less, persist less at once, or ask the facilitator to give workers more memory (PORTAL_LOCAL_WORKER_MEMORY)."
   );
 }

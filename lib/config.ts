@@ -1,7 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
 import { parseTrustedProxies } from "@/lib/auth/client-address";
-import { apiFamilies, defaultBucketSizes, type ApiFamily, type BucketSize } from "@/lib/providers/aws/limiter";
 
 // The portal's configuration: every environment variable it reads, validated here and
 // nowhere else (README and .env.example document them), once, into a PortalConfig that is
@@ -204,6 +203,46 @@ export interface Cadence {
 }
 
 export const defaultCadence: Cadence = { changingMs: 2_000, settledMs: 30_000, logsMs: 1_000, overlapMs: 10_000 };
+
+/**
+ * Families of AWS calls that share an account-wide quota. Each gets one token bucket
+ * sized below that quota, so the portal's calls grow with environments, never past
+ * what the account allows (ECS cluster reads 20/s, FilterLogEvents 10/s at worst).
+ */
+export const apiFamilies = ["cfn-read", "cfn-events", "cfn-write", "ecs-read", "ecs-write", "logs-read", "logs-write", "ec2-read", "ec2-write", "sagemaker", "image"] as const;
+export type ApiFamily = (typeof apiFamilies)[number];
+
+export interface BucketSize {
+  /** Tokens added per second (sustained calls per second). */
+  ratePerSecond: number;
+  /** Most calls allowed in a burst. */
+  burst: number;
+}
+
+/**
+ * The portal's default budget: reads well under the account's quotas (ECS 20/s,
+ * FilterLogEvents 10/s, CloudFormation reads are shared with the console and CI), and
+ * bursts of at most two, so the calls spread out instead of arriving together.
+ * PORTAL_AWS_CALL_BUDGET overrides the rates (below); lib/providers/aws/limiter.ts spends them.
+ */
+export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
+  // CloudFormation reads, 2/s in all: stack events have their own share, so reading the
+  // events of many changing stacks never holds up the room's stack status.
+  "cfn-read": { ratePerSecond: 1, burst: 2 },
+  "cfn-events": { ratePerSecond: 1, burst: 2 },
+  "cfn-write": { ratePerSecond: 1, burst: 3 },
+  "ecs-read": { ratePerSecond: 5, burst: 2 },
+  "ecs-write": { ratePerSecond: 5, burst: 5 },
+  "logs-read": { ratePerSecond: 2, burst: 2 },
+  // The notebooks' log group made once, and a deleted environment's notebook streams removed.
+  "logs-write": { ratePerSecond: 2, burst: 3 },
+  "ec2-read": { ratePerSecond: 5, burst: 2 },
+  // Security group rules for dashboard viewers: one or two per click, never polled.
+  "ec2-write": { ratePerSecond: 2, burst: 3 },
+  sagemaker: { ratePerSecond: 2, burst: 4 },
+  // The room's image: CodeBuild, ECR and S3 calls of the facilitator's build card.
+  image: { ratePerSecond: 2, burst: 4 },
+};
 
 /** The AWS provider's settings (PORTAL_PROVIDER=aws); lib/providers/aws/config.ts adds what only it needs. */
 export interface AwsConfig extends AwsAccess {

@@ -66,8 +66,11 @@ export interface EnvironmentCaps {
   /** What the memory cap is made of: each worker's limit, and what the scheduler, JupyterLab and kernels share. */
   workerMemoryMiB: number;
   notebookMemoryMiB: number;
-  /** The latest time reaching the memory cap stopped something: a task, or a process JupyterLab started (a kernel). */
-  outOfMemory?: { at: string; stopped: "kernel" | "task"; taskId?: string };
+  /**
+   * The latest time memory stopped something: a task, or a process JupyterLab started (a
+   * kernel), for reaching the environment's cap, or (limit "worker") a worker past its own limit.
+   */
+  outOfMemory?: { at: string; stopped: "kernel" | "task"; taskId?: string; limit?: "worker" };
 }
 
 export interface EnvironmentSnapshot {

@@ -463,6 +463,8 @@ export class LocalEnvironment {
       if (mib === null || mib <= this.settings.workerMemoryMiB) continue;
       signalGroup(task.pid, "SIGKILL");
       markStopped(task, OUT_OF_MEMORY_REASON);
+      // The attendee's page says so, as it does when the environment's cap stopped a task.
+      this.state.isolation.outOfMemory = { at: now(), stopped: "task", taskId: task.id, limit: "worker" };
       changed = true;
     }
     return changed;

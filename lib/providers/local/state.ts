@@ -35,7 +35,7 @@ export const environmentIsolationSchema = z.object({
   /** The group's OOM kills the portal has accounted for. */
   oomKills: z.number().int().min(0),
   /** The latest time the memory cap stopped something: a task, or a process started from JupyterLab (a kernel). */
-  outOfMemory: z.object({ at: z.string(), stopped: z.enum(["kernel", "task"]), taskId: z.string().optional() }).optional(),
+  outOfMemory: z.object({ at: z.string(), stopped: z.enum(["kernel", "task"]), taskId: z.string().optional(), limit: z.literal("worker").optional() }).optional(),
 });
 export type EnvironmentIsolation = z.infer<typeof environmentIsolationSchema>;
 
