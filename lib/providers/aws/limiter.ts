@@ -1,8 +1,6 @@
-import type { ApiFamily, BucketSize } from "@/lib/config";
+import { defaultBucketSizes, type ApiFamily, type BucketSize } from "@/lib/config";
 import { ProviderError } from "@/lib/providers/contract";
 import { isThrottling } from "./errors";
-
-export { apiFamilies, defaultBucketSizes, type ApiFamily, type BucketSize } from "@/lib/config";
 
 export interface Clock {
   now(): number;
