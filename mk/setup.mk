@@ -1,5 +1,9 @@
 # What `make start` and `make test` install when it is missing. Included by the Makefile,
 # which defines PYTHON, VENV, TOOLS and PORTAL_DATA_DIR.
+# Debian's packages, one apt at a time: make test, make start and a second checkout may all
+# install at once, and apt-get otherwise fails at once on another's lock.
+APT := flock /tmp/dask-portal-apt.lock env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
+
 .PHONY: install pyenv tools chromium bubblewrap netns-tools deploy-tools sample-data build
 
 install: node_modules/.stamp $(VENV)/.stamp
@@ -48,19 +52,19 @@ $(VENV)/.test-stamp: $(VENV)/.stamp notebooks/requirements-test.txt
 
 # Debian's Chromium for Playwright: this machine cannot download a browser.
 chromium:
-	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v /usr/bin/chromium >/dev/null || { $(APT) update -qq && $(APT) install -y -qq chromium; }
 
 # Debian's bubblewrap: each local environment runs in its own sandbox (README, "Isolation").
 # Without root it cannot be installed here: the portal then says so and refuses deploys
 # unless PORTAL_LOCAL_ISOLATION=none.
 bubblewrap:
-	@command -v bwrap >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	@command -v bwrap >/dev/null || { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq bubblewrap; \
 	  else echo "bubblewrap is missing: run 'sudo apt-get install bubblewrap' (or set PORTAL_LOCAL_ISOLATION=none on a single-user machine)"; fi; }
 
 # What make test-deploy needs on this machine to build a Debian root and run the installer in it:
 # mmdebstrap (Debian's packages, no image registry), losetup and ip for its disk and network.
 deploy-tools:
-	@command -v mmdebstrap >/dev/null && command -v losetup >/dev/null && command -v ip >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap util-linux iproute2; }
+	@command -v mmdebstrap >/dev/null && command -v losetup >/dev/null && command -v ip >/dev/null || { $(APT) update -qq && $(APT) install -y -qq mmdebstrap util-linux iproute2; }
 
 # A network namespace per local environment (README, "Isolation"): iproute2's `ip` makes it and
 # its rules, slirp4netns gives it public egress. Without root neither can be used: the portal
@@ -68,7 +72,7 @@ deploy-tools:
 netns-tools:
 	@missing=""; command -v ip >/dev/null || [ -x /usr/sbin/ip ] || missing="$$missing iproute2"; \
 	  command -v slirp4netns >/dev/null || missing="$$missing slirp4netns"; \
-	  if [ -n "$$missing" ]; then if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  if [ -n "$$missing" ]; then if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq $$missing; \
 	  else echo "missing:$$missing: run 'sudo apt-get install$$missing' (or set PORTAL_LOCAL_ACCEPT=shared-network on a machine you trust)"; fi; fi
 
 # ERA5-like files for the local notebook; quick when they exist (the generator keeps complete months).
