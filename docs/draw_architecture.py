@@ -28,7 +28,7 @@ BANDS = [
     ("app/ - routes by audience (proxy.ts: session, then same-origin for anything that changes)", 76, [
         ("(attendee) labs, environment", ["app/(attendee)/actions.ts", "deploy, scale, tear down, checks, help"], 3, [(DEPLOY, 2)]),
         ("(facilitator) facilitator", ["app/(facilitator)/actions.ts", "roster, event, image, rehearsal, backups"], 3, []),
-        ("Five SSE routes", ["each one defineStreamRoute({ role, channel,", "recheck }) (app/api/stream-route.ts)"], 3, [(LOG, 5)]),
+        ("Five SSE routes", ["each one defineStreamRoute({ role,", "channel, recheck }): app/api/stream-route.ts"], 3, [(LOG, 5)]),
         ("Content origin (lib/content)", ["JupyterLab and dashboards on an origin", "of their own: ticket, cookie, proxy"], 3, []),
     ]),
     ("one way to act, one process", 62, [
@@ -36,7 +36,7 @@ BANDS = [
         ("Runtime  (lib/runtime.ts)", ["start-up and shutdown: reconcile, adopt, resume; holds the provider,", "the watchers, the room signal and channels, the room's pollers"], 7, []),
     ]),
     ("domain", 92, [
-        ("lib/environments", ["commands: deploy, scale, tear down;", "reconcile; EnvironmentWatcher (poll,", "policies, publish) and its policies"], 4, [(DEPLOY, 4), (LOG, 2)]),
+        ("lib/environments", ["commands: deploy, scale, tear down;", "reconcile; EnvironmentWatcher (poll,", "policies, publish) and its policies"], 4, [(DEPLOY, 7), (DEPLOY, 4), (LOG, 2)]),
         ("Snapshot policies (policies.ts)", ["worker limit, diagnosis (lib/diagnosis),", "progress lines (zod, jitless),", "store write-back"], 4, []),
         ("lib/room", ["room stream, attendee channel, roster,", "help, announcements, the event's end,", "usage, pace"], 4, []),
         ("lib/labs", ["labs from content/labs,", "progress checks"], 3, []),
@@ -56,7 +56,7 @@ BANDS = [
         ("Store  (lib/db)", ["schema.ts and generated migrations; queries", "by aggregate: attendees, environments, streams..."], 5, [(DEPLOY, 5)]),
         ("lib/status.ts", ["stack and task vocabulary,", "predicates and words"], 3, []),
         ("lib/errors.ts, lib/audit.ts", ["one error type, one mapping;", "audit actions by name"], 3, []),
-        ("lib/config.ts", ["every environment variable, read", "once into PortalConfig, handed down"], 3, [(DEPLOY, 7)]),
+        ("lib/config.ts", ["every environment variable, read", "once into PortalConfig, handed down"], 3, []),
     ]),
 ]
 
