@@ -12,8 +12,11 @@ import { inDevelopment, publicUrl } from "@/lib/config";
 // a page of another origin is refused and recorded (lib/auth/same-origin.ts).
 // The static headers (nosniff, Referrer-Policy, X-Frame-Options) are in next.config.js.
 
-/** Served to anyone: the sign-in and "not allowed" pages, the health check, next-auth's own routes. */
-const publicPaths = /^\/(signin|forbidden|api\/health|api\/auth)(\/|$)/;
+/**
+ * Served to anyone: the sign-in and "not allowed" pages, the health check, next-auth's own
+ * routes, and Caddy's question before a content certificate (which answers only the machine).
+ */
+const publicPaths = /^\/(signin|forbidden|api\/health|api\/auth|api\/internal\/content-host)(\/|$)/;
 
 /** The build's static files and images: no documents, nothing to sign in for. */
 const staticPaths = /^\/(_next\/static|_next\/image|favicon\.ico)|\.(svg|png)$/;

@@ -242,7 +242,8 @@ content_line=''
   echo "PORTAL_TRUSTED_PROXIES=127.0.0.1/32,::1/128"
   [ -z "$python_env" ] || echo "PORTAL_PYTHON_ENV=$python_env"
   [ -z "$content_line" ] || echo "$content_line"
-  [ -z "$content_port" ] || echo "PORTAL_CONTENT_PORT=$((port + 1))"
+  # The portal's content server listens on the next port; Caddy serves it on --content-port.
+  [ -z "$content_port" ] || printf 'PORTAL_CONTENT_PORT=%s\nPORTAL_CONTENT_PUBLIC_PORT=%s\n' "$((port + 1))" "$content_port"
   [ -z "$backup_bucket" ] || echo "PORTAL_BACKUP_BUCKET=$backup_bucket"
   [ -z "$aws_region" ] || echo "AWS_REGION=$aws_region"
   [ -z "$event_stack" ] || printf 'PORTAL_AWS_MODE=event\nPORTAL_EVENT_STACK=%s\n' "$event_stack"

@@ -96,6 +96,9 @@ describe("the content origin and the local room's isolation settings", () => {
     expect(() => portalConfig({ ...base, PORTAL_CONTENT_DOMAIN: "content.example.org" })).toThrow(/PORTAL_CONTENT_DOMAIN needs NEXTAUTH_URL/);
     expect(portalConfig({ ...base, PORTAL_CONTENT_DOMAIN: "content.example.org", NEXTAUTH_URL: "https://workshop.example.org" }).content.domain).toBe("content.example.org");
     expect(() => portalConfig({ ...base, PORTAL_CONTENT_DOMAIN: "https://content.example.org", NEXTAUTH_URL: "https://workshop.example.org" })).toThrow(/PORTAL_CONTENT_DOMAIN.*a domain name/);
+    expect(() => portalConfig({ ...base, PORTAL_CONTENT_PUBLIC_PORT: "8443" })).toThrow(/PORTAL_CONTENT_PUBLIC_PORT needs NEXTAUTH_URL/);
+    expect(portalConfig({ ...base, PORTAL_CONTENT_PUBLIC_PORT: "8443", NEXTAUTH_URL: "https://workshop.example.org" }).content).toMatchObject({ port: 3001, publicPort: 8443 });
+    expect(() => portalConfig({ ...base, PORTAL_CONTENT_PUBLIC_PORT: "eighty", NEXTAUTH_URL: "https://workshop.example.org" })).toThrow(/PORTAL_CONTENT_PUBLIC_PORT/);
   });
 
   it("reads the sandboxes' egress, the weaker modes accepted and each environment's caps, refusing what it does not know", () => {

@@ -57,6 +57,7 @@ const portalEnvSchema = z.object({
   PORTAL_LOCAL_ACCEPT: acceptedWeakerModes,
   PORT: tcpPort.default(3000),
   PORTAL_CONTENT_PORT: tcpPort.optional(),
+  PORTAL_CONTENT_PUBLIC_PORT: tcpPort.optional(),
   PORTAL_CONTENT_DOMAIN: z.preprocess((v) => (v === "" ? undefined : v), contentDomain.optional()),
   ERA5_DATA_URL: z.string().min(1).optional(),
   NEXTAUTH_URL: z.url("NEXTAUTH_URL must be the portal's public URL, e.g. https://workshop.example.org").optional(),
@@ -313,6 +314,12 @@ export interface ContentConfig {
   portalPort: number;
   /** Per-environment subdomains of this domain (PORTAL_CONTENT_DOMAIN), when set; else the portal's host on `port`. */
   domain?: string;
+  /**
+   * The port browsers reach the content origin on when a TLS proxy in front listens on another
+   * than `port` (PORTAL_CONTENT_PUBLIC_PORT; deploy/install.sh --content-port). The portal's
+   * own origin is then its public URL (NEXTAUTH_URL).
+   */
+  publicPort?: number;
 }
 
 export interface PortalConfig {
@@ -389,6 +396,9 @@ export function portalConfig(env: Env = process.env): PortalConfig {
   if (e.PORTAL_CONTENT_DOMAIN && !e.NEXTAUTH_URL) {
     throw new ConfigError("Portal configuration is invalid: PORTAL_CONTENT_DOMAIN needs NEXTAUTH_URL, the portal's public URL, to send browsers back to the portal");
   }
+  if (e.PORTAL_CONTENT_PUBLIC_PORT && !e.NEXTAUTH_URL) {
+    throw new ConfigError("Portal configuration is invalid: PORTAL_CONTENT_PUBLIC_PORT needs NEXTAUTH_URL, the portal's public URL behind the same proxy, to send browsers back to the portal");
+  }
   return {
     provider: e.PORTAL_PROVIDER,
     dataDir,
@@ -414,7 +424,7 @@ export function portalConfig(env: Env = process.env): PortalConfig {
       accept: e.PORTAL_LOCAL_ACCEPT,
     },
     aws,
-    content: { port: contentPort, portalPort: e.PORT, domain: e.PORTAL_CONTENT_DOMAIN },
+    content: { port: contentPort, portalPort: e.PORT, domain: e.PORTAL_CONTENT_DOMAIN, publicPort: e.PORTAL_CONTENT_PUBLIC_PORT },
     streams: {
       perUser: e.PORTAL_STREAMS_PER_USER,
       retentionMs: e.PORTAL_STREAM_RETENTION_HOURS * 60 * 60_000,

@@ -14,6 +14,12 @@ describe("the content origin", () => {
     expect(contentTarget(ports, "localhost:3001", `/environments/${envId}/notebook/lab`)).toEqual({ envId, part: "notebook" });
   });
 
+  it("is on the proxy's port behind a TLS proxy that listens elsewhere (PORTAL_CONTENT_PUBLIC_PORT), and sends browsers back to the portal's public URL", () => {
+    const proxied = { ...ports, publicPort: 8443 };
+    expect(contentOrigin(proxied, "https://workshop.example.org", "workshop.example.org", envId)).toBe("https://workshop.example.org:8443");
+    expect(portalOrigin(proxied, "https://workshop.example.org", "workshop.example.org:8443")).toBe("https://workshop.example.org");
+  });
+
   it("is the environment's own subdomain with PORTAL_CONTENT_DOMAIN, which must match the path's environment", () => {
     const domain = { ...ports, domain: "content.example.org" };
     expect(contentOrigin(domain, "https://workshop.example.org", "workshop.example.org", envId)).toBe(`https://${envId}.content.example.org`);

@@ -3,7 +3,7 @@ import { environmentId } from "@/lib/providers/contract";
 
 // Where the content origin is, seen from a browser: per-environment subdomains of
 // PORTAL_CONTENT_DOMAIN when it is set, else the host the browser reached the portal by, on
-// PORTAL_CONTENT_PORT. Either way an environment's pages keep the paths its servers were
+// PORTAL_CONTENT_PORT (or PORTAL_CONTENT_PUBLIC_PORT, where a TLS proxy in front listens). Either way an environment's pages keep the paths its servers were
 // started with (/environments/<id>/notebook/, /environments/<id>/dashboard/), and the
 // hand-off lives beside them (/environments/<id>/handoff).
 
@@ -19,12 +19,13 @@ function hostnameOf(host: string): string {
 /** The content origin for `envId`, for a browser that reached the portal with this Host header. */
 export function contentOrigin(content: ContentConfig, publicUrl: string | undefined, portalHost: string, envId: string): string {
   const protocol = publicProtocol(publicUrl);
-  return content.domain ? `${protocol}//${envId}.${content.domain}` : `${protocol}//${hostnameOf(portalHost)}:${content.port}`;
+  return content.domain ? `${protocol}//${envId}.${content.domain}` : `${protocol}//${hostnameOf(portalHost)}:${content.publicPort ?? content.port}`;
 }
 
 /** The portal's origin for a browser at the content origin with this Host header. */
 export function portalOrigin(content: ContentConfig, publicUrl: string | undefined, contentHost: string): string {
-  if (content.domain && publicUrl) return new URL(publicUrl).origin;
+  // Behind a proxy the portal's own port is not the browser's: its public URL says where it is.
+  if ((content.domain || content.publicPort) && publicUrl) return new URL(publicUrl).origin;
   return `${publicProtocol(publicUrl)}//${hostnameOf(contentHost)}:${content.portalPort}`;
 }
 
