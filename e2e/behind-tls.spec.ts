@@ -76,7 +76,8 @@ const test = base.extend<object, { front: Front; room: Room }>({
         await portal.stop();
       }
     },
-    { scope: "worker" },
+    // Its own budget: a portal, Caddy and a browser start here, on a machine other runs share.
+    { scope: "worker", timeout: 120_000 },
   ],
   // One environment, deployed by the first test that asks for it and torn down at the end.
   room: [
@@ -89,7 +90,8 @@ const test = base.extend<object, { front: Front; room: Room }>({
       await expect(env.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
       await context.close();
     },
-    { scope: "worker" },
+    // A deploy until the notebook answers, and the teardown, each allowed what EnvironmentPage allows.
+    { scope: "worker", timeout: 300_000 },
   ],
 });
 
