@@ -4,7 +4,7 @@
 # install at once, and apt-get otherwise fails at once on another's lock.
 APT := flock /tmp/dask-portal-apt.lock env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: install pyenv tools chromium bubblewrap netns-tools deploy-tools sample-data build
+.PHONY: install pyenv tools chromium bubblewrap netns-tools caddy deploy-tools sample-data build
 
 install: node_modules/.stamp $(VENV)/.stamp
 
@@ -60,6 +60,12 @@ chromium:
 bubblewrap:
 	@command -v bwrap >/dev/null || { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq bubblewrap; \
 	  else echo "bubblewrap is missing: run 'sudo apt-get install bubblewrap' (or set PORTAL_LOCAL_ISOLATION=none on a single-user machine)"; fi; }
+
+# Debian's Caddy for e2e/behind-tls.spec.ts: the portal behind the same proxy the installer puts in
+# front of it on a host, with certificates from Caddy's own CA (`tls internal`), on loopback.
+caddy:
+	@command -v caddy >/dev/null || { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq caddy; \
+	  else echo "caddy is missing: run 'sudo apt-get install caddy' (e2e/behind-tls.spec.ts is skipped without it)"; fi; }
 
 # What make test-deploy needs on this machine to build a Debian root and run the installer in it:
 # mmdebstrap (Debian's packages, no image registry), losetup and ip for its disk and network.

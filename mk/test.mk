@@ -63,5 +63,5 @@ test-deploy: node_modules/.stamp deploy-tools
 
 # The e2e suite starts its own portals (and real Dask processes); stop-local makes sure
 # none of those processes outlives the run, even when a test fails half-way.
-e2e: node_modules/.stamp $(VENV)/.stamp chromium bubblewrap netns-tools
+e2e: node_modules/.stamp $(VENV)/.stamp chromium bubblewrap netns-tools caddy
 	npm run test:e2e; status=$$?; $(MAKE) stop-local; exit $$status

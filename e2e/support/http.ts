@@ -1,4 +1,6 @@
 import http from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
 import { request, type APIRequestContext } from "@playwright/test";
 
 // Talking to the portal over plain HTTP, the way a script (or an attacker) would: sign in
@@ -76,9 +78,24 @@ export async function probe(url: string, cookie: string): Promise<{ status: numb
 }
 
 /**
+ * How to reach an https `baseURL` whose name no resolver knows: the address its name stands
+ * for, and the CA that signed its certificate (a TLS proxy's own, in a test).
+ */
+export interface TlsRoute {
+  address: string;
+  ca: string;
+}
+
+/** A lookup that answers `address` for every name, in both of the shapes Node may ask for. */
+export function lookupAs(address: string): LookupFunction {
+  return (_host, options, callback) =>
+    options.all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4);
+}
+
+/**
  * One sign-in as above, sent from a chosen loopback source address (127.0.0.2, …), so the
  * portal sees another client: connecting *to* another loopback address is not enough,
- * the kernel still picks 127.0.0.1 as the source.
+ * the kernel still picks 127.0.0.1 as the source. An https `baseURL` needs `tls`.
  */
 export async function signInFrom(
   localAddress: string,
@@ -86,10 +103,13 @@ export async function signInFrom(
   provider: Provider,
   fields: Record<string, string>,
   headers: Record<string, string> = {},
+  tls?: TlsRoute,
 ): Promise<SignInAttempt> {
+  const client = new URL(baseURL).protocol === "https:" ? https : http;
+  const route = tls ? { ca: tls.ca, lookup: lookupAs(tls.address) } : {};
   const send = (method: string, path: string, extra: Record<string, string>, body?: string) =>
     new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-      const req = http.request(new URL(path, baseURL), { method, localAddress, headers: extra }, (res) => {
+      const req = client.request(new URL(path, baseURL), { method, localAddress, headers: extra, ...route }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
