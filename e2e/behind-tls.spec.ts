@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import https from "node:https";
+import tls from "node:tls";
 import path from "node:path";
 import { test as base, chromium, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { EnvironmentPage } from "./pages/environment-page";
@@ -185,6 +187,30 @@ test("a notebook kernel runs code over its WebSocket through Caddy and the conte
   expect(printed.trim()).toBe("42");
   expect(sockets).toContainEqual(expect.stringMatching(new RegExp(`^wss://${room.envId}\\.${CONTENT.replaceAll(".", "\\.")}:\\d+${notebook}/api/kernels/[0-9a-f-]+/channels`)));
   await lab.close();
+});
+
+/** Whether Caddy completes a TLS handshake for `servername` with a certificate its own root vouches for. */
+function handshake(front: Front, servername: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: "127.0.0.1", port: front.caddy.sites.httpsPort, servername, ca: front.caddy.rootPem }, () => {
+      const ok = socket.authorized;
+      socket.end();
+      resolve(ok);
+    });
+    socket.on("error", () => resolve(false));
+    socket.setTimeout(30_000, () => socket.destroy());
+  });
+}
+
+test("Caddy makes a content certificate only for an environment's host, as the portal answers its question", async ({ front, room }) => {
+  // The question as Caddy asks it: straight to the portal, before the first handshake for a name.
+  const ask = (domain: string) => fetch(`http://127.0.0.1:${new URL(front.portal.url).port}/api/internal/content-host?domain=${domain}`).then((r) => r.status);
+  const own = `${room.envId}.${CONTENT}`;
+  const invented = `${randomUUID()}.${CONTENT}`;
+  expect(await ask(own)).toBe(200);
+  expect(await ask(invented)).toBe(404);
+  expect(await handshake(front, own)).toBe(true);
+  expect(await handshake(front, invented)).toBe(false);
 });
 
 test("the sign-in limit counts the browser's own address, as Caddy's X-Forwarded-For gives it", async ({ front }) => {

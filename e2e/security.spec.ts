@@ -91,7 +91,7 @@ const MATRIX: Record<string, { probe: string } & Record<Who, string>> = {
   "/environments/[id]/dashboard":   { probe: "/environments/:env/dashboard",   anonymous: "307 /signin", A: "303",                B: "404",                facilitator: "303" },
   // Only where proxy.ts sends a refused cross-origin change (a POST): nothing answers a GET.
   "/api/internal/cross-origin":     { probe: "/api/internal/cross-origin",     anonymous: "401",         A: "405",                B: "405",                facilitator: "405" },
-  // Caddy's question before an on-demand certificate: only the machine itself is answered, and this portal has no content domain.
+  // Caddy's question before an on-demand certificate: this portal has no content domain, so no name is its own.
   "/api/internal/content-host":     { probe: "/api/internal/content-host?domain=x", anonymous: "404", A: "404",           B: "404",                facilitator: "404" },
   "/api/health":                    { probe: "/api/health",                    anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },
   "/api/auth/[...nextauth]":        { probe: "/api/auth/session",              anonymous: "200",         A: "200",                B: "200",                facilitator: "200" },

@@ -33,9 +33,9 @@ export interface CaddySites {
 
 /**
  * The Caddyfile the installer would write for these sites. `local_certs` is the global form of
- * `tls internal`: every site's certificate comes from Caddy's own CA. The content block drops
- * the installer's on-demand issuance: Caddy's CA makes the one wildcard certificate at start,
- * and nothing asks the portal which hosts deserve one.
+ * `tls internal`: every site's certificate comes from Caddy's own CA. The content block keeps
+ * the installer's on-demand issuance: an environment's host gets its certificate at the first
+ * handshake, once the portal has said the host is one of its environments'.
  */
 export function caddyfile(sites: CaddySites, storage: string): string {
   const template = (name: string) => fs.readFileSync(path.join("deploy", name), "utf8");
@@ -49,13 +49,16 @@ export function caddyfile(sites: CaddySites, storage: string): string {
     `\thttp_port ${sites.httpPort}`,
     `\thttps_port ${sites.httpsPort}`,
     `\tstorage file_system ${storage}`,
+    "\ton_demand_tls {",
+    `\t\task http://127.0.0.1:${sites.portalPort}/api/internal/content-host`,
+    "\t}",
     "}",
   ].join("\n");
   const portal = template("Caddyfile.portal").replaceAll("@HOSTNAME@", sites.hostname).replaceAll("@PORT@", String(sites.portalPort));
   const content = template("Caddyfile.content")
     .replaceAll("@SITE@", `*.${sites.contentDomain}`)
     .replaceAll("@CONTENT_PORT@", String(sites.contentPort))
-    .replace(/^\t*@TLS_ON_DEMAND@\n/m, "");
+    .replace("@TLS_ON_DEMAND@", "tls {\n\t\ton_demand\n\t}");
   return `${global}\n\n${portal}\n${content}`;
 }
 

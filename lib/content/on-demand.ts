@@ -5,19 +5,8 @@ import { environmentId } from "@/lib/providers/contract";
 // certificate for a name under *.PORTAL_CONTENT_DOMAIN, Caddy asks the portal whether the
 // name is one of its own (GET /api/internal/content-host?domain=NAME; 200 yes, anything else
 // no). Without the question anyone could make Caddy request certificates for any number of
-// made-up names, spending the domain's rate limit at the CA.
-
-/** Loopback peers only: Caddy asks from the same machine, never through its own proxy. */
-const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
-
-/**
- * Whether a request may ask at all: it came straight from the machine (the portal's server
- * wrote the TCP peer into `peer`) and not through the reverse proxy, which always adds
- * X-Forwarded-For. A browser on the internet reaches the portal only through the proxy.
- */
-export function mayAskForHost(peer: string | null | undefined, forwardedFor: string | null | undefined): boolean {
-  return Boolean(peer && loopback.test(peer.trim()) && !forwardedFor);
-}
+// made-up names, spending the domain's rate limit at the CA. Anyone may ask: the answer
+// only confirms an environment id the asker already holds, a random UUID no one can guess.
 
 /** The environment id a content host name stands for (`<id>.<domain>`, one label), or null. */
 export function environmentOfContentHost(content: ContentConfig, name: string | null | undefined): string | null {
