@@ -225,6 +225,8 @@ export interface Provider {
    * An address that opens the environment's notebook for its owner, made now: it may carry
    * a token or expire within minutes, so it is never stored, streamed or logged. A session it
    * opens lasts until `sessionEndsAt` (the event's end) where the platform lets the portal say.
+   * A path under the environment's proxied notebook base (proxiedBase) is served on the content
+   * origin, through the proxied dashboard access's `target`.
    */
   openNotebook(env: EnvironmentRef, options?: { sessionEndsAt?: Date }): Promise<string>;
   /** How a viewer reaches the environment's dashboard: through the portal, or at an address admitted for them. */
