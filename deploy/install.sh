@@ -26,6 +26,8 @@ Usage: install.sh --hostname NAME --commit SHA [options]
   --backup-bucket NAME   PORTAL_BACKUP_BUCKET (the host stack's bucket)
   --aws-region REGION    AWS_REGION for the aws provider and the bucket
   --event-stack NAME     PORTAL_EVENT_STACK; sets PORTAL_AWS_MODE=event
+  --dashboard-access address|vpc   PORTAL_DASHBOARD_ACCESS (vpc: this host is in the event's VPC)
+  --host-security-group SG  PORTAL_HOST_SECURITY_GROUP, this host's group (needed with vpc)
   --content-domain NAME  serve *.NAME as the content origin (issue 21), with on-demand certificates
   --content-port PORT    serve https://HOSTNAME:PORT as the content origin (issue 21)
   --public-address IP    this machine's public IPv4 address, to say when the name points elsewhere
@@ -54,7 +56,7 @@ CONF=/etc/dask-portal/install.conf
 declare -A set_now=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --hostname | --commit | --repo | --provider | --email | --data-device | --backup-bucket | --aws-region | --event-stack | --content-domain | --content-port | --public-address | --env-file | --port)
+    --hostname | --commit | --repo | --provider | --email | --data-device | --backup-bucket | --aws-region | --event-stack | --dashboard-access | --host-security-group | --content-domain | --content-port | --public-address | --env-file | --port)
       [ $# -ge 2 ] || die "$1 needs a value"
       key=${1#--}
       set_now[${key//-/_}]=$2
@@ -67,6 +69,7 @@ done
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages, a user and a service)"
 
 hostname='' commit='' repo='' provider=local email='' data_device='' backup_bucket='' aws_region='' event_stack=''
+dashboard_access='' host_security_group=''
 content_domain='' content_port='' public_address='' env_file='' port=3000
 # shellcheck disable=SC1090
 [ -f "$CONF" ] && . "$CONF"
@@ -87,6 +90,9 @@ fi
 [ -z "$backup_bucket" ] || [[ $backup_bucket =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "--backup-bucket '$backup_bucket' is not an S3 bucket name"
 [ -z "$aws_region" ] || [[ $aws_region =~ ^[a-z]{2}(-[a-z]+)+-[0-9]$ ]] || die "--aws-region '$aws_region' is not a region name such as us-west-2"
 [ -z "$public_address" ] || [[ $public_address =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "--public-address '$public_address' is not an IPv4 address"
+[ -z "$dashboard_access" ] || [[ $dashboard_access =~ ^(address|vpc)$ ]] || die "--dashboard-access must be address or vpc, got '$dashboard_access'"
+[ -z "$host_security_group" ] || [[ $host_security_group =~ ^sg-[0-9a-f]{8,17}$ ]] || die "--host-security-group '$host_security_group' is not a security group id"
+[ "$dashboard_access" != vpc ] || [ -n "$host_security_group" ] || die "--dashboard-access vpc needs --host-security-group, the group the schedulers admit"
 [ -z "$env_file" ] || [ -r "$env_file" ] || die "--env-file $env_file cannot be read"
 [ -z "$data_device" ] || [ -b "$data_device" ] || die "--data-device $data_device is not a block device"
 
@@ -247,6 +253,8 @@ content_line=''
   [ -z "$backup_bucket" ] || echo "PORTAL_BACKUP_BUCKET=$backup_bucket"
   [ -z "$aws_region" ] || echo "AWS_REGION=$aws_region"
   [ -z "$event_stack" ] || printf 'PORTAL_AWS_MODE=event\nPORTAL_EVENT_STACK=%s\n' "$event_stack"
+  [ -z "$dashboard_access" ] || echo "PORTAL_DASHBOARD_ACCESS=$dashboard_access"
+  [ -z "$host_security_group" ] || echo "PORTAL_HOST_SECURITY_GROUP=$host_security_group"
   [ -z "$env_file" ] || grep -E '^[A-Z][A-Z0-9_]*=' "$env_file"
 } | put "$ETC/portal.env" 0640 root:portal && changed_portal=1
 
@@ -296,8 +304,8 @@ for old in $(ls -1dt "$APP"/releases/*/ 2>/dev/null | tail -n +3); do
   [ "$old" = "$release" ] || [ "$old" = "$current" ] || { rm -rf "$old"; say "removed the old release $(basename "$old")"; }
 done
 
-printf 'hostname=%q\ncommit=%q\nrepo=%q\nprovider=%q\nemail=%q\ndata_device=%q\nbackup_bucket=%q\naws_region=%q\nevent_stack=%q\ncontent_domain=%q\ncontent_port=%q\npublic_address=%q\nenv_file=%q\nport=%q\n' \
-  "$hostname" "$commit" "$repo" "$provider" "$email" "$data_device" "$backup_bucket" "$aws_region" "$event_stack" "$content_domain" "$content_port" "$public_address" "$env_file" "$port" |
+printf 'hostname=%q\ncommit=%q\nrepo=%q\nprovider=%q\nemail=%q\ndata_device=%q\nbackup_bucket=%q\naws_region=%q\nevent_stack=%q\ndashboard_access=%q\nhost_security_group=%q\ncontent_domain=%q\ncontent_port=%q\npublic_address=%q\nenv_file=%q\nport=%q\n' \
+  "$hostname" "$commit" "$repo" "$provider" "$email" "$data_device" "$backup_bucket" "$aws_region" "$event_stack" "$dashboard_access" "$host_security_group" "$content_domain" "$content_port" "$public_address" "$env_file" "$port" |
   put "$CONF" 0600 root:root || true
 
 systemctl enable -q dask-portal.service dask-portal-https.timer caddy.service

@@ -100,6 +100,8 @@ test("deploy on AWS (moto), watch the tasks and logs arrive live, and tear it do
   // on this environment's own scheduler group, and only there, then sends the browser on.
   const { publicIp } = JSON.parse(harness(moto, "public-address", { stack: stackName })) as { publicIp: string };
   await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", `/environments/${envId}/dashboard`);
+  // The page says how the dashboard is reached: at its own address, the viewer's let in.
+  await expect(page.getByTestId("dashboard-access")).toHaveAttribute("data-mode", "admit-address");
   const dashboard = await page.request.get(`/environments/${envId}/dashboard`, { maxRedirects: 0, headers: { "x-forwarded-for": "198.51.100.7" } });
   expect(dashboard.status()).toBe(303);
   expect(dashboard.headers()["location"]).toBe(`http://${publicIp}:8787/status`);

@@ -42,6 +42,7 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   const notebook = opened.headers()["location"];
   expect(notebook).toBe(`${portal.contentOrigin()}/environments/${envId}/notebook/lab/tree/era5-analysis.ipynb`);
   await expect(page.getByTestId("dashboard-link")).toHaveAttribute("href", `/environments/${envId}/dashboard`);
+  await expect(page.getByTestId("dashboard-access")).toHaveAttribute("data-mode", "proxied");
   // Both lead somewhere real, through the portal's hand-off: JupyterLab and the scheduler's dashboard.
   const notebookPage = await page.context().newPage();
   expect((await notebookPage.goto(`/environments/${envId}/notebook`))?.status(), "notebook").toBe(200);

@@ -35,6 +35,21 @@ describe("the AWS section of the configuration", () => {
     );
   });
 
+  it("admits each viewer's address to the dashboards unless PORTAL_DASHBOARD_ACCESS=vpc, which needs event mode and the portal host's security group", () => {
+    const event = { PORTAL_AWS_MODE: "event", PORTAL_EVENT_STACK: "room" };
+    expect(aws().dashboardAccess).toEqual({ mode: "address" });
+    expect(aws({ ...event, PORTAL_DASHBOARD_ACCESS: "vpc", PORTAL_HOST_SECURITY_GROUP: "sg-0123456789abcdef0" }).dashboardAccess).toEqual({
+      mode: "vpc",
+      portalSecurityGroup: "sg-0123456789abcdef0",
+    });
+    expect(() => aws({ ...event, PORTAL_DASHBOARD_ACCESS: "private" })).toThrow(
+      /^AWS provider configuration is invalid: PORTAL_DASHBOARD_ACCESS: address \(each viewer's address is let in\) or vpc/,
+    );
+    expect(() => aws({ ...event, PORTAL_DASHBOARD_ACCESS: "vpc" })).toThrow(/PORTAL_HOST_SECURITY_GROUP: .* is required when PORTAL_DASHBOARD_ACCESS=vpc/);
+    expect(() => aws({ ...event, PORTAL_DASHBOARD_ACCESS: "vpc", PORTAL_HOST_SECURITY_GROUP: "portal" })).toThrow(/PORTAL_HOST_SECURITY_GROUP: a security group id/);
+    expect(() => aws({ PORTAL_DASHBOARD_ACCESS: "vpc", PORTAL_HOST_SECURITY_GROUP: "sg-0123456789abcdef0" })).toThrow(/PORTAL_DASHBOARD_ACCESS: vpc needs PORTAL_AWS_MODE=event/);
+  });
+
   it("points CodeBuild alone at its own endpoint when AWS_ENDPOINT_URL_CODEBUILD is set", () => {
     expect(aws({ AWS_ENDPOINT_URL: "http://127.0.0.1:5000", AWS_ENDPOINT_URL_CODEBUILD: "http://127.0.0.1:5001" })).toMatchObject({
       endpoint: "http://127.0.0.1:5000",

@@ -145,6 +145,13 @@ const awsEnvSchema = awsAccessSchema
     PORTAL_MAX_WORKERS: workerCount.default(12),
     PORTAL_DEFAULT_WORKERS: workerCount.default(2),
     PORTAL_DASHBOARD_CIDR: cidr.default("127.0.0.1/32"),
+    // How browsers reach the Dask dashboards: each viewer's address admitted (address), or
+    // through the portal's proxy to the schedulers' private addresses (vpc: the portal runs in
+    // the event's VPC, in the security group PORTAL_HOST_SECURITY_GROUP names).
+    PORTAL_DASHBOARD_ACCESS: z
+      .enum(["address", "vpc"], "address (each viewer's address is let in) or vpc (the portal runs in the event's VPC and proxies dashboards)")
+      .default("address"),
+    PORTAL_HOST_SECURITY_GROUP: z.string().regex(/^sg-[0-9a-f]{8,17}$/, "a security group id such as sg-0123456789abcdef0 (the host stack's HostSecurityGroupId output)").optional(),
     PORTAL_NOTEBOOK_REPO_URL: z.url().optional(),
     // The event stack's budget: where its alerts go (no address, no budget) and its monthly limit.
     PORTAL_BUDGET_EMAIL: z.email("must be an email address").optional(),
@@ -179,6 +186,14 @@ const awsEnvSchema = awsAccessSchema
   .refine((env) => env.PORTAL_AWS_MODE === "solo" || env.PORTAL_EVENT_STACK, {
     message: "PORTAL_EVENT_STACK (the facilitator's event stack) is required when PORTAL_AWS_MODE=event",
     path: ["PORTAL_EVENT_STACK"],
+  })
+  .refine((env) => env.PORTAL_DASHBOARD_ACCESS === "address" || env.PORTAL_AWS_MODE === "event", {
+    message: "vpc needs PORTAL_AWS_MODE=event: only the event's VPC holds both the portal host and the schedulers",
+    path: ["PORTAL_DASHBOARD_ACCESS"],
+  })
+  .refine((env) => env.PORTAL_DASHBOARD_ACCESS === "address" || env.PORTAL_HOST_SECURITY_GROUP, {
+    message: "PORTAL_HOST_SECURITY_GROUP (the portal host's security group, which the schedulers admit on 8787) is required when PORTAL_DASHBOARD_ACCESS=vpc",
+    path: ["PORTAL_HOST_SECURITY_GROUP"],
   });
 
 export type Env = Record<string, string | undefined>;
@@ -245,6 +260,13 @@ export const defaultBucketSizes: Record<ApiFamily, BucketSize> = {
   image: { ratePerSecond: 2, burst: 4 },
 };
 
+/**
+ * How browsers reach the schedulers' dashboards: at the scheduler's public address, each
+ * viewer's address admitted on its security group; or through the portal's content origin to
+ * the scheduler's private address, the portal running in the event's VPC in `portalSecurityGroup`.
+ */
+export type DashboardReach = { mode: "address" } | { mode: "vpc"; portalSecurityGroup: string };
+
 /** The AWS provider's settings (PORTAL_PROVIDER=aws); lib/providers/aws/config.ts adds what only it needs. */
 export interface AwsConfig extends AwsAccess {
   mode: "solo" | "event";
@@ -253,6 +275,8 @@ export interface AwsConfig extends AwsAccess {
   maxWorkers: number;
   defaultWorkers: number;
   dashboardCidr: string;
+  /** How browsers reach the dashboards (PORTAL_DASHBOARD_ACCESS). */
+  dashboardAccess: DashboardReach;
   notebookRepoUrl?: string;
   /** The event's budget (event.yaml's Budget): its alert address (none: no budget) and monthly limit in USD. */
   budgetAlertEmail?: string;
@@ -463,6 +487,10 @@ export function awsConfig(env: Env): AwsConfig {
     maxWorkers: e.PORTAL_MAX_WORKERS,
     defaultWorkers: Math.min(e.PORTAL_DEFAULT_WORKERS, e.PORTAL_MAX_WORKERS),
     dashboardCidr: e.PORTAL_DASHBOARD_CIDR,
+    dashboardAccess:
+      e.PORTAL_DASHBOARD_ACCESS === "vpc" && e.PORTAL_HOST_SECURITY_GROUP
+        ? { mode: "vpc", portalSecurityGroup: e.PORTAL_HOST_SECURITY_GROUP }
+        : { mode: "address" },
     notebookRepoUrl: e.PORTAL_NOTEBOOK_REPO_URL,
     notebookRepoCommit: e.PORTAL_NOTEBOOK_REPO_COMMIT,
     budgetAlertEmail: e.PORTAL_BUDGET_EMAIL,

@@ -40,8 +40,8 @@ async function main(): Promise<void> {
     await until("the environment", async () => ((await provider.describe(env)).status === "CREATE_COMPLETE" ? true : undefined));
     await until("JupyterLab", async () => ((await provider.describe(env)).links.notebookReady ? true : undefined));
 
-    const jupyter = provider.proxyTarget(env, "notebook");
-    if (!jupyter) throw new Error("JupyterLab has no address");
+    const jupyter = provider.dashboardAccess.mode === "proxied" ? provider.dashboardAccess.target(env, "notebook") : undefined;
+    if (jupyter?.via !== "socket") throw new Error("JupyterLab has no socket");
     // JupyterLab listens on its Unix socket only (its network namespace has no other way in).
     const base = `/environments/${env.id}/notebook`;
     const call = (route: string, method = "GET", body?: string) =>

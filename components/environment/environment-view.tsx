@@ -4,7 +4,7 @@ import { connectionWords, type Connection } from "@/components/stream/use-event-
 import { capsWords, outOfMemoryWords } from "@/lib/caps-words";
 import type { EnvironmentDiagnosis } from "@/lib/diagnosis/codes";
 import { pinsWarning, progressWords, type ClusterProgress } from "@/lib/labs/progress-line";
-import type { EnvironmentLinks } from "@/lib/providers/contract";
+import type { DashboardAccessMode, EnvironmentLinks } from "@/lib/providers/contract";
 import { isDeletable, isFailed, isInProgress, isReady } from "@/lib/status";
 import { DiagnosisPanel } from "./diagnosis-panel";
 import { DeployAgain, ScaleControl, Teardown } from "./environment-actions";
@@ -18,6 +18,8 @@ export interface EnvironmentViewProps {
   stackName: string;
   initialStatus: string;
   maxWorkers: number;
+  /** How the dashboard is reached (the provider's dashboardAccess), said beside its link. */
+  dashboardAccess: DashboardAccessMode;
   /** The facilitator's view: no actions, no notebook (it is the attendee's own). */
   readOnly?: boolean;
   /** The scheduler's newest progress line the portal had stored when the page was made. */
@@ -28,7 +30,7 @@ export interface EnvironmentViewProps {
   initialDiagnosis?: EnvironmentDiagnosis | null;
 }
 
-export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, readOnly = false, initialProgress = null, portalPins = null, initialDiagnosis = null }: EnvironmentViewProps) {
+export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, dashboardAccess, readOnly = false, initialProgress = null, portalPins = null, initialDiagnosis = null }: EnvironmentViewProps) {
   const state = useEnvironmentStream(envId, initialStatus, initialProgress, initialDiagnosis);
   const otherPins = pinsWarning(state.clusterProgress?.pins ?? null, portalPins);
   const tasks = Object.values(state.tasks);
@@ -72,7 +74,7 @@ export function EnvironmentView({ envId, stackName, initialStatus, maxWorkers, r
             </p>
           </div>
         )}
-        {isReady(state.status) && <Links envId={envId} links={state.links} owner={!readOnly} />}
+        {isReady(state.status) && <Links envId={envId} links={state.links} owner={!readOnly} dashboardAccess={dashboardAccess} />}
         {state.clusterProgress && (
           <p className="mt-3 text-sm" data-testid="cluster-progress">
             Cluster progress, as the scheduler last logged it: {progressWords(state.clusterProgress)}
@@ -145,39 +147,52 @@ function ConnectionNote({ connection }: { connection: Connection }) {
  * The notebook and the dashboard open through the portal's routes, which make their address
  * at that moment and for whom may open them: a local environment's on the content origin
  * (after a one-time ticket), an AWS one's as a presigned URL or the console's link (notebook)
- * or the dashboard's own address once the viewer's address is let in. The scheduler address
- * is shown as it is.
+ * or the dashboard's own address once the viewer's address is let in; which of the two the
+ * dashboard is, the sentence beside its link says. The scheduler address is shown as it is.
  */
-function Links({ envId, links, owner }: { envId: string; links: EnvironmentLinks; owner: boolean }) {
+function Links({ envId, links, owner, dashboardAccess }: { envId: string; links: EnvironmentLinks; owner: boolean; dashboardAccess: DashboardAccessMode }) {
   return (
-    <div className="mt-4 flex flex-wrap items-center gap-4">
-      {owner && links.notebookReady && (
-        <a
-          data-testid="notebook-link"
-          href={`/environments/${envId}/notebook`}
-          target="_blank"
-          rel="noreferrer noopener"
-          className="rounded-md bg-accent px-4 py-2 font-medium text-accent-fg"
-        >
-          Open the notebook
-        </a>
-      )}
-      {owner && !links.notebookReady && links.schedulerAddress && (
-        // The cluster is ready; JupyterLab starts alongside and the link appears when it answers.
-        <span data-testid="notebook-starting" className="rounded-md border border-line px-4 py-2 text-muted">
-          Notebook starting…
-        </span>
-      )}
+    <>
+      <div className="mt-4 flex flex-wrap items-center gap-4">
+        {owner && links.notebookReady && (
+          <a
+            data-testid="notebook-link"
+            href={`/environments/${envId}/notebook`}
+            target="_blank"
+            rel="noreferrer noopener"
+            className="rounded-md bg-accent px-4 py-2 font-medium text-accent-fg"
+          >
+            Open the notebook
+          </a>
+        )}
+        {owner && !links.notebookReady && links.schedulerAddress && (
+          // The cluster is ready; JupyterLab starts alongside and the link appears when it answers.
+          <span data-testid="notebook-starting" className="rounded-md border border-line px-4 py-2 text-muted">
+            Notebook starting…
+          </span>
+        )}
+        {links.dashboard && (
+          <a data-testid="dashboard-link" href={`/environments/${envId}/dashboard`} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
+            Dask dashboard
+          </a>
+        )}
+        {links.schedulerAddress && (
+          <span className="text-sm text-muted">
+            Scheduler: <code className="font-mono">{links.schedulerAddress}</code>
+          </span>
+        )}
+      </div>
       {links.dashboard && (
-        <a data-testid="dashboard-link" href={`/environments/${envId}/dashboard`} target="_blank" rel="noreferrer noopener" className="rounded-md border border-line px-4 py-2 font-medium">
-          Dask dashboard
-        </a>
+        <p data-testid="dashboard-access" data-mode={dashboardAccess} className="mt-2 max-w-[72ch] text-sm text-muted">
+          {dashboardAccessWords[dashboardAccess]}
+        </p>
       )}
-      {links.schedulerAddress && (
-        <span className="text-sm text-muted">
-          Scheduler: <code className="font-mono">{links.schedulerAddress}</code>
-        </span>
-      )}
-    </div>
+    </>
   );
 }
+
+const dashboardAccessWords: Record<DashboardAccessMode, string> = {
+  proxied: "The dashboard opens through the portal: only this environment's owner and the facilitator can reach it.",
+  "admit-address":
+    "The dashboard opens at the scheduler's own address: opening it lets in the network address the portal sees for you, so anyone sharing that address (a venue's Wi-Fi) can reach it too.",
+};

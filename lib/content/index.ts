@@ -4,18 +4,20 @@ import type { Runtime } from "@/lib/runtime";
 import { ContentServer } from "./server";
 import { ticketBook } from "./tickets";
 
-// Starts the content origin (server.ts) once per process, for a provider whose servers only
-// this machine reaches (the local one): started with the runtime (instrumentation.ts).
+// Starts the content origin (server.ts) once per process, for a provider whose dashboards the
+// portal proxies (the local one; the AWS one when the portal runs in the event's VPC): started
+// with the runtime (instrumentation.ts).
 
 const holder = globalThis as unknown as { [key: symbol]: Promise<ContentServer | null> | undefined };
 const serverKey = Symbol.for("dask-workshop.content-server");
 
 export function startContentServer(rt: Runtime): Promise<ContentServer | null> {
   return (holder[serverKey] ??= (async () => {
-    if (!rt.provider.proxyTarget) return null;
+    const access = rt.provider.dashboardAccess;
+    if (access.mode !== "proxied") return null;
     const server = new ContentServer({
       config: rt.config,
-      provider: rt.provider,
+      access,
       secrets: () => ({ sessionSecret: secret("NEXTAUTH_SECRET"), joinCode: secret("EVENT_JOIN_CODE") }),
       tickets: ticketBook(),
     });

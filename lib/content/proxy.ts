@@ -13,7 +13,7 @@ import type { ProxyTarget } from "@/lib/providers/contract";
 import { CONTENT_COOKIE, STATE_COOKIE } from "./session";
 
 // Forwards a viewer's request to an environment's JupyterLab or Dask dashboard (on its Unix
-// socket) once the content server has decided it may (server.ts). It drops what must not
+// socket, or at its private address in the VPC) once the content server has decided it may (server.ts). It drops what must not
 // cross: hop-by-hop headers both ways, the portal's and the content origin's own cookies, any
 // credentials the browser sent (the notebook's token is added here and never reaches the
 // browser), and cookies an environment would set under the portal's names.
@@ -90,7 +90,7 @@ const json = (res: http.ServerResponse, status: number, error: string) => {
   res.end(JSON.stringify({ error }));
 };
 
-/** The proxy the content server forwards through (one per server; its keep-alive pool is per socket path). */
+/** The proxy the content server forwards through (one per server; its keep-alive pool is per socket path or address). */
 export class EnvironmentProxy {
   private readonly proxy;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -109,7 +109,8 @@ export class EnvironmentProxy {
   }
 
   private target(target: ProxyTarget) {
-    return { target: { socketPath: target.socketPath, host: "localhost", port: 0 }, headers: target.headers };
+    const upstream = target.via === "socket" ? { socketPath: target.socketPath, host: "localhost", port: 0 } : { host: target.host, port: target.port };
+    return { target: upstream, headers: target.headers };
   }
 
   /** Forwards an HTTP request; a server that does not answer gets the browser a 502 (or a cut response, if it had started). */

@@ -111,7 +111,7 @@ describe("the content origin", () => {
     server?.close();
     server = new ContentServer({
       config: { content: { port: 0, portalPort: 3000 }, publicUrl: undefined },
-      provider: { proxyTarget: (env) => (env.id === envId ? { socketPath: path.join(dir, "notebook.sock"), headers: { Authorization: "token the-notebook-token" } } : undefined) },
+      access: { target: (env) => (env.id === envId ? { via: "socket", socketPath: path.join(dir, "notebook.sock"), headers: { Authorization: "token the-notebook-token" } } : undefined) },
       secrets: () => secrets,
       tickets,
       timeouts,

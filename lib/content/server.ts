@@ -4,14 +4,15 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import type { PortalConfig } from "@/lib/config";
 import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
-import type { ProxiedKind, Provider, ProxyTarget } from "@/lib/providers/contract";
+import type { ProxiedAccess, ProxiedKind, ProxyTarget } from "@/lib/providers/contract";
 import { contentTarget, portalOrigin, publicProtocol } from "./origin";
 import { EnvironmentProxy, type ProxyTimeouts } from "./proxy";
 import { CONTENT_COOKIE, openContentSession, sealContentSession, STATE_COOKIE, stillHolds, type ContentSecrets, type ContentViewer } from "./session";
 import type { TicketBook } from "./tickets";
 
 // The content origin: an HTTP server of its own (PORTAL_CONTENT_PORT) in the portal's process,
-// serving each local environment's JupyterLab and Dask dashboard, HTTP and WebSocket, so that
+// serving each proxied environment's JupyterLab and Dask dashboard (local ones; an AWS
+// scheduler's dashboard when the portal runs in the event's VPC), HTTP and WebSocket, so that
 // nothing an environment serves ever runs on the portal's origin. It answers:
 // - /environments/<id>/handoff?ticket=…: takes a ticket (tickets.ts) and sets the content
 //   session for that environment and viewer (session.ts);
@@ -41,7 +42,8 @@ interface OpenSocket {
 
 export interface ContentServerDeps {
   config: Pick<PortalConfig, "content" | "publicUrl">;
-  provider: Pick<Provider, "proxyTarget">;
+  /** The provider's proxied dashboard access: where each environment's servers are. */
+  access: Pick<ProxiedAccess, "target">;
   secrets: () => ContentSecrets;
   tickets: TicketBook;
   timeouts?: ProxyTimeouts;
@@ -138,7 +140,7 @@ export class ContentServer {
     const row = getEnvironment(envId);
     if (!row || row.deletedAt) return null;
     const allowed = (viewer.role === "attendee" && row.attendeeId === viewer.id) || (viewer.role === "facilitator" && kind === "dashboard");
-    return allowed ? (this.deps.provider.proxyTarget?.(providerRef(row), kind) ?? null) : null;
+    return allowed ? (this.deps.access.target(providerRef(row), kind) ?? null) : null;
   }
 
   /** Who the request's content session speaks for on this environment, if anyone. */

@@ -246,16 +246,15 @@ export async function stopTask(endpoint, { stackName, taskId, reason }) {
 }
 
 /**
- * Gives the environment's scheduler a public IPv4 address, as Fargate does for a service
- * with AssignPublicIp ENABLED. Moto's CloudFormation drops a task definition's NetworkMode,
- * so its tasks get no network interface; this replaces the scheduler task with one of an
- * awsvpc revision of the same definition (in the scheduler's security group and a subnet of
- * its VPC), then associates an Elastic IP with its interface. stopTask releases it again.
+ * Replaces the environment's scheduler task with one that has a network interface, as Fargate
+ * gives every awsvpc task. Moto's CloudFormation drops a task definition's NetworkMode, so its
+ * tasks get no interface; this runs an awsvpc revision of the same definition (in the
+ * scheduler's security group and a subnet of its VPC) in place of the scheduler task.
  * @param {string} endpoint
  * @param {string} stackName
- * @returns {Promise<{ taskId: string, publicIp: string }>}
+ * @param {"ENABLED" | "DISABLED"} assignPublicIp
  */
-export async function givePublicAddress(endpoint, stackName) {
+async function runAwsvpcScheduler(endpoint, stackName, assignPublicIp) {
   const clients = motoClients(endpoint);
   const env = await environmentOf(clients, stackName);
   const groupId = env.outputs.SchedulerSecurityGroupId;
@@ -284,7 +283,7 @@ export async function givePublicAddress(endpoint, stackName) {
       cluster: env.cluster,
       taskDefinition: awsvpc?.taskDefinitionArn,
       launchType: "FARGATE",
-      networkConfiguration: { awsvpcConfiguration: { subnets: [subnet], securityGroups: [groupId], assignPublicIp: "ENABLED" } },
+      networkConfiguration: { awsvpcConfiguration: { subnets: [subnet], securityGroups: [groupId], assignPublicIp } },
       group: `service:${service.serviceName}`,
       startedBy: playerStartedBy,
       count: 1,
@@ -293,9 +292,35 @@ export async function givePublicAddress(endpoint, stackName) {
   const task = tasks?.[0];
   const eni = task?.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === "networkInterfaceId")?.value;
   if (!task?.taskArn || !eni) throw new Error(`RunTask with awsvpc failed: ${JSON.stringify(failures)}`);
+  return { clients, taskId: task.taskArn.split("/").pop() ?? "", eni };
+}
+
+/**
+ * Gives the environment's scheduler a public IPv4 address, as Fargate does for a service
+ * with AssignPublicIp ENABLED: a scheduler task with a network interface (runAwsvpcScheduler)
+ * and an Elastic IP associated with it. stopTask releases it again.
+ * @param {string} endpoint
+ * @param {string} stackName
+ * @returns {Promise<{ taskId: string, publicIp: string }>}
+ */
+export async function givePublicAddress(endpoint, stackName) {
+  const { clients, taskId, eni } = await runAwsvpcScheduler(endpoint, stackName, "ENABLED");
   const { AllocationId, PublicIp } = await clients.ec2.send(new AllocateAddressCommand({ Domain: "vpc" }));
   await clients.ec2.send(new AssociateAddressCommand({ AllocationId, NetworkInterfaceId: eni }));
-  return { taskId: task.taskArn.split("/").pop() ?? "", publicIp: /** @type {string} */ (PublicIp) };
+  return { taskId, publicIp: /** @type {string} */ (PublicIp) };
+}
+
+/**
+ * Gives the environment's scheduler a private address only, as Fargate does for a service
+ * with AssignPublicIp DISABLED (DashboardAccess vpc). Moto picks the address at random in
+ * 10.0.0.0/8; startPrivateAddressShim (private-address-shim.mjs) moves it where the test listens.
+ * @param {string} endpoint
+ * @param {string} stackName
+ * @returns {Promise<{ taskId: string }>}
+ */
+export async function givePrivateAddress(endpoint, stackName) {
+  const { taskId } = await runAwsvpcScheduler(endpoint, stackName, "DISABLED");
+  return { taskId };
 }
 
 /**

@@ -3,6 +3,7 @@ export { startMoto, motoTemplateTransform, motoCredentials, motoRegion, repoRoot
 export {
   deployEventStack,
   drainTasks,
+  givePrivateAddress,
   givePublicAddress,
   holdTaskStates,
   motoClients,

@@ -31,6 +31,7 @@ export default async function EnvironmentPage() {
       )}
       {env ? (
         <EnvironmentView key={env.id} envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
+          dashboardAccess={provider.dashboardAccess.mode}
           initialProgress={watchers.progressOf(env.id)}
           initialDiagnosis={diagnosis ? fromRow(diagnosis) : null}
           portalPins={portalPins()} />

@@ -36,6 +36,8 @@ export interface Known {
   /** CreateStack itself was refused (e.g. an invalid parameter); no stack exists. */
   refused?: string;
   dashboard?: { taskId: string; url?: string };
+  /** PORTAL_DASHBOARD_ACCESS=vpc: the running scheduler's private IPv4 address at the last describe, where the portal proxies its dashboard. */
+  privateDashboard?: string;
   /** The store believed this environment alive at start-up (adopt). */
   adopted?: boolean;
   /** When the portal last deployed, scaled or destroyed it: it is "changing" for a while after. */

@@ -6,17 +6,29 @@ import {
   type IpPermission,
 } from "@aws-sdk/client-ec2";
 import { isIP } from "node:net";
-import { ProviderError, type DashboardAdmission, type DashboardViewer, type EnvironmentRef } from "@/lib/providers/contract";
+import {
+  ProviderError,
+  type DashboardAccess,
+  type DashboardAdmission,
+  type DashboardViewer,
+  type EnvironmentRef,
+  type ProxiedKind,
+  type ProxyTarget,
+} from "@/lib/providers/contract";
 import type { AwsContext } from "./context";
 import { errorName, toProviderError } from "./errors";
 import { describeEnvironment } from "./snapshot";
 import { outputsOf, validateStackName } from "./stack";
 
-// The attendee's browser reaches the Dask dashboard on the scheduler's public address, port
-// 8787. Rather than open that port to a wide range, the portal adds the address it sees for
-// the viewer, as a /32, to the environment's own scheduler security group when they open the
-// dashboard through the portal, and removes every such rule before the stack is deleted.
-// The rules are found again by their description, so nothing about them is stored.
+// How a browser reaches an environment's Dask dashboard (port 8787), as PORTAL_DASHBOARD_ACCESS says:
+// - vpc: the portal runs in the event's VPC, and its content origin proxies the dashboard to the
+//   scheduler's private address (the scheduler's group admits 8787 from the portal host's group
+//   only, and the scheduler has no public address);
+// - address: the browser goes to the scheduler's public address. Rather than open that port to
+//   a wide range, the portal adds the address it sees for the viewer, as a /32, to the
+//   environment's own scheduler security group when they open the dashboard through the portal,
+//   and removes every such rule before the stack is deleted. The rules are found again by their
+//   description, so nothing about them is stored.
 
 export const dashboardPort = 8787;
 /** At most this many viewer addresses per environment; the oldest goes first (a group holds 60 inbound IPv4 rules by default). */
@@ -171,4 +183,20 @@ export async function revokeDashboardAddresses(ctx: AwsContext, env: Environment
   }
   for (const rule of rules) await revoke(ctx, groupId, rule.cidr);
   return rules.length;
+}
+
+/**
+ * The scheduler's dashboard at its private address, as the environment's last describe saw it
+ * running; nothing else is proxied (the notebook is SageMaker's, opened with a presigned URL).
+ */
+function privateDashboard(ctx: AwsContext, env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined {
+  if (kind !== "dashboard") return undefined;
+  const host = ctx.entry(env).privateDashboard;
+  return host && isIP(host) === 4 ? { via: "network", host, port: dashboardPort, headers: {} } : undefined;
+}
+
+/** The provider's one way to its dashboards, from PORTAL_DASHBOARD_ACCESS. */
+export function dashboardAccess(ctx: AwsContext): DashboardAccess {
+  if (ctx.config.dashboardAccess.mode === "vpc") return { mode: "proxied", target: (env, kind) => privateDashboard(ctx, env, kind) };
+  return { mode: "admit-address", admit: (env, viewer) => admitDashboard(ctx, env, viewer) };
 }

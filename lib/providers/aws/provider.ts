@@ -9,7 +9,7 @@ import type { AwsClients } from "./clients";
 import { cloudTools } from "./cloud-tools";
 import type { AwsProviderConfig } from "./config";
 import { AwsContext } from "./context";
-import { admitDashboard } from "./dashboard-access";
+import { dashboardAccess } from "./dashboard-access";
 import { environmentEvents } from "./environment-events";
 import { toProviderError } from "./errors";
 import type { RateLimiter } from "./limiter";
@@ -95,7 +95,7 @@ export function createAwsProvider(config: AwsProviderConfig, deps: { clients?: A
     scale: (env, workers) => scaleWorkers(ctx, env, workers),
     destroy: (env) => deleteStack(ctx, env),
     openNotebook: (env, options) => notebookAddress(ctx, env, options?.sessionEndsAt),
-    admitDashboard: (env, viewer) => admitDashboard(ctx, env, viewer),
+    dashboardAccess: dashboardAccess(ctx),
     listStacks: () => listFoundStacks(ctx),
 
     async adopt(envs) {

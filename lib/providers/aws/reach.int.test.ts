@@ -46,6 +46,13 @@ function providerFor(mode: "solo" | "event", awsEndpoint: string): Provider {
   );
 }
 
+/** The address-mode provider's admission (PORTAL_DASHBOARD_ACCESS unset). */
+function admitter(provider: Provider) {
+  const access = provider.dashboardAccess;
+  if (access.mode !== "admit-address") throw new Error(`expected dashboards admitted by address, got ${access.mode}`);
+  return access.admit;
+}
+
 function envRef(mode: string, attendee: string): EnvironmentRef {
   return { id: `env-reach-${mode}-${attendee}`, stackName: `dask-reach-${mode}-${attendee}`, attendeeId: attendee, attendeeEmail: `${attendee}@example.org` };
 }
@@ -63,6 +70,7 @@ async function dashboardRules() {
 describe("event mode", () => {
   let shim: Awaited<ReturnType<typeof startPresignShim>>;
   let provider: Provider;
+  let admit: ReturnType<typeof admitter>;
   const ada = envRef("event", "ada");
   const bob = envRef("event", "bob");
   let adaGroup = "";
@@ -73,6 +81,7 @@ describe("event mode", () => {
     await deployEventStack(endpoint, { stackName: "reach-event", eventId: "reach-event" });
     shim = await startPresignShim({ target: endpoint });
     provider = providerFor("event", shim.endpoint);
+    admit = admitter(provider);
     for (const env of [ada, bob]) {
       await provider.deploy(env, { workers: 1 });
       await playFargate(endpoint, env.stackName);
@@ -121,7 +130,7 @@ describe("event mode", () => {
 
   it("lets the viewer's address reach their own dashboard, on their own scheduler group only", async () => {
     expect(adaGroup).toMatch(/^sg-/);
-    const admission = await provider.admitDashboard!(ada, { address: "198.51.100.23", who: "attendee ada@example.org" });
+    const admission = await admit(ada, { address: "198.51.100.23", who: "attendee ada@example.org" });
     expect(admission).toMatchObject({ url: `http://${adaIp}:8787/status`, added: true, revoked: 0, cidr: "198.51.100.23/32", groupId: adaGroup });
     const rules = (await dashboardRules()).filter((r) => r.cidr === "198.51.100.23/32");
     expect(rules).toHaveLength(1);
@@ -130,32 +139,32 @@ describe("event mode", () => {
     expect(rules[0].groupId).not.toBe(bobGroup);
 
     // Again (a second tab): no error, still one rule.
-    const again = await provider.admitDashboard!(ada, { address: "198.51.100.23", who: "attendee ada@example.org" });
+    const again = await admit(ada, { address: "198.51.100.23", who: "attendee ada@example.org" });
     expect(again).toMatchObject({ added: false, revoked: 0 });
     expect((await dashboardRules()).filter((r) => r.cidr === "198.51.100.23/32")).toHaveLength(1);
   });
 
   it("keeps at most a few addresses per environment, removing the oldest", async () => {
     for (let i = 1; i <= maxDashboardAddresses; i++) {
-      await provider.admitDashboard!(ada, { address: `203.0.113.${i}`, who: "attendee ada@example.org" });
+      await admit(ada, { address: `203.0.113.${i}`, who: "attendee ada@example.org" });
     }
     const mine = (await dashboardRules()).filter((r) => r.groupId === adaGroup && r.description.startsWith("portal dashboard"));
     expect(mine.map((r) => r.cidr).sort()).toEqual(Array.from({ length: maxDashboardAddresses }, (_, i) => `203.0.113.${i + 1}/32`).sort());
   });
 
   it("refuses an address it cannot admit, in words", async () => {
-    await expect(provider.admitDashboard!(ada, { address: "2001:db8::5", who: "attendee ada@example.org" })).rejects.toMatchObject({
+    await expect(admit(ada, { address: "2001:db8::5", who: "attendee ada@example.org" })).rejects.toMatchObject({
       code: "bad_request",
       message: expect.stringMatching(/IPv6/),
     });
-    await expect(provider.admitDashboard!(ada, { address: "unknown", who: "attendee ada@example.org" })).rejects.toMatchObject({
+    await expect(admit(ada, { address: "unknown", who: "attendee ada@example.org" })).rejects.toMatchObject({
       code: "bad_request",
       message: expect.stringMatching(/PORTAL_TRUSTED_PROXIES/),
     });
   });
 
   it("says the dashboard is not there yet while the scheduler has no address", async () => {
-    await expect(provider.admitDashboard!(bob, { address: "198.51.100.99", who: "attendee bob@example.org" })).rejects.toMatchObject({ code: "not_found" });
+    await expect(admit(bob, { address: "198.51.100.99", who: "attendee bob@example.org" })).rejects.toMatchObject({ code: "not_found" });
     expect((await dashboardRules()).filter((r) => r.cidr === "198.51.100.99/32")).toEqual([]);
   });
 

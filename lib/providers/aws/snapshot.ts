@@ -2,14 +2,14 @@ import "server-only";
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
 import { hasReason, isComplete, isDeleting, isReady, isSettled } from "@/lib/status";
-import { ProviderError, type EnvironmentLinks, type EnvironmentRef, type EnvironmentSnapshot } from "@/lib/providers/contract";
+import { proxiedBase, ProviderError, type EnvironmentLinks, type EnvironmentRef, type EnvironmentSnapshot } from "@/lib/providers/contract";
 import type { AwsContext, Known } from "./context";
 import { toProviderError } from "./errors";
 import { orAfter } from "./refreshing";
 import type { StackEventLog } from "./stack-events";
 import { clearNotebookLogs } from "./notebook-logs";
 import { currentOperation, failureReason, outputsOf, resourcesDone, toStackStatus, validateStackName } from "./stack";
-import { environmentTasks, networkInterfaceId, type ServiceNames } from "./tasks";
+import { environmentTasks, networkInterfaceId, privateAddress, type ServiceNames } from "./tasks";
 
 /** How long describe() and events() wait for stack events before answering without them. */
 export const stackEventsWaitMs = 300;
@@ -65,6 +65,7 @@ async function dashboardUrl(ctx: AwsContext, k: Known, schedulerTask: { id: stri
 }
 
 function absent(env: EnvironmentRef, k: Known): EnvironmentSnapshot {
+  k.privateDashboard = undefined;
   // CreateStack was refused, so AWS holds no stack to ask about.
   if (k.refused) {
     return { stackName: env.stackName, status: "CREATE_FAILED", reason: k.refused, progress: { done: 0, total: 0 }, tasks: [], desiredWorkers: 0, links: {} };
@@ -102,6 +103,7 @@ async function snapshot(ctx: AwsContext, env: EnvironmentRef): Promise<Environme
 
   let tasks: EnvironmentSnapshot["tasks"] = [];
   let desiredWorkers = 0;
+  let privateDashboard: string | undefined;
   if (names && !isDeleting(status) && status !== "DELETE_FAILED") {
     const wait = ctx.refreshWait(k);
     const mine = environmentTasks(await ctx.clusterTasks.tasks(names.cluster, fresh, wait), names);
@@ -113,8 +115,15 @@ async function snapshot(ctx: AwsContext, env: EnvironmentRef): Promise<Environme
     const countFresh = wait === 0 ? fresh : Math.min(fresh, Date.now() - serviceCountMs);
     desiredWorkers = await ctx.serviceCounts.desired(names.cluster, names.worker, countFresh, wait);
     const scheduler = mine.find((m) => m.state.role === "scheduler" && m.state.lastStatus === "RUNNING");
-    links.dashboard = await dashboardUrl(ctx, k, scheduler ? { id: scheduler.state.id, eni: networkInterfaceId(scheduler.task) } : undefined);
+    if (ctx.config.dashboardAccess.mode === "vpc") {
+      // The portal proxies the dashboard to the scheduler's private address: no public address to look up.
+      privateDashboard = scheduler && privateAddress(scheduler.task);
+      if (privateDashboard) links.dashboard = `${proxiedBase(env.id, "dashboard")}/status`;
+    } else {
+      links.dashboard = await dashboardUrl(ctx, k, scheduler ? { id: scheduler.state.id, eni: networkInterfaceId(scheduler.task) } : undefined);
+    }
   }
+  k.privateDashboard = privateDashboard;
 
   return {
     stackName: stack.StackName ?? env.stackName,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Capability, Parameter, Stack, StackEvent, Tag } from "@aws-sdk/client-cloudformation";
-import { ProviderError, type EnvironmentRef, type StackStatus } from "@/lib/providers/contract";
+import { proxiedBase, ProviderError, type EnvironmentRef, type StackStatus } from "@/lib/providers/contract";
 import type { AwsProviderConfig } from "./config";
 import { deployRoleRefusal } from "./errors";
 
@@ -105,6 +105,11 @@ export function stackParameters(config: AwsProviderConfig, env: EnvironmentRef, 
     DaskImage: daskImage,
     WorkerCapacity: config.workerCapacity,
     EventStackName: config.mode === "event" ? config.eventStack : undefined,
+    // Proxied dashboards: no public address, 8787 open to the portal host's group only, and
+    // the dashboard served under the path the content origin forwards.
+    ...(config.dashboardAccess.mode === "vpc"
+      ? { DashboardAccess: "vpc", PortalSecurityGroupId: config.dashboardAccess.portalSecurityGroup, DashboardPrefix: proxiedBase(env.id, "dashboard") }
+      : {}),
   };
   return Object.entries(values)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)

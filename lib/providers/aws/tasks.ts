@@ -180,11 +180,20 @@ export function environmentTasks(cluster: TaskIndex, names: ServiceNames): { sta
   return mine.sort((a, b) => rank(a.state) - rank(b.state) || (b.state.startedAt ?? "").localeCompare(a.state.startedAt ?? ""));
 }
 
-/** The network interface of a task (awsvpc), from its attachment details. */
-export function networkInterfaceId(task: Task): string | undefined {
+function attachmentDetail(task: Task, name: string): string | undefined {
   for (const attachment of task.attachments ?? []) {
-    const detail = attachment.details?.find((d) => d.name === "networkInterfaceId");
+    const detail = attachment.details?.find((d) => d.name === name);
     if (detail?.value) return detail.value;
   }
   return undefined;
+}
+
+/** The network interface of a task (awsvpc), from its attachment details. */
+export function networkInterfaceId(task: Task): string | undefined {
+  return attachmentDetail(task, "networkInterfaceId");
+}
+
+/** The task's private IPv4 address in its VPC (awsvpc), from its attachment details: no call of its own. */
+export function privateAddress(task: Task): string | undefined {
+  return attachmentDetail(task, "privateIPv4Address");
 }

@@ -53,11 +53,15 @@ export interface EnvironmentLinks {
   notebookReady?: boolean;
 }
 
-/** A server on this machine the portal forwards to: the Unix socket it listens on, and headers to add. */
-export interface ProxyTarget {
-  socketPath: string;
-  headers: Record<string, string>;
-}
+/**
+ * A server the portal forwards a viewer's requests to, and headers to add on the way (the
+ * notebook's token, which never reaches the browser): on this machine through the Unix socket
+ * it listens on (local), or at an address the portal reaches over its network (a scheduler's
+ * private address inside the event's VPC).
+ */
+export type ProxyTarget =
+  | { via: "socket"; socketPath: string; headers: Record<string, string> }
+  | { via: "network"; host: string; port: number; headers: Record<string, string> };
 
 /** What an environment may use on a shared machine (the local provider's caps), and when it last hit them. */
 export interface EnvironmentCaps {
@@ -159,6 +163,29 @@ export interface DashboardAdmission {
   groupId?: string;
 }
 
+/**
+ * How a viewer reaches an environment's dashboard; a provider offers exactly one way.
+ * - proxied: through the portal's content origin (lib/content), which forwards each request
+ *   to `target` after a one-time ticket hand-off, so only the portal needs a way in (the local
+ *   provider's sockets; AWS schedulers' private addresses when the portal runs in the VPC).
+ *   `target` also answers for a proxied notebook, where the provider serves one that way.
+ * - admit-address: the dashboard has an address of its own, and `admit` lets the viewer's
+ *   address reach it before the browser goes there (AWS, with the portal outside the VPC).
+ */
+export type DashboardAccess =
+  | {
+      readonly mode: "proxied";
+      /** Where the viewer's request goes now; undefined while the environment has no such server. */
+      target(env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined;
+    }
+  | {
+      readonly mode: "admit-address";
+      /** Lets the viewer's address reach this environment's dashboard now and says where it is. */
+      admit(env: EnvironmentRef, viewer: DashboardViewer): Promise<DashboardAdmission>;
+    };
+export type DashboardAccessMode = DashboardAccess["mode"];
+export type ProxiedAccess = Extract<DashboardAccess, { mode: "proxied" }>;
+
 /** What a deletion did besides starting (the AWS provider: dashboard addresses removed first). */
 export interface DestroyOutcome {
   revokedAddresses: number;
@@ -198,21 +225,12 @@ export interface Provider {
    * An address that opens the environment's notebook for its owner, made now: it may carry
    * a token or expire within minutes, so it is never stored, streamed or logged. A session it
    * opens lasts until `sessionEndsAt` (the event's end) where the platform lets the portal say.
+   * A path under the environment's proxied notebook base (proxiedBase) is served on the content
+   * origin, through the proxied dashboard access's `target`.
    */
   openNotebook(env: EnvironmentRef, options?: { sessionEndsAt?: Date }): Promise<string>;
-  /**
-   * For providers whose servers only this machine reaches (local): where the portal forwards
-   * a viewer's request for the environment's notebook or dashboard, and the headers to add
-   * (the notebook's token, which never reaches the browser). Undefined while the
-   * environment has no such server. Providers with servers of their own address (aws) leave it out.
-   */
-  proxyTarget?(env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined;
-  /**
-   * For providers whose dashboards are reached at their own address (aws): lets the viewer's
-   * address reach this environment's dashboard now and returns where it is. Providers that
-   * serve dashboards through the portal (local) leave it out.
-   */
-  admitDashboard?(env: EnvironmentRef, viewer: DashboardViewer): Promise<DashboardAdmission>;
+  /** How a viewer reaches the environment's dashboard: through the portal, or at an address admitted for them. */
+  readonly dashboardAccess: DashboardAccess;
   /** Asks the backend now whether it answers (credentials, endpoint, Python env): the lab's "tools ready" check. */
   health(): Promise<{ ok: boolean; message: string }>;
   /**

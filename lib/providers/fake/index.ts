@@ -3,7 +3,7 @@ import { isReady, type StackStatus } from "@/lib/status";
 import { ActivityListeners } from "../shared/activity";
 import { admitOrRefuse, roomCapacity, type CapacitySettings } from "@/lib/providers/local/capacity";
 import type { FakeRoomImage } from "./room-image";
-import { ProviderError, type CapacityPlanner, type CloudTools, type DeployOptions, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type FoundStack, type NotebookRun, type RehearsalTools, type Provider, type ProviderEvent, type ProviderHealth, type TaskRole, type TaskState, type UsageMeter } from "@/lib/providers/contract";
+import { ProviderError, type CapacityPlanner, type CloudTools, type DashboardAccess, type DeployOptions, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type FoundStack, type NotebookRun, type RehearsalTools, type Provider, type ProviderEvent, type ProviderHealth, type TaskRole, type TaskState, type UsageMeter } from "@/lib/providers/contract";
 
 // A provider for tests: nothing runs, and the test plays the platform. deploy, scale and
 // destroy start an operation (CREATE/UPDATE/DELETE_IN_PROGRESS, tasks PROVISIONING or
@@ -83,6 +83,17 @@ export class FakeProvider implements Provider {
   private refuseNext?: string;
   private deleteFailure?: string;
   private clock = Date.parse("2026-12-01T09:00:00Z");
+
+  /** The fake dashboard has an address of its own that admits anyone: nothing changes in any cloud. */
+  readonly dashboardAccess: DashboardAccess = {
+    mode: "admit-address",
+    admit: async (env) => {
+      this.count("admitDashboard");
+      const url = (await this.describe(env)).links.dashboard;
+      if (!url) throw new ProviderError("not_found", "The dashboard opens once the scheduler is running.");
+      return { url, added: false, revoked: 0 };
+    },
+  };
 
   constructor(options: FakeOptions = {}) {
     this.maxWorkers = options.maxWorkers ?? 4;

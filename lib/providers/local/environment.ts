@@ -262,8 +262,8 @@ export class LocalEnvironment {
     const { status, notebookToken } = this.state;
     if (status === "DELETE_IN_PROGRESS" || status === "DELETE_COMPLETE") return undefined;
     return kind === "notebook"
-      ? { socketPath: notebookSocket(this.state), headers: { Authorization: `token ${notebookToken}` } }
-      : { socketPath: dashboardSocket(this.state), headers: {} };
+      ? { via: "socket", socketPath: notebookSocket(this.state), headers: { Authorization: `token ${notebookToken}` } }
+      : { via: "socket", socketPath: dashboardSocket(this.state), headers: {} };
   }
 
   logFile(taskId: string): string {

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { portalConfigIn, repoPath, type Env, type PortalConfig } from "@/lib/config";
-import { type ProxiedKind, ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider, type ProviderHealth, type ProviderEvent, type ProxyTarget, type UsageMeter, type CapacityPlanner, type RehearsalTools } from "@/lib/providers/contract";
+import { type ProxiedKind, ProviderError, type EnvironmentRef, type EnvironmentSnapshot, type EventBatch, type Provider, type ProviderHealth, type ProviderEvent, type ProxyTarget, type DashboardAccess, type UsageMeter, type CapacityPlanner, type RehearsalTools } from "@/lib/providers/contract";
 import { ActivityListeners } from "../shared/activity";
 import { admitOrRefuse, residentByEnvironment, roomCapacity, thisMachine, type CapacitySettings } from "./capacity";
 import { LocalEnvironment, type LocalSettings } from "./environment";
@@ -267,9 +267,11 @@ export class LocalProvider implements Provider {
     return address;
   }
 
-  proxyTarget(env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined {
-    return this.envs.get(env.id)?.proxyTarget(kind);
-  }
+  /** The notebook and the dashboard listen on Unix sockets only this machine reaches: the portal forwards to them. */
+  readonly dashboardAccess: DashboardAccess = {
+    mode: "proxied",
+    target: (env: EnvironmentRef, kind: ProxiedKind): ProxyTarget | undefined => this.envs.get(env.id)?.proxyTarget(kind),
+  };
 
   /** How to run a command as the environment's kernels run (LocalEnvironment.asKernel); undefined for one not here. */
   asKernel(env: EnvironmentRef, command: string, args: string[], cwd: string): ReturnType<LocalEnvironment["asKernel"]> | undefined {

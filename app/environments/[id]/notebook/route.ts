@@ -5,6 +5,7 @@ import { providerRef } from "@/lib/db/environment-queries";
 import { environmentFor } from "@/lib/environments";
 import { openingFailed, redirectNow } from "@/lib/environments/opening";
 import { PortalError, toPortalError } from "@/lib/errors";
+import { proxiedBase } from "@/lib/providers/contract";
 import { eventInfo } from "@/lib/room/event";
 import { ready } from "@/lib/runtime";
 
@@ -26,13 +27,14 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const row = environmentFor(viewer, (await params).id);
     if (row.deletedAt) throw new PortalError("not_found", "Environment not found.");
     const rt = await ready();
-    const handingOver = Boolean(rt.provider.proxyTarget && new URL(request.url).searchParams.has("state"));
     try {
       const { endsAt } = eventInfo(rt.config.eventName);
       const address = await rt.provider.openNotebook(providerRef(row), endsAt ? { sessionEndsAt: new Date(endsAt) } : undefined);
+      // A notebook the portal proxies is opened at its path on the content origin.
+      const proxied = address.startsWith(`${proxiedBase(row.id, "notebook")}/`);
       // The content origin's request for a ticket is the same opening, already recorded.
-      if (!handingOver) audit(viewer, "open-notebook", { target: row.id, detail: row.stackName });
-      return rt.provider.proxyTarget ? handOff(request, rt.config, viewer, row.id, "notebook", address) : redirectNow(address);
+      if (!(proxied && new URL(request.url).searchParams.has("state"))) audit(viewer, "open-notebook", { target: row.id, detail: row.stackName });
+      return proxied ? handOff(request, rt.config, viewer, row.id, "notebook", address) : redirectNow(address);
     } catch (error) {
       audit(viewer, "open-notebook", { target: row.id, ok: false, detail: toPortalError(error).message });
       throw error;

@@ -35,6 +35,7 @@ export default async function AttendeeEnvironment({ params }: { params: Promise<
       </h1>
       <p className="text-sm text-muted">Read-only view: the facilitator acts from the roster.</p>
       <EnvironmentView envId={env.id} stackName={env.stackName} initialStatus={env.status} maxWorkers={provider.maxWorkers}
+          dashboardAccess={provider.dashboardAccess.mode}
           initialProgress={watchers.progressOf(env.id)}
           initialDiagnosis={diagnosis ? fromRow(diagnosis) : null}
           portalPins={portalPins()} readOnly />
