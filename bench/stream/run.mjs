@@ -435,7 +435,8 @@ async function main() {
         { mode: "solo", n: 50 },
         { mode: "solo", n: 200 },
       ];
-  const chosen = sweep.filter((s) => !args.only || args.only.split(",").includes(key({ provider: "aws", ...s })));
+  // Rows named by --only run in the order named.
+  const chosen = args.only ? args.only.split(",").flatMap((name) => sweep.filter((s) => key({ provider: "aws", ...s }) === name)) : sweep;
   if (chosen.some((s) => s.code === "before") && !beforeRoot) throw new Error("a before row needs --portal-from <checkout>");
   for (const { mode, n, code } of chosen) {
     const setup = await room({ mode, n, code });
