@@ -78,7 +78,8 @@ class Portal {
     this.url = "";
   }
   async start() {
-    this.child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(this.root, "bench/stream/portal.ts")], {
+    const preload = path.join(here, "next-server-modules.cjs");
+    this.child = spawn(process.execPath, ["--require", preload, "--conditions=react-server", "--import", "tsx", path.join(this.root, "bench/stream/portal.ts")], {
       cwd: this.root,
       env: { ...process.env, ...this.env, ...(this.url ? { PORT: new URL(this.url).port } : {}) },
       stdio: ["ignore", "pipe", "pipe"],
