@@ -1,4 +1,4 @@
-import type { ApiFamily, BucketSize } from "@/lib/config";
+import { defaultBucketSizes, type ApiFamily, type BucketSize } from "@/lib/config";
 import { ProviderError } from "@/lib/providers/contract";
 import { isThrottling } from "./errors";
 
