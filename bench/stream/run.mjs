@@ -30,12 +30,16 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     "report-only": { type: "boolean", default: false },
     "portal-from": { type: "string" },
+    results: { type: "string" },
+    session: { type: "string" },
   },
 });
 /** The checkout whose own bench/stream/portal.ts runs the "before" rows (its lib/, its dependencies). */
 const beforeRoot = args["portal-from"] ? path.resolve(args["portal-from"]) : undefined;
-/** Rows measured by one invocation share this, so a report can tell which rows ran side by side. */
-const session = new Date().toISOString();
+/** Where rows are kept; two invocations running side by side each need a file of their own. */
+const resultsFile = path.resolve(args.results ?? path.join(here, "results.json"));
+/** Rows measured by one invocation (or by invocations run side by side and given one --session) share this, so a report can tell which rows ran side by side. */
+const session = args.session ?? new Date().toISOString();
 /** The commit a checkout's portal ran, as a row records it. */
 const commitOf = (root) => spawnSync("git", ["-C", root, "log", "-1", "--format=%h"], { encoding: "utf8" }).stdout.trim() || null;
 const here = path.join(repoRoot, "bench/stream");
@@ -392,6 +396,7 @@ async function measure(setup, { phase, k, during, mode }) {
     load: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
     readyS: setup.readyS === undefined ? null : Math.round(setup.readyS),
     session,
+    windowAt: new Date(startedAt).toISOString(),
   };
 }
 
@@ -406,7 +411,7 @@ async function outageAndRestart(setup) {
 
 /** Results so far, written after every configuration; --only reruns replace their own rows. */
 function saveResults(results) {
-  fs.writeFileSync(path.join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 function writeReport(results) {
@@ -416,7 +421,7 @@ function writeReport(results) {
 }
 
 async function main() {
-  const file = path.join(here, "results.json");
+  const file = resultsFile;
   if (args["report-only"]) return writeReport(JSON.parse(fs.readFileSync(file, "utf8")));
   const key = (r) => (r.provider === "local" ? "local" : `${r.mode}${r.n}${r.code === "before" ? "-before" : ""}`);
   const previous = args.only && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : [];
@@ -553,6 +558,11 @@ function findings(results) {
   return out.join("\n");
 }
 
+/** When a row's window began (older rows: when its invocation started). */
+const windowStart = (r) => new Date(r.windowAt ?? r.session ?? 0).getTime();
+const clock = (r) => new Date(windowStart(r)).toISOString().slice(11, 16);
+/** Two rows of one invocation, or of invocations run side by side (windows within the hour). */
+const together = (a, b) => a.session === b.session || (a.session && b.session && Math.abs(windowStart(a) - windowStart(b)) < 3_600_000);
 const load = (r) => (r.load ? `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}` : "–");
 const ratio = (a, b) => (a === null || b === null || b === 0 ? "–" : `×${(a / b).toFixed(2)}`);
 
@@ -583,11 +593,13 @@ function roomOf500(results) {
     `The room took ${first.readyS ?? "–"} s to deploy (500 CreateStack calls one at a time through the portal, then 1,500 RunTask and 500 log streams from the harness) ` +
       `and ${first.settleS.toFixed(0)} s to settle (${first.settleReadsPerS.toFixed(2)} reads/s meanwhile: each new stack's events read once more at the \`cfn-events\` budget of 1/s, each new task described once) before the first window began.`,
   );
-  const sameSession = [1, 3].map((k) => [find(results, "event", 500, k), find(results, "event", 200, k)]).filter(([a, b]) => a && b && a.session === b.session);
+  const sameSession = [1, 3].map((k) => [find(results, "event", 500, k), find(results, "event", 200, k)]).filter(([a, b]) => a && b && together(a, b));
   if (sameSession.length) {
+    const [a, b] = sameSession[0];
     out.push(
       "",
-      "Beside the N=200 row of the same session (same machine, same minutes; ratios N=500 / N=200):",
+      `Beside the N=200 row of the same session (${a.session === b.session ? "one invocation" : "two invocations run side by side on the same machine"}; ` +
+        `N=500 windows began ${sameSession.map(([x]) => clock(x)).join(", ")}, N=200 ${sameSession.map(([, y]) => clock(y)).join(", ")} UTC; ratios N=500 / N=200):`,
       "",
       "| K | reads/s | p50 | p95 | RSS MiB | CPU % | FilterLogEvents ms in moto | load (1 min) at the window's start→end |",
       "|---|---|---|---|---|---|---|---|",
@@ -620,9 +632,9 @@ function roomOf500(results) {
 function beforeAndAfter(results) {
   const pairs = [1, 3].map((k) => [find(results, "event", 200, k, "before"), find(results, "event", 200, k)]).filter(([a, b]) => a && b);
   if (!pairs.length) return "No before row yet: `node bench/stream/run.mjs --portal-from <checkout> --only event200-before,event200`.";
-  const same = pairs.every(([a, b]) => a.session === b.session);
+  const same = pairs.every(([a, b]) => together(a, b));
   return [
-    `Event mode, N=200: the portal at ${pairs[0][0].commit ?? "another checkout"} (before) and at ${pairs[0][1].commit ?? "this checkout"} (after), ${same ? `in one session (${pairs[0][0].session.slice(0, 16)} UTC)` : "**not in one session**"}; ratios after / before:`,
+    `Event mode, N=200: the portal at ${pairs[0][0].commit ?? "another checkout"} (before) and at ${pairs[0][1].commit ?? "this checkout"} (after), ${same ? `in one session (started ${pairs[0][0].session.slice(0, 16).replace("T", " ")} UTC)` : "**not in one session**"}; ratios after / before:`,
     "",
     "| K | | reads/s | p50 | p95 | undelivered | repeated | RSS MiB | CPU % | load (1 min) |",
     "|---|---|---|---|---|---|---|---|---|---|",
