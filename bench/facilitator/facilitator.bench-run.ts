@@ -187,7 +187,8 @@ class RoomStream {
   }
 }
 
-it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, async () => {
+// Seeding creates the stacks one at a time; a bigger room (or a busy machine) needs longer.
+it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, { timeout: Math.max(20, ATTENDEES / 8) * 60_000 }, async () => {
   const t0 = performance.now();
   const moto = await startMoto();
   cleanups.push(() => moto.stop());
