@@ -588,6 +588,16 @@ function roomOf500(results) {
   out.push(`| target | ${rows.map((r) => `N=500 K=${r.k}`).join(" | ")} |`, `|---|${rows.map(() => "---").join("|")}|`);
   for (const [label, ok, value] of targets) out.push(`| ${label} | ${rows.map((r) => `${value(r)}: ${met(ok(r))}`).join(" | ")} |`);
   out.push("");
+  const scheduled = (r) => r.n * Math.floor(writeMs / lineEveryMs);
+  for (const r of rows) {
+    const filterMs = r.motoMsPerCall["logs.FilterLogEvents"];
+    out.push(
+      `- K=${r.k}: the harness wrote ${r.linesWritten} of the ${scheduled(r)} lines it meant to (a writer waits for each PutLogEvents answer before its next line); ` +
+        `moto took ${filterMs ?? "–"} ms on average to answer a FilterLogEvents call and ${r.motoMsPerCall["cloudformation.DescribeStacks"] ?? "–"} ms a DescribeStacks page; ` +
+        `the portal's process used ${(r.cpuShare * 100).toFixed(0)}% of a core; the machine's 1-minute load was ${load(r)} on ${os.cpus().length} cores.`,
+    );
+  }
+  out.push("");
   const first = rows[0];
   out.push(
     `The room took ${first.readyS ?? "–"} s to deploy (500 CreateStack calls one at a time through the portal, then 1,500 RunTask and 500 log streams from the harness) ` +
