@@ -82,8 +82,8 @@ class Portal {
     this.url = "";
   }
   async start() {
-    const preload = path.join(here, "next-server-modules.cjs");
-    this.child = spawn(process.execPath, ["--require", preload, "--conditions=react-server", "--import", "tsx", path.join(this.root, "bench/stream/portal.ts")], {
+    const preload = path.join(here, "next-server-modules.mjs");
+    this.child = spawn(process.execPath, ["--import", preload, "--conditions=react-server", "--import", "tsx", path.join(this.root, "bench/stream/portal.ts")], {
       cwd: this.root,
       env: { ...process.env, ...this.env, ...(this.url ? { PORT: new URL(this.url).port } : {}) },
       stdio: ["ignore", "pipe", "pipe"],
