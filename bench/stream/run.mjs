@@ -560,11 +560,17 @@ function findings(results) {
 
 /** When a row's window began (older rows: when its invocation started). */
 const windowStart = (r) => new Date(r.windowAt ?? r.session ?? 0).getTime();
-const clock = (r) => new Date(windowStart(r)).toISOString().slice(11, 16);
+const clock = (r) => `${new Date(windowStart(r)).toISOString().slice(11, 16)}${r.windowAt ? "" : " (its invocation's start)"}`;
 /** Two rows of one invocation, or of invocations run side by side (windows within the hour). */
 const together = (a, b) => a.session === b.session || (a.session && b.session && Math.abs(windowStart(a) - windowStart(b)) < 3_600_000);
 const load = (r) => (r.load ? `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}` : "–");
 const ratio = (a, b) => (a === null || b === null || b === 0 ? "–" : `×${(a / b).toFixed(2)}`);
+
+/** The commit that stopped quiet environments reading their own logs at every poll in event mode. */
+const catchUpFix = "c34e0b7";
+/** Whether `commit` has `ancestor` in its history (false when either is unknown). */
+const includes = (commit, ancestor) =>
+  Boolean(commit) && spawnSync("git", ["-C", repoRoot, "merge-base", "--is-ancestor", ancestor, commit]).status === 0;
 
 /** The facilitator bench's runs (bench/facilitator/results.json), if it has been run. */
 function facilitatorRuns() {
@@ -587,7 +593,12 @@ function roomOf500(results) {
   ];
   out.push(`| target | ${rows.map((r) => `N=500 K=${r.k}`).join(" | ")} |`, `|---|${rows.map(() => "---").join("|")}|`);
   for (const [label, ok, value] of targets) out.push(`| ${label} | ${rows.map((r) => `${value(r)}: ${met(ok(r))}`).join(" | ")} |`);
-  out.push("");
+  out.push(
+    "",
+    `"Undelivered" is lines not received when the ${drainMs / 1000} s drain after the window ended: with p99 latencies of ` +
+      `${rows.map((r) => sec(r.p99)).join(" and ")} they were late rather than dropped (the bench cannot tell the two apart); none arrived twice or out of order.`,
+    "",
+  );
   const scheduled = (r) => r.n * Math.floor(writeMs / lineEveryMs);
   for (const r of rows) {
     const filterMs = r.motoMsPerCall["logs.FilterLogEvents"];
@@ -597,12 +608,53 @@ function roomOf500(results) {
         `the portal's process used ${(r.cpuShare * 100).toFixed(0)}% of a core; the machine's 1-minute load was ${load(r)} on ${os.cpus().length} cores.`,
     );
   }
+  const older = [...new Set(results.filter((r) => r.provider === "aws" && !r.session).map((r) => `${r.mode} N=${r.n}`))];
+  if (older.length) {
+    out.push(
+      `The chart joins rows of different sessions: ${older.join(", ")} come from earlier runs (no session recorded, a quieter machine); ` +
+        "compare rows of one session through the ratios below rather than along the chart's lines.",
+      "",
+    );
+  }
+  const budgetBound = rows.filter((r) => (r.perApi["logs.FilterLogEvents"] ?? 0) >= 1.9 && !includes(r.commit, catchUpFix));
+  if (budgetBound.length) {
+    out.push(
+      "",
+      `FilterLogEvents ran at the whole \`logs-read\` budget (2/s) in ${budgetBound.map((r) => `K=${r.k}`).join(" and ")}, where one room cursor needs about 1/s. ` +
+        "The cause was the portal's: an environment that has written no line yet starts its log read a little before its stack was created, and a stack older " +
+        "than the room's log buffer (ten minutes) is read by an environment's own FilterLogEvents call. This room took longer than that to deploy, so each of " +
+        "its 500 quiet environments read its own logs at every poll, never moving its cursor, and those reads took the budget from the room's cursor, whose " +
+        `lines then waited (moto ignores logStreamNamePrefix, so each of those reads also returned the whole room's lines). Fixed in ${catchUpFix} after these rows ` +
+        "were measured (an environment its own read has caught up is served by the room's buffer afterwards); the rows have not been measured again since.",
+    );
+  }
   out.push("");
   const first = rows[0];
   out.push(
     `The room took ${first.readyS ?? "–"} s to deploy (500 CreateStack calls one at a time through the portal, then 1,500 RunTask and 500 log streams from the harness) ` +
       `and ${first.settleS.toFixed(0)} s to settle (${first.settleReadsPerS.toFixed(2)} reads/s meanwhile: each new stack's events read once more at the \`cfn-events\` budget of 1/s, each new task described once) before the first window began.`,
   );
+  if ((first.readyS ?? 0) > 600) {
+    out.push(
+      "",
+      "Where the deploy time goes (py-spy on moto while this room was created, 2026-12-06): before test/moto/template_parsing.py, moto spent about " +
+        "45% of its samples parsing templates with PyYAML's pure-Python loader (each CreateStack parses the template twice, once for the capability check) " +
+        "and about a quarter serialising answers, DescribeStacks pages of 50 stacks above all; with libyaml's loader the attendee template parses in 8 ms " +
+        "instead of 156 ms. After that moto used about 0.15 s of CPU a stack and was busy less than a fifth of the time: the rest of the wait was the " +
+        "machine, shared with other work (its load is in the rows), one CreateStack at a time (moto 5.2 leaves stacks in CREATE_IN_PROGRESS when " +
+        "created concurrently) and, for the tasks, six calls of the harness per RunTask.",
+    );
+  }
+  const other = rows.filter((r) => (r.perApi["ecs.DescribeServices"] ?? 0) + (r.perApi["ecs.ListTasks"] ?? 0) > 0.3);
+  if (other.length) {
+    out.push(
+      "",
+      `ECS reads were higher than a settled room needs (${other.map((r) => `K=${r.k}: DescribeServices ${r.perApi["ecs.DescribeServices"] ?? 0}/s, ListTasks ${r.perApi["ecs.ListTasks"] ?? 0}/s`).join("; ")}; ` +
+        "on a quiet machine a settled room of 200 made one ListTasks call per 30 s and no DescribeServices). Environments the portal counts as changing are read every 2 s; why so many still counted " +
+        "as changing this long after the deploy was not found in the time this run had. Without the log reads above, the reads/s of these rows would be " +
+        `${rows.map((r) => `K=${r.k}: ${(r.readsPerS - (r.perApi["logs.FilterLogEvents"] ?? 0) + 1).toFixed(2)}`).join(", ")} (FilterLogEvents counted at the room cursor's 1/s).`,
+    );
+  }
   const sameSession = [1, 3].map((k) => [find(results, "event", 500, k), find(results, "event", 200, k)]).filter(([a, b]) => a && b && together(a, b));
   if (sameSession.length) {
     const [a, b] = sameSession[0];
