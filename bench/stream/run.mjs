@@ -611,9 +611,9 @@ function roomOf500(results) {
   const older = [...new Set(results.filter((r) => r.provider === "aws" && !r.session).map((r) => `${r.mode} N=${r.n}`))];
   if (older.length) {
     out.push(
+      "",
       `The chart joins rows of different sessions: ${older.join(", ")} come from earlier runs (no session recorded, a quieter machine); ` +
         "compare rows of one session through the ratios below rather than along the chart's lines.",
-      "",
     );
   }
   const budgetBound = rows.filter((r) => (r.perApi["logs.FilterLogEvents"] ?? 0) >= 1.9 && !includes(r.commit, catchUpFix));
