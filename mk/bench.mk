@@ -33,13 +33,16 @@ bench-analysis: $(VENV)/.stamp
 	$(VENV)/bin/python bench/analysis/run_bench.py --base $(PORTAL_DATA_DIR)/bench/era5
 
 # Live streams under load: AWS calls, latency, loss for N environments × K viewers
-# (bench/stream/REPORT.md). The full sweep takes about 40 min on 2 cores;
-# `node bench/stream/run.mjs --only event200,local` reruns some rows.
+# (bench/stream/REPORT.md). The full sweep takes about an hour on 2 cores;
+# `node bench/stream/run.mjs --only event200,local` reruns some rows;
+# `--portal-from <checkout> --only event200-before,event200` measures another checkout's portal
+# (its own bench/stream/portal.ts) beside this one in the same session.
 bench-stream: $(TOOLS)/.stamp node_modules/.stamp $(VENV)/.stamp
 	node bench/stream/run.mjs
 
-# /facilitator's first load and live stream with 200 environments on moto; needs a build
-# (made if missing) (bench/facilitator/REPORT.md).
+# /facilitator's first load and live stream with 200 environments on moto (BENCH_ATTENDEES=500
+# for another size; results.json keeps one run a size); needs a build (made if missing)
+# (bench/facilitator/REPORT.md).
 bench-facilitator: node_modules/.stamp $(TOOLS)/.stamp
 	@test -f .next/BUILD_ID || $(MAKE) build
 	npx vitest run --project bench-facilitator

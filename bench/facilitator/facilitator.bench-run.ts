@@ -1,7 +1,7 @@
-// The facilitator page with the AWS provider against moto and a room of 200 environments:
-// how long /facilitator takes to arrive as full HTML, and how long a change in the room
-// (Fargate stopping a worker) takes to reach the facilitator's live stream as a roster
-// event. Moto is a control-plane emulator; the harness (test/moto) plays Fargate: it
+// The facilitator page with the AWS provider against moto and a room of 200 environments
+// (BENCH_ATTENDEES sets another size): how long /facilitator takes to arrive (first byte and
+// full HTML), how many frames its live stream carries a minute, and how long a change in the
+// room (Fargate stopping a worker) takes to reach that stream as a roster event. Moto is a control-plane emulator; the harness (test/moto) plays Fargate: it
 // starts each environment's scheduler and two workers with RunTask and stops one with
 // StopTask and a reason, as Fargate would. Writes bench/facilitator/REPORT.md and
 // results.json. It measures and reports; it never passes or fails on timing.
@@ -27,6 +27,8 @@ import {
 const ATTENDEES = Number(process.env.BENCH_ATTENDEES ?? 200);
 const PAGE_SAMPLES = Number(process.env.BENCH_PAGE_SAMPLES ?? 10);
 const STREAM_SAMPLES = Number(process.env.BENCH_STREAM_SAMPLES ?? 6);
+/** How long the stream is watched while nothing in the room changes. */
+const QUIET_MS = Number(process.env.BENCH_QUIET_MS ?? 60_000);
 const EVENT = "bench-event";
 const PASSWORD = "bench-facilitator-password";
 const here = path.resolve("bench/facilitator");
@@ -103,12 +105,21 @@ async function signInAsFacilitator(url: string): Promise<Jar> {
   return jar;
 }
 
-async function loadPage(url: string, jar: Jar): Promise<{ ms: number; bytes: number; rows: number }> {
+/** One GET /facilitator: the first byte of its HTML (what a browser can start painting on) and the last. */
+async function loadPage(url: string, jar: Jar): Promise<{ ms: number; firstByteMs: number; bytes: number; rows: number }> {
   const start = performance.now();
   const response = await fetch(`${url}/facilitator`, { headers: { cookie: jar.header() }, redirect: "manual" });
-  const html = await response.text();
-  if (response.status !== 200) throw new Error(`/facilitator answered ${response.status}`);
-  return { ms: ms(start), bytes: html.length, rows: html.split('data-testid="roster-row"').length - 1 };
+  if (response.status !== 200 || !response.body) throw new Error(`/facilitator answered ${response.status}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let html = "";
+  let firstByteMs: number | undefined;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    firstByteMs ??= ms(start);
+    html += value;
+  }
+  return { ms: ms(start), firstByteMs: firstByteMs ?? ms(start), bytes: html.length, rows: html.split('data-testid="roster-row"').length - 1 };
 }
 
 interface RosterRow {
@@ -124,6 +135,9 @@ class RoomStream {
   readonly rows = new Map<string, RosterRow>();
   private abort = new AbortController();
   rosterEvents = 0;
+  /** Every named frame the stream has carried (snapshot, roster, announcement, …), and its bytes. */
+  frames = 0;
+  bytes = 0;
 
   async open(url: string, jar: Jar): Promise<void> {
     const response = await fetch(`${url}/api/facilitator/events`, { headers: { cookie: jar.header() }, signal: this.abort.signal });
@@ -134,12 +148,14 @@ class RoomStream {
       for (;;) {
         const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
         if (done || value === undefined) return;
+        this.bytes += value.length;
         parser.feed(value);
       }
     })();
   }
 
   private handle(event: string | undefined, data: string) {
+    if (event) this.frames++;
     if (event !== "snapshot" && event !== "roster") return;
     const at = performance.now();
     const rows = (JSON.parse(data) as { rows: RosterRow[] }).rows;
@@ -171,7 +187,8 @@ class RoomStream {
   }
 }
 
-it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, async () => {
+// Seeding creates the stacks one at a time; a bigger room (or a busy machine) needs longer.
+it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, { timeout: Math.max(20, ATTENDEES / 8) * 60_000 }, async () => {
   const t0 = performance.now();
   const moto = await startMoto();
   cleanups.push(() => moto.stop());
@@ -257,7 +274,15 @@ it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, as
   const live = [];
   for (let i = 0; i < PAGE_SAMPLES; i++) live.push(await loadPage(portal.url, jar));
 
+  // Frames a minute while nothing in the room changes: what an idle facilitator tab receives.
+  const quietFrom = { frames: stream.frames, bytes: stream.bytes, at: performance.now() };
+  await new Promise((r) => setTimeout(r, QUIET_MS));
+  const quietMin = (performance.now() - quietFrom.at) / 60_000;
+  const quietFramesPerMin = Number(((stream.frames - quietFrom.frames) / quietMin).toFixed(1));
+  const quietKiBPerMin = Number(((stream.bytes - quietFrom.bytes) / 1024 / quietMin).toFixed(1));
+
   // Change → roster event: Fargate stops a worker with a reason; the row must show it.
+  const busyFrom = { frames: stream.frames, bytes: stream.bytes, at: performance.now() };
   const cycles: { stack: string; ms: number | null }[] = [];
   for (let i = 0; i < STREAM_SAMPLES; i++) {
     const e = room[Math.floor(((i + 0.5) * ATTENDEES) / STREAM_SAMPLES)];
@@ -275,6 +300,10 @@ it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, as
     await stream.waitFor((row) => row.attendeeId === e.attendeeId && row.workersRunning === 2, 120_000);
   }
 
+  const busyMin = (performance.now() - busyFrom.at) / 60_000;
+  const busyFramesPerMin = Number(((stream.frames - busyFrom.frames) / busyMin).toFixed(1));
+  const busyKiBPerMin = Number(((stream.bytes - busyFrom.bytes) / 1024 / busyMin).toFixed(1));
+
   // What the facilitator's preflight costs with this room (a provider of its own, with its own call budget).
   const preflightStart = performance.now();
   const preflight = await createAwsProvider(loadAwsConfig(portalEnv)).cloud!.preflight(ATTENDEES);
@@ -284,26 +313,50 @@ it(`facilitator page and live stream with ${ATTENDEES} environments on moto`, as
     attendees: ATTENDEES,
     seeding: { stacksMs, tasksMs },
     page: { cold, quiet: stats(quiet.map((s) => s.ms)), live: stats(live.map((s) => s.ms)), bytes: live.at(-1)?.bytes, rows: live.at(-1)?.rows },
-    stream: { snapshotMs, rosterEvents: stream.rosterEvents, cycles, cycle: stats(cycles.flatMap((c) => (c.ms === null ? [] : [c.ms]))) },
+    stream: {
+      snapshotMs,
+      rosterEvents: stream.rosterEvents,
+      quietFramesPerMin,
+      quietKiBPerMin,
+      busyFramesPerMin,
+      busyKiBPerMin,
+      cycles,
+      cycle: stats(cycles.flatMap((c) => (c.ms === null ? [] : [c.ms]))),
+    },
     preflight: { ms: preflightMs, fargate: preflight.lines[0] },
     totalSeconds: Math.round(ms(t0) / 1000),
+    date: new Date().toISOString().slice(0, 16).replace("T", " "),
     machine: { cpu: `${os.cpus()[0]?.model ?? "unknown"} × ${os.cpus().length}`, memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`, node: process.version, load: os.loadavg().map((l) => l.toFixed(2)).join(" ") },
   };
-  fs.writeFileSync(path.join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(here, "REPORT.md"), report(results));
+  // One run per room size: this run replaces an earlier one of the same size and keeps the others.
+  const file = path.join(here, "results.json");
+  const earlier: Results[] = fs.existsSync(file) ? [JSON.parse(fs.readFileSync(file, "utf8"))].flat() : [];
+  const runs = [...earlier.filter((r) => r.attendees !== ATTENDEES), results].sort((a, b) => a.attendees - b.attendees);
+  fs.writeFileSync(file, `${JSON.stringify(runs, null, 2)}\n`);
+  fs.writeFileSync(path.join(here, "REPORT.md"), report(results, runs));
 });
 
 type Results = {
   attendees: number;
   seeding: { stacksMs: number; tasksMs: number };
-  page: { cold: { ms: number; bytes: number; rows: number }; quiet: ReturnType<typeof stats>; live: ReturnType<typeof stats>; bytes?: number; rows?: number };
-  stream: { snapshotMs: number | null; rosterEvents: number; cycles: { stack: string; ms: number | null }[]; cycle: ReturnType<typeof stats> };
+  page: { cold: { ms: number; firstByteMs?: number; bytes: number; rows: number }; quiet: ReturnType<typeof stats>; live: ReturnType<typeof stats>; bytes?: number; rows?: number };
+  stream: {
+    snapshotMs: number | null;
+    rosterEvents: number;
+    quietFramesPerMin?: number;
+    quietKiBPerMin?: number;
+    busyFramesPerMin?: number;
+    busyKiBPerMin?: number;
+    cycles: { stack: string; ms: number | null }[];
+    cycle: ReturnType<typeof stats>;
+  };
   preflight: { ms: number; fargate: { sentence: string } };
   totalSeconds: number;
+  date?: string;
   machine: { cpu: string; memory: string; node: string; load: string };
 };
 
-function report(r: Results): string {
+function report(r: Results, runs: Results[]): string {
   const row = (label: string, s: ReturnType<typeof stats>) => `| ${label} | ${s.n} | ${s.median} | ${s.p95} | ${s.min} | ${s.max} |`;
   const missed = r.stream.cycles.filter((c) => c.ms === null).length;
   return [
@@ -317,7 +370,8 @@ function report(r: Results): string {
     "",
     "| measure | samples | median (ms) | p95 (ms) | min (ms) | max (ms) |",
     "|---|---|---|---|---|---|",
-    `| GET /facilitator, first load after start | 1 | ${r.page.cold.ms} | | | |`,
+    `| GET /facilitator, first load after start: first byte | 1 | ${r.page.cold.firstByteMs} | | | |`,
+    `| GET /facilitator, first load after start: last byte | 1 | ${r.page.cold.ms} | | | |`,
     row("GET /facilitator, nobody watching the stream", r.page.quiet),
     row("GET /facilitator, stream open, every environment followed", r.page.live),
     row("Worker stopped by Fargate → roster event with its reason", r.stream.cycle),
@@ -326,6 +380,8 @@ function report(r: Results): string {
     `  page's data carries all ${r.attendees} attendees); times are to the last byte.`,
     `- Stream: the opening snapshot (all ${r.attendees} rows, from the store) arrived ${r.stream.snapshotMs ?? "—"} ms after connecting;`,
     `  ${r.stream.rosterEvents} roster events arrived during the run.${missed ? ` ${missed} change(s) did not arrive within 120 s.` : ""}`,
+    `- Stream frames a minute: ${r.stream.quietFramesPerMin} (${r.stream.quietKiBPerMin} KiB) over ${QUIET_MS / 1000} s with nothing changing in the room;`,
+    `  ${r.stream.busyFramesPerMin} (${r.stream.busyKiBPerMin} KiB) while workers were being stopped and replaced (the samples above).`,
     `- Per sample (ms): ${r.stream.cycles.map((c) => `${c.stack} ${c.ms ?? "timeout"}`).join(", ")}.`,
     `- Preflight with this room took ${r.preflight.ms} ms: "${r.preflight.fargate.sentence}"`,
     `- Seeding (not measured above): ${r.attendees} stacks in ${Math.round(r.seeding.stacksMs / 1000)} s, ${r.attendees * 3} tasks in ${Math.round(r.seeding.tasksMs / 1000)} s.`,
@@ -345,6 +401,19 @@ function report(r: Results): string {
     "AWS, and its tasks carry no size, so these figures are the portal's own share of the wait. The",
     "preflight's time is its paged reads (ListTasks, DescribeTasks in hundreds) through the default",
     "call budget, which spreads them out on purpose.",
+    "",
+    "## Room sizes",
+    "",
+    "Each size's latest run (results.json keeps one a size; rerun one with `BENCH_ATTENDEES=<n> make bench-facilitator`).",
+    "Runs of different sizes ran at different times on a shared machine: compare them with their load in mind.",
+    "",
+    "| environments | run on | first load: first byte (ms) | first load: last byte (ms) | page, stream open, median (ms) | HTML KiB | opening snapshot (ms) | frames / min, quiet | frames / min, workers replaced | change → roster, median (ms) | load at the end |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    ...runs.map(
+      (x) =>
+        `| ${x.attendees} | ${x.date ?? "–"} | ${x.page.cold.firstByteMs ?? "–"} | ${x.page.cold.ms} | ${x.page.live.median} | ${Math.round((x.page.bytes ?? 0) / 1024)} | ` +
+        `${x.stream.snapshotMs ?? "–"} | ${x.stream.quietFramesPerMin ?? "–"} | ${x.stream.busyFramesPerMin ?? "–"} | ${x.stream.cycle.median ?? "–"} | ${x.machine.load} |`,
+    ),
     "",
     "## Machine",
     "",

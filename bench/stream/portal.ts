@@ -2,7 +2,8 @@
 // CPU can be measured: the portal's runtime (lib/runtime.ts: the provider chosen by
 // PORTAL_PROVIDER, the stream watchers, the facilitator's room stream) and the SSE encoder the
 // routes use, behind a bare HTTP server without sign-in. Run by bench/stream/run.mjs:
-//   node --conditions=react-server --import tsx bench/stream/portal.ts   (prints {"url"})
+//   node --import ./bench/stream/next-server-modules.mjs --conditions=react-server --import tsx \
+//     bench/stream/portal.ts   (prints {"url"})
 import http from "node:http";
 import { Readable } from "node:stream";
 import { createEnvironmentOnce, getEnvironment, providerRef } from "@/lib/db/environment-queries";

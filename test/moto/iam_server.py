@@ -27,6 +27,7 @@ from typing import Any
 
 import cloudformation_rules  # noqa: F401  (capabilities and the deploy role, as for every moto server)
 from service_linked_roles import linked_role_arn  # also gives moto AWS's names for service-linked roles
+import template_parsing  # noqa: F401  (templates read by libyaml's C loader)
 from moto import settings
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.authorization import ActionAuthenticatorMixin

@@ -10,6 +10,7 @@ import sys
 
 import cloudformation_rules  # noqa: F401  (patches moto's CloudFormation on import)
 import service_linked_roles  # noqa: F401  (AWS's names for service-linked roles)
+import template_parsing  # noqa: F401  (templates read by libyaml's C loader)
 from moto.server import main
 
 if __name__ == "__main__":

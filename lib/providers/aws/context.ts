@@ -48,6 +48,8 @@ export interface Known {
   taskSignature?: string;
   /** Solo mode: when this environment's log group was last read. */
   logsReadAt: number;
+  /** Event mode: when a read of its own last brought it level with the room's log buffer. */
+  logsCaughtUpAt?: number;
   /** Its notebook's log streams were removed once the stack was gone. */
   notebookLogsCleared?: boolean;
 }

@@ -4,7 +4,7 @@ import { isSettled } from "@/lib/status";
 import type { EnvironmentRef, EventBatch, ProviderEvent } from "@/lib/providers/contract";
 import type { AwsContext, Known } from "./context";
 import { toProviderError } from "./errors";
-import { decodeCursor, encodeCursor, fetchLogLines, newStackEvents, selectNewLines, type EventCursor, type LogLine } from "./events";
+import { decodeCursor, encodeCursor, fetchLogLines, logsSince, newStackEvents, selectNewLines, type EventCursor, type LogLine } from "./events";
 import { atMost, eventsOf, stackEventsWaitMs } from "./snapshot";
 import { outputsOf, toStackStatus, validateStackName } from "./stack";
 
@@ -15,17 +15,18 @@ async function logLines(ctx: AwsContext, k: Known, stack: Stack, position: Event
   if (!outputs.LogGroup || !outputs.LogStreamPrefix) return unchanged;
   const prefix = outputs.LogStreamPrefix;
   const { cadence } = ctx;
-  // A new cursor starts a little before the stack itself, for task clocks that run behind.
-  const since = position.logsAt > 0 ? position.logsAt - cadence.overlapMs : new Date(stack.CreationTime ?? 0).getTime() - 120_000;
-  let lines: LogLine[] = [];
   const room = ctx.config.mode === "event" ? ctx.roomLog(outputs.LogGroup) : undefined;
+  const since = logsSince(position, new Date(stack.CreationTime ?? 0).getTime(), cadence.overlapMs, room ? k.logsCaughtUpAt : 0);
+  let lines: LogLine[] = [];
   if (room) lines = await room.lines(prefix, since);
   if (!room || !room.covers(since)) {
     // Solo mode, or lines from before the room's buffer (e.g. after a portal restart).
     if (!room && Date.now() - k.logsReadAt < cadence.logsMs) return unchanged;
-    k.logsReadAt = Date.now();
+    const readAt = Date.now();
+    k.logsReadAt = readAt;
     const own = await fetchLogLines(ctx.clients.logs, ctx.limiter, { logGroup: outputs.LogGroup, streamPrefix: prefix, startTime: since, maxPages: 5 });
     lines = own.complete ? [...own.lines, ...lines] : own.lines.filter((line) => line.at <= own.reachedAt);
+    if (room && own.complete) k.logsCaughtUpAt = readAt;
   }
   return selectNewLines(lines, prefix, position, cadence.overlapMs);
 }

@@ -139,6 +139,18 @@ export function selectNewLines(
 }
 
 /**
+ * Where an environment's next log read starts: a little before its newest line, or, with no
+ * line yet, a little before the stack itself (task clocks may run behind). In event mode an
+ * environment that a read of its own has already brought up to `caughtUpAt` starts there, so
+ * the room's buffer serves it from then on: without that, one whose stack is older than the
+ * buffer and that has written nothing yet would read on its own at every poll.
+ */
+export function logsSince(cursor: Pick<EventCursor, "logsAt">, stackCreatedAt: number, overlapMs: number, caughtUpAt = 0): number {
+  const since = cursor.logsAt > 0 ? cursor.logsAt - overlapMs : stackCreatedAt - 120_000;
+  return caughtUpAt > 0 ? Math.max(since, caughtUpAt - overlapMs) : since;
+}
+
+/**
  * FilterLogEvents pages from `startTime` (interleaved, so in time order). `complete` is
  * false when the page limit stopped it; `reachedAt` is then the newest time it covered.
  */
