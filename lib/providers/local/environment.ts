@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { LocalConfig } from "@/lib/config";
 import { proxiedBase, type ProxiedKind, type EnvironmentCaps, type EnvironmentSnapshot, type ProxyTarget } from "@/lib/providers/contract";
+import { Poller } from "@/lib/poller";
 import { isComplete, isReady } from "@/lib/status";
 import { applyCaps, createGroup, groupOf, oomKills, removeGroup, type Caps } from "./caps";
 import type { Machine } from "./capacity";
@@ -72,9 +73,12 @@ export function capsFor(settings: Pick<LocalSettings, "workerMemoryMiB" | "noteb
  * JupyterLab, supervised the way an ECS service supervises its tasks.
  */
 export class LocalEnvironment {
-  private timer?: NodeJS.Timeout;
-  private ticking = false;
-  private supervising = false;
+  /** Supervision: one reconcile step at a time, quick while something is starting or stopping. */
+  private readonly supervision = new Poller({
+    round: () => this.reconcile(),
+    next: () => (this.busy() ? TICK_MS.busy : TICK_MS.settled),
+    onError: (err) => console.error(`local environment ${this.state.envId}: supervision step failed:`, (err as Error).message),
+  });
   private readonly exits = new Map<string, { code: number | null; signal: NodeJS.Signals | null }>();
   /** Tasks this portal process started: their exit status arrives as an event, so wait for it. */
   private readonly spawnedHere = new Set<string>();
@@ -196,7 +200,7 @@ export class LocalEnvironment {
           (err: Error) => console.error(`local environment ${envId}: could not restart its egress:`, err.message),
         );
       }
-      env.startTicking();
+      env.supervision.wake();
     }
     return env;
   }
@@ -301,12 +305,12 @@ export class LocalEnvironment {
       this.stackEvent("WorkerService", "UPDATE_IN_PROGRESS");
     }
     this.save();
-    this.startTicking();
+    this.supervision.wake();
   }
 
   async destroy(by: string): Promise<void> {
     if (this.state.status === "DELETE_COMPLETE") return;
-    this.stopTicking();
+    this.supervision.stop();
     this.state.status = "DELETE_IN_PROGRESS";
     this.state.reason = undefined;
     this.state.desiredWorkers = 0;
@@ -345,7 +349,7 @@ export class LocalEnvironment {
 
   /** Stops supervising without touching the processes: a later portal run adopts them. */
   release(): void {
-    this.stopTicking();
+    this.supervision.stop();
   }
 
   // ---- supervision
@@ -362,35 +366,7 @@ export class LocalEnvironment {
     this.stackEvent("SchedulerService", "CREATE_IN_PROGRESS");
     this.stackEvent("WorkerService", "CREATE_IN_PROGRESS");
     this.stackEvent("NotebookInstance", "CREATE_IN_PROGRESS");
-    this.startTicking();
-  }
-
-  /** Supervises from now on: one step at once, then the next after the current pace. */
-  private startTicking(): void {
-    if (this.supervising) return;
-    this.supervising = true;
-    if (!this.ticking) void this.tick();
-  }
-
-  private stopTicking(): void {
-    this.supervising = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private async tick(): Promise<void> {
-    this.timer = undefined;
-    this.ticking = true;
-    try {
-      await this.reconcile();
-    } catch (err) {
-      console.error(`local environment ${this.state.envId}: supervision step failed:`, (err as Error).message);
-    } finally {
-      this.ticking = false;
-    }
-    if (!this.supervising) return;
-    this.timer = setTimeout(() => void this.tick(), this.busy() ? TICK_MS.busy : TICK_MS.settled);
-    this.timer.unref();
+    this.supervision.wake();
   }
 
   /** Something is on its way up (or out) that the next step should notice soon. */
@@ -627,7 +603,7 @@ export class LocalEnvironment {
     this.stackEvent(resource, "CREATE_FAILED", reason);
     this.stackEvent(this.state.stackName, "CREATE_FAILED", reason);
     this.save();
-    this.stopTicking();
+    this.supervision.stop();
     // Like a rollback: nothing of a failed environment is left running.
     const reasonForTasks = `Stack creation failed: ${reason}`;
     for (const task of this.state.tasks.filter((t) => t.lastStatus !== "STOPPED")) beginStopping(task);
