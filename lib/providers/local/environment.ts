@@ -526,7 +526,9 @@ export class LocalEnvironment {
     if (this.launching.has(task.id)) return false;
     this.launching.add(task.id);
     const zygote = this.zygote();
-    void this.fork(task, zygote).finally(() => this.launching.delete(task.id));
+    void this.fork(task, zygote)
+      .catch((err: Error) => console.error(`local environment ${this.state.envId}: could not record task ${task.id}:`, err.message))
+      .finally(() => this.launching.delete(task.id));
     return false;
   }
 
