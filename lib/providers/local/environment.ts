@@ -334,7 +334,7 @@ export class LocalEnvironment {
     this.stackEvent("WorkerService", "DELETE_COMPLETE");
     this.stackEvent("NotebookInstance", "DELETE_COMPLETE");
     await Promise.all(scheduler.map((t) => this.stopTask(t, reason)));
-    await this.stopZygote();
+    this.stopZygote();
     this.stackEvent("SchedulerService", "DELETE_COMPLETE");
     await this.releaseIsolation();
     this.state.resourcesDone = [];
@@ -577,10 +577,14 @@ export class LocalEnvironment {
     this.supervision.nudge();
   }
 
-  /** The zygote goes once the tasks it started have. */
-  private async stopZygote(): Promise<void> {
+  /**
+   * The zygote goes once the tasks it started have: it holds nothing to close, so it is killed
+   * at once, as a task is once it has logged its clean close (waiting for its sandbox's init to
+   * be collected added a second or two to every teardown).
+   */
+  private stopZygote(): void {
     const pid = this.state.zygote.pid;
-    if (pid !== null && isAlive(pid)) await stopGroup(pid, this.settings.graceMs);
+    if (pid !== null && isAlive(pid)) signalGroup(pid, "SIGKILL");
     this.state.zygote = { pid: null };
   }
 
