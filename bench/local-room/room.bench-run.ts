@@ -149,7 +149,13 @@ async function roomOnce(): Promise<Room> {
     envs.map(async (env) => {
       provider.capacity.admit(1);
       await provider.deploy(env, { workers: 1 });
-      await until(provider, env, (s) => s.status === "CREATE_COMPLETE");
+      await until(provider, env, (s) => s.status === "CREATE_COMPLETE").catch((err: Error) => {
+        const dir = path.join(dataDir, "local", env.id);
+        for (const f of fs.readdirSync(dir).filter((n) => /^(scheduler|worker|zygote).*\.(log|exit)$/.test(n))) {
+          console.error(`==== ${env.id} ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").slice(-3000)}`);
+        }
+        throw err;
+      });
       return seconds(performance.now() - t0);
     }),
   );
