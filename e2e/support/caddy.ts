@@ -4,6 +4,7 @@ import fs from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { lookupAs } from "./http";
+import { stopProcess } from "./portal-server";
 
 // Debian's Caddy in front of a test's portal, with the site blocks deploy/install.sh writes on a
 // host (deploy/Caddyfile.portal and, for PORTAL_CONTENT_DOMAIN, deploy/Caddyfile.content) and
@@ -106,12 +107,7 @@ export class CaddyFront {
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
+    await stopProcess(this.child);
   }
 
   /** The portal's health through Caddy, with the certificate verified against Caddy's root. */

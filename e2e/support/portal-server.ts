@@ -101,12 +101,7 @@ export class PortalServer {
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
+    await stopProcess(this.child);
   }
 
   /** The content origin as a browser that knows the portal at `portalOrigin` reaches it (port mode). */
@@ -125,4 +120,13 @@ export function freshDataDir(name: string): string {
   const dir = path.resolve("test-results", "e2e-data", `${name}-${Date.now()}`);
   fs.rmSync(dir, { recursive: true, force: true });
   return dir;
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within 10 s; nothing if it never ran or has ended. */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill("SIGKILL");
 }
