@@ -24,7 +24,7 @@ import {
   type EnvironmentContext,
 } from "./launch";
 import { createNamespace, deleteNamespace, egressAlive, namespaceExists, namespaceName, startEgress } from "./network";
-import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, residentMiBOf, signalGroup, stopGroup, type ChildEnv } from "./processes";
+import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, privateMiBOf, signalGroup, stopGroup, type ChildEnv } from "./processes";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type EnvironmentIsolation, type LocalState, type TaskRecord } from "./state";
@@ -444,7 +444,7 @@ export class LocalEnvironment {
     let changed = false;
     for (const task of this.state.tasks) {
       if (task.role !== "worker" || task.pid === null || task.lastStatus === "STOPPED" || task.desiredStatus === "STOPPED") continue;
-      const mib = residentMiBOf(task.pid);
+      const mib = privateMiBOf(task.pid);
       if (mib === null || mib <= this.settings.workerMemoryMiB) continue;
       signalGroup(task.pid, "SIGKILL");
       markStopped(task, OUT_OF_MEMORY_REASON);

@@ -151,19 +151,32 @@ export function cpuSecondsOf(pid: number): number | null {
   return tree && Math.round(tree.reduce((sum, p) => sum + p.cpu, 0) * 100) / 100;
 }
 
-/** Resident memory (MiB) of a task's processes, or null once it is gone. */
-export function residentMiBOf(pid: number): number | null {
-  const tree = processTree(pid);
-  if (!tree) return null;
-  let kb = 0;
-  for (const p of tree) {
+/** One process's own memory in kB: pages only it maps (smaps_rollup), else its whole resident set. */
+function privateKbOf(pid: number): number {
+  try {
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, "m").exec(rollup)?.[1] ?? 0);
+    return field("Private_Clean") + field("Private_Dirty");
+  } catch {
     try {
-      kb += Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${p.pid}/status`, "utf8"))?.[1] ?? 0);
+      return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
     } catch {
-      /* gone meanwhile */
+      return 0; // gone meanwhile
     }
   }
-  return kb / 1024;
+}
+
+/**
+ * The memory (MiB) a task's processes hold of their own, or null once it is gone. Pages a
+ * task shares with the interpreter it was forked from (lib/providers/local/zygote.ts: Dask's
+ * modules, imported once) are not its own: counting them, as the resident set does in every
+ * process that maps them, put an idle worker past a 512 MiB limit. Its own allocations, a
+ * task's data above all, are private pages and count in full.
+ */
+export function privateMiBOf(pid: number): number | null {
+  const tree = processTree(pid);
+  if (!tree) return null;
+  return tree.reduce((kb, p) => kb + privateKbOf(p.pid), 0) / 1024;
 }
 
 /** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, …]. */
