@@ -167,11 +167,10 @@ function privateKbOf(pid: number): number {
 }
 
 /**
- * The memory (MiB) a task's processes hold of their own, or null once it is gone. Pages a
- * task shares with the interpreter it was forked from (lib/providers/local/zygote.ts: Dask's
- * modules, imported once) are not its own: counting them, as the resident set does in every
- * process that maps them, put an idle worker past a 512 MiB limit. Its own allocations, a
- * task's data above all, are private pages and count in full.
+ * The memory (MiB) a task's processes hold of their own, or null once it is gone: private
+ * pages only. Pages shared with another process (a parent it was forked from, libraries
+ * mapped by many) are not the task's; the resident set counts them again in every process
+ * that maps them. A task's own allocations, its data above all, are private and count in full.
  */
 export function privateMiBOf(pid: number): number | null {
   const tree = processTree(pid);
