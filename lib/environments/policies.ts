@@ -15,6 +15,9 @@ import type { EnvironmentWatcher, SnapshotPolicy, WatchedPoll } from "./watcher"
 
 /** The event's worker maximum holds on what runs, whoever changed the count (lib/environments/enforce-limits.ts). */
 export class WorkerLimitPolicy implements SnapshotPolicy {
+  static readonly kind = "worker-limit";
+  readonly kind = WorkerLimitPolicy.kind;
+
   constructor(
     private readonly provider: Provider,
     private readonly env: EnvironmentRef,
@@ -30,6 +33,9 @@ export class WorkerLimitPolicy implements SnapshotPolicy {
 
 /** The environment's latest failure, diagnosed from what each poll brings (lib/diagnosis), stored with the poll. */
 export class DiagnosisPolicy implements SnapshotPolicy {
+  static readonly kind = "diagnosis";
+  readonly kind = DiagnosisPolicy.kind;
+
   private readonly failures: FailureWatch;
   /** Found by this poll's frames, saved in its transaction. */
   private found?: EnvironmentDiagnosis;
@@ -63,6 +69,9 @@ export class DiagnosisPolicy implements SnapshotPolicy {
 
 /** The cluster's newest progress line, as its scheduler writes it to the log (docker/workshop_progress.py). */
 export class ProgressPolicy implements SnapshotPolicy {
+  static readonly kind = "progress";
+  readonly kind = ProgressPolicy.kind;
+
   /** Undefined: not looked up in the store yet. */
   private progress: ClusterProgress | null | undefined;
 
@@ -89,6 +98,9 @@ export function storedProgress(envId: string): ClusterProgress | null {
 
 /** The environment's row follows what the platform says: status, workers, the stream's cursor, when it was gone. */
 export class StoreWriteBack implements SnapshotPolicy {
+  static readonly kind = "store-write-back";
+  readonly kind = StoreWriteBack.kind;
+
   constructor(private readonly envId: string) {}
 
   save(poll: WatchedPoll): void {

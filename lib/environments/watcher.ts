@@ -41,6 +41,8 @@ export interface WatchedPoll {
  * failure, write the environment's row back. A policy is made per environment.
  */
 export interface SnapshotPolicy {
+  /** What kind of policy it is, the same in every copy of its module (`policy()` finds it by this). */
+  readonly kind?: string;
   /** Before anything is published, when the platform answered: may act on it and change the poll. */
   act?(poll: WatchedPoll): Promise<void>;
   /** Reads the poll's frames once every `act` is done; may add frames of its own. */
@@ -119,9 +121,14 @@ export class EnvironmentWatcher {
     return this.channel.subscribers;
   }
 
-  /** The registered policy of this kind, to ask what it keeps (the cluster's progress, the diagnosis). */
-  policy<T extends SnapshotPolicy>(kind: abstract new (...args: never[]) => T): T | undefined {
-    return this.policies.find((p): p is T => p instanceof kind);
+  /**
+   * The registered policy of this kind, to ask what it keeps (the cluster's progress, the
+   * diagnosis). Matched by the class's name of its kind, not `instanceof`: the runtime's copy
+   * of a policy class and a route's are different classes in Next.js's server (see
+   * docs/architecture.md, "Two things to know about the process").
+   */
+  policy<T extends SnapshotPolicy>(kind: { readonly kind: string } & (abstract new (...args: never[]) => T)): T | undefined {
+    return this.policies.find((p): p is T => p.kind === kind.kind);
   }
 
   /**
