@@ -37,6 +37,7 @@ const ALLOWED: Allowance[] = [
     why: "the fake provider plans a machine's memory with the local provider's own arithmetic, so the capacity card is tested against the real planner",
   },
   { from: "lib/providers/aws/room-log", to: "lib/poller", why: "the room's one log cursor reads on the portal's one polling loop" },
+  { from: "lib/providers/local/environment", to: "lib/poller", why: "a local environment's supervision runs on the portal's one polling loop" },
   { from: "lib/backup/s3", to: "lib/providers/aws/errors", why: "the backup's own S3 calls speak AWS's errors, which the AWS provider already words" },
   { from: "lib/runtime", to: "lib/providers/index", why: "the runtime alone makes the provider the configuration names" },
 ];

@@ -38,8 +38,25 @@ def main() -> None:
     left.set_title("One environment vs the raw floor")
     left.grid(axis="y", alpha=0.3)
 
+    before_file = args.results.with_name("results-before.json")
+    if before_file.exists():
+        # The same bench on the code before the change, from the same session.
+        before = json.loads(before_file.read_text())
+        earlier = [
+            [r["readySeconds"] for r in before["floor"]],
+            [r["readySeconds"] for r in before["single"]],
+            [r["notebookSeconds"] for r in before["single"]],
+            [r["teardownSeconds"] for r in before["floor"]],
+            [r["teardownSeconds"] for r in before["single"]],
+        ]
+        left.scatter(range(len(earlier)), [statistics.median(v) for v in earlier], marker="_", s=600, color="k", zorder=3, label="before: median")
+        left.legend(frameon=False, fontsize="small")
+        was = sorted(before["room"]["readySeconds"])
+        right.step(was, range(1, len(was) + 1), where="post", color="#999", label="before")
     ready = sorted(room["readySeconds"])
-    right.step(ready, range(1, len(ready) + 1), where="post")
+    right.step(ready, range(1, len(ready) + 1), where="post", label="after" if before_file.exists() else None)
+    if before_file.exists():
+        right.legend(frameon=False)
     right.set_xlabel("seconds since all deploys were sent")
     right.set_ylabel("environments CREATE_COMPLETE")
     right.set_title(f"{room['environments']} environments at once ({room['workerMemory']}, 1 worker)")

@@ -12,6 +12,7 @@ import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
 import { formatMiB, type EnvironmentRef, type EnvironmentSnapshot } from "@/lib/providers/contract";
 import { residentByEnvironment } from "@/lib/providers/local/capacity";
 import { findOwnedProcesses, freePort } from "@/lib/providers/local/processes";
+import { comparisonTable, loadBefore, sidesTable } from "../support/before-after";
 import { machine, machineSection, median, type Machine } from "../support/machine";
 import { loadProxyResults, proxySection } from "./proxy-report";
 
@@ -148,7 +149,13 @@ async function roomOnce(): Promise<Room> {
     envs.map(async (env) => {
       provider.capacity.admit(1);
       await provider.deploy(env, { workers: 1 });
-      await until(provider, env, (s) => s.status === "CREATE_COMPLETE");
+      await until(provider, env, (s) => s.status === "CREATE_COMPLETE").catch((err: Error) => {
+        const dir = path.join(dataDir, "local", env.id);
+        for (const f of fs.readdirSync(dir).filter((n) => /^(scheduler|worker|zygote).*\.(log|exit)$/.test(n))) {
+          console.error(`==== ${env.id} ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").slice(-3000)}`);
+        }
+        throw err;
+      });
       return seconds(performance.now() - t0);
     }),
   );
@@ -220,13 +227,45 @@ function report(floor: FloorRun[], single: SingleRun[], room: Room, info: Machin
     `| environments the capacity card says fit with these settings | ${room.fitReported} |`,
     `| teardown of all ${room.environments} | ${room.teardownSeconds.toFixed(2)} s, ${room.leftoverProcesses} processes left |`,
     "",
-    "On two cores, 20 environments start 60 Python processes at once, so the room's time is CPU-bound",
-    "(Python imports), not the portal's: the per-environment figure above is the one an attendee meets",
-    "when deploys are spread over a few seconds.",
+    "Each environment starts two Python interpreters: JupyterLab, and the zygote its scheduler and worker",
+    "are forked from once it has imported Dask (docs/local-isolation.md); 20 environments start 40 at once",
+    "(60 before the zygote), so the room's time is still CPU-bound on two cores: the per-environment figure",
+    "above is the one an attendee meets when deploys are spread over a few seconds.",
     "",
+    ...beforeSection(floor, single, room, info),
     ...proxySection(loadProxyResults()),
     ...machineSection(info),
   ].join("\n");
+}
+
+/** The same bench on the code before the change, from the same session, when kept. */
+function beforeSection(floor: FloorRun[], single: SingleRun[], room: Room, info: Machine): string[] {
+  const before = loadBefore<{ floor: FloorRun[]; single: SingleRun[]; room: Room }>(here);
+  if (!before) return [];
+  const med = <T>(runs: T[], pick: (r: T) => number) => median(runs.map(pick));
+  const b = before.room;
+  return [
+    "## Before and after the change, same session",
+    "",
+    `One run of the script on each side, one after the other; one environment: medians of ${before.single.length} and ${single.length} runs.`,
+    "The earlier run's figures are in `results-before.json`; the chart draws both.",
+    "",
+    ...comparisonTable([
+      ["Raw floor ready (no portal: the load's own measure)", med(before.floor, (r) => r.readySeconds), med(floor, (r) => r.readySeconds)],
+      ["One environment: deploy to ready", med(before.single, (r) => r.readySeconds), med(single, (r) => r.readySeconds)],
+      ["One environment: notebook link live", med(before.single, (r) => r.notebookSeconds), med(single, (r) => r.notebookSeconds)],
+      ["One environment: teardown", med(before.single, (r) => r.teardownSeconds), med(single, (r) => r.teardownSeconds)],
+      [`Room: all ${room.environments} \`CREATE_COMPLETE\``, b.allReadySeconds, room.allReadySeconds],
+      [`Room: median environment \`CREATE_COMPLETE\``, median(b.readySeconds), median(room.readySeconds)],
+      [`Room: all ${room.environments} notebooks answering`, b.allNotebooksSeconds, room.allNotebooksSeconds],
+      [`Room: teardown of all ${room.environments}`, b.teardownSeconds, room.teardownSeconds],
+    ]),
+    "",
+    ...comparisonTable([["Room: resident memory per environment, median (VmRSS, shared pages counted in each process)", median(b.residentMiB), median(room.residentMiB)]], "MiB"),
+    "",
+    ...sidesTable(before.machine, info),
+    "",
+  ];
 }
 
 afterAll(() => {

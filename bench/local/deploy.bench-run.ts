@@ -9,6 +9,7 @@ import { afterAll, it } from "vitest";
 import { LocalProvider, localSettingsFromEnv } from "@/lib/providers/local";
 import { findOwnedProcesses } from "@/lib/providers/local/processes";
 import type { EnvironmentRef, EnvironmentSnapshot } from "@/lib/providers/contract";
+import { comparisonTable, loadBefore, sidesTable } from "../support/before-after";
 import { machine, machineSection, median, type Machine } from "../support/machine";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -110,8 +111,30 @@ function report(runs: Run[], info: Machine, settings: { graceMs: number; workerM
     `Teardown sends SIGTERM to each task's process group and SIGKILL after the grace period`,
     `(\`PORTAL_LOCAL_GRACE_MS\`, ${settings.graceMs} ms here), as ECS does with its stop timeout.`,
     "",
+    ...beforeSection(runs, info),
     ...machineSection(info),
   ].join("\n");
+}
+
+/** The same runs on the code before the change, from the same session, when kept. */
+function beforeSection(runs: Run[], info: Machine): string[] {
+  const before = loadBefore<{ runs: Run[] }>(here);
+  if (!before) return [];
+  const med = (rs: Run[], key: "clusterUpSeconds" | "readySeconds" | "teardownSeconds") => median(rs.map((r) => r[key]));
+  return [
+    "## Before and after the change, same session",
+    "",
+    `Medians of ${before.runs.length} and ${runs.length} runs; the earlier run's figures are in \`results-before.json\`.`,
+    "",
+    ...comparisonTable([
+      ["Cluster up (scheduler + 2 workers RUNNING)", med(before.runs, "clusterUpSeconds"), med(runs, "clusterUpSeconds")],
+      ["Deploy to ready (`CREATE_COMPLETE`)", med(before.runs, "readySeconds"), med(runs, "readySeconds")],
+      ["Teardown (`DELETE_COMPLETE`)", med(before.runs, "teardownSeconds"), med(runs, "teardownSeconds")],
+    ]),
+    "",
+    ...sidesTable(before.machine, info),
+    "",
+  ];
 }
 
 afterAll(() => {

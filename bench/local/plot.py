@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import statistics
 from pathlib import Path
 
 import matplotlib
@@ -30,11 +31,17 @@ def main() -> None:
     for i, (key, label) in enumerate(MEASURES):
         offsets = [n + (i - (len(MEASURES) - 1) / 2) * width for n in numbers]
         ax.bar(offsets, [r[key] for r in runs], width, label=label)
+    before_file = args.results.with_name("results-before.json")
+    if before_file.exists():
+        # The same bench on the code before the change, from the same session: its medians as lines.
+        before = json.loads(before_file.read_text())["runs"]
+        for i, (key, label) in enumerate(MEASURES):
+            ax.axhline(statistics.median(r[key] for r in before), color=f"C{i}", linestyle="--", linewidth=1, label=f"{label}, before (median)")
     ax.set_xticks(numbers)
     ax.set_xlabel("run")
     ax.set_ylabel("seconds")
     ax.set_title("Local provider: deploy and teardown (scheduler, 2 workers, JupyterLab)")
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(MEASURES))
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(MEASURES), fontsize="small")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(args.out)

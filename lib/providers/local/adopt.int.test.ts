@@ -23,12 +23,13 @@ describe("a portal restart with local environments running", () => {
     const before = new LocalProvider(settings, { max: 4, default: 2 });
     await before.deploy(env, { workers: 2 });
     const ready = await describeUntil(before, env, (s) => s.status === "CREATE_COMPLETE");
-    // Task processes (and the network's egress) lead their own groups; helpers they start for a moment are not what we track.
+    // Task processes, the zygote they are forked from and the network's egress lead their own
+    // groups; helpers they start for a moment are not what we track.
     const pids = findOwnedProcesses(dataDir)
       .filter((p) => p.pid === p.pgid)
       .map((p) => p.pid);
     const egress = pids.filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("slirp4netns"));
-    expect(pids.length - egress.length).toBe(4);
+    expect(pids.length - egress.length).toBe(5);
 
     // An attendee's kernel: JupyterLab starts it in a session of its own.
     await describeUntil(before, env, (s) => s.links.notebookReady === true);

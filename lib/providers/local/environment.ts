@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { LocalConfig } from "@/lib/config";
 import { proxiedBase, type ProxiedKind, type EnvironmentCaps, type EnvironmentSnapshot, type ProxyTarget } from "@/lib/providers/contract";
+import { Poller } from "@/lib/poller";
 import { isComplete, isReady } from "@/lib/status";
 import { applyCaps, createGroup, groupOf, oomKills, removeGroup, type Caps } from "./caps";
 import type { Machine } from "./capacity";
@@ -13,12 +14,13 @@ import {
   dashboardSocket,
   environmentCommand,
   launchNotebook,
-  launchTask,
+  launchZygote,
   logFile,
   notebookEnv,
   notebookSocket,
   pythonEnvReady,
   schedulerAddress,
+  taskRequest,
   type EnvironmentContext,
 } from "./launch";
 import { createNamespace, deleteNamespace, egressAlive, namespaceExists, namespaceName, startEgress } from "./network";
@@ -27,6 +29,7 @@ import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler
 import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type EnvironmentIsolation, type LocalState, type TaskRecord } from "./state";
 import { beginStopping, markRunning, markStopped, newTask, toTaskState } from "./task-records";
+import { hostPidOf, readExit, requestTask, zygoteSocket } from "./zygote";
 
 /** The portal's local settings (lib/config.ts) and where this provider keeps its environments. */
 export interface LocalSettings extends LocalConfig {
@@ -55,6 +58,8 @@ export const OUT_OF_MEMORY_REASON = "OutOfMemoryError: Container killed due to m
 const TICK_MS = { busy: 100, settled: 500 };
 /** After the memory cap is reached, how long a task has to show it was the one stopped before a kernel is named. */
 const OOM_ATTRIBUTION_MS = 3_000;
+/** How long a task gone without its exit written down is waited for: the zygote writes it once it has collected the task. */
+const EXIT_REPORT_MS = 2_000;
 const now = () => new Date().toISOString();
 
 async function freePorts(): Promise<LocalState["ports"]> {
@@ -72,12 +77,16 @@ export function capsFor(settings: Pick<LocalSettings, "workerMemoryMiB" | "noteb
  * JupyterLab, supervised the way an ECS service supervises its tasks.
  */
 export class LocalEnvironment {
-  private timer?: NodeJS.Timeout;
-  private ticking = false;
-  private supervising = false;
-  private readonly exits = new Map<string, { code: number | null; signal: NodeJS.Signals | null }>();
-  /** Tasks this portal process started: their exit status arrives as an event, so wait for it. */
-  private readonly spawnedHere = new Set<string>();
+  /** Supervision: one reconcile step at a time, quick while something is starting or stopping. */
+  private readonly supervision = new Poller({
+    round: () => this.reconcile(),
+    next: () => (this.busy() ? TICK_MS.busy : TICK_MS.settled),
+    onError: (err) => console.error(`local environment ${this.state.envId}: supervision step failed:`, (err as Error).message),
+  });
+  /** Tasks the zygote has been asked for and has not yet answered. */
+  private readonly launching = new Set<string>();
+  /** When a task was first seen gone with no exit written down yet. */
+  private readonly goneSince = new Map<string, number>();
   private createDeadline = 0;
 
   private constructor(
@@ -108,6 +117,7 @@ export class LocalEnvironment {
       notebook: { pid: null, ready: false },
       resourcesDone: [],
       tasks: [],
+      zygote: { pid: null },
       isolation: {
         sandboxed: isolation.mode === "sandbox",
         namespace: isolation.network ? namespaceName(settings.owner, envId) : null,
@@ -183,6 +193,7 @@ export class LocalEnvironment {
       if (!ours(task.pid)) markStopped(task, "Task stopped while the portal was not running");
     }
     if (state.notebook.pid !== null && !ours(state.notebook.pid)) state.notebook = { pid: null, ready: false };
+    if (state.zygote.pid !== null && !ours(state.zygote.pid)) state.zygote = { pid: null };
     if (state.status === "CREATE_IN_PROGRESS") env.createDeadline = Date.now() + settings.createTimeoutMs;
     const own = state.isolation;
     if (!egressAlive(own.egressPid, envId)) own.egressPid = null;
@@ -196,7 +207,7 @@ export class LocalEnvironment {
           (err: Error) => console.error(`local environment ${envId}: could not restart its egress:`, err.message),
         );
       }
-      env.startTicking();
+      env.supervision.wake();
     }
     return env;
   }
@@ -214,6 +225,7 @@ export class LocalEnvironment {
   ownedPids(): Set<number> {
     const pids = this.state.tasks.filter((t) => t.lastStatus !== "STOPPED" && t.pid).map((t) => t.pid!);
     if (this.state.notebook.pid) pids.push(this.state.notebook.pid);
+    if (this.state.zygote.pid) pids.push(this.state.zygote.pid);
     if (this.state.isolation.egressPid) pids.push(this.state.isolation.egressPid);
     return new Set(pids);
   }
@@ -301,12 +313,12 @@ export class LocalEnvironment {
       this.stackEvent("WorkerService", "UPDATE_IN_PROGRESS");
     }
     this.save();
-    this.startTicking();
+    this.supervision.wake();
   }
 
   async destroy(by: string): Promise<void> {
     if (this.state.status === "DELETE_COMPLETE") return;
-    this.stopTicking();
+    this.supervision.stop();
     this.state.status = "DELETE_IN_PROGRESS";
     this.state.reason = undefined;
     this.state.desiredWorkers = 0;
@@ -322,6 +334,7 @@ export class LocalEnvironment {
     this.stackEvent("WorkerService", "DELETE_COMPLETE");
     this.stackEvent("NotebookInstance", "DELETE_COMPLETE");
     await Promise.all(scheduler.map((t) => this.stopTask(t, reason)));
+    this.stopZygote();
     this.stackEvent("SchedulerService", "DELETE_COMPLETE");
     await this.releaseIsolation();
     this.state.resourcesDone = [];
@@ -345,7 +358,7 @@ export class LocalEnvironment {
 
   /** Stops supervising without touching the processes: a later portal run adopts them. */
   release(): void {
-    this.stopTicking();
+    this.supervision.stop();
   }
 
   // ---- supervision
@@ -362,35 +375,7 @@ export class LocalEnvironment {
     this.stackEvent("SchedulerService", "CREATE_IN_PROGRESS");
     this.stackEvent("WorkerService", "CREATE_IN_PROGRESS");
     this.stackEvent("NotebookInstance", "CREATE_IN_PROGRESS");
-    this.startTicking();
-  }
-
-  /** Supervises from now on: one step at once, then the next after the current pace. */
-  private startTicking(): void {
-    if (this.supervising) return;
-    this.supervising = true;
-    if (!this.ticking) void this.tick();
-  }
-
-  private stopTicking(): void {
-    this.supervising = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private async tick(): Promise<void> {
-    this.timer = undefined;
-    this.ticking = true;
-    try {
-      await this.reconcile();
-    } catch (err) {
-      console.error(`local environment ${this.state.envId}: supervision step failed:`, (err as Error).message);
-    } finally {
-      this.ticking = false;
-    }
-    if (!this.supervising) return;
-    this.timer = setTimeout(() => void this.tick(), this.busy() ? TICK_MS.busy : TICK_MS.settled);
-    this.timer.unref();
+    this.supervision.wake();
   }
 
   /** Something is on its way up (or out) that the next step should notice soon. */
@@ -503,8 +488,14 @@ export class LocalEnvironment {
     let changed = false;
     for (const task of this.state.tasks) {
       if (task.lastStatus === "STOPPED" || task.pid === null || task.desiredStatus === "STOPPED") continue;
-      const exit = this.exits.get(task.id);
-      if (!exit && (isAlive(task.pid) || this.spawnedHere.has(task.id))) continue;
+      if (isAlive(task.pid)) continue;
+      const exit = readExit(this.dir, task.id);
+      if (!exit && this.zygoteAlive()) {
+        const since = this.goneSince.get(task.id) ?? Date.now();
+        this.goneSince.set(task.id, since);
+        if (Date.now() - since < EXIT_REPORT_MS) continue;
+      }
+      this.goneSince.delete(task.id);
       // Killed (SIGKILL, or 137 from bubblewrap reporting it) while the cap was just reached: the cap did it.
       const killed = exit && (exit.signal === "SIGKILL" || exit.code === 137);
       const outOfMemory = Boolean(killed && this.oomSince !== undefined);
@@ -530,14 +521,71 @@ export class LocalEnvironment {
   }
 
   private launch(task: TaskRecord): boolean {
-    // Workers start with their scheduler, not after it: Python's start-up is most of the
-    // wait, and a worker keeps retrying its scheduler's address until it answers.
-    const spawned = launchTask(this.context, task);
-    task.pid = spawned.pid;
-    task.lastStatus = "PENDING";
-    this.spawnedHere.add(task.id);
-    void spawned.exited.then((exit) => this.exits.set(task.id, exit));
-    return true;
+    // Workers start with their scheduler, not after it: a worker keeps retrying its
+    // scheduler's address until it answers.
+    if (this.launching.has(task.id)) return false;
+    this.launching.add(task.id);
+    const zygote = this.zygote();
+    void this.fork(task, zygote)
+      .catch((err: Error) => console.error(`local environment ${this.state.envId}: could not record task ${task.id}:`, err.message))
+      .finally(() => this.launching.delete(task.id));
+    return false;
+  }
+
+  /** The environment's zygote, started if it is not running: the tasks asked of it meanwhile wait while it imports. */
+  private zygote(): number {
+    const own = this.state.zygote;
+    if (own.pid !== null && isAlive(own.pid)) return own.pid;
+    // What is left of one that exited (its sandbox's init, its socket) goes first.
+    if (own.pid !== null) signalGroup(own.pid, "SIGKILL");
+    fs.rmSync(zygoteSocket(this.state), { force: true });
+    own.pid = launchZygote(this.context).pid;
+    this.save();
+    return own.pid;
+  }
+
+  private zygoteAlive(): boolean {
+    return this.state.zygote.pid !== null && isAlive(this.state.zygote.pid);
+  }
+
+  /** Asks the zygote for the task; it is PENDING once it runs, with the pid this machine knows it by. */
+  private async fork(task: TaskRecord, zygote: number): Promise<void> {
+    try {
+      const inner = await requestTask(zygoteSocket(this.state), taskRequest(this.context, task), {
+        deadline: Date.now() + this.settings.createTimeoutMs,
+        alive: () => isAlive(zygote),
+      });
+      const pid = hostPidOf(zygote, inner);
+      if (pid === null) throw new Error(`the zygote's task (pid ${inner} in its sandbox) is not to be found`);
+      // Stopped (a teardown, a failure) while it was being started: it goes at once.
+      if (task.desiredStatus === "STOPPED") {
+        signalGroup(pid, "SIGKILL");
+        return;
+      }
+      task.pid = pid;
+      task.lastStatus = "PENDING";
+    } catch (err) {
+      if (task.lastStatus === "STOPPED") return;
+      const reason = `Task failed to start: ${(err as Error).message}`;
+      markStopped(task, reason);
+      if (task.role === "scheduler" && this.state.status === "CREATE_IN_PROGRESS") {
+        this.fail("SchedulerService", `Scheduler task ${task.id} stopped before it was ready: ${reason}.`);
+        return;
+      }
+    }
+    this.save();
+    this.supervision.nudge();
+  }
+
+  /**
+   * The zygote goes once the tasks it started have: it holds nothing to close, so it is killed
+   * at once, as a task is once it has logged its clean close (waiting for its sandbox's init to
+   * be collected added a second or two to every teardown).
+   */
+  private stopZygote(): void {
+    const pid = this.state.zygote.pid;
+    if (pid !== null && isAlive(pid)) signalGroup(pid, "SIGKILL");
+    this.state.zygote = { pid: null };
   }
 
   private async promoteReady(): Promise<boolean> {
@@ -627,7 +675,7 @@ export class LocalEnvironment {
     this.stackEvent(resource, "CREATE_FAILED", reason);
     this.stackEvent(this.state.stackName, "CREATE_FAILED", reason);
     this.save();
-    this.stopTicking();
+    this.supervision.stop();
     // Like a rollback: nothing of a failed environment is left running.
     const reasonForTasks = `Stack creation failed: ${reason}`;
     for (const task of this.state.tasks.filter((t) => t.lastStatus !== "STOPPED")) beginStopping(task);
@@ -635,6 +683,7 @@ export class LocalEnvironment {
       ...this.state.tasks.filter((t) => t.desiredStatus === "STOPPED" && t.lastStatus !== "STOPPED").map((t) => this.stopTask(t, reasonForTasks)),
       this.stopNotebook(),
     ])
+      .then(() => this.stopZygote())
       .then(() => this.releaseIsolation())
       .then(() => this.save());
   }

@@ -10,11 +10,13 @@ import { ENV_MARKER, OWNER_MARKER, spawnInGroup, type ChildEnv, type Spawned } f
 import { pythonEnvDirs, sandboxed } from "./sandbox";
 import type { LocalState, TaskRecord } from "./state";
 import { daskTlsArgs, daskTlsEnv, tlsFiles } from "./tls";
+import { exitFile, zygoteSocket, type TaskRequest } from "./zygote";
 
-// The commands a local environment runs: `dask scheduler`, `dask worker` and JupyterLab,
-// with the flags the ECS task definitions use, each in its own process group with its
-// output appended to a log file the portal streams. Each joins the environment's control
-// group (caps.ts) and network namespace (network.ts), then starts in its bubblewrap sandbox
+// The commands a local environment runs: `dask scheduler`, `dask worker` and JupyterLab, with
+// the flags the ECS task definitions use, each in its own process group with its output
+// appended to a log file the portal streams. JupyterLab and the environment's zygote (which
+// forks the scheduler and workers, zygote.ts) each join the environment's control group
+// (caps.ts) and network namespace (network.ts), then start in its bubblewrap sandbox
 // (sandbox.ts); JupyterLab and the dashboard listen on Unix sockets the portal's proxy uses.
 
 /** Where the environment's servers listen for the portal. */
@@ -139,17 +141,14 @@ function schedulerEnv(settings: LocalSettings, state: LocalState, dir: string): 
   };
 }
 
-/** Starts a scheduler or worker task's process. */
-export function launchTask(ctx: EnvironmentContext, task: TaskRecord): Spawned {
-  const { settings, dir, state } = ctx;
-  const dask = path.join(settings.pythonEnv, "bin", "dask");
+/** What the zygote is asked to start for a scheduler or worker task: `dask scheduler` or `dask worker` with the task definitions' flags. */
+export function taskRequest({ settings, dir, state }: EnvironmentContext, task: TaskRecord): TaskRequest {
   const { ports } = state;
   // Comms are TLS with the environment's own certificates; the dashboard stays HTTP on loopback.
   const tls = ["--protocol", "tls", ...daskTlsArgs(tlsFiles(dir))];
   const args =
     task.role === "scheduler"
       ? [
-          "scheduler",
           "--host", "127.0.0.1",
           "--port", String(ports.scheduler),
           "--dashboard-address", `127.0.0.1:${ports.dashboard}`,
@@ -163,7 +162,6 @@ export function launchTask(ctx: EnvironmentContext, task: TaskRecord): Spawned {
           ...tls,
         ]
       : [
-          "worker",
           schedulerAddress(state),
           ...tls,
           "--name", task.id,
@@ -176,7 +174,19 @@ export function launchTask(ctx: EnvironmentContext, task: TaskRecord): Spawned {
           "--local-directory", path.join(dir, "scratch"),
         ];
   const env = task.role === "scheduler" ? schedulerEnv(settings, state, dir) : processEnv(settings, state.envId, dir);
-  return spawnInEnvironment(ctx, dask, args, { env, logFile: logFile(dir, task.id), cwd: dir });
+  return { role: task.role, args, env, log: logFile(dir, task.id), exit: exitFile(dir, task.id), cwd: dir };
+}
+
+/** Starts the environment's zygote, which its scheduler and worker tasks are forked from (zygote.ts). */
+export function launchZygote(ctx: EnvironmentContext): Spawned {
+  const { settings, dir, state } = ctx;
+  const python = path.join(settings.pythonEnv, "bin", "python");
+  const script = path.join(settings.localPythonDir, "portal_zygote.py");
+  return spawnInEnvironment(ctx, python, [script, "--socket", zygoteSocket(state)], {
+    env: processEnv(settings, state.envId, dir),
+    logFile: path.join(dir, "zygote.log"),
+    cwd: dir,
+  });
 }
 
 /** What JupyterLab and so every kernel it starts gets in its environment. */

@@ -53,6 +53,8 @@ export const localStateSchema = z.object({
   notebook: z.object({ pid: z.number().int().nullable(), ready: z.boolean() }),
   resourcesDone: z.array(z.string()),
   tasks: z.array(taskRecordSchema),
+  /** The process the scheduler and workers are forked from (zygote.ts); absent in states written before it. */
+  zygote: z.object({ pid: z.number().int().nullable() }).default({ pid: null }),
   isolation: environmentIsolationSchema,
 });
 export type LocalState = z.infer<typeof localStateSchema>;

@@ -1,0 +1,140 @@
+import "server-only";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import type { ChildEnv } from "./processes";
+import type { LocalState, TaskRecord } from "./state";
+
+// An environment's scheduler and workers start from one warm interpreter, its zygote
+// (python/portal_zygote.py): it runs where the tasks would (the environment's group, network
+// namespace and sandbox), imports Dask once, and forks each task on request. A task is then
+// what it was: its own process, session and process group, its own log file, supervised and
+// signalled by the portal by its group; only its exit arrives through a file, as the zygote,
+// not the portal, is its parent.
+
+/** What the zygote is asked for: the `dask scheduler` or `dask worker` arguments and where it writes. */
+export interface TaskRequest {
+  role: TaskRecord["role"];
+  args: string[];
+  /** Added to the zygote's own environment in the task. */
+  env: ChildEnv;
+  log: string;
+  /** Where the zygote writes the task's exit code or signal once it has exited. */
+  exit: string;
+  cwd: string;
+}
+
+export interface TaskExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Where the zygote listens: in the environment's socket folder, which its sandbox binds. */
+export function zygoteSocket(state: LocalState): string {
+  return path.join(state.isolation.socketDir, "tasks.sock");
+}
+
+export function exitFile(dir: string, taskId: string): string {
+  return path.join(dir, `${taskId}.exit`);
+}
+
+/** How a task the zygote started exited, once it has. */
+export function readExit(dir: string, taskId: string): TaskExit | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(exitFile(dir, taskId), "utf8")) as Partial<TaskExit>;
+    return {
+      code: typeof parsed.code === "number" ? parsed.code : null,
+      signal: typeof parsed.signal === "string" ? (parsed.signal as NodeJS.Signals) : null,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A zygote still importing has no socket yet, or one it does not listen on: worth asking again. */
+const NOT_YET = new Set(["ENOENT", "ECONNREFUSED"]);
+const ANSWER_MS = 30_000;
+const RETRY_MS = 50;
+
+/** One request on one connection: the task's pid as the zygote's sandbox numbers it. */
+function ask(socketPath: string, request: TaskRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const conn = net.connect(socketPath);
+    let answer = "";
+    const timer = setTimeout(() => conn.destroy(new Error("the zygote did not answer")), ANSWER_MS);
+    conn.setEncoding("utf8");
+    conn.on("connect", () => conn.write(`${JSON.stringify(request)}\n`));
+    conn.on("data", (chunk: string) => {
+      answer += chunk;
+      if (answer.length > 4096) conn.destroy(new Error("the zygote's answer is too long"));
+      else if (answer.includes("\n")) conn.end();
+    });
+    conn.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    conn.on("close", () => {
+      clearTimeout(timer);
+      try {
+        const parsed = JSON.parse(answer) as { pid?: unknown; error?: unknown };
+        if (Number.isInteger(parsed.pid) && (parsed.pid as number) > 0) resolve(parsed.pid as number);
+        else reject(new Error(`the zygote refused: ${String(parsed.error ?? answer)}`));
+      } catch {
+        reject(new Error(`the zygote's answer is not understood: ${answer.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+/** Asks the zygote for a task, waiting while it starts (until `deadline`, or while `alive` holds). */
+export async function requestTask(socketPath: string, request: TaskRequest, opts: { deadline: number; alive: () => boolean }): Promise<number> {
+  for (;;) {
+    try {
+      return await ask(socketPath, request);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code || !NOT_YET.has(code)) throw err;
+      if (!opts.alive()) throw new Error("the zygote exited before it was ready; see zygote.log");
+      if (Date.now() > opts.deadline) throw new Error("the zygote was not ready in time");
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+      if (text) found.push(...text.split(/\s+/).map(Number));
+    }
+  } catch {
+    /* gone meanwhile */
+  }
+  return found;
+}
+
+/** The pids a process has in each PID namespace, the host's first and its own namespace's last. */
+function namespacePids(pid: number): number[] {
+  try {
+    const line = /^NSpid:\s+(.+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return line ? line.trim().split(/\s+/).map(Number) : [pid];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The host's pid of the process below `root` (the zygote's chain: bubblewrap, its init, the
+ * zygote) that its own namespace knows as `inner`; null when there is none.
+ */
+export function hostPidOf(root: number, inner: number): number | null {
+  const queue = [root];
+  for (let seen = 0; queue.length && seen < 10_000; seen++) {
+    const pid = queue.shift()!;
+    const pids = namespacePids(pid);
+    if (pid !== root && pids[pids.length - 1] === inner) return pid;
+    queue.push(...childrenOf(pid));
+  }
+  return null;
+}
