@@ -189,3 +189,20 @@ describe("an environment's stream", () => {
     expect([...slow.frames, ...resumed.frames].filter((f) => f.event !== "snapshot").map((f) => f.id)).toEqual(seen);
   });
 });
+
+describe("a watcher's policies", () => {
+  it("are found by their kind, also from another copy of the policy's class (Next.js loads routes and the runtime apart)", async () => {
+    const fake = new FakeProvider();
+    const row = await deployed(fake);
+    const watcher = new Watchers(fake).watch(row);
+    const { DiagnosisPolicy } = await import("./policies");
+    const own = watcher.policy(DiagnosisPolicy);
+    expect(own).toBeDefined();
+    // A class of the same kind that is not the runtime's class, as a route's copy of the module is.
+    const Copy = class {
+      static readonly kind = "diagnosis";
+      readonly kind = "diagnosis";
+    } as unknown as typeof DiagnosisPolicy;
+    expect(watcher.policy(Copy)).toBe(own);
+  });
+});
