@@ -5,7 +5,7 @@ import path from "node:path";
 import { test as base, chromium, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
-import { CaddyFront, caddyInstalled } from "./support/caddy";
+import { CaddyFront } from "./support/caddy";
 import { uniqueEmail } from "./support/fixtures";
 import { lookupAs, signInFrom, type TlsRoute } from "./support/http";
 import { runInNewKernel } from "./support/kernel";
@@ -96,8 +96,6 @@ const test = base.extend<object, { front: Front; room: Room }>({
     { scope: "worker", timeout: 300_000 },
   ],
 });
-
-test.skip(!caddyInstalled(), "Debian's caddy is not installed (make caddy)");
 
 /** What /api/auth/session says to this page's browser at `origin`: empty when no session cookie went with it. */
 async function sessionAt(page: Page, origin: string): Promise<{ user?: { name?: string } }> {

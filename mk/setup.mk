@@ -65,7 +65,7 @@ bubblewrap:
 # front of it on a host, with certificates from Caddy's own CA (`tls internal`), on loopback.
 caddy:
 	@command -v caddy >/dev/null || { if [ "$$(id -u)" = 0 ]; then $(APT) update -qq && $(APT) install -y -qq caddy; \
-	  else echo "caddy is missing: run 'sudo apt-get install caddy' (e2e/behind-tls.spec.ts is skipped without it)"; fi; }
+	  else echo "caddy is missing: run 'sudo apt-get install caddy' (e2e/behind-tls.spec.ts fails without it)"; fi; }
 
 # What make test-deploy needs on this machine to build a Debian root and run the installer in it:
 # mmdebstrap (Debian's packages, no image registry), losetup and ip for its disk and network.

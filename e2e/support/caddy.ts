@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import https from "node:https";
@@ -10,15 +10,6 @@ import { stopProcess } from "./portal-server";
 // host (deploy/Caddyfile.portal and, for PORTAL_CONTENT_DOMAIN, deploy/Caddyfile.content) and
 // only the global options changed: loopback ports a test picks instead of 80 and 443, and
 // certificates from Caddy's own CA instead of Let's Encrypt.
-
-export function caddyInstalled(): boolean {
-  try {
-    execFileSync("caddy", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface CaddySites {
   /** The portal's public name (NEXTAUTH_URL's host, without the port). */
