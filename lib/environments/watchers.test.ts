@@ -4,40 +4,28 @@ import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
 import { pruneStreamEvents } from "@/lib/db/stream-queries";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { FakeProvider } from "@/lib/providers/fake";
-import type { EnvironmentSink } from "./watcher";
 import { Watchers } from "./watchers";
-import type { EnvironmentEvents, FrameOf } from "@/lib/stream/protocol";
+import type { EnvironmentEvents } from "@/lib/stream/protocol";
+import { RecordingTab } from "@/test/support/tab";
 
 // The environment watchers with the fake provider and an in-memory store, on fake timers: what
 // every open page of an environment receives, and what it costs the provider.
 
-type Frame = FrameOf<EnvironmentEvents>;
-
-class Tab implements EnvironmentSink {
-  frames: Frame[] = [];
-  closed?: string;
-  stop = () => {};
-  constructor(private readonly room = Infinity) {}
-  send(frame: Frame) {
-    if (this.frames.length >= this.room) return false;
-    this.frames.push(frame);
-    return true;
-  }
-  close(reason: string) {
-    this.closed = reason;
+class Tab extends RecordingTab<EnvironmentEvents> {
+  private unsubscribe = () => {};
+  constructor(room = Infinity) {
+    super(undefined, room);
   }
   open(watchers: Watchers, row: EnvironmentRow, lastEventId: number | null = null) {
-    this.stop = watchers.watch(row).subscribe(this, lastEventId);
+    this.unsubscribe = watchers.watch(row).subscribe(this, lastEventId);
     return this;
   }
+  /** The tab is closed: it leaves the stream. */
+  stop() {
+    this.unsubscribe();
+  }
   logs() {
-    return this.frames.flatMap((f) => (f.event === "log" ? [f.data.text] : []));
-  }
-  lastId() {
-    return this.frames.at(-1)?.id ?? null;
-  }
-  last<K extends Frame["event"]>(event: K) {
-    return this.frames.filter((f) => f.event === event).at(-1) as Extract<Frame, { event: K }> | undefined;
+    return this.dataOf("log").map((line) => line.text);
   }
 }
 

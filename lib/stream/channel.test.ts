@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Channel, type Sink } from "./channel";
+import { Channel } from "./channel";
+import { RecordingTab } from "@/test/support/tab";
 import type { FrameOf } from "./protocol";
 
 interface Talk {
@@ -9,23 +10,9 @@ interface Talk {
 }
 type Frame = FrameOf<Talk>;
 
-class Tab implements Sink<Talk> {
-  frames: Frame[] = [];
-  closed?: string;
-  constructor(
-    readonly key?: string,
-    private readonly room = Infinity,
-  ) {}
-  send(frame: Frame) {
-    if (this.frames.length >= this.room) return false;
-    this.frames.push(frame);
-    return true;
-  }
-  close(reason: string) {
-    this.closed = reason;
-  }
+class Tab extends RecordingTab<Talk> {
   texts() {
-    return this.frames.flatMap((f) => (f.event === "line" ? [f.data.text] : []));
+    return this.dataOf("line").map((line) => line.text);
   }
 }
 

@@ -10,8 +10,8 @@ import { PORTAL_TASK } from "@/lib/environments/enforce-limits";
 import { PortalError } from "@/lib/errors";
 import { FakeProvider, type FakeOptions } from "@/lib/providers/fake";
 import { Runtime } from "@/lib/runtime";
-import type { EnvironmentSink } from "@/lib/environments/watcher";
-import type { EnvironmentEvents, FrameOf } from "@/lib/stream/protocol";
+import type { EnvironmentEvents } from "@/lib/stream/protocol";
+import { RecordingTab } from "./tab";
 
 const runtimes: Runtime[] = [];
 
@@ -50,10 +50,9 @@ export async function refusal(work: Promise<unknown>): Promise<PortalError> {
 
 /** A browser tab on an environment's stream: every frame it got, and the portal's own notices among them. */
 export function environmentTab() {
-  const frames: FrameOf<EnvironmentEvents>[] = [];
-  const sink: EnvironmentSink = { send: (f) => (frames.push(f), true), close: () => {} };
-  const notices = () => frames.flatMap((f) => (f.event === "log" && f.data.task === PORTAL_TASK ? [f.data.text] : []));
-  return { sink, frames, notices };
+  const sink = new RecordingTab<EnvironmentEvents>();
+  const notices = () => sink.dataOf("log").flatMap((line) => (line.task === PORTAL_TASK ? [line.text] : []));
+  return { sink, frames: sink.frames, notices };
 }
 
 /** An attendee's environment row, as the deploy command would create it. */
