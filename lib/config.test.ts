@@ -20,10 +20,10 @@ describe("the AWS section of the configuration", () => {
   });
 
   it("reads the call budget and the polling cadence at start, refusing a bad value with what it expects", () => {
-    const tuned = aws({ PORTAL_AWS_CALL_BUDGET: "ecs-read=5, logs-read=0.5", PORTAL_AWS_POLL_MS: "settled=60000,logs=2000" });
+    const tuned = aws({ PORTAL_AWS_CALL_BUDGET: "ecs-read=5, logs-read=0.5", PORTAL_AWS_POLL_MS: "settled=60000,stacks=600000,logs=2000" });
     expect(tuned.callBudget["ecs-read"]).toEqual({ ratePerSecond: 5, burst: 2 });
     expect(tuned.callBudget["logs-read"]).toEqual({ ratePerSecond: 0.5, burst: 1 });
-    expect(tuned.cadence).toEqual({ ...defaultCadence, settledMs: 60_000, logsMs: 2_000 });
+    expect(tuned.cadence).toEqual({ ...defaultCadence, settledMs: 60_000, settledStacksMs: 600_000, logsMs: 2_000 });
     expect(aws().cadence).toEqual(defaultCadence);
     expect(() => aws({ PORTAL_AWS_CALL_BUDGET: "ecs-read:5" })).toThrow(
       "AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET: comma-separated family=calls-per-second, e.g. ecs-read=5,logs-read=2",
@@ -31,7 +31,7 @@ describe("the AWS section of the configuration", () => {
     expect(() => aws({ PORTAL_AWS_CALL_BUDGET: "ecs-reads=5" })).toThrow(/^AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET names an unknown family "ecs-reads" \(known: cfn-read, /);
     expect(() => aws({ PORTAL_AWS_CALL_BUDGET: "ecs-read=0" })).toThrow("AWS provider configuration is invalid: PORTAL_AWS_CALL_BUDGET ecs-read must be above 0");
     expect(() => aws({ PORTAL_AWS_POLL_MS: "fast=10" })).toThrow(
-      "AWS provider configuration is invalid: PORTAL_AWS_POLL_MS: comma-separated changing=, settled=, logs=, overlap= in ms",
+      "AWS provider configuration is invalid: PORTAL_AWS_POLL_MS: comma-separated changing=, settled=, stacks=, logs=, overlap= in ms",
     );
   });
 

@@ -180,7 +180,7 @@ const awsEnvSchema = awsAccessSchema
       .optional(),
     PORTAL_AWS_POLL_MS: z
       .string()
-      .regex(/^\s*((changing|settled|logs|overlap)=\d+\s*(,\s*|$))*$/, "comma-separated changing=, settled=, logs=, overlap= in ms")
+      .regex(/^\s*((changing|settled|stacks|logs|overlap)=\d+\s*(,\s*|$))*$/, "comma-separated changing=, settled=, stacks=, logs=, overlap= in ms")
       .optional(),
   })
   .refine((env) => env.PORTAL_AWS_MODE === "solo" || env.PORTAL_EVENT_STACK, {
@@ -210,15 +210,21 @@ export interface AwsAccess {
 export interface Cadence {
   /** Stacks, tasks and services of an environment that is changing (or was just acted on). */
   changingMs: number;
-  /** The same for an environment where nothing is expected to change by itself. */
+  /** Tasks and services of an environment where nothing is expected to change by itself. */
   settledMs: number;
+  /**
+   * The stack of such an environment. A stack that is not in progress changes only when
+   * someone acts on it, and the portal's own actions make it read closely again; what this
+   * bounds is how late a change made outside the portal (a console delete) is noticed.
+   */
+  settledStacksMs: number;
   /** Log reads (the room's one cursor in event mode; each environment's in solo mode). */
   logsMs: number;
   /** How far back each log read reaches for lines that became visible late. */
   overlapMs: number;
 }
 
-export const defaultCadence: Cadence = { changingMs: 2_000, settledMs: 30_000, logsMs: 1_000, overlapMs: 10_000 };
+export const defaultCadence: Cadence = { changingMs: 2_000, settledMs: 30_000, settledStacksMs: 300_000, logsMs: 1_000, overlapMs: 10_000 };
 
 /**
  * Families of AWS calls that share an account-wide quota. Each gets one token bucket
@@ -523,10 +529,10 @@ export function parseCallBudget(text: string | undefined): Record<ApiFamily, Buc
   return budget;
 }
 
-/** Reads "changing=2000,settled=30000": the schema has checked the names and numbers already. */
+/** Reads "changing=2000,settled=30000,stacks=300000": the schema has checked the names and numbers already. */
 function parseCadence(text: string | undefined): Cadence {
   const cadence = { ...defaultCadence };
-  const names = { changing: "changingMs", settled: "settledMs", logs: "logsMs", overlap: "overlapMs" } as const;
+  const names = { changing: "changingMs", settled: "settledMs", stacks: "settledStacksMs", logs: "logsMs", overlap: "overlapMs" } as const;
   for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
     const [name, value] = part.split("=") as [keyof typeof names, string];
     cadence[names[name]] = Number(value);

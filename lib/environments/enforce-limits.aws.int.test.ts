@@ -2,6 +2,7 @@
 // own worker service, so the test does exactly that, past the event's maximum, and plays
 // Fargate starting the tasks; the environment's next poll sets the count back.
 import { DescribeServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { eagerCadence } from "@/test/support/moto";
 import { describe, expect, inject, it } from "vitest";
 import { motoClients, motoTemplateTransform, playFargate, stackOutputs } from "../../test/moto/index.mjs";
 import { attendee, environmentRow, environmentTab, memoryStorePerTest } from "../../test/support/unit";
@@ -27,7 +28,7 @@ const provider = createAwsProvider(
       PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
       DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
     },
-    { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+    { templateTransform: motoTemplateTransform, cadence: eagerCadence },
   ),
 );
 

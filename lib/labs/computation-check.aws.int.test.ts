@@ -4,6 +4,7 @@
 // the awslogs driver would. The check reads only those lines: no address of the scheduler
 // is reachable from here, as none is from a portal outside the VPC.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eagerCadence } from "@/test/support/moto";
 import { deployEventStack, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines } from "../../test/moto/index.mjs";
 import { ownMoto } from "../../test/support/moto";
 import { portalConfig } from "@/lib/config";
@@ -35,7 +36,7 @@ describe("the lab 4 check on an AWS environment (moto, event mode)", () => {
         PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
         DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop/it-lab4:pins-0123456789ab",
       },
-      { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+      { templateTransform: motoTemplateTransform, cadence: eagerCadence },
     ),
   );
   let restoreStore = () => {};

@@ -7,6 +7,7 @@
 // middleware on the test's ECS client sets the exit code the played task ended with on
 // DescribeTasks answers. Everything else is the portal's own code against moto.
 import fs from "node:fs";
+import { eagerCadence } from "@/test/support/moto";
 import os from "node:os";
 import path from "node:path";
 import { DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
@@ -51,7 +52,7 @@ function rehearse(play: NotebookPlay) {
       DASK_IMAGE: `${outputs.ImageRepositoryUri}:pins-aaaaaaaaaaaa`,
       PORTAL_DEFAULT_WORKERS: "1",
     },
-    { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+    { cadence: eagerCadence },
   );
   const clients = createAwsClients(config);
   // The played container's exit code, by task ARN (see the top of this file).

@@ -152,6 +152,32 @@ describe("AWS calls and viewers", () => {
   });
 });
 
+describe("a worker replaced in a settled room", () => {
+  it("is followed closely through its tasks while the room's stack pages are not read again", async () => {
+    const envs: Running[] = [];
+    for (const name of ["pace-ivy", "pace-jon"]) envs.push(await runningEnvironment(name));
+    const watchers = new Watchers(provider({ logsMs: 500, changingMs: 500, settledMs: 4_000, settledStacksMs: 600_000 }));
+    const tabs = envs.map((env) => new Tab().open(watchers, env, null));
+    const workers = (env: Running) => watchers.lastSnapshot(env.id)?.tasks.filter((t) => t.role === "worker" && t.desiredStatus === "RUNNING" && t.lastStatus === "RUNNING") ?? [];
+    await until("both environments running their two workers", () => envs.every((env) => workers(env).length === 2), 30_000);
+
+    proxy.counts(true);
+    // Fargate stops one of Ivy's workers, and ECS starts its replacement.
+    await stopTask(moto, { stackName: envs[0].stackName, taskId: envs[0].workers[0], reason: "Spot interruption: pace" });
+    await until("the stopped worker on Ivy's page", () => workers(envs[0]).length === 1, 20_000);
+    const replacement = await runTask(moto, { stackName: envs[0].stackName, role: "worker" });
+    await until("the replacement on Ivy's page", () => workers(envs[0]).some((t) => t.id === replacement), 20_000);
+    const { calls } = proxy.counts(true) as { calls: Record<string, number> };
+    for (const tab of tabs) tab.leave();
+
+    // The change was followed through the cluster's task pages…
+    expect(calls["ecs.ListTasks"] ?? 0).toBeGreaterThan(0);
+    // …while the stacks, none of them in progress, were not read again: before, one
+    // environment's replaced worker had the room's DescribeStacks pages read at every poll.
+    expect(calls["cloudformation.DescribeStacks"] ?? 0).toBe(0);
+  });
+});
+
 describe("the facilitator's room stream", () => {
   it("sends an attendee's roster row when it changes, not with every log line of their environment", async () => {
     const envs: Running[] = [];

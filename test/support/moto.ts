@@ -1,4 +1,5 @@
 import { afterAll } from "vitest";
+import type { Cadence } from "@/lib/config";
 import { holdTaskStates, startMoto } from "../moto/index.mjs";
 
 /**
@@ -12,3 +13,6 @@ export async function ownMoto(): Promise<string> {
   await holdTaskStates(moto.endpoint);
   return moto.endpoint;
 }
+
+/** A polling cadence that reads everything afresh at every poll, so a test sees each change at once. */
+export const eagerCadence: Cadence = { changingMs: 0, settledMs: 0, settledStacksMs: 0, logsMs: 0, overlapMs: 10_000 };

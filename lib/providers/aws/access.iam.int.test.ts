@@ -5,6 +5,7 @@
 // The harness plays the administrator and Fargate with enforcement off (its fixed test
 // credentials are no IAM user), the portal always acts with it on.
 import { CodeBuildClient, CreateProjectCommand } from "@aws-sdk/client-codebuild";
+import { eagerCadence } from "@/test/support/moto";
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
@@ -72,7 +73,7 @@ function portal(mode: "event" | "solo", overrides: Partial<AwsProviderConfig> = 
     },
     {
       templateTransform: motoTemplateTransform,
-      cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 },
+      cadence: eagerCadence,
       credentials: portalKeys,
       ...overrides,
     },

@@ -4,6 +4,7 @@
 // those calls on loopback (and the Fargate, SageMaker and CodeBuild quotas moto does not serve);
 // the budget is made with moto's own Budgets API, as the event stack's Budget would be.
 import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
+import { eagerCadence } from "@/test/support/moto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAccountShim } from "../../../test/moto/account-shim.mjs";
 import { holdTaskStates, motoCredentials, motoRegion, startMoto } from "../../../test/moto/index.mjs";
@@ -31,7 +32,7 @@ function tools(env: Record<string, string | undefined> = {}) {
         PORTAL_BUDGET_USD: "250",
         ...env,
       },
-      { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 }, credentials: motoCredentials },
+      { cadence: eagerCadence, credentials: motoCredentials },
     ),
   ).cloud!;
 }

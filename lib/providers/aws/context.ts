@@ -99,7 +99,7 @@ export class AwsContext {
     this.cadence =
       config.taskCacheMs === undefined
         ? config.cadence
-        : { ...config.cadence, changingMs: config.taskCacheMs, settledMs: config.taskCacheMs, logsMs: config.taskCacheMs };
+        : { ...config.cadence, changingMs: config.taskCacheMs, settledMs: config.taskCacheMs, settledStacksMs: config.taskCacheMs, logsMs: config.taskCacheMs };
     this.retryMs = Math.min(this.cadence.changingMs, 5_000);
     this.clusterTasks = new ClusterTasks(this.clients.ecs, this.limiter, this.retryMs);
     this.serviceCounts = new ServiceCounts(this.clients.ecs, this.limiter);
@@ -186,19 +186,35 @@ export class AwsContext {
     return stack;
   }
 
+  /** Whether the environment's stack may change soon: it is in progress, or the portal just acted on it. */
+  private stackChanging(k: Known, now: number): boolean {
+    const s = k.last;
+    return !s || now - k.actedAt < actionWindowMs || isInProgress(s.status);
+  }
+
   /** Whether the environment may change by itself soon: then it is read every changingMs, else every settledMs. */
   private isChanging(k: Known, now: number): boolean {
     const s = k.last;
-    if (!s || now - k.actedAt < actionWindowMs || isInProgress(s.status)) return true;
+    if (!s || this.stackChanging(k, now)) return true;
     const running = s.tasks.filter((t) => t.desiredStatus === "RUNNING");
     if (running.some((t) => t.lastStatus !== "RUNNING")) return true;
     return running.filter((t) => t.role === "worker").length !== s.desiredWorkers;
   }
 
-  /** Epoch ms after which what the portal holds about the environment is fresh enough. */
+  /** Epoch ms after which what the portal holds about the environment's tasks and services is fresh enough. */
   freshAfter(k: Known): number {
     const now = Date.now();
     return now - (this.isChanging(k, now) ? this.cadence.changingMs : this.cadence.settledMs);
+  }
+
+  /**
+   * The same for its stack. A worker being replaced or a notebook scaling changes tasks, not
+   * the stack: then the stack is read at the settled stacks' cadence while its tasks are read
+   * closely, so one busy environment never has the room's stack pages read every few seconds.
+   */
+  stackFreshAfter(k: Known): number {
+    const now = Date.now();
+    return now - (this.stackChanging(k, now) ? this.cadence.changingMs : this.cadence.settledStacksMs);
   }
 
   /** How long to wait for a refresh of shared reads: after an action, until it is fresh. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe } from "vitest";
+import { eagerCadence } from "@/test/support/moto";
 import { deployEventStack, holdTaskStates, motoTemplateTransform, playFargate, prepareStackDeletion, putLogLines, startMoto } from "../../../test/moto/index.mjs";
 import { startPresignShim } from "../../../test/moto/presign-shim.mjs";
 import { isDeleting, isQuiet } from "@/lib/status";
@@ -47,7 +48,7 @@ describe.each(["event", "solo"] as const)("the AWS provider keeps the provider c
           DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
           PORTAL_MAX_WORKERS: "4",
         },
-        { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+        { templateTransform: motoTemplateTransform, cadence: eagerCadence },
       ),
     );
   });

@@ -5,6 +5,7 @@
 // test/moto/private-address-shim.mjs reports a loopback address for that task instead, where
 // a real `dask scheduler` of the test's own serves its dashboard under the proxied path.
 import { spawn, type ChildProcess } from "node:child_process";
+import { eagerCadence } from "@/test/support/moto";
 import http from "node:http";
 import path from "node:path";
 import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
@@ -112,7 +113,7 @@ describe("dashboards through the portal, in the event's VPC", () => {
           PORTAL_NOTEBOOK_REPO_URL: "https://git.example.org/dask-ecs-workshop.git",
           DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop/vpc:pins-0123456789ab",
         },
-        { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+        { templateTransform: motoTemplateTransform, cadence: eagerCadence },
       ),
     );
     for (const env of [adaEnv, bobEnv]) {

@@ -5,6 +5,7 @@
 // shipped one; to show what a missing handler permission does, the administrator takes
 // statements out of its deploy role, as the deploy role of 2026-12-06 lacked them.
 import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
+import { eagerCadence } from "@/test/support/moto";
 import { IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -79,7 +80,7 @@ beforeAll(async () => {
       DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:pins-0123456789ab",
       PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
     },
-    { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 }, credentials: motoCredentials },
+    { cadence: eagerCadence, credentials: motoCredentials },
   );
   provider = createAwsProvider(config);
 }, 120_000);

@@ -36,7 +36,7 @@ export async function environmentEvents(ctx: AwsContext, env: EnvironmentRef, cu
   validateStackName(env.stackName);
   const k = ctx.entry(env);
   try {
-    const stack = await ctx.stackOf(env, ctx.freshAfter(k));
+    const stack = await ctx.stackOf(env, ctx.stackFreshAfter(k));
     if (!stack?.StackId) return { events: [], cursor };
     const position = decodeCursor(cursor);
     const settled = isSettled(toStackStatus(stack.StackStatus));

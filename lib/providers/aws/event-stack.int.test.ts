@@ -3,6 +3,7 @@
 // refusal to delete while an attendee stack imports it, deletion. Moto is a
 // control-plane emulator: stacks complete at once, and test/moto's player plays Fargate.
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { eagerCadence } from "@/test/support/moto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdTaskStates, playFargate, prepareStackDeletion, startMoto } from "../../../test/moto/index.mjs";
 import type { CloudTools, EnvironmentRef, Provider } from "@/lib/providers/contract";
@@ -38,7 +39,7 @@ beforeAll(async () => {
       DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop:harness",
       PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
     },
-    { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+    { cadence: eagerCadence },
   );
   clients = createAwsClients(config);
   provider = createAwsProvider(config);

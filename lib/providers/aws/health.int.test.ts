@@ -2,6 +2,7 @@
 // request that reaches "AWS": loading the page, anonymously or as the facilitator, asks AWS
 // nothing, and what it says comes from the calls the portal's own pollers made.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { eagerCadence } from "@/test/support/moto";
 import { GET } from "@/app/api/health/route";
 import { healthResponse } from "@/app/api/health/report";
 import { portalConfig } from "@/lib/config";
@@ -32,7 +33,7 @@ beforeAll(async () => {
   restoreStore = useStore(openDb(":memory:"));
   const config = loadAwsConfig(
     { AWS_REGION: "us-west-2", AWS_ENDPOINT_URL: proxy.endpoint, PORTAL_AWS_MODE: "solo", PORTAL_EVENT_ID: "it-health" },
-    { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+    { cadence: eagerCadence },
   );
   rt = new Runtime(portalConfig({ PORTAL_DATA_DIR: "/nonexistent" }), createAwsProvider(config));
   // The route reads the process's runtime (lib/runtime.ts keeps it on globalThis).

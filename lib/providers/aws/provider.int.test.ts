@@ -3,6 +3,7 @@
 // harness makes the templates moto-ready (test/moto/moto_template.py) — the templates
 // in cloudformation/ are deployed as they are otherwise.
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { eagerCadence } from "@/test/support/moto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   deployEventStack,
@@ -33,7 +34,7 @@ function configFor(mode: "solo" | "event", extra: Record<string, string> = {}, o
       PORTAL_DASHBOARD_CIDR: "203.0.113.7/32",
       ...extra,
     },
-    { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 }, ...overrides },
+    { templateTransform: motoTemplateTransform, cadence: eagerCadence, ...overrides },
   );
 }
 

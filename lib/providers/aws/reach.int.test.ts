@@ -5,6 +5,7 @@
 // RunTask gives a task no public address: givePublicAddress plays Fargate's AssignPublicIp.
 // Security group rules are moto's own.
 import { CloudFormationClient, DescribeStackResourcesCommand } from "@aws-sdk/client-cloudformation";
+import { eagerCadence } from "@/test/support/moto";
 import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployEventStack, givePublicAddress, motoTemplateTransform, playFargate, prepareStackDeletion } from "../../../test/moto/index.mjs";
@@ -41,7 +42,7 @@ function providerFor(mode: "solo" | "event", awsEndpoint: string): Provider {
         // A given image: building the room's own is room-image.int.test.ts's subject.
         DASK_IMAGE: "123456789012.dkr.ecr.us-west-2.amazonaws.com/dask-workshop/reach:pins-0123456789ab",
       },
-      { templateTransform: motoTemplateTransform, cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+      { templateTransform: motoTemplateTransform, cadence: eagerCadence },
     ),
   );
 }

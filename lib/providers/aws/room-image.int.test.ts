@@ -5,6 +5,7 @@
 // AWS::CodeBuild::Project in its CloudFormation, and its builds succeed the moment they
 // are read), so test/moto/codebuild.mjs plays it, as test/moto/fargate.mjs plays Fargate.
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { eagerCadence } from "@/test/support/moto";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
@@ -42,7 +43,7 @@ function portal(extra: Record<string, string | undefined> = {}) {
       PORTAL_AWS_TEMPLATE_TRANSFORM: "moto",
       ...extra,
     },
-    { cadence: { changingMs: 0, settledMs: 0, logsMs: 0, overlapMs: 10_000 } },
+    { cadence: eagerCadence },
   );
   const clients = { ...createAwsClients(config), codebuild: new CodeBuildClient({ region: "us-west-2", endpoint: player.endpoint }) };
   return { provider: createAwsProvider(config, { clients }), clients };

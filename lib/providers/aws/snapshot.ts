@@ -80,7 +80,7 @@ function absent(env: EnvironmentRef, k: Known): EnvironmentSnapshot {
 async function snapshot(ctx: AwsContext, env: EnvironmentRef): Promise<EnvironmentSnapshot> {
   const k = ctx.entry(env);
   const fresh = ctx.freshAfter(k);
-  const stack = k.refused && !k.stackId ? undefined : await ctx.stackOf(env, fresh);
+  const stack = k.refused && !k.stackId ? undefined : await ctx.stackOf(env, ctx.stackFreshAfter(k));
   if (!stack) return absent(env, k);
 
   const status = toStackStatus(stack.StackStatus);
