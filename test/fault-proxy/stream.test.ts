@@ -18,13 +18,13 @@ import { upsertAttendee } from "@/test/support/seed";
 import type { EnvironmentRow } from "@/lib/db/schema";
 import { createAwsProvider, loadAwsConfig } from "@/lib/providers/aws";
 import type { Cadence } from "@/lib/providers/aws/config";
-import type { EnvironmentSink } from "@/lib/environments/watcher";
 import { Watchers } from "@/lib/environments/watchers";
 import { RoomStream } from "@/lib/room/room-stream";
 import { RoomSignal } from "@/lib/room/signal";
 import type { EnvironmentEvents, FrameOf, RoomEvents, RosterRow } from "@/lib/stream/protocol";
 import { deployEventStack, motoTemplateTransform, putLogLines, runTask, stopTask } from "../moto/index.mjs";
 import { startFaultProxy } from "./index.mjs";
+import { RecordingTab } from "@/test/support/tab";
 
 const moto = inject("motoEndpoint");
 const eventStack = "faults-event";
@@ -61,37 +61,22 @@ async function runningEnvironment(name: string): Promise<Running> {
 
 const schedulerLine = (env: Running, text: string) => putLogLines(moto, { stackName: env.stackName, role: "scheduler", taskId: env.scheduler, lines: [{ text }] });
 
-type StreamEvent = FrameOf<EnvironmentEvents>;
-
 /** A browser tab: records what it receives, in order. */
-class Tab implements EnvironmentSink {
-  events: StreamEvent[] = [];
-  closed?: string;
-  private stop = () => {};
-  send(event: StreamEvent) {
-    this.events.push(event);
-    return true;
-  }
-  close(reason: string) {
-    this.closed = reason;
-  }
+class Tab extends RecordingTab<EnvironmentEvents> {
+  private unsubscribe = () => {};
   open(watchers: Watchers, row: EnvironmentRow, lastEventId: number | null) {
     // As the route does: the stream comes from the store's row, with its saved cursor.
-    this.stop = watchers.watchById(row.id)!.subscribe(this, lastEventId);
+    this.unsubscribe = watchers.watchById(row.id)!.subscribe(this, lastEventId);
     return this;
   }
   leave() {
-    this.stop();
-  }
-  get lastId() {
-    return this.events.at(-1)?.id ?? null;
+    this.unsubscribe();
   }
   logTexts() {
-    return this.events.filter((e) => e.event === "log").map((e) => (e.data as { text: string }).text);
+    return this.dataOf("log").map((line) => line.text);
   }
   degraded(): string | null | undefined {
-    const last = this.events.filter((e) => e.event === "degraded").at(-1);
-    return last?.event === "degraded" ? last.data.message : undefined;
+    return this.last("degraded")?.data.message;
   }
 }
 
@@ -117,7 +102,7 @@ describe("AWS calls and viewers", () => {
     for (const name of ["calls-bo", "calls-cy", "calls-di"]) envs.push(await runningEnvironment(name));
     const watchers = new Watchers(provider({ logsMs: 1_000, changingMs: 2_000, settledMs: 30_000 }));
     const tabs = envs.map((env) => new Tab().open(watchers, env, null));
-    await until("every tab's first snapshot", () => tabs.every((t) => t.events.some((e) => e.event === "snapshot")), 30_000);
+    await until("every tab's first snapshot", () => tabs.every((t) => t.frames.some((e) => e.event === "snapshot")), 30_000);
 
     const window = 12_000;
     let round = 0;
@@ -243,7 +228,7 @@ describe("a stream through throttling, an outage, a reconnect and a restart", ()
     proxy.configure({ downForMs: 20_000 });
     await until("the outage to show", () => typeof first.degraded() === "string", 15_000);
     first.leave();
-    const second = new Tab().open(hub1, env, first.lastId);
+    const second = new Tab().open(hub1, env, first.lastId());
     await until("the stream to recover after the outage", () => second.degraded() === null, 45_000);
     const afterOutage = written.length;
     await until("lines written after the outage", () => receivedBy(second).includes(written[afterOutage]), 30_000);
@@ -257,7 +242,7 @@ describe("a stream through throttling, an outage, a reconnect and a restart", ()
     await until("lines written while the portal is down", () => written.length >= whileDown + 20, 20_000);
     proxy.configure({ throttleShare: 0.3 });
     const hub2 = new Watchers(provider());
-    const third = new Tab().open(hub2, env, second.lastId);
+    const third = new Tab().open(hub2, env, second.lastId());
     await until("the restarted portal to catch up", () => receivedBy(third).includes(written[whileDown + 19]), 30_000);
     writing = false;
     await writer;
@@ -271,7 +256,7 @@ describe("a stream through throttling, an outage, a reconnect and a restart", ()
     expect(written.length).toBeGreaterThan(100);
     expect(receivedBy(first, second, third)).toEqual(written);
     for (const tab of [first, second, third]) {
-      const ids = tab.events.filter((e) => e.event !== "snapshot").map((e) => e.id);
+      const ids = tab.frames.filter((e) => e.event !== "snapshot").map((e) => e.id);
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
       expect(new Set(ids).size).toBe(ids.length);
       expect(tab.closed).toBeUndefined();
@@ -285,15 +270,15 @@ describe("a browser that cannot keep up", () => {
     const env = await runningEnvironment("slow-eve");
     const watchers = new Watchers(provider());
     const reader = new Tab().open(watchers, env, null);
-    await until("the first events", () => reader.events.length > 0, 30_000);
+    await until("the first events", () => reader.frames.length > 0, 30_000);
     reader.leave();
     const slow = new Tab();
     slow.send = () => false;
     slow.open(watchers, env, 0);
     expect(slow.closed).toMatch(/could not keep up/);
     const resumed = new Tab().open(watchers, env, 0);
-    const seen = reader.events.filter((e) => e.event !== "snapshot").map((e) => e.id);
-    expect(resumed.events.filter((e) => e.event !== "snapshot").map((e) => e.id).slice(0, seen.length)).toEqual(seen);
+    const seen = reader.frames.filter((e) => e.event !== "snapshot").map((e) => e.id);
+    expect(resumed.frames.filter((e) => e.event !== "snapshot").map((e) => e.id).slice(0, seen.length)).toEqual(seen);
     resumed.leave();
     watchers.stop();
   });
