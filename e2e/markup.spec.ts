@@ -21,7 +21,8 @@ async function expectInert(page: Page, label: string) {
 
 /** The scheduler's log file of a local environment: its task writes "Scheduler at:" first. */
 function schedulerLog(dataDir: string, envId: string): string {
-  const dir = path.join(dataDir, "local", envId);
+  // The tasks write their logs in the environment's box (lib/providers/local/box.ts).
+  const dir = path.join(dataDir, "local", envId, "box");
   const file = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(".log"))

@@ -31,7 +31,7 @@ describe("the local provider keeps the provider contract", () => {
         const { links } = await provider.describe(env);
         const code = "import sys\nfrom distributed import Client\nwith Client(sys.argv[1], timeout=30):\n    pass";
         // As the environment's kernels run: the scheduler listens in its network namespace only, speaks TLS and asks for its certificates.
-        const kernel = provider.asKernel(env, python, ["-c", code, links.schedulerAddress!], path.join(settings.rootDir, env.id))!;
+        const kernel = provider.asKernel(env, python, ["-c", code, links.schedulerAddress!])!;
         execFileSync(kernel.command, kernel.args, { stdio: "ignore", env: kernel.env as NodeJS.ProcessEnv });
         return "Receive client connection";
       },

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { LocalConfig } from "@/lib/config";
 import { proxiedBase, type ProxiedKind, type EnvironmentCaps, type EnvironmentSnapshot, type ProxyTarget } from "@/lib/providers/contract";
 import { Poller } from "@/lib/poller";
-import { isComplete, isReady } from "@/lib/status";
+import { isComplete, isDeleting, isReady } from "@/lib/status";
 import { applyCaps, createGroup, groupOf, oomKills, removeGroup, type Caps } from "./caps";
 import type { Machine } from "./capacity";
 import type { Isolation } from "./isolation";
@@ -25,6 +25,7 @@ import {
 } from "./launch";
 import { createNamespace, deleteNamespace, egressAlive, namespaceExists, namespaceName, startEgress } from "./network";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, privateMiBOf, signalGroup, stopGroup, type ChildEnv } from "./processes";
+import { boxDir } from "./box";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type EnvironmentIsolation, type LocalState, type TaskRecord } from "./state";
@@ -118,6 +119,7 @@ export class LocalEnvironment {
       resourcesDone: [],
       tasks: [],
       zygote: { pid: null },
+      boxed: true,
       isolation: {
         sandboxed: isolation.mode === "sandbox",
         namespace: isolation.network ? namespaceName(settings.owner, envId) : null,
@@ -133,7 +135,8 @@ export class LocalEnvironment {
     env.save();
     env.createDeadline = Date.now() + settings.createTimeoutMs;
     try {
-      await createTlsFiles(dir, envId);
+      fs.mkdirSync(env.box, { recursive: true, mode: 0o700 });
+      await createTlsFiles(env.box, envId);
       await env.isolate();
     } catch (err) {
       env.fail("LogGroup", (err as Error).message);
@@ -218,7 +221,7 @@ export class LocalEnvironment {
 
   /** What its processes are started with (launch.ts). */
   private get context(): EnvironmentContext {
-    return { settings: this.settings, isolation: this.isolation, dir: this.dir, state: this.state };
+    return { settings: this.settings, isolation: this.isolation, box: this.box, state: this.state };
   }
 
   /** Process ids this environment owns, for the orphan sweep. */
@@ -278,8 +281,13 @@ export class LocalEnvironment {
       : { via: "socket", socketPath: dashboardSocket(this.state), headers: {} };
   }
 
+  /** The folder its sandbox may write (box.ts): its logs, home, notebooks and scratch space. */
+  get box(): string {
+    return boxDir(this.dir, this.state.boxed);
+  }
+
   logFile(taskId: string): string {
-    return logFile(this.dir, taskId);
+    return logFile(this.box, taskId);
   }
 
   /**
@@ -287,10 +295,10 @@ export class LocalEnvironment {
    * namespace and its sandbox, with what JupyterLab gives its kernels (the dress rehearsal's
    * papermill, and the tests that act as an attendee's code).
    */
-  asKernel(command: string, args: string[], cwd: string): { command: string; args: string[]; env: ChildEnv } {
+  asKernel(command: string, args: string[], cwd = this.box): { command: string; args: string[]; env: ChildEnv } {
     return {
       ...environmentCommand(this.context, command, args, cwd),
-      env: notebookEnv(this.settings, this.dir, this.state),
+      env: notebookEnv(this.settings, this.box, this.state),
     };
   }
 
@@ -422,6 +430,9 @@ export class LocalEnvironment {
       }
     }
     changed = (await this.promoteReady()) || changed;
+    // A round outlives stop() while it waits on a socket: a teardown (or a failure) that came
+    // meanwhile has stopped JupyterLab, and it must not be started again behind its back.
+    if (this.winding) return;
     changed = (await this.superviseNotebook()) || changed;
     changed = this.settleStack() || changed;
     if (changed) this.save();
@@ -489,7 +500,7 @@ export class LocalEnvironment {
     for (const task of this.state.tasks) {
       if (task.lastStatus === "STOPPED" || task.pid === null || task.desiredStatus === "STOPPED") continue;
       if (isAlive(task.pid)) continue;
-      const exit = readExit(this.dir, task.id);
+      const exit = readExit(this.box, task.id);
       if (!exit && this.zygoteAlive()) {
         const since = this.goneSince.get(task.id) ?? Date.now();
         this.goneSince.set(task.id, since);
@@ -586,6 +597,11 @@ export class LocalEnvironment {
     const pid = this.state.zygote.pid;
     if (pid !== null && isAlive(pid)) signalGroup(pid, "SIGKILL");
     this.state.zygote = { pid: null };
+  }
+
+  /** Being torn down, or failed: nothing more is started for it. */
+  private get winding(): boolean {
+    return isDeleting(this.state.status) || this.state.status === "CREATE_FAILED";
   }
 
   private async promoteReady(): Promise<boolean> {
@@ -694,7 +710,7 @@ export class LocalEnvironment {
     if (task.pid !== null && isAlive(task.pid)) {
       task.cpuSeconds = Math.max(task.cpuSeconds, cpuSecondsOf(task.pid) ?? 0);
       task.lastStatus = "STOPPING";
-      await stopGroup(task.pid, this.settings.graceMs, () => closedCleanly(this.dir, task.id));
+      await stopGroup(task.pid, this.settings.graceMs, () => closedCleanly(this.box, task.id));
     }
     markStopped(task, reason);
   }

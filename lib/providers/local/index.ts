@@ -91,7 +91,7 @@ export class LocalProvider implements Provider {
   private readonly lost = new Set<string>();
   /** Streams waiting to hear that an environment wrote something (onActivity). */
   private readonly listeners = new ActivityListeners();
-  private readonly watchers = new Map<string, { watcher: fs.FSWatcher; timer?: NodeJS.Timeout }>();
+  private readonly watchers = new Map<string, { watchers: fs.FSWatcher[]; timer?: NodeJS.Timeout }>();
   /** Largest resident memory (MiB) one whole environment has been measured at; null before any. */
   private measuredMiB: number | null = null;
   /** Environments measured once they were whole (cluster up, notebook answering). */
@@ -274,7 +274,7 @@ export class LocalProvider implements Provider {
   };
 
   /** How to run a command as the environment's kernels run (LocalEnvironment.asKernel); undefined for one not here. */
-  asKernel(env: EnvironmentRef, command: string, args: string[], cwd: string): ReturnType<LocalEnvironment["asKernel"]> | undefined {
+  asKernel(env: EnvironmentRef, command: string, args: string[], cwd?: string): ReturnType<LocalEnvironment["asKernel"]> | undefined {
     return this.envs.get(env.id)?.asKernel(command, args, cwd);
   }
 
@@ -315,22 +315,28 @@ export class LocalProvider implements Provider {
   private watch(envId: string): void {
     const local = this.envs.get(envId);
     if (!local || this.watchers.has(envId) || !this.listeners.has(envId)) return;
+    const changed = (_kind: string, file: string | Buffer | null) => {
+      const name = String(file ?? "");
+      // state.json changes when a task turns RUNNING or the notebook answers.
+      if (name !== "stack-events.jsonl" && name !== "state.json" && (!name.endsWith(".log") || name === "notebook.log")) return;
+      const watched = this.watchers.get(envId);
+      if (!watched || watched.timer) return;
+      // A burst of writes is one nudge: the stream reads everything new in one poll.
+      watched.timer = setTimeout(() => {
+        watched.timer = undefined;
+        this.listeners.notify(envId);
+      }, 50);
+    };
+    const watched: { watchers: fs.FSWatcher[]; timer?: NodeJS.Timeout } = { watchers: [] };
+    this.watchers.set(envId, watched);
     try {
-      const watcher = fs.watch(local.dir, (_kind, file) => {
-        const name = String(file ?? "");
-        // state.json changes when a task turns RUNNING or the notebook answers.
-        if (name !== "stack-events.jsonl" && name !== "state.json" && (!name.endsWith(".log") || name === "notebook.log")) return;
-        const watched = this.watchers.get(envId);
-        if (!watched || watched.timer) return;
-        // A burst of writes is one nudge: the stream reads everything new in one poll.
-        watched.timer = setTimeout(() => {
-          watched.timer = undefined;
-          this.listeners.notify(envId);
-        }, 50);
-      });
-      watcher.on("error", () => this.unwatch(envId));
-      watcher.unref();
-      this.watchers.set(envId, { watcher });
+      // The portal's own files beside the box, and the tasks' logs in it.
+      for (const dir of new Set([local.dir, local.box])) {
+        const watcher = fs.watch(dir, changed);
+        watcher.on("error", () => this.unwatch(envId));
+        watcher.unref();
+        watched.watchers.push(watcher);
+      }
     } catch {
       // No watch (e.g. out of inotify watches): the stream's own timer still reads the files.
     }
@@ -340,7 +346,7 @@ export class LocalProvider implements Provider {
     const watched = this.watchers.get(envId);
     if (!watched) return;
     clearTimeout(watched.timer);
-    watched.watcher.close();
+    for (const watcher of watched.watchers) watcher.close();
     this.watchers.delete(envId);
   }
 

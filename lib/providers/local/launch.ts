@@ -2,6 +2,7 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { proxiedBase } from "@/lib/providers/contract";
+import { openPlainFile } from "./box";
 import { joinGroup } from "./caps";
 import type { LocalSettings } from "./environment";
 import type { Isolation } from "./isolation";
@@ -48,7 +49,8 @@ function processEnv(settings: LocalSettings, envId: string, dir: string): ChildE
 export interface EnvironmentContext {
   settings: LocalSettings;
   isolation: Isolation;
-  dir: string;
+  /** The environment's box (box.ts): the one folder of it the sandbox sees, and may write. */
+  box: string;
   state: LocalState;
 }
 
@@ -58,7 +60,7 @@ export interface EnvironmentContext {
  * reaches what runs inside.
  */
 function spawnInEnvironment(ctx: EnvironmentContext, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
-  fs.mkdirSync(path.join(ctx.dir, "home"), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.join(ctx.box, "home"), { recursive: true, mode: 0o700 });
   const wrapped = environmentCommand(ctx, command, args, opts.cwd);
   return spawnInGroup(wrapped.command, wrapped.args, opts);
 }
@@ -68,7 +70,7 @@ function spawnInEnvironment(ctx: EnvironmentContext, command: string, args: stri
  * dress rehearsal, the tests): in its control group, its network namespace and its sandbox,
  * as its state records.
  */
-export function environmentCommand({ settings, isolation, dir, state }: EnvironmentContext, command: string, args: string[], cwd: string): { command: string; args: string[] } {
+export function environmentCommand({ settings, isolation, box, state }: EnvironmentContext, command: string, args: string[], cwd: string): { command: string; args: string[] } {
   const own = state.isolation;
   if (!own.sandboxed) return { command, args };
   // LocalProvider refuses deploys before this point; this only guards a tool removed since start.
@@ -76,7 +78,7 @@ export function environmentCommand({ settings, isolation, dir, state }: Environm
   if (own.namespace && !isolation.network) throw new Error("this machine no longer makes network namespaces; the environment cannot start isolated.");
   const readOnly = [...pythonEnvDirs(settings.pythonEnv), settings.pluginDir, settings.localPythonDir];
   if (path.isAbsolute(settings.sampleDataUrl)) readOnly.push(settings.sampleDataUrl);
-  const inner = sandboxed(isolation.bwrap, { envDir: dir, socketDir: own.socketDir, etcDir: settings.etcDir, readOnly }, command, args, cwd);
+  const inner = sandboxed(isolation.bwrap, { envDir: box, socketDir: own.socketDir, etcDir: settings.etcDir, readOnly }, command, args, cwd);
   const chain = [...(own.group ? joinGroup(own.group) : []), ...(own.namespace && isolation.network ? joinNamespace(isolation.network, own.namespace) : []), inner.command, ...inner.args];
   return { command: chain[0], args: chain.slice(1) };
 }
@@ -93,10 +95,18 @@ export function logFile(dir: string, taskId: string): string {
 /** The last line `dask scheduler` and `dask worker` log once they have closed cleanly on SIGTERM. */
 const CLOSED_LINE = /End (scheduler|worker)\s*$/;
 
+function lstatOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether the task's log ends with its clean-close line: nothing of it is left to wait for. */
 export function closedCleanly(dir: string, taskId: string): boolean {
   try {
-    const fd = fs.openSync(logFile(dir, taskId), "r");
+    const fd = openPlainFile(logFile(dir, taskId), "read");
     try {
       const size = fs.fstatSync(fd).size;
       const tail = Buffer.alloc(Math.min(size, 256));
@@ -142,7 +152,7 @@ function schedulerEnv(settings: LocalSettings, state: LocalState, dir: string): 
 }
 
 /** What the zygote is asked to start for a scheduler or worker task: `dask scheduler` or `dask worker` with the task definitions' flags. */
-export function taskRequest({ settings, dir, state }: EnvironmentContext, task: TaskRecord): TaskRequest {
+export function taskRequest({ settings, box: dir, state }: EnvironmentContext, task: TaskRecord): TaskRequest {
   const { ports } = state;
   // Comms are TLS with the environment's own certificates; the dashboard stays HTTP on loopback.
   const tls = ["--protocol", "tls", ...daskTlsArgs(tlsFiles(dir))];
@@ -179,7 +189,7 @@ export function taskRequest({ settings, dir, state }: EnvironmentContext, task: 
 
 /** Starts the environment's zygote, which its scheduler and worker tasks are forked from (zygote.ts). */
 export function launchZygote(ctx: EnvironmentContext): Spawned {
-  const { settings, dir, state } = ctx;
+  const { settings, box: dir, state } = ctx;
   const python = path.join(settings.pythonEnv, "bin", "python");
   const script = path.join(settings.localPythonDir, "portal_zygote.py");
   return spawnInEnvironment(ctx, python, [script, "--socket", zygoteSocket(state)], {
@@ -206,9 +216,11 @@ export function notebookEnv(settings: LocalSettings, dir: string, state: LocalSt
 
 /** Starts JupyterLab on the attendee's own copy of the workshop notebooks, connected to their scheduler. */
 export function launchNotebook(ctx: EnvironmentContext): Spawned {
-  const { settings, dir, state } = ctx;
+  const { settings, box: dir, state } = ctx;
   const workDir = path.join(dir, "notebooks");
-  if (!fs.existsSync(workDir)) {
+  // Only ever into a folder that is not there at all: a link the sandbox left in its place
+  // (even one pointing nowhere) is never copied through.
+  if (!lstatOrUndefined(workDir)) {
     // The attendee edits a copy, never the workshop's own notebook.
     fs.cpSync(settings.notebooksDir, workDir, {
       recursive: true,

@@ -18,7 +18,7 @@ const running = (s: EnvironmentSnapshot, role: "scheduler" | "worker") =>
  * Asks the real scheduler, from a real Dask client run as the environment's kernels run (its
  * network namespace is the only place the scheduler listens), how many workers it has and to compute a sum.
  */
-function clientSays(provider: LocalProvider, env: EnvironmentRef, address: string, envDir: string): { workers: number; total: number } {
+function clientSays(provider: LocalProvider, env: EnvironmentRef, address: string): { workers: number; total: number } {
   const code = [
     "import json, sys",
     "from distributed import Client",
@@ -27,7 +27,7 @@ function clientSays(provider: LocalProvider, env: EnvironmentRef, address: strin
     "    total = int(da.arange(1000, chunks=100).sum().compute())",
     "    print(json.dumps({'workers': len(c.scheduler_info()['workers']), 'total': total}))",
   ].join("\n");
-  const run = provider.asKernel(env, python, ["-c", code, address], envDir)!;
+  const run = provider.asKernel(env, python, ["-c", code, address])!;
   return JSON.parse(execFileSync(run.command, run.args, { encoding: "utf8", env: run.env as NodeJS.ProcessEnv }).trim().split("\n").pop()!);
 }
 
@@ -36,7 +36,6 @@ describe("local provider with real Dask processes", () => {
   const settings = { ...localSettingsFromEnv(dataDir), graceMs: 3000 };
   const provider = new LocalProvider(settings, { max: 4, default: 2 });
   const env: EnvironmentRef = { id: "11111111-1111-4111-8111-111111111111", stackName: "dask-test-aaaaaa", attendeeId: "a1", attendeeEmail: "a@example.com" };
-  const envDir = path.join(settings.rootDir, env.id);
 
   beforeAll(() => {
     if (!fs.existsSync(python)) throw new Error("Run `make pyenv` first: the Python env from docker/requirements.txt is missing.");
@@ -56,7 +55,7 @@ describe("local provider with real Dask processes", () => {
     expect(running(ready, "worker")).toHaveLength(2);
     expect(ready.progress).toEqual({ done: 3, total: 3 });
     expect(ready.links.schedulerAddress).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
-    expect(clientSays(provider, env, ready.links.schedulerAddress!, envDir)).toEqual({ workers: 2, total: 499500 });
+    expect(clientSays(provider, env, ready.links.schedulerAddress!)).toEqual({ workers: 2, total: 499500 });
   });
 
   it("opens the notebook once JupyterLab answers, without holding the environment's readiness", async () => {
@@ -89,7 +88,7 @@ describe("local provider with real Dask processes", () => {
     });
     try {
       // A real client connecting makes the scheduler log it.
-      clientSays(provider, env, (await provider.describe(env)).links.schedulerAddress!, envDir);
+      clientSays(provider, env, (await provider.describe(env)).links.schedulerAddress!);
       const deadline = Date.now() + 15_000;
       while (heard === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(heard).toBeGreaterThan(0);
@@ -103,7 +102,7 @@ describe("local provider with real Dask processes", () => {
   it("scales to three workers, all registered with the scheduler", async () => {
     await provider.scale(env, 3);
     const scaled = await describeUntil(provider, env, (s) => s.status === "UPDATE_COMPLETE" && running(s, "worker").length === 3);
-    expect(clientSays(provider, env, scaled.links.schedulerAddress!, envDir).workers).toBe(3);
+    expect(clientSays(provider, env, scaled.links.schedulerAddress!).workers).toBe(3);
   });
 
   it("refuses a worker count outside 0..max and changes nothing", async () => {

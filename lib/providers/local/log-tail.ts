@@ -1,6 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import { capLogLine, LOG_LINE_MAX_BYTES } from "@/lib/providers/contract";
+import { openPlainFile } from "./box";
 
 /** Bytes of a file read per window, and about the most one call moves on by. */
 const MAX_READ = 1 << 20;
@@ -28,7 +29,8 @@ function newlineAfter(fd: number, from: number, size: number): number {
 export function readNewLines(file: string, offset: number): { lines: { offset: number; text: string }[]; next: number } {
   let fd: number;
   try {
-    fd = fs.openSync(file, "r");
+    // Never through a link or into a FIFO the sandbox left in a log's place.
+    fd = openPlainFile(file, "read");
   } catch {
     return { lines: [], next: offset };
   }

@@ -2,6 +2,7 @@ import "server-only";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import { openPlainFile } from "./box";
 
 /** Marks every process the local provider starts, so a later portal run can find it again. */
 export const ENV_MARKER = "PORTAL_ENVIRONMENT_ID";
@@ -19,7 +20,7 @@ export interface Spawned {
  * file (not a pipe), so the process outlives a portal restart without losing output.
  */
 export function spawnInGroup(command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
-  const out = fs.openSync(opts.logFile, "a");
+  const out = openPlainFile(opts.logFile, "append");
   const child = spawn(command, args, {
     cwd: opts.cwd,
     env: opts.env as NodeJS.ProcessEnv,

@@ -6,6 +6,7 @@ import readline from "node:readline";
 import { ProviderError, type EnvironmentRef, type NotebookRun, type NotebookRunOptions, type RehearsalTools } from "@/lib/providers/contract";
 import type { LocalEnvironment, LocalSettings } from "./environment";
 import type { ChildEnv } from "./processes";
+import { readPlainFile } from "./box";
 
 // The dress rehearsal locally: papermill from the portal's Python env runs the workshop
 // notebook for real against the environment's scheduler, as the environment's own kernels
@@ -24,7 +25,7 @@ export function localRehearsal(settings: LocalSettings, environment: (env: Envir
       const outDir = path.join(settings.owner, "rehearsals");
       fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
       // The sandbox sees its own folder, not the repository's notebooks nor the reports.
-      const workDir = path.join(local.dir, "rehearsal");
+      const workDir = path.join(local.box, "rehearsal");
       fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
       const input = path.join(workDir, NOTEBOOK_FILE);
       const output = path.join(workDir, "executed.ipynb");
@@ -67,7 +68,9 @@ export function localRehearsal(settings: LocalSettings, environment: (env: Envir
         child.on("close", (c, s) => resolve({ code: c, signal: s }));
       });
       clearTimeout(timer);
-      if (fs.existsSync(output)) fs.copyFileSync(output, path.join(outDir, `${env.id}.ipynb`));
+      // Read as a plain file only: the box is the sandbox's to write, links included.
+      const executed = readPlainFile(output);
+      if (executed !== undefined) fs.writeFileSync(path.join(outDir, `${env.id}.ipynb`), executed, { mode: 0o600 });
       const stoppedReason = timedOut
         ? `timed out after ${Math.round(options.timeoutMs / 60_000)} min`
         : signal

@@ -32,6 +32,8 @@ describe("an attendee's environment in its sandbox", () => {
   const a = ref("aaaaaaaa-0000-4000-8000-00000000000a", "alice");
   const b = ref("bbbbbbbb-0000-4000-8000-00000000000b", "bob");
   const dirOf = (e: EnvironmentRef) => path.join(settings.rootDir, e.id);
+  /** The folder of it the sandbox sees and writes (box.ts). */
+  const boxOf = (e: EnvironmentRef) => path.join(dirOf(e), "box");
   const python = path.join(settings.pythonEnv, "bin", "python");
   const secretsFile = path.join(dataDir, "secrets.json");
   const database = path.join(dataDir, "portal.sqlite");
@@ -40,8 +42,7 @@ describe("an attendee's environment in its sandbox", () => {
 
   /** Python code run as the environment's kernels run: its exit and its last line of output as JSON. */
   function run(e: EnvironmentRef, code: string): { status: number | null; signal: NodeJS.Signals | null; said: Record<string, unknown> | null; stderr: string } {
-    const dir = dirOf(e);
-    const kernel = provider.asKernel(e, python, ["-c", code], path.join(dir, "notebooks"))!;
+    const kernel = provider.asKernel(e, python, ["-c", code], path.join(boxOf(e), "notebooks"))!;
     const out = spawnSync(kernel.command, kernel.args, { env: kernel.env as NodeJS.ProcessEnv, encoding: "utf8", timeout: 120_000 });
     const last = out.stdout.trim().split("\n").pop();
     return { status: out.status, signal: out.signal, said: last ? (JSON.parse(last) as Record<string, unknown>) : null, stderr: out.stderr };
@@ -55,7 +56,8 @@ describe("an attendee's environment in its sandbox", () => {
 
   beforeAll(async () => {
     // What the portal keeps in its data folder, beside the environments.
-    fs.writeFileSync(secretsFile, JSON.stringify({ FACILITATOR_PASSWORD: "pw-in-the-data-folder" }), { mode: 0o600 });
+    // Written as scripts/start.mjs writes it: one secret per line.
+    fs.writeFileSync(secretsFile, JSON.stringify({ FACILITATOR_PASSWORD: "pw-in-the-data-folder" }, null, 2), { mode: 0o600 });
     fs.writeFileSync(database, "SQLite format 3\0", { mode: 0o600 });
     await new Promise<void>((resolve) => hostService.listen(0, "127.0.0.1", resolve));
     const isolated = await provider.isolation();
@@ -78,9 +80,12 @@ describe("an attendee's environment in its sandbox", () => {
       secrets: secretsFile,
       database,
       otherState: path.join(dirOf(b), "state.json"),
-      otherKey: tlsFiles(dirOf(b)).key,
-      otherNotebook: path.join(dirOf(b), "notebooks", "era5-analysis.ipynb"),
+      otherKey: tlsFiles(boxOf(b)).key,
+      otherNotebook: path.join(boxOf(b), "notebooks", "era5-analysis.ipynb"),
+      // The portal's own record of A's environment sits beside A's box, out of A's reach.
       ownState: path.join(dirOf(a), "state.json"),
+      ownStackEvents: path.join(dirOf(a), "stack-events.jsonl"),
+      ownNotebook: path.join(boxOf(a), "notebooks", "era5-analysis.ipynb"),
     };
     const code = [
       "import json, sys",
@@ -99,7 +104,9 @@ describe("an attendee's environment in its sandbox", () => {
       otherState: "FileNotFoundError",
       otherKey: "FileNotFoundError",
       otherNotebook: "FileNotFoundError",
-      ownState: "read",
+      ownState: "FileNotFoundError",
+      ownStackEvents: "FileNotFoundError",
+      ownNotebook: "read",
     });
   });
 
@@ -200,7 +207,7 @@ describe("an attendee's environment in its sandbox", () => {
     ].join("\n");
     const greedyA = "import numpy as np\nheld = []\nfor _ in range(64):\n    held.append(np.ones(8 * 2**20))\nprint('{\"survived\": true}')";
     const started = (e: EnvironmentRef, code: string) => {
-      const kernel = provider.asKernel(e, python, ["-c", code], path.join(dirOf(e), "notebooks"))!;
+      const kernel = provider.asKernel(e, python, ["-c", code], path.join(boxOf(e), "notebooks"))!;
       const child = spawn(kernel.command, kernel.args, { env: kernel.env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       child.stdout.on("data", (d) => (stdout += d));
@@ -229,7 +236,7 @@ describe("an attendee's environment in its sandbox", () => {
       "with Client(os.environ['DASK_SCHEDULER_ADDRESS'], timeout=30) as c:",
       "    c.submit(hog, pure=False).result()",
     ].join("\n");
-    const kernel = provider.asKernel(b, python, ["-c", hog], path.join(dirOf(b), "notebooks"))!;
+    const kernel = provider.asKernel(b, python, ["-c", hog], path.join(boxOf(b), "notebooks"))!;
     const client = spawn(kernel.command, kernel.args, { env: kernel.env as NodeJS.ProcessEnv, stdio: "ignore", detached: true });
     try {
       const hit = await describeUntil(provider, b, (s) => s.tasks.some((t) => t.stoppedReason === OUT_OF_MEMORY_REASON), 90_000);
@@ -240,6 +247,35 @@ describe("an attendee's environment in its sandbox", () => {
       process.kill(-client.pid!, "SIGKILL");
     }
     await describeUntil(provider, b, (s) => s.tasks.filter((t) => t.role === "worker" && t.lastStatus === "RUNNING").length === 1, 60_000);
+  });
+
+  it("leads the portal nowhere with links it plants in its box: the next worker's log linked to the portal's secrets streams none of them", async () => {
+    const next = loadState(dirOf(a))!.nextWorker;
+    // What a kernel can do in its own folder: the next worker's log and the dashboard's socket become links.
+    inA(
+      [
+        "import json, os",
+        `box = ${JSON.stringify(boxOf(a))}`,
+        `os.symlink(${JSON.stringify(secretsFile)}, os.path.join(box, 'worker-${next}.log'))`,
+        "print(json.dumps({'planted': True}))",
+      ].join("\n"),
+    );
+    let cursor: string | null = null;
+    const texts: string[] = [];
+    const read = async () => {
+      const batch = await provider.events(a, cursor);
+      cursor = batch.cursor;
+      for (const event of batch.events) if (event.kind === "log") texts.push(event.text);
+    };
+    await read();
+    await provider.scale(a, 2);
+    const scaled = await describeUntil(provider, a, (s) => s.tasks.some((t) => t.id === `worker-${next}` && (t.lastStatus === "RUNNING" || t.lastStatus === "STOPPED")), 60_000);
+    for (let i = 0; i < 5; i++) await read();
+    expect(scaled.tasks.some((t) => t.id === `worker-${next}`)).toBe(true);
+    expect(texts.join("\n")).not.toContain("pw-in-the-data-folder");
+    expect(fs.readFileSync(secretsFile, "utf8")).toContain("pw-in-the-data-folder");
+    await provider.scale(a, 1);
+    await describeUntil(provider, a, (s) => s.tasks.filter((t) => t.role === "worker" && t.desiredStatus === "RUNNING").length === 1, 60_000);
   });
 
   it("cannot signal the portal's process, and sees none of the portal's or B's processes", () => {

@@ -1,6 +1,7 @@
 import "server-only";
 import http from "node:http";
 import { z } from "zod";
+import { isOwnSocket } from "./box";
 
 // The portal's own questions to an environment's servers, over the Unix sockets they listen on
 // (their network namespace has no other way in): is the scheduler up, which workers has it
@@ -14,6 +15,8 @@ const TIMEOUT_MS = 1500;
 
 /** A GET over a Unix socket: the status and body, or null when nothing answers in time. */
 function get(socketPath: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string } | null> {
+  // The socket's folder is shared with the sandbox: a link planted there is never followed.
+  if (!isOwnSocket(socketPath)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const req = http.get({ socketPath, path, headers, timeout: TIMEOUT_MS }, (res) => {
       let body = "";

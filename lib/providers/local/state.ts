@@ -55,6 +55,8 @@ export const localStateSchema = z.object({
   tasks: z.array(taskRecordSchema),
   /** The process the scheduler and workers are forked from (zygote.ts); absent in states written before it. */
   zygote: z.object({ pid: z.number().int().nullable() }).default({ pid: null }),
+  /** Its sandbox writes only in its box (box.ts); false in states written before the box, whose whole folder was bound. */
+  boxed: z.boolean().default(false),
   isolation: environmentIsolationSchema,
 });
 export type LocalState = z.infer<typeof localStateSchema>;

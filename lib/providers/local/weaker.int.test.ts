@@ -51,7 +51,7 @@ describe("environments on a machine that cannot isolate them fully", () => {
     expect(ready.caps).toBeUndefined();
     expect(loadState(path.join(dataDir, "local", env.id))!.isolation).toMatchObject({ sandboxed: true, namespace: null, group: null });
     // Its kernel still reaches its own scheduler, with its certificates, as before namespaces.
-    const kernel = weaker.asKernel(env, python, ["-c", "import os\nfrom distributed import Client\nwith Client(os.environ['DASK_SCHEDULER_ADDRESS'], timeout=30) as c: print(c.submit(sum, [1, 2]).result())"], path.join(dataDir, "local", env.id))!;
+    const kernel = weaker.asKernel(env, python, ["-c", "import os\nfrom distributed import Client\nwith Client(os.environ['DASK_SCHEDULER_ADDRESS'], timeout=30) as c: print(c.submit(sum, [1, 2]).result())"])!;
     expect(execFileSync(kernel.command, kernel.args, { env: kernel.env as NodeJS.ProcessEnv, encoding: "utf8" }).trim()).toBe("3");
     await weaker.destroy(env, "the test");
     await describeUntil(weaker, env, (s) => s.status === "DELETE_COMPLETE", 30_000);

@@ -4,6 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import type { ChildEnv } from "./processes";
 import type { LocalState, TaskRecord } from "./state";
+import { isOwnSocket, readPlainFile } from "./box";
 
 // An environment's scheduler and workers start from one warm interpreter, its zygote
 // (python/portal_zygote.py): it runs where the tasks would (the environment's group, network
@@ -41,7 +42,7 @@ export function exitFile(dir: string, taskId: string): string {
 /** How a task the zygote started exited, once it has. */
 export function readExit(dir: string, taskId: string): TaskExit | undefined {
   try {
-    const parsed = JSON.parse(fs.readFileSync(exitFile(dir, taskId), "utf8")) as Partial<TaskExit>;
+    const parsed = JSON.parse(readPlainFile(exitFile(dir, taskId)) ?? "") as Partial<TaskExit>;
     return {
       code: typeof parsed.code === "number" ? parsed.code : null,
       signal: typeof parsed.signal === "string" ? (parsed.signal as NodeJS.Signals) : null,
@@ -59,6 +60,8 @@ const RETRY_MS = 50;
 /** One request on one connection: the task's pid as the zygote's sandbox numbers it. */
 function ask(socketPath: string, request: TaskRequest): Promise<number> {
   return new Promise((resolve, reject) => {
+    // The socket's folder is shared with the sandbox: only the socket itself is asked, never a link.
+    if (!isOwnSocket(socketPath)) return reject(Object.assign(new Error("the zygote's socket is not there yet"), { code: "ENOENT" }));
     const conn = net.connect(socketPath);
     let answer = "";
     const timer = setTimeout(() => conn.destroy(new Error("the zygote did not answer")), ANSWER_MS);
