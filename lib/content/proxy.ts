@@ -1,4 +1,5 @@
 import "server-only";
+import fs from "node:fs";
 import http from "node:http";
 import type { Duplex } from "node:stream";
 // http-proxy-3 rather than http-proxy-middleware or httpxy: it is the maintained TypeScript
@@ -80,6 +81,11 @@ export function forUpstream(req: http.IncomingMessage, upgrade: boolean): void {
 /** The upstream's response headers as the browser should get them. */
 export function forBrowser(headers: http.IncomingHttpHeaders): void {
   dropHopByHop(headers);
+  withoutPortalCookies(headers);
+}
+
+/** Drops what the upstream would set of the portal's own cookies (its session, the content session). */
+function withoutPortalCookies(headers: http.IncomingHttpHeaders): void {
   const setCookie = headers["set-cookie"]?.filter((c) => !ownCookie.test(c));
   if (setCookie?.length) headers["set-cookie"] = setCookie;
   else delete headers["set-cookie"];
@@ -89,6 +95,19 @@ const json = (res: http.ServerResponse, status: number, error: string) => {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
   res.end(JSON.stringify({ error }));
 };
+
+/**
+ * A socket target is used only while it is a socket itself: the folder it is in is shared with
+ * the environment's sandbox, whose code could put a link to another environment's server there.
+ */
+function reachable(target: ProxyTarget): boolean {
+  if (target.via !== "socket") return true;
+  try {
+    return fs.lstatSync(target.socketPath).isSocket();
+  } catch {
+    return false;
+  }
+}
 
 /** The proxy the content server forwards through (one per server; its keep-alive pool is per socket path or address). */
 export class EnvironmentProxy {
@@ -103,6 +122,11 @@ export class EnvironmentProxy {
     this.proxy.on("proxyRes", (proxyRes) => forBrowser(proxyRes.headers));
     this.proxy.on("proxyReqWs", (proxyReq) => {
       proxyReq.setTimeout(timeouts.upgradeMs, () => proxyReq.destroy(new Error("the server did not accept the WebSocket in time")));
+      // http-proxy-3 writes an upgrade's answer (101, or a plain refusal) to the browser itself,
+      // without its proxyRes event: the environment's cookies are filtered here first.
+      // (An upgrade keeps its Connection and Upgrade headers: only the cookies go.)
+      proxyReq.prependListener("upgrade", (res: http.IncomingMessage) => withoutPortalCookies(res.headers));
+      proxyReq.prependListener("response", (res: http.IncomingMessage) => forBrowser(res.headers));
     });
     // The browser went away mid-request: http-proxy-3 has already aborted the upstream request.
     this.proxy.on("econnreset", () => undefined);
@@ -115,6 +139,7 @@ export class EnvironmentProxy {
 
   /** Forwards an HTTP request; a server that does not answer gets the browser a 502 (or a cut response, if it had started). */
   web(req: http.IncomingMessage, res: http.ServerResponse, target: ProxyTarget): void {
+    if (!reachable(target)) return json(res, 502, "The environment's server is not answering; wait until it is ready.");
     forUpstream(req, false);
     this.proxy.web(req, res, { ...this.target(target), agent: this.agent }, (err) => {
       if (res.headersSent) return void res.destroy(err);
@@ -125,6 +150,7 @@ export class EnvironmentProxy {
 
   /** Forwards a WebSocket; a server that refuses it or does not answer closes the browser's socket. */
   ws(req: http.IncomingMessage, socket: Duplex, head: Buffer, target: ProxyTarget): void {
+    if (!reachable(target)) return void socket.destroy();
     forUpstream(req, true);
     this.proxy.ws(req, socket, head, this.target(target), () => socket.destroy());
   }

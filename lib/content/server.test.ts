@@ -50,7 +50,9 @@ function upstream(socketPath: string) {
   server.on("upgrade", (req, socket: Duplex) => {
     seen.push({ headers: req.headers, url: req.url ?? "" });
     const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    // Code in the environment may answer an upgrade with cookies of its own choosing.
+    const planted = `Set-Cookie: next-auth.session-token=planted; Path=/\r\nSet-Cookie: ${CONTENT_COOKIE}=planted; Path=/\r\nSet-Cookie: _xsrf=fine; Path=/environments/\r\n`;
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${planted}\r\n`);
     socket.on("data", (chunk) => socket.write(chunk));
   });
   return { server, seen, leftAlone, listen: () => new Promise<void>((r) => server.listen(socketPath, r)) };
@@ -70,7 +72,7 @@ function request(port: number, options: http.RequestOptions & { body?: string })
 }
 
 /** A WebSocket handshake through the content server: the raw socket once upgraded, or the refusal's status. */
-function upgrade(port: number, url: string, headers: Record<string, string>): Promise<{ socket?: Duplex; status?: number }> {
+function upgrade(port: number, url: string, headers: Record<string, string>): Promise<{ socket?: Duplex; status?: number; headers?: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: "127.0.0.1",
@@ -78,7 +80,7 @@ function upgrade(port: number, url: string, headers: Record<string, string>): Pr
       path: url,
       headers: { host: `localhost:${port}`, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
     });
-    req.on("upgrade", (_res, socket) => resolve({ socket }));
+    req.on("upgrade", (res, socket) => resolve({ socket, headers: res.headers }));
     req.on("response", (res) => resolve({ status: res.statusCode }));
     req.on("error", reject);
     req.end();
@@ -234,8 +236,10 @@ describe("the content origin", () => {
     expect((await upgrade(port, `/environments/${envId}/notebook/api/kernels/k/channels`, {})).status).toBe(401);
     const session = await signedIn();
     expect((await upgrade(port, `/environments/${envId}/notebook/api/kernels/k/channels`, { cookie: session, origin: "http://elsewhere.example" })).status).toBe(403);
-    const { socket } = await upgrade(port, `/environments/${envId}/notebook/api/kernels/k/channels`, { cookie: session, origin: `http://localhost:${port}` });
+    const { socket, headers } = await upgrade(port, `/environments/${envId}/notebook/api/kernels/k/channels`, { cookie: session, origin: `http://localhost:${port}` });
     expect(up.seen.at(-1)!.headers.cookie).toBeUndefined();
+    // The environment's answer to the upgrade sets none of the portal's cookies; its own pass.
+    expect(headers!["set-cookie"]).toEqual(["_xsrf=fine; Path=/environments/"]);
     const echoed = new Promise<string>((resolve) => socket!.once("data", (d: Buffer) => resolve(d.toString())));
     socket!.write("ping");
     expect(await echoed).toBe("ping");
@@ -243,5 +247,23 @@ describe("the content origin", () => {
     endSessionsOf(ada.id);
     await closed;
     expect((await upgrade(port, `/environments/${envId}/notebook/api/kernels/k/channels`, { cookie: session })).status).toBe(401);
+  });
+
+  it("forwards to an environment's socket only while it is the socket itself: a link its code put in its place reaches nothing", async () => {
+    const session = await signedIn();
+    const elsewhere = upstream(path.join(dir, "another-environment.sock"));
+    await elsewhere.listen();
+    try {
+      up.server.close();
+      fs.rmSync(path.join(dir, "notebook.sock"), { force: true });
+      fs.symlinkSync(path.join(dir, "another-environment.sock"), path.join(dir, "notebook.sock"));
+      const page = await request(port, { path: `/environments/${envId}/notebook/api/status`, headers: { cookie: session } });
+      expect(page.status).toBe(502);
+      const ws = await upgrade(port, `/environments/${envId}/notebook/api/kernels/k/channels`, { cookie: session, origin: `http://localhost:${port}` }).catch(() => ({ socket: undefined }));
+      expect(ws.socket).toBeUndefined();
+      expect(elsewhere.seen).toEqual([]);
+    } finally {
+      elsewhere.server.close();
+    }
   });
 });

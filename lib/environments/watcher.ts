@@ -107,7 +107,7 @@ export class EnvironmentWatcher {
       gap: (missed) => ({ event: "gap", data: missed }),
       dropReason: "This browser could not keep up and was disconnected; it will reconnect and resume where it stopped.",
     });
-    this.poller = new Poller({ round: () => this.pollOnce(), next: () => this.nextDelay() });
+    this.poller = new Poller({ round: () => this.pollOnce(), next: () => this.nextDelay(), onError: (error) => this.roundFailed(error) });
     this.cursor = row.streamCursor;
     this.finished = row.deletedAt !== null;
     this.provider.onActivity?.(env, () => this.nudge());
@@ -190,6 +190,15 @@ export class EnvironmentWatcher {
       return null;
     }
     return this.active || this.channel.subscribers ? pollDelay(quiet) : null;
+  }
+
+  /** What last failed a round past what pollOnce handles itself (a store write, a policy): said once, not at every poll. */
+  private lastFailure?: string;
+
+  private roundFailed(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== this.lastFailure) console.error(`[stream] ${this.env.stackName}: a poll failed and will be tried again: ${message}`);
+    this.lastFailure = message;
   }
 
   private async pollOnce(): Promise<void> {
