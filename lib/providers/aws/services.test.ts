@@ -42,6 +42,24 @@ describe("ServiceCounts", () => {
     expect(last).toHaveLength(10);
   });
 
+  it("reads a room whose counts all fell due together one call at a time, as each is asked for, not in one burst", async () => {
+    const ecs = fakeEcs(new Map(names.map((name) => [name, 2])));
+    const counts = new ServiceCounts(ecs.client, limiter);
+    await Promise.all(names.map((name) => counts.desired("room", name, Date.now() - 30_000)));
+    const before = ecs.calls.length;
+    // Every count is now older than asked for: one environment's poll costs one call of ten, its own first.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const later = Date.now() - 1;
+    expect(await counts.desired("room", "worker-13", later)).toBe(2);
+    expect(ecs.calls.length).toBe(before + 1);
+    expect(ecs.calls.at(-1)![0]).toBe("worker-13");
+    expect(ecs.calls.at(-1)).toHaveLength(10);
+    // Those it carried along are fresh for the next asker; one it did not carry costs the next call.
+    const carried = ecs.calls.at(-1)![1];
+    expect(await counts.desired("room", carried, later)).toBe(2);
+    expect(ecs.calls.length).toBe(before + 1);
+  });
+
   it("answers with the count at hand when a refresh is slow, and the new one once it lands", async () => {
     const desired = new Map([["w", 2]]);
     let release: (() => void) | undefined;

@@ -11,11 +11,12 @@ interface Count {
 }
 
 /**
- * Worker services' desired counts. A refresh reads the services that are needed fresher
- * than they are, in DescribeServices calls of 10, and fills the last call's free places
- * with the cluster's stalest other services: a room of environments refreshes a batch at
- * a time, never one call per environment, and one environment that needs its count now
- * (it was just scaled) costs one call, not a read of the whole room.
+ * Worker services' desired counts. A refresh is one DescribeServices call of 10: the service
+ * asked for, then the cluster's other services needed fresher than they are, stalest first,
+ * then the stalest of the rest. A room of environments refreshes a batch at a time, never one
+ * call per environment, one environment that needs its count now (it was just scaled) costs
+ * one call, and a room whose counts all fell due together is read call by call as each is
+ * asked for, not in one burst of the whole room.
  */
 export class ServiceCounts {
   private counts = new Map<string, Map<string, Count>>();
@@ -41,14 +42,19 @@ export class ServiceCounts {
 
   private async fresh(cluster: string, service: string, freshAfter: number): Promise<number> {
     const services = this.cluster(cluster);
-    for (let round = 0; round < 2; round++) {
+    for (;;) {
       const count = services.get(service);
       if (count && count.at >= freshAfter) return count.desired;
       const inflight = this.running.get(cluster);
-      if (inflight) await inflight;
-      else await this.refresh(cluster, freshAfter);
+      if (inflight) {
+        // Another caller's refresh may carry this service along; if not, ask once it is done.
+        await inflight;
+        continue;
+      }
+      // A refresh this call starts reads its own service first.
+      await this.refresh(cluster, freshAfter, service);
+      return services.get(service)?.desired ?? 0;
     }
-    return services.get(service)?.desired ?? 0;
   }
 
   /** The next read of the service asks ECS (e.g. after a scale). */
@@ -66,28 +72,24 @@ export class ServiceCounts {
     return services;
   }
 
-  private refresh(cluster: string, freshAfter: number): Promise<void> {
+  private refresh(cluster: string, freshAfter: number, first: string): Promise<void> {
     const run = (async () => {
       const startedAt = Date.now();
       const services = this.cluster(cluster);
-      const byAge = [...services.entries()].sort(([, a], [, b]) => a.at - b.at);
+      const byAge = [...services.entries()].filter(([name]) => name !== first).sort(([, a], [, b]) => a.at - b.at);
       const needed = byAge.filter(([, c]) => c.at < freshAfter).map(([name]) => name);
-      const spare = (batchSize - (needed.length % batchSize)) % batchSize;
-      const fillers = byAge.filter(([, c]) => c.at >= freshAfter).slice(0, spare).map(([name]) => name);
-      const due = [...needed, ...fillers];
-      for (let i = 0; i < due.length; i += batchSize) {
-        const batch = due.slice(i, i + batchSize);
-        const page = await this.limiter.run("ecs-read", () =>
-          this.ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
-          { background: true },
-        );
-        const found = new Map<string, number>();
-        for (const s of page.services ?? []) {
-          found.set(s.serviceName ?? "", s.desiredCount ?? 0);
-          found.set(s.serviceArn ?? "", s.desiredCount ?? 0);
-        }
-        for (const name of batch) services.set(name, { desired: found.get(name) ?? 0, at: startedAt });
+      const rest = byAge.filter(([, c]) => c.at >= freshAfter).map(([name]) => name);
+      const batch = [first, ...needed, ...rest].slice(0, batchSize);
+      const page = await this.limiter.run("ecs-read", () =>
+        this.ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
+        { background: true },
+      );
+      const found = new Map<string, number>();
+      for (const s of page.services ?? []) {
+        found.set(s.serviceName ?? "", s.desiredCount ?? 0);
+        found.set(s.serviceArn ?? "", s.desiredCount ?? 0);
       }
+      for (const name of batch) services.set(name, { desired: found.get(name) ?? 0, at: startedAt });
     })();
     const settled = run.finally(() => this.running.delete(cluster));
     this.running.set(cluster, settled);

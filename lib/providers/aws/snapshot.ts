@@ -16,9 +16,17 @@ export const stackEventsWaitMs = 300;
 /**
  * Worker services' desired counts are read again this often at most, unless the portal
  * scaled the service or its tasks changed (both invalidate the count): a notebook that
- * scales starts or stops tasks, so the task pages notice before this matters.
+ * scales starts or stops tasks, so the task pages notice before this matters. Each service
+ * waits up to half as long again, by a share fixed by its name: a room whose counts were all
+ * read together does not have them all fall due together ever after.
  */
 const serviceCountMs = 5 * 60_000;
+
+function serviceCountAge(service: string): number {
+  let hash = 0;
+  for (let i = 0; i < service.length; i++) hash = (hash * 31 + service.charCodeAt(i)) >>> 0;
+  return serviceCountMs + (hash % 1000) * (serviceCountMs / 2 / 1000);
+}
 
 function unreachableMessage(error: ProviderError): string {
   return error.code === "throttled"
@@ -112,7 +120,7 @@ async function snapshot(ctx: AwsContext, env: EnvironmentRef): Promise<Environme
     const signature = tasks.map((t) => `${t.id}:${t.lastStatus}`).join(",");
     if (signature !== k.taskSignature) ctx.serviceCounts.invalidate(names.cluster, names.worker);
     k.taskSignature = signature;
-    const countFresh = wait === 0 ? fresh : Math.min(fresh, Date.now() - serviceCountMs);
+    const countFresh = wait === 0 ? fresh : Math.min(fresh, Date.now() - serviceCountAge(names.worker));
     desiredWorkers = await ctx.serviceCounts.desired(names.cluster, names.worker, countFresh, wait);
     const scheduler = mine.find((m) => m.state.role === "scheduler" && m.state.lastStatus === "RUNNING");
     if (ctx.config.dashboardAccess.mode === "vpc") {
