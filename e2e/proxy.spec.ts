@@ -14,7 +14,7 @@ import { freePort, freshDataDir, PortalServer } from "./support/portal-server";
 
 /**
  * The portal's ticket for `who`, as when the content origin sent their browser back with its
- * state (`state`, which that browser holds as the content origin's `portal-handoff` cookie).
+ * state (`state`, which that browser holds as the content origin's `portal-handoff-<kind>` cookie).
  */
 async function ticketFor(who: APIRequestContext, portalPath: string, state: string, path: string): Promise<string> {
   const answered = await who.get(`${portalPath}?${new URLSearchParams({ state, path })}`, { maxRedirects: 0 });
@@ -24,7 +24,7 @@ async function ticketFor(who: APIRequestContext, portalPath: string, state: stri
   return ticket;
 }
 
-const stateCookie = (state: string) => ({ cookie: `portal-handoff=${state}` });
+const stateCookie = (state: string) => ({ cookie: `portal-handoff-notebook=${state}` });
 
 test("an attendee's notebook and dashboard open on the content origin, through a one-time ticket, and only for whom they belong to", async ({ browser }) => {
   test.setTimeout(300_000);

@@ -35,7 +35,7 @@ const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trail
 const NEVER_FORWARDED = ["authorization", "x-portal-peer"];
 
 /** Cookies that belong to the portal or to the content origin itself, never to an environment's server. */
-const ownCookie = new RegExp(`^\\s*((__Secure-|__Host-)?next-auth\\.[^=]*|${CONTENT_COOKIE}|${STATE_COOKIE})=`);
+const ownCookie = new RegExp(`^\\s*((__Secure-|__Host-)?next-auth\\.[^=]*|${CONTENT_COOKIE}|${STATE_COOKIE}(-[a-z]+)?)=`);
 
 /** The header names a Connection header lists: hop-by-hop too. */
 function connectionTokens(value: string | string[] | number | undefined): string[] {

@@ -136,7 +136,7 @@ describe("the content origin", () => {
     expect(back.origin).toBe("http://localhost:3000");
     expect(back.pathname).toBe(`/environments/${envId}/notebook`);
     expect(back.searchParams.get("path")).toBe(`/environments/${envId}/notebook/lab`);
-    const state = cookieFrom(start.headers["set-cookie"], STATE_COOKIE)!;
+    const state = cookieFrom(start.headers["set-cookie"], `${STATE_COOKIE}-notebook`)!;
     expect(state.split("=")[1]).toBe(back.searchParams.get("state"));
     const ticket = tickets.issue({ envId, kind: "notebook", viewer: { role: "attendee", id: ada.id, sessionVersion: ada.sessionVersion }, path: `/environments/${envId}/notebook/lab` }, back.searchParams.get("state")!);
     const taken = await request(port, { path: `/environments/${envId}/handoff?ticket=${ticket}`, headers: { cookie: state } });

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import type { PortalConfig } from "@/lib/config";
 import { getEnvironment, providerRef } from "@/lib/db/environment-queries";
-import type { ProxiedAccess, ProxiedKind, ProxyTarget } from "@/lib/providers/contract";
+import { proxiedKinds, type ProxiedAccess, type ProxiedKind, type ProxyTarget } from "@/lib/providers/contract";
 import { contentTarget, portalOrigin, publicProtocol } from "./origin";
 import { EnvironmentProxy, type ProxyTimeouts } from "./proxy";
 import { CONTENT_COOKIE, openContentSession, sealContentSession, STATE_COOKIE, stillHolds, type ContentSecrets, type ContentViewer } from "./session";
@@ -216,7 +216,8 @@ export class ContentServer {
     back.searchParams.set("path", req.url ?? "");
     res.writeHead(303, {
       location: back.href,
-      "set-cookie": `${STATE_COOKIE}=${state}; Path=/environments/${envId}/handoff; Max-Age=${STATE_TTL_S}; HttpOnly; SameSite=Lax${this.secure()}`,
+      // One per kind: opening the notebook and the dashboard at once (two tabs) keeps both hand-offs.
+      "set-cookie": `${STATE_COOKIE}-${kind}=${state}; Path=/environments/${envId}/handoff; Max-Age=${STATE_TTL_S}; HttpOnly; SameSite=Lax${this.secure()}`,
       "cache-control": "no-store",
       "referrer-policy": "no-referrer",
     });
@@ -226,14 +227,15 @@ export class ContentServer {
   /** Takes the ticket once; with the browser's state cookie it becomes the content session for that environment and viewer. */
   private takeTicket(req: http.IncomingMessage, res: http.ServerResponse, envId: string): void {
     const ticket = new URL(req.url ?? "", "http://content.invalid").searchParams.get("ticket");
-    const grant = req.method === "GET" && ticket ? this.deps.tickets.take(ticket, envId, cookieValues(req.headers.cookie, STATE_COOKIE)[0]) : null;
+    const states = proxiedKinds.map((kind) => cookieValues(req.headers.cookie, `${STATE_COOKIE}-${kind}`)[0]);
+    const grant = req.method === "GET" && ticket ? this.deps.tickets.take(ticket, envId, states) : null;
     if (!grant) return notFound(res);
     const session = sealContentSession(envId, grant.viewer, this.deps.secrets());
     res.writeHead(303, {
       location: grant.path,
       "set-cookie": [
         `${CONTENT_COOKIE}=${session}; Path=/environments/${envId}/; HttpOnly; SameSite=Lax${this.secure()}`,
-        `${STATE_COOKIE}=; Path=/environments/${envId}/handoff; Max-Age=0; HttpOnly; SameSite=Lax${this.secure()}`,
+        `${STATE_COOKIE}-${grant.kind}=; Path=/environments/${envId}/handoff; Max-Age=0; HttpOnly; SameSite=Lax${this.secure()}`,
       ],
       "cache-control": "no-store",
       "referrer-policy": "no-referrer",

@@ -50,11 +50,12 @@ export class TicketBook {
    * The grant, if `ticket` is waiting, has not expired, is for `envId` and is brought by the
    * browser holding its `state`; null otherwise. Any attempt uses the ticket up.
    */
-  take(ticket: string, envId: string, state: string | undefined): TicketGrant | null {
+  take(ticket: string, envId: string, states: (string | undefined)[]): TicketGrant | null {
     const entry = this.waiting.get(ticket);
     this.waiting.delete(ticket);
-    if (!entry || entry.expires <= this.now() || entry.envId !== envId || !state) return null;
-    if (!timingSafeEqual(entry.stateHash, digest(state))) return null;
+    if (!entry || entry.expires <= this.now() || entry.envId !== envId) return null;
+    // The browser's state cookies (one per kind of hand-off it has under way): one must be the ticket's.
+    if (!states.some((state) => state && timingSafeEqual(entry.stateHash, digest(state)))) return null;
     return { envId: entry.envId, kind: entry.kind, viewer: entry.viewer, path: entry.path };
   }
 }
