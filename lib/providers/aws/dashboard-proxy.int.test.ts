@@ -144,7 +144,7 @@ describe("dashboards through the portal, in the event's VPC", () => {
     expect(start.status).toBe(303);
     const state = new URL(start.headers.location!).searchParams.get("state")!;
     const ticket = tickets.issue({ envId: adaEnv.id, kind: "dashboard", viewer, path: page }, state);
-    const taken = await request(port, `/environments/${adaEnv.id}/handoff?ticket=${ticket}`, { cookie: cookieFrom(start.headers["set-cookie"], STATE_COOKIE)! });
+    const taken = await request(port, `/environments/${adaEnv.id}/handoff?ticket=${ticket}`, { cookie: cookieFrom(start.headers["set-cookie"], `${STATE_COOKIE}-dashboard`)! });
     expect(taken.status).toBe(303);
     return cookieFrom(taken.headers["set-cookie"], CONTENT_COOKIE)!;
   }
