@@ -217,7 +217,7 @@ export function notebookEnv(settings: LocalSettings, dir: string, state: LocalSt
  * (caps.ts) JupyterLab yields to its own environment's cluster only, and takes its group's share
  * once that cluster is idle. Only a portal allowed to raise a priority again (root) lowers it.
  */
-export const NOTEBOOK_STARTING_NICE = 19;
+const NOTEBOOK_STARTING_NICE = 19;
 
 function notebookStartsLow(): boolean {
   return process.getuid?.() === 0;
@@ -225,7 +225,13 @@ function notebookStartsLow(): boolean {
 
 /** JupyterLab answers: it and what it starts from now on run at the normal priority. */
 export function raiseNotebook(pid: number): void {
-  if (notebookStartsLow()) setTreePriority(pid, 0);
+  if (!notebookStartsLow()) return;
+  try {
+    setTreePriority(pid, 0);
+  } catch (err) {
+    // The notebook still works, only slower; its supervision must go on.
+    console.error(`could not raise JupyterLab (pid ${pid}) to the normal priority:`, (err as Error).message);
+  }
 }
 
 /** Starts JupyterLab on the attendee's own copy of the workshop notebooks, connected to their scheduler. */
