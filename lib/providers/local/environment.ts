@@ -19,6 +19,7 @@ import {
   notebookEnv,
   notebookSocket,
   pythonEnvReady,
+  raiseNotebook,
   schedulerAddress,
   taskRequest,
   type EnvironmentContext,
@@ -631,7 +632,7 @@ export class LocalEnvironment {
   private async superviseNotebook(): Promise<boolean> {
     const nb = this.state.notebook;
     if (nb.pid === null) {
-      // JupyterLab starts alongside the cluster; the notebook connects when its first cell runs.
+      // JupyterLab starts alongside the cluster, below it (launchNotebook); the notebook connects when its first cell runs.
       nb.pid = launchNotebook(this.context).pid;
       return true;
     }
@@ -642,6 +643,7 @@ export class LocalEnvironment {
     }
     if (!nb.ready && (await jupyterAnswers(notebookSocket(this.state), proxiedBase(this.state.envId, "notebook"), this.state.notebookToken))) {
       nb.ready = true;
+      raiseNotebook(nb.pid);
       // Not one of the stack's gating resources: the environment is ready without it, and
       // the page turns the notebook link live when this event arrives.
       this.stackEvent("NotebookInstance", "CREATE_COMPLETE");

@@ -7,7 +7,7 @@ import { joinGroup } from "./caps";
 import type { LocalSettings } from "./environment";
 import type { Isolation } from "./isolation";
 import { joinNamespace } from "./network";
-import { ENV_MARKER, OWNER_MARKER, spawnInGroup, type ChildEnv, type Spawned } from "./processes";
+import { ENV_MARKER, OWNER_MARKER, setTreePriority, spawnInGroup, type ChildEnv, type Spawned } from "./processes";
 import { pythonEnvDirs, sandboxed } from "./sandbox";
 import type { LocalState, TaskRecord } from "./state";
 import { daskTlsArgs, daskTlsEnv, tlsFiles } from "./tls";
@@ -59,9 +59,11 @@ export interface EnvironmentContext {
  * of the chain (which becomes bubblewrap), leading the process group; signalling the group
  * reaches what runs inside.
  */
-function spawnInEnvironment(ctx: EnvironmentContext, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string }): Spawned {
+function spawnInEnvironment(ctx: EnvironmentContext, command: string, args: string[], opts: { env: ChildEnv; logFile: string; cwd: string; nice?: number }): Spawned {
   fs.mkdirSync(path.join(ctx.box, "home"), { recursive: true, mode: 0o700 });
   const wrapped = environmentCommand(ctx, command, args, opts.cwd);
+  // `nice` execs what follows: the pid is still the one that leads the group.
+  if (opts.nice) return spawnInGroup("nice", ["-n", String(opts.nice), wrapped.command, ...wrapped.args], opts);
   return spawnInGroup(wrapped.command, wrapped.args, opts);
 }
 
@@ -214,6 +216,34 @@ export function notebookEnv(settings: LocalSettings, dir: string, state: LocalSt
   };
 }
 
+/**
+ * JupyterLab's start-up (about 4 CPU-seconds of imports) is not part of an environment being
+ * ready, yet it ran beside the zygote's imports and the tasks' start at the same priority: in
+ * a room deployed at once, 20 JupyterLabs took half of two cores from 20 clusters. So it starts
+ * at the lowest priority and is raised to the normal one once it answers (raiseNotebook), where
+ * a kernel started later inherits it. Starting it after the cluster instead would cost a single
+ * environment its notebook's whole start-up time; at low priority it costs it nothing while a
+ * core is free. Nice values weigh threads against others of the same CPU group: with caps
+ * (caps.ts) JupyterLab yields to its own environment's cluster only, and takes its group's share
+ * once that cluster is idle. Only a portal allowed to raise a priority again (root) lowers it.
+ */
+const NOTEBOOK_STARTING_NICE = 19;
+
+function notebookStartsLow(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** JupyterLab answers: it and what it starts from now on run at the normal priority. */
+export function raiseNotebook(pid: number): void {
+  if (!notebookStartsLow()) return;
+  try {
+    setTreePriority(pid, 0);
+  } catch (err) {
+    // The notebook still works, only slower; its supervision must go on.
+    console.error(`could not raise JupyterLab (pid ${pid}) to the normal priority:`, (err as Error).message);
+  }
+}
+
 /** Starts JupyterLab on the attendee's own copy of the workshop notebooks, connected to their scheduler. */
 export function launchNotebook(ctx: EnvironmentContext): Spawned {
   const { settings, box: dir, state } = ctx;
@@ -252,6 +282,7 @@ export function launchNotebook(ctx: EnvironmentContext): Spawned {
       env: notebookEnv(settings, dir, state),
       logFile: path.join(dir, "notebook.log"),
       cwd: workDir,
+      nice: notebookStartsLow() ? NOTEBOOK_STARTING_NICE : undefined,
     },
   );
 }

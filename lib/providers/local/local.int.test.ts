@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +32,53 @@ function clientSays(provider: LocalProvider, env: EnvironmentRef, address: strin
   return JSON.parse(execFileSync(run.command, run.args, { encoding: "utf8", env: run.env as NodeJS.ProcessEnv }).trim().split("\n").pop()!);
 }
 
+const commandOf = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+
+/** The nice value of each thread of each owned process whose command line matches. */
+function niceValues(dataDir: string, matches: (command: string) => boolean): number[] {
+  const values: number[] = [];
+  for (const { pid } of findOwnedProcesses(dataDir)) {
+    try {
+      if (!matches(commandOf(pid))) continue;
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        // Field 19 of stat: the 17th after the command name's closing parenthesis.
+        values.push(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return values;
+}
+
+async function waitFor<T>(find: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const found = find();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not appear`);
+}
+
+/** Starts a kernel through JupyterLab's own API, on its socket, as the portal's proxy would. */
+function startKernel(dataDir: string, envId: string): Promise<number | undefined> {
+  const state = JSON.parse(fs.readFileSync(path.join(dataDir, "local", envId, "state.json"), "utf8"));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        socketPath: path.join(state.isolation.socketDir, "notebook.sock"),
+        path: `/environments/${envId}/notebook/api/kernels`,
+        method: "POST",
+        headers: { authorization: `token ${state.notebookToken}`, "content-type": "application/json" },
+      },
+      (res) => resolve(res.resume().statusCode),
+    );
+    req.on("error", reject);
+    req.end("{}");
+  });
+}
+
 describe("local provider with real Dask processes", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-local-"));
   const settings = { ...localSettingsFromEnv(dataDir), graceMs: 3000 };
@@ -50,6 +98,12 @@ describe("local provider with real Dask processes", () => {
     await provider.deploy(env, { workers: 2 });
     const first = await provider.describe(env);
     expect(first.status).toBe("CREATE_IN_PROGRESS");
+    // JupyterLab starts below the cluster, when the portal may raise it again once it answers (as root).
+    const starting = await waitFor(() => {
+      const values = niceValues(dataDir, (c) => c.includes("jupyter-lab"));
+      return values.length ? values : undefined;
+    }, "JupyterLab");
+    expect(new Set(starting)).toEqual(new Set([process.getuid?.() === 0 ? 19 : 0]));
     const ready = await describeUntil(provider, env, (s) => s.status === "CREATE_COMPLETE");
     expect(running(ready, "scheduler")).toHaveLength(1);
     expect(running(ready, "worker")).toHaveLength(2);
@@ -66,6 +120,20 @@ describe("local provider with real Dask processes", () => {
     const { events } = await provider.events(env, null);
     const stack = events.flatMap((e) => (e.kind === "stack" ? [`${e.resource} ${e.status}`] : []));
     expect(stack).toContain("NotebookInstance CREATE_COMPLETE");
+  });
+
+  it("runs JupyterLab, once it answers, and the kernels it starts at the normal priority", async () => {
+    await describeUntil(provider, env, (s) => s.links.notebookReady === true);
+    // Every thread of JupyterLab's chain (bubblewrap and JupyterLab itself), not only its first.
+    const notebook = niceValues(dataDir, (c) => c.includes("--ServerApp.sock="));
+    expect(notebook.length).toBeGreaterThan(1);
+    expect(new Set(notebook)).toEqual(new Set([0]));
+    expect(await startKernel(dataDir, env.id)).toBe(201);
+    const kernel = await waitFor(() => {
+      const values = niceValues(dataDir, (c) => c.includes("ipykernel"));
+      return values.length ? values : undefined;
+    }, "a kernel");
+    expect(new Set(kernel)).toEqual(new Set([0]));
   });
 
   it("streams scheduler log lines and stack events once each", async () => {

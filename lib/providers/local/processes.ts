@@ -2,6 +2,7 @@ import "server-only";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import { openPlainFile } from "./box";
 
 /** Marks every process the local provider starts, so a later portal run can find it again. */
@@ -111,8 +112,8 @@ export function markersOf(pid: number): { envId?: string; owner?: string } {
 /** One /proc scan (parent and own CPU seconds of every process), reused for a second by every task. */
 let processTable: { at: number; rows: Map<number, { ppid: number; cpu: number }> } | undefined;
 
-function readProcessTable(): Map<number, { ppid: number; cpu: number }> {
-  if (processTable && Date.now() - processTable.at < 1000) return processTable.rows;
+function readProcessTable(fresh = false): Map<number, { ppid: number; cpu: number }> {
+  if (!fresh && processTable && Date.now() - processTable.at < 1000) return processTable.rows;
   const rows = new Map<number, { ppid: number; cpu: number }>();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -133,8 +134,8 @@ function readProcessTable(): Map<number, { ppid: number; cpu: number }> {
  * A task's processes: `pid` and everything below it, or null once it is gone. The whole tree
  * counts, as a container's does: a sandboxed task's pid is bubblewrap's, and the work runs below it.
  */
-function processTree(pid: number): { pid: number; cpu: number }[] | null {
-  const rows = readProcessTable();
+function processTree(pid: number, opts: { fresh?: boolean } = {}): { pid: number; cpu: number }[] | null {
+  const rows = readProcessTable(opts.fresh);
   if (!rows.has(pid)) return null;
   const tree: { pid: number; cpu: number }[] = [];
   const queue = [pid];
@@ -150,6 +151,33 @@ function processTree(pid: number): { pid: number; cpu: number }[] | null {
 export function cpuSecondsOf(pid: number): number | null {
   const tree = processTree(pid);
   return tree && Math.round(tree.reduce((sum, p) => sum + p.cpu, 0) * 100) / 100;
+}
+
+/**
+ * Sets the nice value of every thread of `pid` and of every process below it. A nice value
+ * belongs to a thread on Linux (setpriority on a pid reaches only the thread with that id), and
+ * a process forks its children at the nice value of the thread that forks: every thread is
+ * set, so whatever the tree starts afterwards starts at `nice` too. Lowering a nice value
+ * needs CAP_SYS_NICE, as root has.
+ */
+export function setTreePriority(pid: number, nice: number): void {
+  const tree = processTree(pid, { fresh: true }) ?? [];
+  for (const { pid: member } of tree) {
+    let threads: string[];
+    try {
+      threads = fs.readdirSync(`/proc/${member}/task`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const tid of threads) {
+      try {
+        os.setPriority(Number(tid), nice);
+      } catch (err) {
+        // A thread that ended meanwhile is fine; anything else (no permission) is not.
+        if ((err as { info?: { code?: string } }).info?.code !== "ESRCH") throw err;
+      }
+    }
+  }
 }
 
 /** One process's own memory in kB: pages only it maps (smaps_rollup), else its whole resident set. */

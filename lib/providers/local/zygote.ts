@@ -55,7 +55,9 @@ export function readExit(dir: string, taskId: string): TaskExit | undefined {
 /** A zygote still importing has no socket yet, or one it does not listen on: worth asking again. */
 const NOT_YET = new Set(["ENOENT", "ECONNREFUSED"]);
 const ANSWER_MS = 30_000;
-const RETRY_MS = 50;
+/** Between asks the wait doubles up to its bound, with jitter: a room's zygotes importing at once are not asked 20 times a second each. */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 800;
 
 /** One request on one connection: the task's pid as the zygote's sandbox numbers it. */
 function ask(socketPath: string, request: TaskRequest): Promise<number> {
@@ -89,18 +91,56 @@ function ask(socketPath: string, request: TaskRequest): Promise<number> {
   });
 }
 
+/**
+ * Waits `ms`, or less if the socket appears meanwhile (true then): the zygote makes it once its
+ * imports are done, so the back-off between asks does not delay a zygote that is ready.
+ */
+function socketAppears(socketPath: string, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | undefined;
+    const done = (appeared: boolean) => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve(appeared);
+    };
+    const timer = setTimeout(() => done(false), ms);
+    try {
+      watcher = fs.watch(path.dirname(socketPath), (_event, name) => {
+        if (name === path.basename(socketPath) && isOwnSocket(socketPath)) done(true);
+      });
+      watcher.on("error", () => done(false));
+    } catch {
+      return; // no folder to watch: the timer alone
+    }
+    // Made between the refused ask and the watch (a link in its place does not count: see ask).
+    if (isOwnSocket(socketPath)) done(true);
+  });
+}
+
 /** Asks the zygote for a task, waiting while it starts (until `deadline`, or while `alive` holds). */
 export async function requestTask(socketPath: string, request: TaskRequest, opts: { deadline: number; alive: () => boolean }): Promise<number> {
+  let wait = RETRY_FIRST_MS;
   for (;;) {
+    let code: string | undefined;
     try {
       return await ask(socketPath, request);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      code = (err as NodeJS.ErrnoException).code;
       if (!code || !NOT_YET.has(code)) throw err;
-      if (!opts.alive()) throw new Error("the zygote exited before it was ready; see zygote.log");
-      if (Date.now() > opts.deadline) throw new Error("the zygote was not ready in time");
-      await new Promise((r) => setTimeout(r, RETRY_MS));
     }
+    if (!opts.alive()) throw new Error("the zygote exited before it was ready; see zygote.log");
+    if (Date.now() > opts.deadline) throw new Error("the zygote was not ready in time");
+    const jittered = wait / 2 + Math.random() * (wait / 2);
+    if (code === "ENOENT") {
+      // No socket yet: the zygote is importing. Once it appears, it listens a moment later.
+      if (await socketAppears(socketPath, jittered)) {
+        wait = RETRY_FIRST_MS;
+        continue;
+      }
+    } else {
+      await new Promise((r) => setTimeout(r, jittered));
+    }
+    wait = Math.min(wait * 2, RETRY_MAX_MS);
   }
 }
 
