@@ -7,6 +7,7 @@ import { getEventSettings, saveEventSettings } from "@/lib/db/room-queries";
 import { appendStreamEvent, streamEventsAfter } from "./db/stream-queries";
 import { FakeProvider } from "./providers/fake";
 import { enforceEventEnd } from "./room/event";
+import { REHEARSAL_ATTENDEE_ID } from "./rehearsal/phases";
 import { Runtime } from "./runtime";
 
 // The portal's runtime with the fake provider: what happens at start-up and shutdown,
@@ -52,6 +53,29 @@ describe("the portal's runtime", () => {
     expect(getEventSettings("Room").endedAt).not.toBeNull();
     // While the deletions run, nothing is asked twice; once they are gone, nothing is left to ask.
     expect(await enforceEventEnd(deps)).toBe(0);
+    rt.stop();
+  });
+
+  it("at the event's end also deletes a dress rehearsal's stack its process left standing, then stops looking", async () => {
+    const { fake, rt } = fakeRuntime({ listsStacks: true });
+    const ada = environmentRow(attendee("Ada").id, "dask-ada-cccccc");
+    await fake.deploy(providerRef(ada), { workers: 1 });
+    // A rehearsal whose portal stopped mid-run: its stack has no environment row.
+    const rehearsal = { id: "0f0f0f0f-0000-4000-8000-000000000001", stackName: "dask-rehearsal-abc123", attendeeId: REHEARSAL_ATTENDEE_ID, attendeeEmail: "rehearsal@portal.invalid" };
+    await fake.deploy(rehearsal, { workers: 1 });
+    fake.settle(rehearsal.id);
+    const deps = { provider: rt.provider, watchers: rt.watchers, signal: rt.signal, eventName: "Room" };
+    saveEventSettings({ name: "Room", startsAt: null, endsAt: new Date(Date.now() - 1_000).toISOString() });
+    expect(await enforceEventEnd(deps)).toBe(2);
+    expect((await fake.describe(rehearsal)).status).toBe("DELETE_IN_PROGRESS");
+    expect(listAudit().some((a) => a.action === "event-end-teardown" && a.target === "dask-rehearsal-abc123" && a.result === "ok")).toBe(true);
+    // Asked again while it is deleting; once the cloud holds none, the room's stacks are not listed again.
+    expect(await enforceEventEnd(deps)).toBe(0);
+    fake.settle(rehearsal.id);
+    await enforceEventEnd(deps);
+    const listed = fake.callCount("listStacks");
+    await enforceEventEnd(deps);
+    expect(fake.callCount("listStacks")).toBe(listed);
     rt.stop();
   });
 

@@ -4,7 +4,9 @@ import { audit, portalActor, type Actor } from "@/lib/audit";
 import { listLiveEnvironments } from "@/lib/db/environment-queries";
 import { getEventSettings, markEventEnded, saveEventSettings } from "@/lib/db/room-queries";
 import { teardownEnvironment, type EnvironmentDeps } from "@/lib/environments";
-import { isDeletable } from "@/lib/status";
+import type { Provider } from "@/lib/providers/contract";
+import { REHEARSAL_ATTENDEE_ID } from "@/lib/rehearsal/phases";
+import { isDeletable, isGone } from "@/lib/status";
 import type { EventInfo } from "@/lib/stream/protocol";
 import type { RoomSignal } from "./signal";
 
@@ -62,9 +64,41 @@ export async function enforceEventEnd(deps: EnvironmentDeps & { signal: RoomSign
       // Recorded in the audit log; the next round tries again.
     }
   }
+  started += await endRehearsalStacks(deps.provider, settings.endsAt).catch((error: unknown) => {
+    // The next round lists again.
+    console.error("event end: could not list the rehearsal's stacks:", error instanceof Error ? error.message : error);
+    return 0;
+  });
   if (!settings.endedAt) {
     markEventEnded(now.toISOString());
     deps.signal.emit({ kind: "event-settings" });
   }
   return started;
 }
+
+/** Event ends at which the cloud was seen to hold no rehearsal stack any more: not listed again. */
+const rehearsalsCleared = new Set<string>();
+
+/**
+ * A dress rehearsal's stack has no environment row: the rehearsal tears it down itself, unless
+ * the process running it stopped first. At the event's end any such stack still standing goes
+ * too, and each round asks again until the cloud holds none.
+ */
+async function endRehearsalStacks(provider: Provider, endsAt: string): Promise<number> {
+  if (!provider.listStacks || rehearsalsCleared.has(endsAt)) return 0;
+  const left = (await provider.listStacks()).filter((s) => s.attendeeId === REHEARSAL_ATTENDEE_ID && !isGone(s.status));
+  if (!left.length) rehearsalsCleared.add(endsAt);
+  let started = 0;
+  for (const stack of left.filter((s) => isDeletable(s.status))) {
+    const ref = { id: stack.environmentId ?? stack.stackName, stackName: stack.stackName, attendeeId: REHEARSAL_ATTENDEE_ID, attendeeEmail: "rehearsal@portal.invalid" };
+    try {
+      await provider.destroy(ref, "the portal at the end of the event");
+      audit(portalActor, "event-end-teardown", { target: stack.stackName, ok: true, detail: "a dress rehearsal's stack left standing" });
+      started++;
+    } catch (error) {
+      audit(portalActor, "event-end-teardown", { target: stack.stackName, ok: false, detail: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return started;
+}
+
