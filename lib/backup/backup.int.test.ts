@@ -6,6 +6,7 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { peerHeader, TrustedProxies } from "@/lib/auth/client-address";
@@ -107,6 +108,27 @@ describe("copies on this machine", () => {
     const { copy } = await k.backUpNow(facilitator);
     expect(k.status()).toMatchObject({ failure: null, copies: [{ name: copy.name }] });
     expect(listAudit()[0]).toMatchObject({ action: "backup", result: "ok", detail: expect.stringContaining(copy.name) });
+  });
+
+  it("at the event's end tries a bucket that refuses no more often than a copy is made, never twice at once, and with the same copy", async () => {
+    aRoom();
+    let clock = Date.parse("2026-12-07T18:00:00Z");
+    const ended = new Date(clock).toISOString();
+    // Nothing answers on port 1 of loopback: every upload is refused at once.
+    const refusing = () => new S3Client({ region: "us-east-1", endpoint: "http://127.0.0.1:1", forcePathStyle: true, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+    const k = keeper({ config: { ...config, bucket: "room-backups" }, client: refusing, now: () => new Date(clock) });
+    const uploads = () => listAudit().filter((e) => e.action === "backup" && e.target === "s3://room-backups");
+    // The event-end timer's ticks overlap while the first try runs, and come every few seconds after.
+    await Promise.all([k.atEventEnd(ended), k.atEventEnd(ended)]);
+    clock += 15_000;
+    await k.atEventEnd(ended);
+    expect(uploads()).toEqual([expect.objectContaining({ actorId: "portal", result: "error" })]);
+    expect(k.status().failure?.message).toBeTruthy();
+    // A copy's interval later it tries again, sending the copy it made the first time.
+    clock += config.everyMs;
+    await k.atEventEnd(ended);
+    expect(uploads()).toHaveLength(2);
+    expect(listBackups(k.folder)).toHaveLength(1);
   });
 
   it("fails on a full disk with the reason, keeps no partial copy, and the store stays as it was", async () => {

@@ -46,6 +46,8 @@ export class BackupKeeper {
   private lastUpload: BackupStatus["lastUpload"] = null;
   private failure: { at: string; where: Where; message: string } | null = null;
   private uploadedForEnd: string | null = null;
+  /** The event end's upload: the copy it sends, when it last tried, and a try under way. */
+  private endTry: { endedAt: string; at: number; copy?: BackupFile; running?: Promise<void> } | null = null;
   private readonly now: () => Date;
   private client?: S3Client;
 
@@ -105,16 +107,39 @@ export class BackupKeeper {
 
   /**
    * After the event has ended (`endedAt`), once per end and process: a copy to the bucket.
-   * Failures are shown and audited like any other; the next call tries again.
+   * Failures are shown and audited like any other. The event-end timer calls this every few
+   * seconds: a try under way is not started again, a failed one is tried again no sooner
+   * than a scheduled copy would be made, and with the same copy while it is still kept here
+   * (a new copy at each try would soon prune every earlier one).
    */
   async atEventEnd(endedAt: string): Promise<void> {
-    if (!this.deps.config.bucket || this.uploadedForEnd === endedAt || this.deps.sqlite().memory) return;
-    try {
-      await this.backUpNow(portalActor);
-      this.uploadedForEnd = endedAt;
-    } catch (err) {
-      console.error(toPortalError(err).message);
-    }
+    const { bucket } = this.deps.config;
+    if (!bucket || this.uploadedForEnd === endedAt || this.deps.sqlite().memory) return;
+    const attempt = this.endTry?.endedAt === endedAt ? this.endTry : (this.endTry = { endedAt, at: -Infinity });
+    if (attempt.running) return attempt.running;
+    const now = this.now().getTime();
+    if (now - attempt.at < this.deps.config.everyMs) return;
+    attempt.at = now;
+    attempt.running = audited(
+      portalActor,
+      "backup",
+      `s3://${bucket}`,
+      async () => {
+        const kept = attempt.copy && listBackups(this.folder).some((c) => c.name === attempt.copy!.name);
+        const copy = kept ? attempt.copy! : await this.copy();
+        attempt.copy = copy;
+        return { copy, upload: await this.upload(copy) };
+      },
+      (r) => `${r.copy.name} (${r.copy.bytes} bytes), uploaded to ${r.upload} at the event's end`,
+    ).then(
+      () => {
+        this.uploadedForEnd = endedAt;
+      },
+      (err: unknown) => console.error(toPortalError(err).message),
+    ).finally(() => {
+      attempt.running = undefined;
+    });
+    return attempt.running;
   }
 
   private copy(): Promise<BackupFile> {
