@@ -232,6 +232,22 @@ describe("restoring a copy", () => {
     expect(contents(storeFile(target))).toBe(contents(copy.file));
   });
 
+  it("restores over a store that is no longer a database, and keeps its bytes as they were", async () => {
+    aRoom();
+    const { copy } = await keeper().backUpNow(facilitator);
+    const target = path.join(tmp, "target");
+    fs.mkdirSync(target, { recursive: true });
+    // A disk fault, or a bad file put in its place by hand: not a SQLite database at all.
+    const garbage = Buffer.from("this was a portal store once".repeat(200));
+    fs.writeFileSync(storeFile(target), garbage);
+    const restored = await restoreStore(copy.file, target, new Date(Date.UTC(2026, 2, 1, 12)));
+    expect(restored.previous).toBe(path.join(target, "backups", "before-restore-20260301T120000Z.sqlite"));
+    expect(fs.readFileSync(restored.previous!).equals(garbage)).toBe(true);
+    expect(fs.statSync(restored.previous!).mode & 0o777).toBe(0o600);
+    expect(contents(storeFile(target))).toBe(contents(copy.file));
+    expect(fs.readdirSync(target).filter((f) => f.endsWith(".restoring"))).toEqual([]);
+  });
+
   it("refuses a copy made by a newer portal, naming both versions, and changes nothing", async () => {
     aRoom();
     const { copy } = await keeper().backUpNow(facilitator);

@@ -42,6 +42,29 @@ function openCopy(file: string): Database.Database {
 }
 
 /**
+ * Keeps the store about to be replaced at `previous`: through SQLite while it can be read as a
+ * database, else its files byte for byte (a damaged store is when a restore is needed most,
+ * and is no reason to refuse one).
+ */
+async function keepCurrent(target: string, previous: string): Promise<void> {
+  let current: Database.Database | undefined;
+  try {
+    current = new Database(target, { fileMustExist: true });
+    await current.backup(previous);
+  } catch {
+    current?.close();
+    current = undefined;
+    fs.rmSync(previous, { force: true });
+    for (const suffix of ["", "-wal", "-shm"]) {
+      if (fs.existsSync(`${target}${suffix}`)) fs.copyFileSync(`${target}${suffix}`, `${previous}${suffix}`);
+    }
+  } finally {
+    current?.close();
+  }
+  for (const suffix of ["", "-wal", "-shm"]) if (fs.existsSync(`${previous}${suffix}`)) fs.chmodSync(`${previous}${suffix}`, 0o600);
+}
+
+/**
  * Makes `copy` the store of `dataDir`. The portal must not be running. The store that was
  * there is first copied to `<dataDir>/backups/before-restore-<time>.sqlite`; a copy that is
  * damaged, not a portal store, or from a newer portal is refused before anything changes.
@@ -55,16 +78,15 @@ export async function restoreStore(copyFile: string, dataDir: string, now: Date 
     if (fs.existsSync(target)) {
       previous = path.join(dataDir, "backups", `before-restore-${stamp(now)}.sqlite`);
       fs.mkdirSync(path.dirname(previous), { recursive: true, mode: 0o700 });
-      const current = new Database(target, { fileMustExist: true });
-      try {
-        await current.backup(previous);
-      } finally {
-        current.close();
-      }
-      fs.chmodSync(previous, 0o600);
+      await keepCurrent(target, previous);
     }
     const incoming = `${target}.restoring`;
-    await copy.backup(incoming);
+    try {
+      await copy.backup(incoming);
+    } catch (err) {
+      fs.rmSync(incoming, { force: true });
+      throw err;
+    }
     fs.chmodSync(incoming, 0o600);
     for (const leftover of [`${target}-wal`, `${target}-shm`]) fs.rmSync(leftover, { force: true });
     fs.renameSync(incoming, target);
