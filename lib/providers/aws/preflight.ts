@@ -348,7 +348,8 @@ export async function runPreflight(ctx: AwsContext, input: { attendees: number }
         needed,
         roomInUse: inUse.value ?? 0,
         needWords: `The room needs ${needed} vCPU (${plural(attendees, "attendee")} × ${perCapacity[capacity]} vCPU: ${parts})`,
-        useWords: used?.unsized ? `${where} (${plural(used.unsized, "task")} without a reported size counted at ${perEnv.worker} vCPU each)` : where,
+        // The quota is the account's in the Region; the portal can list only the room's own clusters.
+        useWords: `${used?.unsized ? `${where} (${plural(used.unsized, "task")} without a reported size counted at ${perEnv.worker} vCPU each)` : where}, not counting other Fargate work in this account and Region, which shares the quota`,
         alternative: fewer,
       });
   };
