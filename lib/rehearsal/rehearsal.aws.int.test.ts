@@ -37,6 +37,10 @@ interface NotebookPlay {
   lines: string[];
   exitCode: number;
   reason: string;
+  /** The task keeps running (the harness never stops it). */
+  stays?: boolean;
+  /** CloudWatch refuses the portal's GetLogEvents (an IAM refusal, as AWS words it). */
+  logsRefused?: boolean;
 }
 
 function rehearse(play: NotebookPlay) {
@@ -71,6 +75,21 @@ function rehearse(play: NotebookPlay) {
     },
     { step: "initialize", name: "playContainerExit" },
   );
+  if (play.logsRefused) {
+    clients.logs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetLogEventsCommand") {
+          throw Object.assign(new Error("User: arn:aws:sts::123456789012:assumed-role/portal/i-0 is not authorized to perform: logs:GetLogEvents"), {
+            name: "AccessDeniedException",
+            $fault: "client",
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "refuseLogReads" },
+    );
+  }
   const aws = createAwsProvider(config, { clients });
   // ECS stops a stack's tasks while CloudFormation deletes its services; moto does not.
   const provider: Provider = { ...aws, destroy: async (env, by) => (await prepareStackDeletion(endpoint, env.stackName), aws.destroy(env, by)) };
@@ -93,6 +112,7 @@ function rehearse(play: NotebookPlay) {
     const arn = tasks?.find((t) => t.lastStatus !== "STOPPED" && t.taskDefinitionArn?.includes(`/${stackName}-rehearsal:`))?.taskArn;
     if (!arn) return;
     played = true;
+    if (play.stays) return;
     const taskId = arn.split("/").pop()!;
     await putLogLines(endpoint, { stackName, role: "notebook" as "worker", taskId, lines: play.lines.map((text) => ({ text })) });
     exitCodes.set(arn, play.exitCode);
@@ -173,5 +193,20 @@ describe("the dress rehearsal on moto", () => {
     expect(report).toContain("Phase: Notebook (notebook)");
     expect(report).toContain("Exit code: 1");
     expect(report).toContain("Essential container in task exited");
+  });
+
+  it("stops its notebook task when following it fails, so nothing of the rehearsal is left running", async () => {
+    const { done, provider } = rehearse({ lines: [], exitCode: 0, reason: "", stays: true, logsRefused: true });
+    const view = await done;
+    expect(view.status).toBe("failed");
+    expect(view.failure).toMatchObject({ phase: "notebook", reason: expect.stringMatching(/logs:GetLogEvents/) });
+    const moto = motoClients(endpoint);
+    const { ClusterName } = outputs;
+    const { taskArns } = await moto.ecs.send(new ListTasksCommand({ cluster: ClusterName, startedBy: "workshop-rehearsal", desiredStatus: "STOPPED" }));
+    const { tasks } = await moto.ecs.send(new DescribeTasksCommand({ cluster: ClusterName, tasks: taskArns ?? [] }));
+    const mine = tasks?.find((t) => t.taskDefinitionArn?.includes(`/${view.stackName}-rehearsal:`));
+    expect(mine?.stoppedReason).toMatch(/^The dress rehearsal stopped following its notebook task: .*logs:GetLogEvents/);
+    expect(view.phases.find((p) => p.name === "teardown")?.status).toBe("done");
+    expect((await provider.describe({ id: view.id, stackName: view.stackName, attendeeId: "rehearsal", attendeeEmail: "" })).status).toBe("DELETE_COMPLETE");
   });
 });

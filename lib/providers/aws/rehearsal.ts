@@ -113,6 +113,8 @@ export function awsRehearsal(ctx: AwsContext): RehearsalTools {
       validateStackName(env.stackName);
       const { o, bucket, subnets } = await where(env);
       const key = bundleKey(env.stackName);
+      /** The one-off task while it may still run: stopped on the way out if anything fails. */
+      let running: string | undefined;
       try {
         await ctx.limiter.run("image", async () => ctx.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await rehearsalBundle(), ContentType: "application/zip" })));
         const parameters = JSON.stringify({ years: options.years, months: options.months });
@@ -134,6 +136,7 @@ export function awsRehearsal(ctx: AwsContext): RehearsalTools {
           const reason = failures?.map((f) => [f.reason, f.detail].filter(Boolean).join(": ")).join("; ") || "ECS started no task";
           return { ok: false, exitCode: null, stoppedReason: `RunTask: ${reason}` };
         }
+        running = started.taskArn;
         const taskId = started.taskArn.split("/").pop()!;
         const stream = `${o.LogStreamPrefix}/${REHEARSAL_CONTAINER}/${taskId}`;
         options.onLog({ at: new Date().toISOString(), text: `one-off task ${taskId} started; its log is ${o.LogGroup} ${stream}`, key: "runner:start" });
@@ -143,9 +146,17 @@ export function awsRehearsal(ctx: AwsContext): RehearsalTools {
         let stopAsked = false;
         for (;;) {
           cursor = await readLog(o.LogGroup, stream, cursor, options);
-          const { tasks: described } = await ctx.limiter.run("ecs-read", () => ctx.clients.ecs.send(new DescribeTasksCommand({ cluster: o.ClusterName, tasks: [started.taskArn!] })));
+          const { tasks: described, failures } = await ctx.limiter.run("ecs-read", () => ctx.clients.ecs.send(new DescribeTasksCommand({ cluster: o.ClusterName, tasks: [started.taskArn!] })));
+          if (!described?.length && failures?.length) {
+            // ECS no longer knows the task (stopped long enough ago): it is not running.
+            running = undefined;
+            return { ok: false, exitCode: null, stoppedReason: `ECS no longer describes task ${taskId} (${failures.map((f) => f.reason).join(", ")})` };
+          }
           task = described?.[0] ?? task;
-          if (task.lastStatus === "STOPPED") break;
+          if (task.lastStatus === "STOPPED") {
+            running = undefined;
+            break;
+          }
           if (Date.now() > deadline && !stopAsked) {
             stopAsked = true;
             const reason = `The dress rehearsal's notebook ran longer than ${Math.round(options.timeoutMs / 60_000)} min`;
@@ -160,7 +171,16 @@ export function awsRehearsal(ctx: AwsContext): RehearsalTools {
         const ok = exitCode === 0 && !stopAsked;
         return { ok, exitCode, ...(!ok && stoppedReason ? { stoppedReason } : {}), task: taskState(task) };
       } catch (error) {
-        throw toProviderError(error, "running the rehearsal's notebook task", env.stackName);
+        const problem = toProviderError(error, "running the rehearsal's notebook task", env.stackName);
+        if (running) {
+          // Left running, it would hold its network interface in the worker security group and
+          // fail the teardown that follows; best effort, the teardown reports what is left.
+          const task = running;
+          await ctx.limiter
+            .run("ecs-write", () => ctx.clients.ecs.send(new StopTaskCommand({ cluster: o.ClusterName, task, reason: `The dress rehearsal stopped following its notebook task: ${problem.message}`.slice(0, 255) })))
+            .catch(() => undefined);
+        }
+        throw problem;
       } finally {
         await ctx.limiter.run("image", () => ctx.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))).catch(() => undefined);
       }
