@@ -88,6 +88,16 @@ describe("copies on this machine", () => {
     }
   });
 
+  it("clears what a copy interrupted by a crash left behind once the next copy is made", async () => {
+    aRoom();
+    const folder = path.join(dataDir, "backups");
+    fs.mkdirSync(folder, { recursive: true });
+    const leftovers = ["portal-20260101T000000Z.sqlite.partial", "portal-20260101T000000Z.sqlite.partial-journal"];
+    for (const name of leftovers) fs.writeFileSync(path.join(folder, name), "half a copy");
+    const { copy } = await keeper().backUpNow(facilitator);
+    expect(fs.readdirSync(folder).sort()).toEqual([copy.name]);
+  });
+
   it("says why a copy failed, shows it to the facilitator, audits it, and leaves the store as it was", async () => {
     aRoom();
     const before = contents(storeFile(dataDir));

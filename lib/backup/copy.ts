@@ -40,11 +40,19 @@ export function listBackups(dir: string): BackupFile[] {
     .filter((n) => pattern.test(n))
     .sort()
     .reverse()
-    .map((name) => {
+    .flatMap((name) => {
       const file = path.join(dir, name);
-      return { name, file, at: atOf(name), bytes: fs.statSync(file).size };
+      try {
+        return [{ name, file, at: atOf(name), bytes: fs.statSync(file).size }];
+      } catch {
+        // Pruned between the listing and now.
+        return [];
+      }
     });
 }
+
+/** What a copy interrupted by a crash left behind: half a file no listing shows, never pruned otherwise. */
+const unfinished = /^portal-\d{8}T\d{6}Z\.sqlite\.partial(-journal)?$/;
 
 /** What a failed copy means for the facilitator, from the error SQLite or the file system gave. */
 export function copyFailure(dir: string, err: unknown): string {
@@ -81,5 +89,6 @@ export async function copyStore(sqlite: Database.Database, dir: string, at: Date
     throw new PortalError("unavailable", `The backup to ${dir} failed: ${copyFailure(dir, err)}. The store itself is unchanged.`);
   }
   for (const old of listBackups(dir).slice(kept)) fs.rmSync(old.file, { force: true });
+  for (const leftover of fs.readdirSync(dir).filter((n) => unfinished.test(n))) fs.rmSync(path.join(dir, leftover), { force: true });
   return { name, file, at: atOf(name), bytes: fs.statSync(file).size };
 }
