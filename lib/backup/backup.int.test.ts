@@ -124,8 +124,17 @@ describe("copies on this machine", () => {
     aRoom();
     let clock = Date.parse("2026-12-07T18:00:00Z");
     const ended = new Date(clock).toISOString();
-    // Nothing answers on port 1 of loopback: every upload is refused at once.
-    const refusing = () => new S3Client({ region: "us-east-1", endpoint: "http://127.0.0.1:1", forcePathStyle: true, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+    // A bucket on loopback that refuses every upload as S3 does, and counts them.
+    let puts = 0;
+    const bucket = http.createServer((req, res) => {
+      puts++;
+      req.resume();
+      res.writeHead(403, { "content-type": "application/xml" });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+    });
+    await new Promise<void>((resolve) => bucket.listen(0, "127.0.0.1", resolve));
+    const { port } = bucket.address() as { port: number };
+    const refusing = () => new S3Client({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
     const k = keeper({ config: { ...config, bucket: "room-backups" }, client: refusing, now: () => new Date(clock) });
     const uploads = () => listAudit().filter((e) => e.action === "backup" && e.target === "s3://room-backups");
     // The event-end timer's ticks overlap while the first try runs, and come every few seconds after.
@@ -138,7 +147,9 @@ describe("copies on this machine", () => {
     clock += config.everyMs;
     await k.atEventEnd(ended);
     expect(uploads()).toHaveLength(2);
+    expect(puts).toBe(2);
     expect(listBackups(k.folder)).toHaveLength(1);
+    bucket.close();
   });
 
   it("fails on a full disk with the reason, keeps no partial copy, and the store stays as it was", async () => {
