@@ -185,6 +185,9 @@ export interface NetworkProbe {
   error?: string;
 }
 
+/** Probes made by this process, which name each probe's namespace apart. */
+let probes = 0;
+
 /**
  * Makes a namespace exactly as an environment gets one (and, for public egress, starts
  * slirp4netns on it), then removes it: whatever this machine refuses shows here, at start.
@@ -196,7 +199,10 @@ export async function probeNetwork(egress: "public" | "none", searchPath: string
   if (!ipPath || !nsenter || !unshare) return { tools: null, error: "iproute2's `ip` or util-linux's `nsenter` and `unshare` are not installed" };
   const tools: NetworkTools = { ip: ipPath, nsenter, unshare, slirp4netns: which("slirp4netns", searchPath), searchPath };
   if (egress === "public" && !tools.slirp4netns) return { tools: null, error: "slirp4netns is not installed" };
-  const name = `dask-probe-${process.pid}`;
+  // Unique in this process (a bench or test may probe for two providers at once); one left by
+  // a crashed process that had this pid is removed first.
+  const name = `dask-probe-${process.pid}-${++probes}`;
+  await deleteNamespace(tools, name);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-netns-probe-"));
   try {
     await createNamespace(tools, name, egress);
