@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -82,6 +82,25 @@ describe("asking a zygote for a task", () => {
     expect([asked, connects()]).toEqual([0, 0]);
     // Waited between looks as for a socket not there yet, not in a tight loop (at 50 ms doubling to 800 ms: a handful).
     expect(checks).toBeLessThan(20);
+  });
+
+  it("waits its turn when the zygote's queue of connections is full, as a room asking the seed at once fills it", async () => {
+    const socketPath = path.join(socketDir(), "seed.sock");
+    // Room for two waiting connections, and none accepted for a second: the rest are refused
+    // with EAGAIN until it answers, one at a time.
+    const script = [
+      "import socket, sys, time",
+      "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)",
+      "time.sleep(1)",
+      "n = 0",
+      "while True:",
+      "    c, _ = s.accept(); c.recv(65536); n += 1; c.sendall(b'{\"pid\": %d}\\n' % n); c.close()",
+    ].join("\n");
+    const busy = spawn("python3", ["-c", script, socketPath], { stdio: "ignore" });
+    cleanups.push(() => busy.kill("SIGKILL"));
+    while (!fs.existsSync(socketPath)) await new Promise((r) => setTimeout(r, 10));
+    const pids = await Promise.all(Array.from({ length: 8 }, () => requestTask(socketPath, request, { deadline: Date.now() + 20_000, alive: () => true })));
+    expect(pids.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it("stops asking once the zygote has exited", async () => {

@@ -52,26 +52,30 @@ export function readExit(dir: string, taskId: string): TaskExit | undefined {
   }
 }
 
-/** A zygote still importing has no socket yet, or one it does not listen on: worth asking again. */
-const NOT_YET = new Set(["ENOENT", "ECONNREFUSED"]);
+/**
+ * Worth asking again, the request never having reached it: a zygote still importing has no
+ * socket yet, or one it does not listen on; one busy with a room's requests has a full queue of
+ * connections waiting (a Unix socket's connect then fails with EAGAIN, see unix(7)).
+ */
+const NOT_YET = new Set(["ENOENT", "ECONNREFUSED", "EAGAIN"]);
 const ANSWER_MS = 30_000;
 /** Between asks the wait doubles up to its bound, with jitter: a room's zygotes importing at once are not asked 20 times a second each. */
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 800;
 
-/** One request on one connection: the task's pid as the zygote's sandbox numbers it. */
-function ask(socketPath: string, request: TaskRequest): Promise<number> {
+/** One request on one connection: the pid in the answer (a task's as the zygote's sandbox numbers it, a planted zygote's on this machine). */
+function ask(socketPath: string, request: object, who: string): Promise<number> {
   return new Promise((resolve, reject) => {
     // The socket's folder is shared with the sandbox: only the socket itself is asked, never a link.
-    if (!isOwnSocket(socketPath)) return reject(Object.assign(new Error("the zygote's socket is not there yet"), { code: "ENOENT" }));
+    if (!isOwnSocket(socketPath)) return reject(Object.assign(new Error(`${who}'s socket is not there yet`), { code: "ENOENT" }));
     const conn = net.connect(socketPath);
     let answer = "";
-    const timer = setTimeout(() => conn.destroy(new Error("the zygote did not answer")), ANSWER_MS);
+    const timer = setTimeout(() => conn.destroy(new Error(`${who} did not answer`)), ANSWER_MS);
     conn.setEncoding("utf8");
     conn.on("connect", () => conn.write(`${JSON.stringify(request)}\n`));
     conn.on("data", (chunk: string) => {
       answer += chunk;
-      if (answer.length > 4096) conn.destroy(new Error("the zygote's answer is too long"));
+      if (answer.length > 4096) conn.destroy(new Error(`${who}'s answer is too long`));
       else if (answer.includes("\n")) conn.end();
     });
     conn.on("error", (err) => {
@@ -83,9 +87,9 @@ function ask(socketPath: string, request: TaskRequest): Promise<number> {
       try {
         const parsed = JSON.parse(answer) as { pid?: unknown; error?: unknown };
         if (Number.isInteger(parsed.pid) && (parsed.pid as number) > 0) resolve(parsed.pid as number);
-        else reject(new Error(`the zygote refused: ${String(parsed.error ?? answer)}`));
+        else reject(new Error(`${who} refused: ${String(parsed.error ?? answer)}`));
       } catch {
-        reject(new Error(`the zygote's answer is not understood: ${answer.slice(0, 200)}`));
+        reject(new Error(`${who}'s answer is not understood: ${answer.slice(0, 200)}`));
       }
     });
   });
@@ -118,18 +122,26 @@ function socketAppears(socketPath: string, ms: number): Promise<boolean> {
 }
 
 /** Asks the zygote for a task, waiting while it starts (until `deadline`, or while `alive` holds). */
-export async function requestTask(socketPath: string, request: TaskRequest, opts: { deadline: number; alive: () => boolean }): Promise<number> {
+export function requestTask(socketPath: string, request: TaskRequest, opts: { deadline: number; alive: () => boolean }): Promise<number> {
+  return askZygote(socketPath, request, { ...opts, who: "the zygote", log: "zygote.log" });
+}
+
+/**
+ * Asks a zygote (or the room's seed, seed.ts) on its socket, waiting while it imports: until
+ * `deadline`, or while `alive` holds. Resolves with the pid it answers.
+ */
+export async function askZygote(socketPath: string, request: object, opts: { deadline: number; alive: () => boolean; who: string; log?: string }): Promise<number> {
   let wait = RETRY_FIRST_MS;
   for (;;) {
     let code: string | undefined;
     try {
-      return await ask(socketPath, request);
+      return await ask(socketPath, request, opts.who);
     } catch (err) {
       code = (err as NodeJS.ErrnoException).code;
       if (!code || !NOT_YET.has(code)) throw err;
     }
-    if (!opts.alive()) throw new Error("the zygote exited before it was ready; see zygote.log");
-    if (Date.now() > opts.deadline) throw new Error("the zygote was not ready in time");
+    if (!opts.alive()) throw new Error(`${opts.who} exited before it was ready${opts.log ? `; see ${opts.log}` : ""}`);
+    if (Date.now() > opts.deadline) throw new Error(`${opts.who} was not ready in time`);
     const jittered = wait / 2 + Math.random() * (wait / 2);
     if (code === "ENOENT") {
       // No socket yet: the zygote is importing. Once it appears, it listens a moment later.
@@ -144,7 +156,7 @@ export async function requestTask(socketPath: string, request: TaskRequest, opts
   }
 }
 
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   const found: number[] = [];
   try {
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
