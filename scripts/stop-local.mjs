@@ -70,7 +70,11 @@ for (const file of stateFiles(root)) {
       /* gone already, or still busy */
     }
   }
-  if (isolation.socketDir) fs.rmSync(isolation.socketDir, { recursive: true, force: true });
+  if (isolation.socketDir) {
+    fs.rmSync(isolation.socketDir, { recursive: true, force: true });
+    // The room's seed (stopped above with the rest) listened beside the environments' folders.
+    fs.rmSync(path.join(path.dirname(isolation.socketDir), "seed.sock"), { force: true });
+  }
   // The portal's own folders go once none of its environments is left in them.
   for (const dir of [isolation.group?.memory, isolation.group?.cpu, isolation.socketDir].filter(Boolean)) {
     try {

@@ -23,13 +23,16 @@ describe("a portal restart with local environments running", () => {
     const before = new LocalProvider(settings, { max: 4, default: 2 });
     await before.deploy(env, { workers: 2 });
     const ready = await describeUntil(before, env, (s) => s.status === "CREATE_COMPLETE");
-    // Task processes, the zygote they are forked from and the network's egress lead their own
-    // groups; helpers they start for a moment are not what we track.
+    // Task processes, JupyterLab's sandbox, the zygote they are forked from (the room's seed
+    // planted it: its sandbox's holder and the zygote itself) and the network's egress lead their
+    // own groups; helpers they start for a moment are not what we track.
     const pids = findOwnedProcesses(dataDir)
       .filter((p) => p.pid === p.pgid)
       .map((p) => p.pid);
     const egress = pids.filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("slirp4netns"));
-    expect(pids.length - egress.length).toBe(5);
+    expect(pids.length - egress.length).toBe(6);
+    const { zygote } = JSON.parse(fs.readFileSync(path.join(dataDir, "local", env.id, "state.json"), "utf8"));
+    expect(pids).toEqual(expect.arrayContaining([zygote.pid, zygote.planted]));
 
     // An attendee's kernel: JupyterLab starts it in a session of its own.
     await describeUntil(before, env, (s) => s.links.notebookReady === true);

@@ -32,6 +32,20 @@ export function openPlainFile(file: string, how: "read" | "append"): number {
 }
 
 /** A plain file's text, or undefined when it is missing or not a plain file. */
+/** Appends to a file in the box, never through a link put in its place (see openPlainFile); a failure is only logged. */
+export function appendPlainFile(file: string, text: string): void {
+  try {
+    const fd = openPlainFile(file, "append");
+    try {
+      fs.writeSync(fd, text);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    console.error(`could not write to ${file}:`, (err as Error).message);
+  }
+}
+
 export function readPlainFile(file: string): string | undefined {
   let fd: number;
   try {

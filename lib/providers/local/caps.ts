@@ -179,12 +179,17 @@ export function applyCaps(group: EnvironmentGroup, caps: Caps): boolean {
   }
 }
 
+/** The files a process writes its pid to, to join the environment's group (one per controller folder). */
+export function groupProcsFiles(group: EnvironmentGroup): string[] {
+  return [...new Set([group.memory, group.cpu])].map((dir) => path.join(dir, "cgroup.procs"));
+}
+
 /**
  * The command prefix that joins the environment's group and then runs what follows: a shell
  * writes its own pid, then becomes the command, so every process it starts is inside.
  */
 export function joinGroup(group: EnvironmentGroup): string[] {
-  const files = [...new Set([group.memory, group.cpu])].map((dir) => path.join(dir, "cgroup.procs"));
+  const files = groupProcsFiles(group);
   const script = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"';
   return ["/bin/sh", "-c", script, "join-cgroup", ...files, "--"];
 }

@@ -13,11 +13,13 @@ import {
   closedCleanly,
   dashboardSocket,
   environmentCommand,
+  launchHolder,
   launchNotebook,
   launchZygote,
   logFile,
   notebookEnv,
   notebookSocket,
+  plantRequest,
   pythonEnvReady,
   raiseNotebook,
   schedulerAddress,
@@ -26,11 +28,12 @@ import {
 } from "./launch";
 import { createNamespace, deleteNamespace, egressAlive, namespaceExists, namespaceName, startEgress } from "./network";
 import { cpuSecondsOf, describeExit, freePort, isAlive, markersOf, privateMiBOf, signalGroup, stopGroup, type ChildEnv } from "./processes";
-import { boxDir } from "./box";
+import { appendPlainFile, boxDir } from "./box";
 import { jupyterAnswers, registeredWorkers, schedulerAnswers } from "./scheduler-api";
 import { createTlsFiles } from "./tls";
 import { loadState, RESOURCES, saveState, type EnvironmentIsolation, type LocalState, type TaskRecord } from "./state";
 import { beginStopping, markRunning, markStopped, newTask, toTaskState } from "./task-records";
+import { roomSeed, seedUsable, waitForHolder } from "./seed";
 import { hostPidOf, readExit, requestTask, zygoteSocket } from "./zygote";
 
 /** The portal's local settings (lib/config.ts) and where this provider keeps its environments. */
@@ -85,6 +88,8 @@ export class LocalEnvironment {
     next: () => (this.busy() ? TICK_MS.busy : TICK_MS.settled),
     onError: (err) => console.error(`local environment ${this.state.envId}: supervision step failed:`, (err as Error).message),
   });
+  /** The room's seed planting the zygote (seed.ts), while it does. */
+  private planting?: Promise<void>;
   /** Tasks the zygote has been asked for and has not yet answered. */
   private readonly launching = new Set<string>();
   /** When a task was first seen gone with no exit written down yet. */
@@ -230,6 +235,7 @@ export class LocalEnvironment {
     const pids = this.state.tasks.filter((t) => t.lastStatus !== "STOPPED" && t.pid).map((t) => t.pid!);
     if (this.state.notebook.pid) pids.push(this.state.notebook.pid);
     if (this.state.zygote.pid) pids.push(this.state.zygote.pid);
+    if (this.state.zygote.planted) pids.push(this.state.zygote.planted);
     if (this.state.isolation.egressPid) pids.push(this.state.isolation.egressPid);
     return new Set(pids);
   }
@@ -544,20 +550,53 @@ export class LocalEnvironment {
     return false;
   }
 
-  /** The environment's zygote, started if it is not running: the tasks asked of it meanwhile wait while it imports. */
+  /**
+   * The environment's zygote, started if it is not running: the tasks asked of it meanwhile wait
+   * while it imports, or while the room's seed plants it (seed.ts). Returns the pid that leads
+   * its sandbox's process group.
+   */
   private zygote(): number {
     const own = this.state.zygote;
-    if (own.pid !== null && isAlive(own.pid)) return own.pid;
-    // What is left of one that exited (its sandbox's init, its socket) goes first.
+    if (this.zygoteAlive()) return own.pid!;
+    // What is left of one that exited (its sandbox's init, its holder, its socket) goes first.
     if (own.pid !== null) signalGroup(own.pid, "SIGKILL");
     fs.rmSync(zygoteSocket(this.state), { force: true });
-    own.pid = launchZygote(this.context).pid;
+    if (seedUsable(this.state.isolation.sandboxed)) {
+      own.pid = launchHolder(this.context).pid;
+      own.planted = null;
+      this.planting = this.plant(own.pid);
+    } else {
+      own.pid = launchZygote(this.context).pid;
+      delete own.planted;
+    }
     this.save();
     return own.pid;
   }
 
+  /** Has the room's seed plant the zygote in the holder's sandbox; a failure ends the sandbox, so the tasks waiting on it fail at once. */
+  private async plant(chain: number): Promise<void> {
+    // Stopped or started again meanwhile (a teardown, a failure): the sandbox is gone, and the zygote with it.
+    const replaced = () => this.state.zygote.pid !== chain;
+    try {
+      const holder = await waitForHolder(chain, Date.now() + this.settings.createTimeoutMs);
+      const planted = await roomSeed(this.settings).plant(plantRequest(this.context, holder));
+      if (replaced()) return;
+      this.state.zygote.planted = planted;
+      this.save();
+    } catch (err) {
+      if (replaced()) return;
+      const reason = `the room's seed could not plant the zygote: ${(err as Error).message}`;
+      console.error(`local environment ${this.state.envId}: ${reason}`);
+      appendPlainFile(path.join(this.box, "zygote.log"), `${reason}\n`);
+      signalGroup(chain, "SIGKILL");
+    }
+  }
+
+  /** Its sandbox runs and, if the seed planted it, the zygote itself too (or it is still being planted). */
   private zygoteAlive(): boolean {
-    return this.state.zygote.pid !== null && isAlive(this.state.zygote.pid);
+    const { pid, planted } = this.state.zygote;
+    if (pid === null || !isAlive(pid)) return false;
+    return planted === undefined || planted === null || (isAlive(planted) && markersOf(planted).envId === this.state.envId);
   }
 
   /** Asks the zygote for the task; it is PENDING once it runs, with the pid this machine knows it by. */
@@ -565,9 +604,13 @@ export class LocalEnvironment {
     try {
       const inner = await requestTask(zygoteSocket(this.state), taskRequest(this.context, task), {
         deadline: Date.now() + this.settings.createTimeoutMs,
-        alive: () => isAlive(zygote),
+        alive: () => this.state.zygote.pid === zygote && this.zygoteAlive(),
       });
-      const pid = hostPidOf(zygote, inner);
+      // A planted zygote's parent is not in its sandbox (the seed's child that entered it
+      // exited), so its tasks are looked for below it; they are in its sandbox all the same.
+      await this.planting;
+      const planted = this.state.zygote.pid === zygote ? this.state.zygote.planted : undefined;
+      const pid = hostPidOf(planted ?? zygote, inner);
       if (pid === null) throw new Error(`the zygote's task (pid ${inner} in its sandbox) is not to be found`);
       // Stopped (a teardown, a failure) while it was being started: it goes at once.
       if (task.desiredStatus === "STOPPED") {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { proxiedBase } from "@/lib/providers/contract";
 import { openPlainFile } from "./box";
-import { joinGroup } from "./caps";
+import { groupProcsFiles, joinGroup } from "./caps";
 import type { LocalSettings } from "./environment";
 import type { Isolation } from "./isolation";
 import { joinNamespace } from "./network";
@@ -11,6 +11,7 @@ import { ENV_MARKER, OWNER_MARKER, setTreePriority, spawnInGroup, type ChildEnv,
 import { pythonEnvDirs, sandboxed } from "./sandbox";
 import type { LocalState, TaskRecord } from "./state";
 import { daskTlsArgs, daskTlsEnv, tlsFiles } from "./tls";
+import type { PlantRequest } from "./seed";
 import { exitFile, zygoteSocket, type TaskRequest } from "./zygote";
 
 // The commands a local environment runs: `dask scheduler`, `dask worker` and JupyterLab, with
@@ -199,6 +200,34 @@ export function launchZygote(ctx: EnvironmentContext): Spawned {
     logFile: path.join(dir, "zygote.log"),
     cwd: dir,
   });
+}
+
+/**
+ * Starts the environment's sandbox with only a holder in it (`sleep infinity`), for the room's
+ * seed to plant the zygote in (seed.ts): the chain, its group and its sandbox are the zygote's
+ * own would have been, and signalling the chain's group ends the sandbox and all in it.
+ */
+export function launchHolder(ctx: EnvironmentContext): Spawned {
+  const { settings, box: dir, state } = ctx;
+  return spawnInEnvironment(ctx, "sleep", ["infinity"], {
+    env: processEnv(settings, state.envId, dir),
+    logFile: path.join(dir, "zygote.log"),
+    cwd: dir,
+  });
+}
+
+/** What the room's seed is asked to plant in the holder's sandbox: the zygote `launchZygote` would start. */
+export function plantRequest(ctx: EnvironmentContext, holder: number): PlantRequest {
+  const { settings, box: dir, state } = ctx;
+  const group = state.isolation.group;
+  return {
+    holder,
+    groups: group ? groupProcsFiles(group) : [],
+    socket: zygoteSocket(state),
+    log: path.join(dir, "zygote.log"),
+    cwd: dir,
+    env: processEnv(settings, state.envId, dir),
+  };
 }
 
 /** What JupyterLab and so every kernel it starts gets in its environment. */

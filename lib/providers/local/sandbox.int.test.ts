@@ -14,7 +14,8 @@ import type { EnvironmentRef } from "@/lib/providers/contract";
 import { BLOCKED_IPV4, BLOCKED_IPV6 } from "./network";
 import { OUT_OF_MEMORY_REASON } from "./environment";
 import { LocalProvider, localSettingsFromEnv } from "./index";
-import { findOwnedProcesses } from "./processes";
+import { insideUser } from "./minimal-etc";
+import { findOwnedProcesses, markersOf } from "./processes";
 import { pythonEnvDirs } from "./sandbox";
 import { loadState } from "./state";
 import { prohibited, reachCode, routesCode, type Rule } from "@/test/support/reach";
@@ -295,6 +296,69 @@ describe("an attendee's environment in its sandbox", () => {
     expect(said.seesOther).toBe(false);
     // bubblewrap's own init and this Python: nothing of the machine's.
     expect(said.pids).toEqual([1, 2]);
+  });
+
+  it("runs its scheduler and workers from the room's one seed, planted in its own sandbox: no capability, no user namespace to make, nothing of the portal's or B's in sight", () => {
+    // One seed for the room, outside every sandbox.
+    const seeds = fs.readdirSync("/proc").filter((p) => {
+      try {
+        return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("portal_zygote.py\0--seed\0") && markersOf(Number(p)).owner === settings.owner;
+      } catch {
+        return false;
+      }
+    });
+    expect(seeds).toHaveLength(1);
+    const planted = [a, b].map((e) => {
+      const state = loadState(dirOf(e))!;
+      expect(state.zygote.planted).toEqual(expect.any(Number));
+      const pid = state.zygote.planted!;
+      // In its own environment's network namespace, and a mount namespace of its own.
+      expect(fs.readlinkSync(`/proc/${pid}/ns/net`)).toBe(`net:[${fs.statSync(`/run/netns/${state.isolation.namespace}`).ino}]`);
+      return { pid, mnt: fs.readlinkSync(`/proc/${pid}/ns/mnt`) };
+    });
+    expect(planted[0].mnt).not.toBe(planted[1].mnt);
+    expect(planted[0].mnt).not.toBe(fs.readlinkSync("/proc/self/ns/mnt"));
+    // What A's code finds when it runs in one of A's workers rather than in a kernel.
+    const probe = [
+      "import ctypes, json, os",
+      "from distributed import Client",
+      `PORTAL_FILES = ${JSON.stringify([secretsFile, database])}`,
+      "def read(p):",
+      "    try:",
+      "        return open(p, errors='replace').read()",
+      "    except OSError:",
+      "        return ''",
+      "def look():",
+      "    status = dict(l.split(':', 1) for l in open('/proc/self/status').read().splitlines())",
+      "    libc = ctypes.CDLL(None, use_errno=True)",
+      "    return {",
+      "        'caps': sorted({status[k].strip() for k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb')}),",
+      "        'noNewPrivs': status['NoNewPrivs'].strip(),",
+      "        'uid': os.getuid(),",
+      // CLONE_NEWUSER: refused (bubblewrap's --disable-userns holds for the planted zygote too).
+      "        'newUserNamespace': libc.unshare(0x10000000),",
+      // The file's content, not its name: the test before plants a link there that the next
+      // worker's log was opened through, which made an empty file of that name in this sandbox's /tmp.
+      "        'secrets': any('pw-in-the-data-folder' in read(p) for p in PORTAL_FILES),",
+      "        'database': read(PORTAL_FILES[1]).startswith('SQLite format 3'),",
+      `        'otherBox': os.path.exists(${JSON.stringify(boxOf(b))}),`,
+      "        'root': sorted(os.listdir('/')),",
+      "    }",
+      "with Client(os.environ['DASK_SCHEDULER_ADDRESS'], timeout=30) as c:",
+      "    print(json.dumps(list(c.run(look).values())[0]))",
+    ].join("\n");
+    const kernelRoot = inA("import json, os\nprint(json.dumps({'root': sorted(os.listdir('/'))}))").root;
+    const worker = inA(probe);
+    expect(worker).toEqual({
+      caps: ["0000000000000000"],
+      noNewPrivs: "1",
+      uid: insideUser().uid,
+      newUserNamespace: -1,
+      secrets: false,
+      database: false,
+      otherBox: false,
+      root: kernelRoot,
+    });
   });
 
   it("runs JupyterLab as a user that is not root inside its sandbox, without --allow-root", () => {

@@ -54,7 +54,17 @@ export const localStateSchema = z.object({
   resourcesDone: z.array(z.string()),
   tasks: z.array(taskRecordSchema),
   /** The process the scheduler and workers are forked from (zygote.ts); absent in states written before it. */
-  zygote: z.object({ pid: z.number().int().nullable() }).default({ pid: null }),
+  zygote: z
+    .object({
+      pid: z.number().int().nullable(),
+      /**
+       * A zygote the room's seed planted (seed.ts): `pid` is then its sandbox's holder, and this
+       * the zygote's own pid on this machine (null while it is being planted). Absent for a
+       * zygote started in its sandbox, and in states written before the seed.
+       */
+      planted: z.number().int().nullable().optional(),
+    })
+    .default({ pid: null }),
   /** Its sandbox writes only in its box (box.ts); false in states written before the box, whose whole folder was bound. */
   boxed: z.boolean().default(false),
   isolation: environmentIsolationSchema,
