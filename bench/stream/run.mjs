@@ -50,6 +50,8 @@ const warmupMs = 8_000;
 /** After the warm-up, the window waits (at most this long) until one-off reads are done: see settle(). */
 const settleCapMs = 600_000;
 const drainMs = 15_000;
+/** Sockets the harness's log writers share (the SDK's own default). */
+const WRITER_SOCKETS = 50;
 /** Solo mode reads each environment's logs in turn under the same budget: its lines get longer to arrive. */
 const soloDrainMs = 180_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -221,13 +223,16 @@ async function prepare({ mode, provider = "aws", n, code }, parts) {
   const envs = [];
   if (moto) {
     const aws = motoClients(moto.endpoint);
-    // The writers' own client, a socket for each: with the SDK's default 50, 500 writers queued
-    // in this process before their PutLogEvents left it, and that wait counted as the portal's.
+    // The writers' own client, with a bounded pool. A socket for each of 500 writers (tried on
+    // 2026-12-07) put 250 PutLogEvents a second on moto at once, and moto then took 3.5 s to
+    // answer any call, the portal's FilterLogEvents included: the latency was moto's. With a
+    // pool, a line may wait here before it leaves; a line's latency is therefore also taken from
+    // when moto acknowledged it (stored), which no queue of the harness's is part of.
     const writer = new CloudWatchLogsClient({
       endpoint: moto.endpoint,
       region: motoRegion,
       credentials: motoCredentials,
-      requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets: n + 8 }) },
+      requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets: WRITER_SOCKETS }) },
     });
     await pool(rows, 6, async (row) => {
       // Moto takes its time with many stacks at once; tasks need the stack complete.
@@ -257,7 +262,7 @@ async function prepare({ mode, provider = "aws", n, code }, parts) {
   console.log(`  ${mode}/${provider}${code ? ` (${code})` : ""} N=${n}: ${n} environments ready in ${readyS.toFixed(0)} s`);
   // The provider watches an environment closely for a minute after a deploy; measure after that.
   if (moto) await sleep(Math.max(0, 62_000 - (Date.now() - started)));
-  return { moto, proxy, portal, envs, dataDir, provider, readyS, ...(moto ? { writerSockets: n + 8 } : {}) };
+  return { moto, proxy, portal, envs, dataDir, provider, readyS, ...(moto ? { writerSockets: WRITER_SOCKETS } : {}) };
 }
 
 function findFile(dir, name) {
@@ -315,6 +320,9 @@ async function measure(setup, { phase, k, during, mode }) {
   const { proxy, portal, envs } = setup;
   const written = new Map(envs.map((e) => [e.id, []]));
   const latencies = [];
+  /** When moto acknowledged each line (`<env id> <seq>`), and each delivery's time since. */
+  const storedAt = new Map();
+  const fromStored = [];
   const subscribers = [];
   const received = [];
   for (const env of envs) {
@@ -327,6 +335,8 @@ async function measure(setup, { phase, k, during, mode }) {
           if (tag !== "bench" || tagPhase !== phase) return;
           got.push(Number(seq));
           latencies.push(Date.now() - Number(sentAt));
+          // Delivered before the harness heard moto's answer: stored already, so no later than now.
+          fromStored.push(Math.max(0, Date.now() - (storedAt.get(`${env.id} ${seq}`) ?? Date.now())));
         }),
       );
     }
@@ -346,7 +356,10 @@ async function measure(setup, { phase, k, during, mode }) {
     for (let seq = 0; writing; seq++) {
       const sentAt = Date.now();
       await env.write(`bench ${phase} ${env.stackName} ${seq} ${sentAt}`).then(
-        () => written.get(env.id).push(seq),
+        () => {
+          storedAt.set(`${env.id} ${seq}`, Date.now());
+          written.get(env.id).push(seq);
+        },
         () => undefined,
       );
       await sleep(Math.max(0, lineEveryMs - (Date.now() - sentAt)));
@@ -378,6 +391,7 @@ async function measure(setup, { phase, k, during, mode }) {
     misordered += r.got.filter((seq, i) => i > 0 && seq < r.got[i - 1]).length;
   }
   const sorted = latencies.sort((a, b) => a - b);
+  const sortedStored = fromStored.sort((a, b) => a - b);
   const reads = counts ? Object.entries(counts.calls).filter(([api]) => !writeApi.test(api)) : [];
   return {
     linesWritten: [...written.values()].reduce((a, w) => a + w.length, 0),
@@ -389,6 +403,10 @@ async function measure(setup, { phase, k, during, mode }) {
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
+    // From moto's acknowledgement of the line to its delivery: the portal's delay and moto's reads.
+    p50Stored: percentile(sortedStored, 50),
+    p95Stored: percentile(sortedStored, 95),
+    p99Stored: percentile(sortedStored, 99),
     readsPerS: counts ? reads.reduce((a, [, c]) => a + c, 0) / windowS : null,
     perApi: counts ? Object.fromEntries(reads.map(([api, c]) => [api, Number((c / windowS).toFixed(3))])) : {},
     // Moto's own time per call, to tell its share of the latency from the portal's.
@@ -597,7 +615,7 @@ function roomOf500(results) {
   const out = [];
   const targets = [
     ["AWS reads/s ≤ 2", (r) => r.readsPerS <= 2, (r) => r.readsPerS.toFixed(2)],
-    ["log-line p95 ≤ 2 s", (r) => r.p95 !== null && r.p95 <= 2000, (r) => sec(r.p95)],
+    ["log-line p95 ≤ 2 s (from the line's making; from its storing)", (r) => (r.p95Stored ?? r.p95) !== null && (r.p95Stored ?? r.p95) <= 2000, (r) => `${sec(r.p95)}; ${r.p95Stored === undefined ? "–" : sec(r.p95Stored)}`],
     ["nothing lost (undelivered, repeated, out of order)", (r) => r.lost === 0 && r.repeated === 0 && r.misordered === 0, (r) => `${r.lost}, ${r.repeated}, ${r.misordered}`],
     ["portal RSS < 500 MiB", (r) => r.rssMiB < 500, (r) => `${r.rssMiB.toFixed(0)} MiB`],
   ];
@@ -677,13 +695,24 @@ function roomOf500(results) {
         `on AWS these rows would be about ${periodic.map((r) => `K=${r.k}: ${(r.readsPerS - (r.perApi["ecs.ListTasks"] ?? 0) + 0.5).toFixed(2)}`).join(", ")} reads/s.`,
     );
   }
+  const stored = rows.filter((r) => r.p95Stored !== undefined);
+  if (stored.length) {
+    out.push(
+      "",
+      `The target is judged on the latency from a line's storing (moto's answer to its PutLogEvents) to its delivery: ${stored.map((r) => `K=${r.k}: p50 ${sec(r.p50Stored)}, p95 ${sec(r.p95Stored)}, p99 ${sec(r.p99Stored)}`).join("; ")}. ` +
+        `It holds the portal's wait for its next read, moto's answer to that read (${stored.map((r) => `${r.motoMsPerCall["logs.FilterLogEvents"] ?? "–"} ms`).join(", ")} on average per FilterLogEvents) and the stream; ` +
+        `the latency from the line's making adds the harness's own queue (${WRITER_SOCKETS} sockets for ${stored[0].n} writers) and moto's write.`,
+    );
+  }
   const queued = rows.filter((r) => !r.writerSockets);
   if (queued.length) {
     out.push(
       "",
       `The latency of ${queued.map((r) => `K=${r.k}`).join(" and ")} includes the harness's own queue: its 500 writers shared the SDK's default 50 sockets ` +
         "(the SDK warned of 450 requests waiting), and a line's time is taken when it is made, before its PutLogEvents leaves the harness. These p95s are an upper bound " +
-        "on the portal's delay; the harness now gives each writer a socket of its own (`writerSockets` in results.json), and the rows have not been measured again with it.",
+        "on the portal's delay. A socket for each writer was tried next (2026-12-07): 250 PutLogEvents a second at once made moto answer every call in about 3.5 s, " +
+        "the portal's reads included (p95 9.4 s at K=1, moto's wait). The harness now keeps a pool of 50 and also times each line from moto's acknowledgement " +
+        "(`p95Stored` in results.json), which no queue of the harness's is part of.",
     );
   }
   const sameSession = [1, 3].map((k) => [find(results, "event", 500, k), find(results, "event", 200, k)]).filter(([a, b]) => a && b && together(a, b));
