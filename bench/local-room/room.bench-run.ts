@@ -151,8 +151,9 @@ async function roomOnce(): Promise<Room> {
       await provider.deploy(env, { workers: 1 });
       await until(provider, env, (s) => s.status === "CREATE_COMPLETE").catch((err: Error) => {
         const dir = path.join(dataDir, "local", env.id);
-        for (const f of fs.readdirSync(dir).filter((n) => /^(scheduler|worker|zygote).*\.(log|exit)$/.test(n))) {
-          console.error(`==== ${env.id} ${f}\n${fs.readFileSync(path.join(dir, f), "utf8").slice(-3000)}`);
+        const logs = [dir, path.join(dir, "box")].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).map((n) => path.join(d, n)) : []));
+        for (const f of [...logs.filter((n) => /\/(scheduler|worker|zygote)[^/]*\.(log|exit)$/.test(n)), path.join(settings.rootDir, "seed.log")]) {
+          if (fs.existsSync(f)) console.error(`==== ${env.id} ${path.relative(dataDir, f)}\n${fs.readFileSync(f, "utf8").slice(-3000)}`);
         }
         throw err;
       });
@@ -227,12 +228,13 @@ function report(floor: FloorRun[], single: SingleRun[], room: Room, info: Machin
     `| environments the capacity card says fit with these settings | ${room.fitReported} |`,
     `| teardown of all ${room.environments} | ${room.teardownSeconds.toFixed(2)} s, ${room.leftoverProcesses} processes left |`,
     "",
-    "Each environment starts two Python interpreters: JupyterLab, and the zygote its scheduler and worker",
-    "are forked from once it has imported Dask (docs/local-isolation.md); 20 environments start 40 at once",
-    "(60 before the zygote), so the room's time is still CPU-bound on two cores: the per-environment figure",
-    "above is the one an attendee meets when deploys are spread over a few seconds. JupyterLab starts at the",
-    "lowest CPU priority within its environment's group and is raised once it answers, so the notebooks of a",
-    "room come up mostly after its clusters.",
+    "Each environment starts one Python interpreter cold, JupyterLab; its scheduler and worker are forked from",
+    "its zygote, which a portal running as root plants in the environment's sandbox from the room's one warm",
+    "seed (docs/local-isolation.md, \"The room's seed\"), so the room imports Dask once rather than once per",
+    "environment. JupyterLab starts at the lowest CPU priority within its environment's group and is raised",
+    "once it answers, so the notebooks of a room come up mostly after its clusters.",
+    "",
+    "Earlier runs, with what was written about them, are in [EARLIER.md](EARLIER.md).",
     "",
     ...beforeSection(floor, single, room, info),
     ...proxySection(loadProxyResults()),
