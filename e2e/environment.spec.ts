@@ -1,24 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { expect, test, uniqueEmail } from "./support/fixtures";
 import { EnvironmentPage } from "./pages/environment-page";
-
-/** Dask processes this portal started for its data folder (they carry its path in their environment). */
-function daskProcessesOf(dataDir: string): number[] {
-  const out = execFileSync("bash", ["-c", "grep -lz PORTAL_OWNER_DIR= /proc/[0-9]*/environ 2>/dev/null || true"], { encoding: "utf8" });
-  return out
-    .split("\n")
-    .filter(Boolean)
-    .map((file) => Number(file.split("/")[2]))
-    .filter((pid) => {
-      try {
-        const env = execFileSync("cat", [`/proc/${pid}/environ`], { encoding: "utf8" });
-        const cmd = execFileSync("cat", [`/proc/${pid}/cmdline`], { encoding: "utf8" });
-        return env.includes(`PORTAL_OWNER_DIR=${dataDir}\0`) && cmd.includes("dask");
-      } catch {
-        return false;
-      }
-    });
-}
+import { environmentProcessesOf } from "./support/processes";
 
 test("deploy a real local Dask cluster, watch it live, scale it and tear it down", async ({ page, signIn, environment, portal, browser }) => {
   await signIn.asAttendee("Dask Learner", uniqueEmail("learner"));
@@ -88,7 +70,7 @@ test("deploy a real local Dask cluster, watch it live, scale it and tear it down
   await expect(environment.tasks("worker", "STOPPED")).toHaveCount(3);
   await expect(environment.tasks("scheduler", "STOPPED")).toHaveCount(1);
   await expect(environment.tasks("worker").first()).toContainText("Torn down");
-  expect(daskProcessesOf(portal.dataDir)).toEqual([]);
+  expect(environmentProcessesOf(portal.dataDir)).toEqual([]);
 });
 
 test("a portal restart keeps the environment, its tasks and its log without repeating a line", async ({ page, signIn, environment, portal }) => {
@@ -111,5 +93,5 @@ test("a portal restart keeps the environment, its tasks and its log without repe
 
   await environment.teardown();
   await expect(environment.status()).toHaveText("DELETE_COMPLETE", { timeout: 60_000 });
-  expect(daskProcessesOf(portal.dataDir)).toEqual([]);
+  expect(environmentProcessesOf(portal.dataDir)).toEqual([]);
 });

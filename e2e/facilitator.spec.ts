@@ -1,13 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { SignInPage } from "./pages/signin-page";
 import { expect, test } from "./support/fixtures";
 import { attendee } from "./support/people";
 import { freshDataDir, PortalServer } from "./support/portal-server";
-
-function daskProcessCount(dataDir: string): number {
-  const out = execFileSync("bash", ["-c", `grep -lzs "PORTAL_OWNER_DIR=${dataDir}" /proc/[0-9]*/environ || true`], { encoding: "utf8" });
-  return out.split("\n").filter(Boolean).length;
-}
+import { environmentProcessesOf } from "./support/processes";
 
 test("a facilitator runs a room of two: live roster, a check, an announcement, a help request, tear down all", async ({ browser }) => {
   // A room of its own: the counts below must not see attendees from other tests.
@@ -67,7 +62,7 @@ test("a facilitator runs a room of two: live roster, a check, an announcement, a
     await fac.getByTestId("teardown-all-confirm").click();
     await expect(fac.getByTestId("teardown-all-summary")).toContainText("2 of 2 deleted", { timeout: 60_000 });
     await expect(fac.getByTestId("room-live-count")).toHaveText("0");
-    await expect.poll(() => daskProcessCount(portal.dataDir), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => environmentProcessesOf(portal.dataDir).length, { timeout: 15_000 }).toBe(0);
 
     // The audit log recorded it, and exports as CSV.
     await fac.goto("/facilitator/audit");
