@@ -1,3 +1,4 @@
+import type { WebSocket } from "@playwright/test";
 import { expect, test, uniqueEmail, type Page } from "./support/fixtures";
 import { EnvironmentPage } from "./pages/environment-page";
 import { SignInPage } from "./pages/signin-page";
@@ -108,6 +109,12 @@ test("signing an attendee out, or removing them, closes their open kernel and da
     return { kernel, dashboard, pages: [lab, board] };
   }
 
+  /** Both sockets closed within `ms` of now (neither closed yet). */
+  function closedWithin(open: { kernel: WebSocket; dashboard: WebSocket }, ms: number) {
+    expect(open.kernel.isClosed() || open.dashboard.isClosed()).toBe(false);
+    return Promise.all([open.kernel.waitForEvent("close", { timeout: ms }), open.dashboard.waitForEvent("close", { timeout: ms })]);
+  }
+
   const facilitatorPage = await freshPage(page);
   await new SignInPage(facilitatorPage).asFacilitator();
   await expect(facilitatorPage).toHaveURL(/\/facilitator$/);
@@ -115,10 +122,11 @@ test("signing an attendee out, or removing them, closes their open kernel and da
   const row = facilitatorPage.locator(`[data-testid="attendee-admin-row"][data-email="${email}"]`);
 
   const before = await openSockets();
-  expect(before.kernel.isClosed() || before.dashboard.isClosed()).toBe(false);
+  // Waited for from before the click: the portal may close them before its answer is on the page.
+  const signedOutClosed = closedWithin(before, 20_000);
   await row.getByRole("button", { name: "Sign out" }).click();
   await expect(facilitatorPage.getByRole("status").filter({ hasText: "Signed out Sophie Germain." })).toBeVisible();
-  await Promise.all([before.kernel.waitForEvent("close", { timeout: 20_000 }), before.dashboard.waitForEvent("close", { timeout: 20_000 })]);
+  await signedOutClosed;
   for (const p of before.pages) await p.close();
 
   // Back in with her code, sockets open again; removed, they close.
@@ -126,7 +134,8 @@ test("signing an attendee out, or removing them, closes their open kernel and da
   await expect(page).toHaveURL(/\/labs\//);
   const again = await openSockets();
   await row.getByRole("button", { name: "Remove" }).click();
+  const removedClosed = closedWithin(again, 20_000);
   await row.getByRole("button", { name: "Yes, remove Sophie Germain" }).click();
   await expect(facilitatorPage.getByRole("status").filter({ hasText: "Removed Sophie Germain" })).toBeVisible();
-  await Promise.all([again.kernel.waitForEvent("close", { timeout: 20_000 }), again.dashboard.waitForEvent("close", { timeout: 20_000 })]);
+  await removedClosed;
 });
