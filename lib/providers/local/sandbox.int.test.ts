@@ -5,15 +5,17 @@
 // rules and its routing decisions (`ip route get` looks a route up; it sends nothing).
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeUntil } from "../provider-contract";
-import type { EnvironmentRef } from "@/lib/providers/contract";
+import { proxiedBase, type EnvironmentRef } from "@/lib/providers/contract";
 import { BLOCKED_IPV4, BLOCKED_IPV6 } from "./network";
 import { OUT_OF_MEMORY_REASON } from "./environment";
 import { LocalProvider, localSettingsFromEnv } from "./index";
+import { dashboardSocket } from "./launch";
 import { insideUser } from "./minimal-etc";
 import { findOwnedProcesses, markersOf } from "./processes";
 import { pythonEnvDirs } from "./sandbox";
@@ -277,6 +279,31 @@ describe("an attendee's environment in its sandbox", () => {
     expect(fs.readFileSync(secretsFile, "utf8")).toContain("pw-in-the-data-folder");
     await provider.scale(a, 1);
     await describeUntil(provider, a, (s) => s.tasks.filter((t) => t.role === "worker" && t.desiredStatus === "RUNNING").length === 1, 60_000);
+  });
+
+  it("gets nothing of B's dashboard should a link it swaps in win the race with the portal's socket check: B serves no path of A's", async () => {
+    // The portal checks a dashboard's socket is no link, then connects (docs/local-isolation.md):
+    // a link swapped in between sends that one request, for A's paths, to B's socket.
+    const bSocket = dashboardSocket(loadState(dirOf(b))!);
+    const get = (url: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.get({ socketPath: bSocket, path: url, headers, timeout: 10_000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("timeout", () => req.destroy(new Error(`no answer to ${url}`)));
+        req.on("error", reject);
+      });
+    const aBase = proxiedBase(a.id, "dashboard");
+    const bBase = proxiedBase(b.id, "dashboard");
+    // What B serves under its own paths, for comparison.
+    expect(await get(`${bBase}/health`)).toBe(200);
+    expect(await get(`${bBase}/json/identity.json`)).toBe(200);
+    const asked = ["/status", "/health", "/json/identity.json", "/json/counts.json", "/individual-plots.json", "/info/main/workers.html", "/statics/css/base.css", "/workers", "/", "/../../" + bBase.slice(1) + "/health", "/%2e%2e/%2e%2e/" + b.id + "/dashboard/health"];
+    const answers = await Promise.all(asked.map(async (p) => [p, await get(aBase + p)] as const));
+    expect(answers).toEqual(asked.map((p) => [p, 404]));
+    // The Bokeh WebSocket of A's status page is refused too.
+    expect(await get(`${aBase}/status/ws`, { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" })).toBe(404);
   });
 
   it("cannot signal the portal's process, and sees none of the portal's or B's processes", () => {
