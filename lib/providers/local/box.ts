@@ -31,7 +31,6 @@ export function openPlainFile(file: string, how: "read" | "append"): number {
   return fd;
 }
 
-/** A plain file's text, or undefined when it is missing or not a plain file. */
 /** Appends to a file in the box, never through a link put in its place (see openPlainFile); a failure is only logged. */
 export function appendPlainFile(file: string, text: string): void {
   try {
@@ -46,6 +45,7 @@ export function appendPlainFile(file: string, text: string): void {
   }
 }
 
+/** A plain file's text, or undefined when it is missing or not a plain file. */
 export function readPlainFile(file: string): string | undefined {
   let fd: number;
   try {
