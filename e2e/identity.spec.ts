@@ -128,6 +128,8 @@ test("signing an attendee out, or removing them, closes their open kernel and da
   await expect(facilitatorPage.getByRole("status").filter({ hasText: "Signed out Sophie Germain." })).toBeVisible();
   await signedOutClosed;
   for (const p of before.pages) await p.close();
+  // Her own page is told too and goes to the sign-in form; signing in before it has would race that navigation.
+  await expect(page).toHaveURL(/\/signin/, { timeout: 20_000 });
 
   // Back in with her code, sockets open again; removed, they close.
   await signIn.asAttendee("Sophie Germain", email, undefined, code);
