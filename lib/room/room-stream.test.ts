@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { attendee, environmentRow, fakeRuntime, fakeTimersPerTest, memoryStorePerTest } from "@/test/support/unit";
 import { providerRef } from "@/lib/db/environment-queries";
 import type { AttendeeEvents, FrameOf, RoomEvents } from "@/lib/stream/protocol";
+import { setCurrentLab } from "@/lib/db/lab-queries";
 import { announce } from "./facilitator";
 import { requestHelp, updateHelp } from "./help";
 
@@ -61,6 +62,45 @@ describe("the facilitator's room stream", () => {
     const changed = tab.rows().slice(before);
     expect(changed.map((r) => r.attendeeId)).toEqual([rows[0].attendeeId]);
     expect(changed[0].lastError).toContain("Spot interruption");
+    rt.stop();
+  });
+
+  it("sends a facilitator who opens the room each row once, in the greeting, and again only when it changes", async () => {
+    const { fake, rt, rows } = await runningRoom(["Nia", "Oz", "Pia"]);
+    await rt.start();
+    await pass(10_000);
+    const tab = facilitatorTab();
+    rt.room.subscribe(tab.sink, null);
+    expect(tab.frames[0].event === "snapshot" && tab.frames[0].data.rows).toHaveLength(3);
+    // Following the room polls every environment again; what those polls find is what the greeting held.
+    await pass(30_000);
+    expect(tab.rows()).toEqual([]);
+    const worker = (await fake.describe(providerRef(rows[1])).then((s) => s.tasks)).find((t) => t.role === "worker")!;
+    fake.stopTask(rows[1].id, worker.id, "Spot interruption: the task was interrupted.");
+    await pass(5_000);
+    expect(tab.rows().map((r) => r.attendeeId)).toEqual([rows[1].attendeeId]);
+    rt.stop();
+  });
+
+  it("gives a tab that reconnects the rows that changed while no tab was open", async () => {
+    const { rt } = await runningRoom(["Quin"]);
+    // Rui has no environment yet, so no poll of one will bring his row up to date.
+    const rui = attendee("Rui");
+    await rt.start();
+    const first = facilitatorTab();
+    const leave = rt.room.subscribe(first.sink, null);
+    await pass(10_000);
+    const lastSeen = first.frames.at(-1)!.id;
+    leave();
+    // He opens a lab while the facilitator's only tab is away (a laptop asleep, a dropped connection).
+    setCurrentLab(rui.id, "lab-2");
+    rt.signal.attendeeChanged(rui.id);
+    await pass(10_000);
+    const back = facilitatorTab();
+    rt.room.subscribe(back.sink, lastSeen);
+    await pass(5_000);
+    expect(back.frames.some((f) => f.event === "snapshot")).toBe(false);
+    expect(back.rows().find((r) => r.attendeeId === rui.id)?.currentLab).toBe("lab-2");
     rt.stop();
   });
 

@@ -4,7 +4,7 @@ import { costSamples, listHelpQueue } from "@/lib/db/room-queries";
 import type { UsageUnit } from "@/lib/providers/contract";
 import { Channel, type Sink } from "@/lib/stream/channel";
 import type { Watchers } from "@/lib/environments/watchers";
-import type { RoomEvents, RoomView } from "@/lib/stream/protocol";
+import type { RoomEvents, RoomView, RosterRow } from "@/lib/stream/protocol";
 import { portalPins } from "@/lib/image/pins";
 import { buildRoster, type RosterSources } from "./roster";
 import type { RoomEvent, RoomSignal } from "./signal";
@@ -13,6 +13,11 @@ const FLUSH_MS = 1_000;
 const KEEP = 2_000;
 
 export type RoomSink = Sink<RoomEvents>;
+
+/** A row as the roster compares it. Use grows with every snapshot; it goes out with the cost samples (publishCost) instead. */
+function rowText(row: RosterRow): string {
+  return JSON.stringify({ ...row, usage: null });
+}
 
 /**
  * The facilitator's one aggregated stream: roster rows for attendees whose state changed
@@ -54,8 +59,17 @@ export class RoomStream {
   }
 
   subscribe(sink: RoomSink, lastEventId: number | null): () => void {
-    // sentRows is left alone by a greeting: it is what the sinks already connected were sent.
-    const unsubscribe = this.channel.subscribe(sink, lastEventId, () => [{ event: "snapshot", data: this.view() }]);
+    const alone = this.channel.subscribers === 0;
+    const unsubscribe = this.channel.subscribe(sink, lastEventId, () => {
+      const view = this.view();
+      // The only tab holds every row as the greeting has it: the first polls of the environments
+      // it makes the portal follow find the same rows and need not send 500 of them again. With
+      // other tabs connected, sentRows stays what they were sent.
+      if (alone) for (const row of view.rows) this.sentRows.set(row.attendeeId, rowText(row));
+      return [{ event: "snapshot", data: view }];
+    });
+    // Rows that changed while no tab was connected (kept in dirty) go to one that resumes.
+    if (this.dirty.size) this.scheduleFlush();
     this.followLiveEnvironments();
     return () => {
       unsubscribe();
@@ -117,6 +131,10 @@ export class RoomStream {
 
   private markDirty(attendeeId: string): void {
     this.dirty.add(attendeeId);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
       this.flushTimer.unref();
@@ -125,14 +143,12 @@ export class RoomStream {
 
   private flush(): void {
     this.flushTimer = undefined;
-    if (this.dirty.size === 0 || this.channel.subscribers === 0) {
-      this.dirty.clear();
-      return;
-    }
+    // With nobody connected the changed rows wait: a tab that resumes from its last event
+    // would otherwise never hear of them (its replay holds only what was published).
+    if (this.dirty.size === 0 || this.channel.subscribers === 0) return;
     // Most snapshots in a busy room carry log lines only: the row they would send is the same.
-    // Use grows with every snapshot; it goes out with the cost samples (publishCost) instead.
     const rows = buildRoster(this.sources, this.unit, this.dirty).filter((row) => {
-      const text = JSON.stringify({ ...row, usage: null });
+      const text = rowText(row);
       if (this.sentRows.get(row.attendeeId) === text) return false;
       this.sentRows.set(row.attendeeId, text);
       return true;
