@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -191,14 +192,50 @@ def test_bad_input_stops_with_one_sentence(
 def test_unreachable_bucket_says_so(
     dask_cluster: LocalCluster, artifacts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An S3 endpoint nobody listens on (a closed loopback port) stands for no route."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
-    evalue = run_expecting_setup_error(
-        artifacts / "bad-input-unreachable-bucket.ipynb",
-        scheduler_address=dask_cluster.address, data_url="s3://nsf-ncar-era5",
-    )
+    """A loopback S3 endpoint that drops every connection stands for a network S3 never answers.
+
+    It counts the connections it drops: asked at all, it shows the notebook's S3 client went
+    there and nowhere else (without the endpoint honoured the kernel would try AWS itself).
+    """
+    with _DroppingListener() as dropped:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{dropped.port}")
+        evalue = run_expecting_setup_error(
+            artifacts / "bad-input-unreachable-bucket.ipynb",
+            scheduler_address=dask_cluster.address, data_url="s3://nsf-ncar-era5",
+        )
     assert evalue.startswith("cannot reach s3://nsf-ncar-era5: ")
     assert "folder written by `make sample-data`" in evalue
+    assert dropped.count > 0
+
+
+class _DroppingListener:
+    """A loopback TCP port that accepts each connection and closes it at once, counting them."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)
+        self.port = self._socket.getsockname()[1]
+        self.count = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            self.count += 1
+            connection.close()
+
+    def __enter__(self) -> _DroppingListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._socket.close()
 
 
 def test_stored_notebook_is_clean_and_parameterised() -> None:
