@@ -5,7 +5,6 @@
 // rules and its routing decisions (`ip route get` looks a route up; it sends nothing).
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +18,7 @@ import { dashboardSocket } from "./launch";
 import { insideUser } from "./minimal-etc";
 import { findOwnedProcesses, markersOf } from "./processes";
 import { pythonEnvDirs } from "./sandbox";
+import { getOverSocket } from "./scheduler-api";
 import { loadState } from "./state";
 import { prohibited, reachCode, routesCode, type Rule } from "@/test/support/reach";
 import { tlsFiles } from "./tls";
@@ -285,15 +285,8 @@ describe("an attendee's environment in its sandbox", () => {
     // The portal checks a dashboard's socket is no link, then connects (docs/local-isolation.md):
     // a link swapped in between sends that one request, for A's paths, to B's socket.
     const bSocket = dashboardSocket(loadState(dirOf(b))!);
-    const get = (url: string, headers: Record<string, string> = {}) =>
-      new Promise<number>((resolve, reject) => {
-        const req = http.get({ socketPath: bSocket, path: url, headers, timeout: 10_000 }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on("timeout", () => req.destroy(new Error(`no answer to ${url}`)));
-        req.on("error", reject);
-      });
+    // null: no answer within 10 s.
+    const get = async (url: string, headers: Record<string, string> = {}) => (await getOverSocket(bSocket, url, headers, 10_000))?.status ?? null;
     const aBase = proxiedBase(a.id, "dashboard");
     const bBase = proxiedBase(b.id, "dashboard");
     // What B serves under its own paths, for comparison.

@@ -14,11 +14,16 @@ const identitySchema = z.object({
 const TIMEOUT_MS = 1500;
 
 /** A GET over a Unix socket: the status and body, or null when nothing answers in time. */
-function get(socketPath: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string } | null> {
+export function getOverSocket(
+  socketPath: string,
+  path: string,
+  headers: Record<string, string> = {},
+  timeoutMs = TIMEOUT_MS,
+): Promise<{ status: number; body: string } | null> {
   // The socket's folder is shared with the sandbox: a link planted there is never followed.
   if (!isOwnSocket(socketPath)) return Promise.resolve(null);
   return new Promise((resolve) => {
-    const req = http.get({ socketPath, path, headers, timeout: TIMEOUT_MS }, (res) => {
+    const req = http.get({ socketPath, path, headers, timeout: timeoutMs }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => (body += chunk));
@@ -32,12 +37,12 @@ function get(socketPath: string, path: string, headers: Record<string, string> =
 
 /** True when the scheduler's HTTP server answers its health check (`base` is its dashboard prefix). */
 export async function schedulerAnswers(socketPath: string, base: string): Promise<boolean> {
-  return (await get(socketPath, `${base}/health`))?.status === 200;
+  return (await getOverSocket(socketPath, `${base}/health`))?.status === 200;
 }
 
 /** Names of the workers the scheduler has registered: readiness comes from the scheduler, not from process start. */
 export async function registeredWorkers(socketPath: string, base: string): Promise<Set<string> | null> {
-  const res = await get(socketPath, `${base}/json/identity.json`);
+  const res = await getOverSocket(socketPath, `${base}/json/identity.json`);
   if (res?.status !== 200) return null;
   try {
     const identity = identitySchema.parse(JSON.parse(res.body));
@@ -49,5 +54,5 @@ export async function registeredWorkers(socketPath: string, base: string): Promi
 
 /** True once JupyterLab answers with the token it was started with. */
 export async function jupyterAnswers(socketPath: string, base: string, token: string): Promise<boolean> {
-  return (await get(socketPath, `${base}/api/status`, { Authorization: `token ${token}` }))?.status === 200;
+  return (await getOverSocket(socketPath, `${base}/api/status`, { Authorization: `token ${token}` }))?.status === 200;
 }
